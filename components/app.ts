@@ -1,0 +1,80 @@
+// One app of the seed: an Angular frontend and a NestJS backend on the app's own network,
+// routed by nginx, the backend also on the database network with its own database.
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { Host } from "./host";
+import type { AppConfig } from "../stacks/schema";
+import { NGINX_CONTAINER, POSTGRES_HOST, ServiceKind, databaseName, roleName } from "../stacks/naming";
+import { containerSpec } from "../render/app/container-spec";
+import { releaseScript } from "../render/app/release";
+import { script, shq } from "../render/shell";
+
+export interface AppArgs {
+    readonly host: Host;
+    readonly app: AppConfig;
+    readonly network: docker.Network;
+    /** nginx must exist before it joins the app network. */
+    readonly proxy: pulumi.Resource;
+    /** The proxy config that includes this app's upstreams. */
+    readonly proxyConfig: pulumi.Resource;
+    /** The app's database password and the command that created its role (when database: true). */
+    readonly database?: { readonly password: pulumi.Output<string>; readonly provisioned: pulumi.Resource };
+    readonly watchtowerScope: string;
+}
+
+/** Env file lines of a service: its plain env plus, for a backend, the database settings. */
+export function serviceEnv(app: AppConfig, kind: ServiceKind, password?: pulumi.Output<string>): pulumi.Output<string> {
+    const plain = Object.entries(app[kind].env).map(([k, v]) => `${k}=${v}`);
+    const base = [`PORT=${app[kind].port}`, `APP_NAME=${app.name}`, ...plain];
+    if (kind !== "backend" || !password) return pulumi.output(base.join("\n") + "\n");
+    const db = databaseName(app.name);
+    const role = roleName(app.name);
+    return pulumi.secret(
+        password.apply((pw) =>
+            [
+                ...base,
+                `DATABASE_HOST=${POSTGRES_HOST}`,
+                "DATABASE_PORT=5432",
+                `DATABASE_NAME=${db}`,
+                `DATABASE_USER=${role}`,
+                `DATABASE_PASSWORD=${pw}`,
+                `DATABASE_URL=postgres://${role}:${pw}@${POSTGRES_HOST}:5432/${db}`,
+            ].join("\n") + "\n",
+        ),
+    );
+}
+
+export class App extends pulumi.ComponentResource {
+    readonly releases: Record<ServiceKind, pulumi.Resource>;
+
+    constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mhylle:platform:App", name, {}, opts);
+        const { app, host } = args;
+        const network = app.name + "-network";
+
+        // nginx joins the app network by command: a change to its container's networks would replace it.
+        const attach = host.runScript(
+            `${name}-proxy-attach`,
+            {
+                create: script(`docker network inspect -f '{{range .Containers}}{{.Name}} {{end}}' ${shq(network)} | grep -qw ${NGINX_CONTAINER} || docker network connect ${shq(network)} ${NGINX_CONTAINER}`),
+                delete: script(`docker network disconnect ${shq(network)} ${NGINX_CONTAINER} 2>/dev/null || true`),
+            },
+            { parent: this, dependsOn: [args.network, args.proxy] },
+        );
+
+        const release = (kind: ServiceKind) => {
+            const spec = containerSpec(app, kind, args.watchtowerScope);
+            const password = kind === "backend" ? args.database?.password : undefined;
+            return host.runScript(
+                `${name}-${kind}-release`,
+                {
+                    create: releaseScript({ root: host.root, app: app.name, service: kind, spec, image: app[kind].image }),
+                    stdin: serviceEnv(app, kind, password),
+                },
+                { parent: this, dependsOn: [attach, args.proxyConfig, ...(password && args.database ? [args.database.provisioned] : [])] },
+            );
+        };
+        this.releases = { frontend: release("frontend"), backend: release("backend") };
+        this.registerOutputs({});
+    }
+}

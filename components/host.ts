@@ -1,0 +1,79 @@
+// The server as the rest of the program sees it: a Docker engine and a way to run scripts on it.
+// The scaleway target reaches both over SSH; the local target uses this machine.
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+
+export interface HostCommandArgs {
+    /** Bash script run on create (and on update unless `update` is given). */
+    readonly create: pulumi.Input<string>;
+    readonly update?: pulumi.Input<string>;
+    readonly delete?: pulumi.Input<string>;
+    /** Data for the script; the only channel for secrets. */
+    readonly stdin?: pulumi.Input<string>;
+    /** Changing these replaces the command: only for identity, never for data (FIELD-NOTES). */
+    readonly triggers?: pulumi.Input<unknown[]>;
+    /** The script may print secrets: log nothing and keep stdout secret. */
+    readonly quiet?: boolean;
+}
+
+export interface Host {
+    /** Folder on the server that holds the platform's files: /opt/platform on a real server. */
+    readonly root: string;
+    /** The server's Docker engine. */
+    readonly docker: docker.Provider;
+    /** Run a bash script on the server as a command resource. */
+    runScript(name: string, args: HostCommandArgs, opts?: pulumi.CustomResourceOptions): pulumi.CustomResource;
+}
+
+const quietOptions = (args: HostCommandArgs) =>
+    args.quiet ? { logging: "none" as const } : {};
+const quietResourceOptions = (args: HostCommandArgs): pulumi.CustomResourceOptions =>
+    args.quiet ? { additionalSecretOutputs: ["stdout", "stderr"] } : {};
+
+/** The local Docker engine and local bash: the default a newcomer runs first. */
+export class LocalHost implements Host {
+    readonly docker: docker.Provider;
+    constructor(readonly root: string, parent?: pulumi.Resource) {
+        this.docker = new docker.Provider("local-docker", { host: process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock" }, { parent });
+    }
+    runScript(name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions = {}): pulumi.CustomResource {
+        return new command.local.Command(
+            name,
+            { interpreter: ["/bin/bash", "-c"], create: args.create, update: args.update, delete: args.delete, stdin: args.stdin, triggers: args.triggers, ...quietOptions(args) },
+            { ...opts, ...quietResourceOptions(args) },
+        );
+    }
+}
+
+export interface SshConnection {
+    readonly host: pulumi.Input<string>;
+    readonly user: string;
+    readonly privateKey: pulumi.Input<string>;
+}
+
+/** A server reached over SSH; scripts run in the deploy user's bash login shell. */
+export class RemoteHost implements Host {
+    readonly root = "/opt/platform";
+    constructor(
+        readonly docker: docker.Provider,
+        private readonly connection: SshConnection,
+        private readonly ready: pulumi.Resource,
+    ) {}
+    runScript(name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions = {}): pulumi.CustomResource {
+        const dependsOn = [this.ready, ...(Array.isArray(opts.dependsOn) ? opts.dependsOn : opts.dependsOn ? [opts.dependsOn] : [])] as pulumi.Input<pulumi.Resource>[];
+        return new command.remote.Command(
+            name,
+            {
+                connection: { host: this.connection.host, user: this.connection.user, privateKey: this.connection.privateKey, dialErrorLimit: 30 },
+                create: args.create,
+                update: args.update,
+                delete: args.delete,
+                stdin: args.stdin,
+                triggers: args.triggers,
+                ...quietOptions(args),
+            },
+            { ...opts, dependsOn, ...quietResourceOptions(args) },
+        );
+    }
+}

@@ -1,0 +1,82 @@
+// mhylle-nginx: the only container that publishes ports. Its config is files on the host,
+// delivered by a command (stage, nginx -t, swap, reload), so config changes never recreate it.
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { Host } from "./host";
+import { hardened } from "./hardening";
+import { encodeBundle, ServerFile } from "../render/bundle";
+import { deliverNginxConfigScript } from "../render/nginx/deliver";
+import { CERTS_DIR, IN_CONTAINER, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR, mainConfig } from "../render/nginx/layout";
+import { CERTBOT_VOLUME, NGINX_CONTAINER } from "../stacks/naming";
+
+export interface ProxyArgs {
+    readonly host: Host;
+    readonly image: string;
+    readonly memoryMb: number;
+    readonly network: docker.Network;
+    /** The rendered config, paths relative to the nginx folder. */
+    readonly files: readonly ServerFile[];
+    /** Upstream files the config includes (written by releases). */
+    readonly upstreamFiles: readonly string[];
+    readonly httpPort: number;
+    readonly httpsPort: number;
+    readonly bindAddress: string;
+    /** Label nginx for Watchtower within this scope. */
+    readonly watchtowerScope?: string;
+}
+
+export class Proxy extends pulumi.ComponentResource {
+    readonly container: docker.Container;
+    readonly config: pulumi.Resource;
+    readonly certbotVolume: docker.Volume;
+
+    constructor(name: string, args: ProxyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mhylle:platform:Proxy", name, {}, opts);
+        const provider = args.host.docker;
+        const root = args.host.root;
+
+        this.config = args.host.runScript(
+            `${name}-config`,
+            { create: deliverNginxConfigScript(root, args.upstreamFiles), stdin: encodeBundle(args.files, NGINX_DIR) },
+            { parent: this },
+        );
+
+        this.certbotVolume = new docker.Volume(CERTBOT_VOLUME, { name: CERTBOT_VOLUME }, { parent: this, provider, retainOnDelete: true });
+
+        const bind = (dir: string, containerPath: string, readOnly = true) => ({ hostPath: `${root}/${dir}`, containerPath, readOnly });
+        this.container = new docker.Container(
+            NGINX_CONTAINER,
+            {
+                name: NGINX_CONTAINER,
+                image: args.image,
+                command: ["nginx", "-g", "daemon off;", "-c", mainConfig(IN_CONTAINER.config)],
+                // The master process needs root to bind 80/443 and switch workers to an unprivileged user.
+                ...hardened({
+                    memoryMb: args.memoryMb,
+                    role: "proxy",
+                    addCapabilities: ["CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE", "DAC_OVERRIDE"],
+                    tmpfs: { "/tmp": "rw,size=64m", "/var/cache/nginx": "rw,size=64m", "/var/lib/nginx": "rw,size=64m", "/run": "rw,size=1m" },
+                    watchtowerScope: args.watchtowerScope,
+                }),
+                ports: [
+                    { internal: 80, external: args.httpPort, ip: args.bindAddress, protocol: "tcp" },
+                    { internal: 443, external: args.httpsPort, ip: args.bindAddress, protocol: "tcp" },
+                ],
+                volumes: [
+                    bind(NGINX_DIR, IN_CONTAINER.config),
+                    bind(NGINX_STAGING_DIR, IN_CONTAINER.staging),
+                    bind(UPSTREAMS_DIR, IN_CONTAINER.upstreams),
+                    bind(CERTS_DIR, IN_CONTAINER.certs),
+                    bind(NGINX_LOGS_DIR, IN_CONTAINER.logs, false),
+                    { volumeName: this.certbotVolume.name, containerPath: IN_CONTAINER.acmeWebroot, readOnly: true },
+                ],
+                networksAdvanced: [{ name: args.network.name }],
+                healthcheck: { tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1/health"], interval: "10s", timeout: "3s", retries: 3, startPeriod: "5s" },
+                wait: true,
+                waitTimeout: 60,
+            },
+            { parent: this, provider, dependsOn: [this.config] },
+        );
+        this.registerOutputs({ container: this.container.name });
+    }
+}

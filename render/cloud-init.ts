@@ -1,0 +1,66 @@
+// cloud-init user data for the Scaleway server: Docker engine, UFW with the same rules as the
+// security group, unattended security upgrades, a deploy user with key-only SSH, log rotation.
+import { stringify } from "yaml";
+
+export interface CloudInitInput {
+    readonly deployUser: string;
+    readonly sshPublicKey: string;
+    readonly adminCidrs: readonly string[];
+    /** Platform root the deploy user owns. */
+    readonly root: string;
+}
+
+/** Docker daemon defaults: json-file rotation for every container, live restore across upgrades. */
+export const DAEMON_JSON = { "log-driver": "json-file", "log-opts": { "max-size": "10m", "max-file": "3" }, "live-restore": true };
+
+export function renderCloudInit(c: CloudInitInput): string {
+    const ufw = [
+        "ufw --force reset",
+        "ufw default deny incoming",
+        "ufw default allow outgoing",
+        "ufw allow 80/tcp",
+        "ufw allow 443/tcp",
+        ...c.adminCidrs.map((cidr) => `ufw allow from ${cidr} to any port 22 proto tcp`),
+        "ufw --force enable",
+    ];
+    const doc = {
+        package_update: true,
+        package_upgrade: true,
+        packages: ["docker.io", "docker-compose-v2", "ufw", "unattended-upgrades", "fail2ban", "curl", "ca-certificates"],
+        users: [
+            "default",
+            {
+                name: c.deployUser,
+                groups: ["docker"],
+                shell: "/bin/bash",
+                lock_passwd: true,
+                sudo: false,
+                ssh_authorized_keys: [c.sshPublicKey],
+            },
+        ],
+        ssh_pwauth: false,
+        disable_root: true,
+        write_files: [
+            { path: "/etc/docker/daemon.json", permissions: "0644", content: JSON.stringify(DAEMON_JSON, null, 2) + "\n" },
+            {
+                path: "/etc/ssh/sshd_config.d/60-platform.conf",
+                permissions: "0644",
+                content: "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin no\n",
+            },
+            {
+                path: "/etc/apt/apt.conf.d/20auto-upgrades",
+                permissions: "0644",
+                content: 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n',
+            },
+        ],
+        runcmd: [
+            ["systemctl", "restart", "docker"],
+            ["systemctl", "restart", "ssh"],
+            ["systemctl", "enable", "--now", "unattended-upgrades"],
+            ["install", "-d", "-o", c.deployUser, "-g", c.deployUser, "-m", "0750", c.root],
+            ...ufw.map((line) => line.split(" ")),
+        ],
+        final_message: "platform server ready after $UPTIME seconds",
+    };
+    return "#cloud-config\n" + stringify(doc, { lineWidth: 0 });
+}

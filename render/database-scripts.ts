@@ -1,0 +1,27 @@
+// Bash run on the server to apply database SQL through the postgres container.
+import { POSTGRES_CONTAINER } from "../stacks/naming";
+import { heredoc, script } from "./shell";
+import { ROLE_PASSWORD_ENV } from "./database-sql";
+
+/** Waits for postgres to accept connections (at most `timeoutSeconds`). */
+export function waitForPostgres(timeoutSeconds = 120): string {
+    return [
+        `for _ in $(seq 1 ${timeoutSeconds}); do`,
+        `  docker exec ${POSTGRES_CONTAINER} pg_isready -q -U postgres && break`,
+        "  sleep 1",
+        "done",
+        `docker exec ${POSTGRES_CONTAINER} pg_isready -U postgres >/dev/null || { echo "${POSTGRES_CONTAINER} is not accepting connections after ${timeoutSeconds}s" >&2; exit 1; }`,
+    ].join("\n");
+}
+
+const psql = `docker exec -i -e ${ROLE_PASSWORD_ENV} ${POSTGRES_CONTAINER} psql -X -q -v ON_ERROR_STOP=1 -U postgres -d postgres`;
+
+/** Runs `sql` as the superuser; with `passwordOnStdin`, the first stdin line is the role's password. */
+export function psqlScript(sql: string, passwordOnStdin: boolean): string {
+    return script(
+        passwordOnStdin ? `IFS= read -r ${ROLE_PASSWORD_ENV}` : `${ROLE_PASSWORD_ENV}=`,
+        `export ${ROLE_PASSWORD_ENV}`,
+        waitForPostgres(),
+        `${psql} ${heredoc(sql, "SQL")}`,
+    );
+}

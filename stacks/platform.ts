@@ -1,0 +1,81 @@
+// The platform on a given host: networks, database, proxy, auto-updater and every app.
+// The same composition serves both targets; only the Host differs.
+import * as pulumi from "@pulumi/pulumi";
+import { Host } from "../components/host";
+import { Networks } from "../components/networks";
+import { Database } from "../components/database";
+import { Proxy } from "../components/proxy";
+import { AutoUpdater } from "../components/auto-updater";
+import { App } from "../components/app";
+import { renderNginxConfig } from "../render/nginx/config";
+import { upstreamFile } from "../render/nginx/layout";
+import type { PlatformConfig } from "./schema";
+
+export interface Platform {
+    readonly networks: Networks;
+    readonly database: Database;
+    readonly proxy: Proxy;
+    readonly autoUpdater?: AutoUpdater;
+    readonly apps: Record<string, App>;
+}
+
+export function buildPlatform(cfg: PlatformConfig, host: Host, parent?: pulumi.Resource): Platform {
+    const opts = { parent };
+    const appNames = cfg.apps.map((a) => a.name);
+    const networks = new Networks("networks", { apps: appNames, provider: host.docker }, opts);
+    const withDatabase = cfg.apps.filter((a) => a.database).map((a) => a.name);
+    const database = new Database(
+        "database",
+        {
+            host,
+            image: cfg.images.postgres,
+            memoryMb: cfg.database.memoryMb,
+            network: networks.database,
+            apps: withDatabase,
+            sharedDb: cfg.database.sharedDb,
+            sharedDbGrants: cfg.database.sharedDbGrants,
+        },
+        opts,
+    );
+    const scope = cfg.autoUpdater.enabled ? cfg.autoUpdater.scope : undefined;
+    const proxy = new Proxy(
+        "proxy",
+        {
+            host,
+            image: cfg.images.nginx,
+            memoryMb: cfg.proxy.memoryMb,
+            network: networks.core,
+            files: renderNginxConfig(cfg),
+            upstreamFiles: cfg.apps.flatMap((a) => [upstreamFile(a.name, "frontend"), upstreamFile(a.name, "backend")]),
+            httpPort: cfg.proxy.httpPort,
+            httpsPort: cfg.proxy.httpsPort,
+            bindAddress: cfg.proxy.bindAddress,
+            watchtowerScope: scope,
+        },
+        opts,
+    );
+    const autoUpdater = cfg.autoUpdater.enabled
+        ? new AutoUpdater(
+              "auto-updater",
+              { host, image: cfg.images.watchtower, memoryMb: cfg.autoUpdater.memoryMb, network: networks.core, schedule: cfg.autoUpdater.schedule, scope: cfg.autoUpdater.scope },
+              opts,
+          )
+        : undefined;
+    const apps: Record<string, App> = {};
+    for (const app of cfg.apps) {
+        apps[app.name] = new App(
+            app.name,
+            {
+                host,
+                app,
+                network: networks.apps[app.name],
+                proxy: proxy.container,
+                proxyConfig: proxy.config,
+                database: app.database ? { password: database.appPasswords[app.name], provisioned: database.appProvisioned[app.name] } : undefined,
+                watchtowerScope: cfg.autoUpdater.scope,
+            },
+            opts,
+        );
+    }
+    return { networks, database, proxy, autoUpdater, apps };
+}

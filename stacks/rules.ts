@@ -1,0 +1,107 @@
+// Rules that look across fields: what a schema of single fields cannot say.
+import * as net from "node:net";
+import { HEADER_FORBIDDEN, HEADER_VALUE, PlatformConfig } from "./schema";
+import { Problem } from "./problem";
+import { appNames, databaseName } from "./naming";
+
+// Paths nginx answers itself or keeps for the platform: no app may claim them.
+export const RESERVED_PREFIXES = ["/api", "/health", "/.well-known", "/nginx_status", "/status", "/metrics"];
+// Names whose derived container, network or database names would collide with core ones.
+export const RESERVED_NAMES = ["api", "health", "mhylle", "nginx", "postgres", "watchtower", "certbot", "shared", "template0", "template1", "status", "metrics"];
+
+const isPrefixOf = (a: string, b: string) => a === b || b.startsWith(a + "/");
+
+export function isCidr(value: string): boolean {
+    const [addr, bits, ...rest] = value.split("/");
+    if (rest.length || bits === undefined || !/^[0-9]{1,3}$/.test(bits)) return false;
+    const family = net.isIP(addr);
+    return family !== 0 && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** Every cross-field problem of an already shape-checked config. */
+export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
+    const problems: Problem[] = [];
+    const add = (field: string, problem: string, got: unknown) => problems.push({ field, problem, got });
+
+    const seen = new Map<string, number>();
+    const prefixes: { field: string; prefix: string }[] = [];
+    cfg.apps.forEach((app, i) => {
+        const at = `apps[${i}]`;
+        if (seen.has(app.name)) add(`${at}.name`, `duplicates apps[${seen.get(app.name)}].name; give each app its own name`, app.name);
+        else seen.set(app.name, i);
+        if (RESERVED_NAMES.includes(app.name)) add(`${at}.name`, `is reserved for the platform (${RESERVED_NAMES.join(", ")}); choose another name`, app.name);
+        if (app.name.length > 24) add(`${at}.name`, "is longer than 24 characters; container and database names derive from it", app.name);
+        if (databaseName(app.name).length > 63) add(`${at}.name`, "makes a database name longer than PostgreSQL's 63 bytes", app.name);
+
+        const prefix = app.routePrefix ?? `/${app.name}`;
+        const prefixField = app.routePrefix ? `${at}.routePrefix` : `${at}.name`;
+        const reserved = RESERVED_PREFIXES.find((r) => isPrefixOf(r, prefix) || isPrefixOf(prefix, r));
+        if (reserved) add(prefixField, `route prefix ${prefix} overlaps the reserved path ${reserved}; pick another prefix`, prefix);
+        for (const other of prefixes) {
+            if (prefix === other.prefix) add(prefixField, `route prefix ${prefix} is already used by ${other.field}; prefixes must be unique`, prefix);
+            else if (isPrefixOf(prefix, other.prefix) || isPrefixOf(other.prefix, prefix))
+                add(prefixField, `route prefix ${prefix} nests with ${other.prefix} of ${other.field}; prefixes must not contain each other`, prefix);
+        }
+        prefixes.push({ field: prefixField, prefix });
+
+        for (const service of ["frontend", "backend"] as const) {
+            for (const [key, value] of Object.entries(app[service].env)) {
+                if (/[\n\r\0]/.test(value)) add(`${at}.${service}.env.${key}`, "holds a line break or NUL, which an env file cannot carry", value);
+                if (/^(DATABASE_|PG)/.test(key)) add(`${at}.${service}.env.${key}`, "is set by the platform from the app's database; remove it", key);
+            }
+        }
+        const csp = app.proxy.csp;
+        if (csp !== undefined && (!HEADER_VALUE.test(csp) || HEADER_FORBIDDEN.test(csp)))
+            add(`${at}.proxy.csp`, 'must be printable ASCII without ", \\, $, { or }', csp);
+        if (app.watchtower && app.backend.image.includes("@sha256:"))
+            add(`${at}.watchtower`, "has no effect on an image pinned by digest; pin a tag or turn watchtower off", app.backend.image);
+    });
+
+    const csp = cfg.proxy.csp;
+    if (!HEADER_VALUE.test(csp) || HEADER_FORBIDDEN.test(csp)) add("proxy.csp", 'must be printable ASCII without ", \\, $, { or }', csp);
+
+    const names = appNames(cfg);
+    cfg.database.sharedDbGrants.forEach((grant, i) => {
+        if (!names.includes(grant)) add(`database.sharedDbGrants[${i}]`, `names no app; use one of: ${names.join(", ") || "(no apps)"}`, grant);
+        else if (!cfg.apps.find((a) => a.name === grant)?.database) add(`database.sharedDbGrants[${i}]`, "names an app without a database role; set its database: true", grant);
+    });
+    if (cfg.database.sharedDbGrants.length && !cfg.database.sharedDb) add("database.sharedDbGrants", "has grants but database.sharedDb is false", cfg.database.sharedDbGrants);
+
+    const seenDomains = new Set([cfg.domain]);
+    cfg.aliases.forEach((alias, i) => {
+        if (seenDomains.has(alias)) add(`aliases[${i}]`, "repeats a domain already configured", alias);
+        seenDomains.add(alias);
+    });
+
+    cfg.server.adminCidrs.forEach((cidr, i) => {
+        if (!isCidr(cidr)) add(`server.adminCidrs[${i}]`, "must be a CIDR such as 203.0.113.7/32", cidr);
+    });
+    if (cfg.target === "scaleway") {
+        if (!cfg.server.adminCidrs.length) add("server.adminCidrs", "is empty: nobody could reach SSH; add your address as a /32 CIDR", cfg.server.adminCidrs);
+        if (!cfg.server.sshPublicKey) add("server.sshPublicKey", "is required on the scaleway target: the deploy user logs in with it", undefined);
+        if (cfg.domain === "localhost.localdomain") add("domain", "must be your real domain on the scaleway target", cfg.domain);
+    }
+    if (cfg.acme.enabled && !cfg.acme.email) add("acme.email", "is required when acme.enabled is true (Let's Encrypt sends expiry notices there)", undefined);
+    if (!["production", "staging"].includes(cfg.acme.directory) && !/^https:\/\/[^\s"'\\]+$/.test(cfg.acme.directory))
+        add("acme.directory", 'must be "production", "staging" or an https:// ACME directory URL', cfg.acme.directory);
+    if (cfg.proxy.httpPort === cfg.proxy.httpsPort) add("proxy.httpsPort", "equals proxy.httpPort; nginx needs two ports", cfg.proxy.httpsPort);
+
+    const budget = memoryBudget(cfg);
+    if (budget.neededMb > budget.availableMb)
+        add(
+            "apps",
+            `memory limits need ${budget.neededMb} MiB (core ${budget.coreMb} + apps ${budget.appsMb} + ${budget.releaseMb} for a release's second container) but the server has ${budget.availableMb} MiB after server.reservedMb; lower memoryMb or use a larger server.type`,
+            `${budget.neededMb} MiB`,
+        );
+    return problems;
+}
+
+/** Memory the platform's limits add up to, counting the largest container twice (blue-green overlap). */
+export function memoryBudget(cfg: PlatformConfig) {
+    const coreMb = cfg.proxy.memoryMb + cfg.database.memoryMb + (cfg.autoUpdater.enabled ? cfg.autoUpdater.memoryMb : 0);
+    const services = cfg.apps.flatMap((a) => [a.frontend.memoryMb, a.backend.memoryMb]);
+    const appsMb = services.reduce((a, b) => a + b, 0);
+    const releaseMb = services.length ? Math.max(...services) : 0;
+    const availableMb = cfg.server.memoryMb - cfg.server.reservedMb;
+    return { coreMb, appsMb, releaseMb, neededMb: coreMb + appsMb + releaseMb, availableMb };
+}

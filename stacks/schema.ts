@@ -1,0 +1,178 @@
+// The shape of stack config and its defaults. Cross-field rules (unique names, nested
+// prefixes, memory budget) live in rules.ts; this file only says what each field may hold.
+import { z } from "zod";
+
+// Patterns that keep every value safe to put into nginx config, SQL, shell and Docker names.
+export const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+export const ROUTE_PREFIX = /^(\/[a-z0-9][a-z0-9._-]*)+$/;
+export const HTTP_PATH = /^\/[A-Za-z0-9._~\/-]*$/;
+export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// An image reference with a tag, a digest, or both: [registry[:port]/]path[:tag][@sha256:hex].
+export const IMAGE_REF =
+    /^(?:[a-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+export const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
+// Header values go inside double quotes in nginx: no quotes, backslashes, variables or braces.
+export const HEADER_VALUE = /^[\x20-\x7e]*$/;
+export const HEADER_FORBIDDEN = /["\\${}]/;
+export const NGINX_SIZE = /^[0-9]+[kKmM]?$/;
+export const CRON = /^[0-9*\/,-]+( [0-9*\/,-]+){4,5}$/;
+
+/** Last path segment carries a tag, or the reference pins a digest. */
+export const hasTagOrDigest = (ref: string) => ref.includes("@sha256:") || (ref.split("/").pop() ?? "").includes(":");
+const imageRef = (hint: string) =>
+    z
+        .string()
+        .regex(IMAGE_REF, `must be an image reference such as ${hint}`)
+        .refine(hasTagOrDigest, `needs a tag or a digest, e.g. ${hint}`);
+// Core images are pinned to a major version so Watchtower only brings compatible updates.
+const coreImage = (def: string) =>
+    imageRef(def)
+        .refine((ref) => !/:latest(@|$)/.test(ref), `must be pinned to a version, not :latest (e.g. ${def})`)
+        .default(def);
+
+const memoryMb = (def: number) => z.number().int().min(16).max(65536).default(def);
+const port = (def: number) => z.number().int().min(1).max(65535).default(def);
+const envMap = z.record(z.string().regex(ENV_KEY, "must be a shell-style variable name"), z.string()).default({});
+
+export const serviceSchema = (defaults: { port: number; healthPath: string; memoryMb: number }) =>
+    z.strictObject({
+        /** Image reference with a tag or digest, e.g. ghcr.io/mhylle/app1-backend:1.4.0. */
+        image: imageRef("ghcr.io/owner/name:1.0.0"),
+        /** Port the container listens on. */
+        port: port(defaults.port),
+        /** Path answered with 2xx when the container is healthy. */
+        healthPath: z.string().regex(HTTP_PATH, "must be an absolute URL path such as /health").default(defaults.healthPath),
+        /** Plain, non-secret environment variables. */
+        env: envMap,
+        /** Hard memory limit in MiB. */
+        memoryMb: memoryMb(defaults.memoryMb),
+        /** uid[:gid] the container runs as; "" keeps the image's own user (which must not be root). */
+        user: z.string().regex(/^([0-9]+(:[0-9]+)?)?$/, "must be a numeric uid or uid:gid, or empty").default("10001:10001"),
+        /** Keep the route prefix when proxying (true) or strip it (false). */
+        keepPrefix: z.boolean().default(true),
+    });
+
+export const appSchema = z.strictObject({
+    /** Lower-case name: container, network, database and route names derive from it. */
+    name: z.string().regex(APP_NAME, "must be lower-case letters and digits, words joined by single hyphens, starting with a letter"),
+    /** Public path of the frontend. @default "/<name>" */
+    routePrefix: z.string().regex(ROUTE_PREFIX, "must look like /app1 (lower-case, no trailing slash)").optional(),
+    frontend: serviceSchema({ port: 8080, healthPath: "/", memoryMb: 128 }),
+    backend: serviceSchema({ port: 3000, healthPath: "/health", memoryMb: 256 }),
+    /** Give the app its own database and login role. */
+    database: z.boolean().default(true),
+    /** Let Watchtower replace this app's containers in place instead of blue-green releases. */
+    watchtower: z.boolean().default(false),
+    proxy: z
+        .strictObject({
+            /** Content-Security-Policy for this app's responses. @default platform CSP */
+            csp: z.string().optional(),
+            /** nginx client_max_body_size for the app's routes. */
+            clientMaxBodySize: z.string().regex(NGINX_SIZE, "must be an nginx size such as 10m").default("10m"),
+            /** Seconds nginx waits for the backend to answer. */
+            readTimeoutSeconds: z.number().int().min(1).max(3600).default(60),
+        })
+        .prefault({}),
+    release: z
+        .strictObject({
+            /** Seconds a new container gets to become healthy before the release fails. */
+            healthTimeoutSeconds: z.number().int().min(5).max(1800).default(120),
+            /** Seconds the old container is kept after the switch, watching the new one. */
+            watchSeconds: z.number().int().min(0).max(3600).default(30),
+            /** Percent of 5xx responses during the watch that rolls the release back. */
+            max5xxPercent: z.number().min(0).max(100).default(1),
+            /** Seconds in-flight requests get to finish on the old container. */
+            drainSeconds: z.number().int().min(0).max(600).default(10),
+        })
+        .prefault({}),
+});
+
+export const configSchema = z.strictObject({
+    /** Where the platform runs: the local Docker engine or a Scaleway server over SSH. */
+    target: z.enum(["local", "scaleway"]).default("local"),
+    /** Primary domain; its server block serves every app. */
+    domain: z.string().regex(HOSTNAME, "must be a lower-case DNS name such as mhylle.com").default("localhost.localdomain"),
+    /** Extra names (e.g. www.mhylle.com) redirected to the primary domain. */
+    aliases: z.array(z.string().regex(HOSTNAME, "must be a lower-case DNS name")).default([]),
+    acme: z
+        .strictObject({
+            /** Account email for Let's Encrypt. */
+            email: z.email("must be an email address").optional(),
+            /** "production", "staging", or an ACME directory URL. */
+            directory: z.string().default("staging"),
+            /** Request real certificates (false: self-signed only). */
+            enabled: z.boolean().default(false),
+        })
+        .prefault({}),
+    server: z
+        .strictObject({
+            zone: z.string().regex(/^[a-z]{2}-[a-z]{3}-[1-3]$/, "must be a Scaleway zone such as fr-par-1").default("fr-par-1"),
+            /** Instance type; DEV1-M has 3 vCPUs and 4 GB. */
+            type: z.string().regex(/^[A-Z0-9]+(-[A-Z0-9]+)+$/, "must be a Scaleway instance type such as DEV1-M").default("DEV1-M"),
+            /** Memory of the instance type in MiB, used for the memory budget. */
+            memoryMb: z.number().int().min(512).default(4096),
+            image: z.string().default("ubuntu_noble"),
+            rootVolumeGb: z.number().int().min(10).max(1000).default(40),
+            /** Login user that runs Docker and the platform's commands. */
+            deployUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,30}$/, "must be a Unix user name").default("deploy"),
+            /** OpenSSH public key installed for the deploy user. */
+            sshPublicKey: z.string().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+\/=]+( [^\n]*)?$/, "must be one OpenSSH public key line").optional(),
+            /** CIDRs allowed to reach SSH (port 22). */
+            adminCidrs: z.array(z.string()).default([]),
+            /** Memory kept free for the OS and Docker, in MiB. */
+            reservedMb: z.number().int().min(0).default(512),
+        })
+        .prefault({}),
+    /** Pinned core images (major version tags: Watchtower updates within the major). */
+    images: z
+        .strictObject({
+            nginx: coreImage("nginx:1"),
+            postgres: coreImage("postgres:15"),
+            watchtower: coreImage("nickfedor/watchtower:1"),
+            certbot: coreImage("certbot/certbot:v3.3.0"),
+        })
+        .prefault({}),
+    proxy: z
+        .strictObject({
+            memoryMb: memoryMb(128),
+            /** Published HTTP port on the host. */
+            httpPort: port(80),
+            /** Published HTTPS port on the host. */
+            httpsPort: port(443),
+            /** Host address the ports are published on (127.0.0.1 keeps a local stack private). */
+            bindAddress: z.union([z.ipv4(), z.ipv6()]).default("0.0.0.0"),
+            /** Default Content-Security-Policy. */
+            csp: z.string().default("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"),
+        })
+        .prefault({}),
+    database: z
+        .strictObject({
+            memoryMb: memoryMb(768),
+            /** Create the seed's shared_db for cross-application data. */
+            sharedDb: z.boolean().default(true),
+            /** Apps whose roles may use shared_db. */
+            sharedDbGrants: z.array(z.string()).default([]),
+        })
+        .prefault({}),
+    autoUpdater: z
+        .strictObject({
+            enabled: z.boolean().default(true),
+            memoryMb: memoryMb(64),
+            /** Six-field cron (seconds first): every 6 hours by default. */
+            schedule: z.string().regex(CRON, "must be a cron expression such as 0 0 */6 * * *").default("0 0 */6 * * *"),
+            /** Watchtower scope: only containers labelled with it are touched. */
+            scope: z.string().regex(/^[a-z0-9-]+$/, "must be lower-case letters, digits and hyphens").default("mhylle"),
+        })
+        .prefault({}),
+    local: z
+        .strictObject({
+            /** Host folder that stands in for /opt/platform on the local target. */
+            dataDir: z.string().default(".platform-data"),
+        })
+        .prefault({}),
+    apps: z.array(appSchema).default([]),
+});
+
+export type PlatformConfig = z.infer<typeof configSchema>;
+export type AppConfig = z.infer<typeof appSchema>;
+export type ServiceConfig = AppConfig["frontend"];

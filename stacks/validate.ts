@@ -1,0 +1,54 @@
+// Validation: turn raw stack config into a typed PlatformConfig or every problem at once.
+import { z } from "zod";
+import { configSchema, PlatformConfig } from "./schema";
+import { crossFieldProblems } from "./rules";
+import { ConfigError, Problem } from "./problem";
+
+export function fieldPath(path: readonly PropertyKey[]): string {
+    return path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), "");
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+    return path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), root);
+}
+
+function issueToProblems(issue: z.core.$ZodIssue, raw: unknown): Problem[] {
+    const field = fieldPath(issue.path);
+    if (issue.code === "unrecognized_keys") {
+        return issue.keys.map((key) => ({
+            field: field ? `${field}.${key}` : key,
+            problem: "is not a known field; check its spelling against the config reference in README.md",
+            got: valueAt(raw, [...issue.path, key]),
+        }));
+    }
+    if (issue.code === "invalid_union" && issue.errors.length) {
+        // Report the first alternative's message, which names what was expected.
+        const first = issue.errors[0][0];
+        if (first) return [{ field, problem: first.message, got: valueAt(raw, issue.path) }];
+    }
+    return [{ field: field || "(root)", problem: humanize(issue), got: valueAt(raw, issue.path) }];
+}
+
+function humanize(issue: z.core.$ZodIssue): string {
+    switch (issue.code) {
+        case "invalid_type":
+            return issue.input === undefined ? `is required (${issue.expected})` : `must be a ${issue.expected}`;
+        case "too_small":
+            return `must be at least ${String(issue.minimum)}`;
+        case "too_big":
+            return `must be at most ${String(issue.maximum)}`;
+        case "invalid_value":
+            return `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+        default:
+            return issue.message;
+    }
+}
+
+/** Parse, default and check stack config. Throws ConfigError listing every problem. */
+export function validateConfig(raw: unknown): PlatformConfig {
+    const parsed = configSchema.safeParse(raw ?? {});
+    if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap((i) => issueToProblems(i, raw)));
+    const problems = crossFieldProblems(parsed.data);
+    if (problems.length) throw new ConfigError(problems);
+    return parsed.data;
+}

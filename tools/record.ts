@@ -1,0 +1,109 @@
+// Run the program under Pulumi's mocks (no CLI, no cloud) and record every resource it registers.
+// Render, the unit tests and the end-to-end applier all see the program through this.
+import * as pulumi from "@pulumi/pulumi";
+import { isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
+
+import { PROJECT } from "../stacks/stack-file";
+export { PROJECT };
+export const SECRET_PLACEHOLDER = "[secret]";
+
+export interface RecordedResource {
+    readonly type: string;
+    readonly name: string;
+    /** Inputs with secret values still wrapped (see redact/reveal). */
+    readonly inputs: Record<string, unknown>;
+    readonly parent?: string;
+    readonly custom: boolean;
+    /** Mock outputs the program saw. */
+    readonly state: Record<string, unknown>;
+}
+
+/** Outputs a real provider would compute that the program reads. */
+function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+    switch (type) {
+        case "random:index/randomPassword:RandomPassword":
+            return { result: `mock-${name}-${"x".repeat(Math.max(0, (inputs.length ?? 16) - name.length - 5))}`.slice(0, inputs.length ?? 16) };
+        case "scaleway:instance/ip:Ip":
+            return { address: "51.159.168.239" };
+        case "command:local:Command":
+        case "command:remote:Command":
+            return { stdout: "", stderr: "" };
+        case "docker:index/container:Container":
+            return { id: `${name}-container-id` };
+        default:
+            return {};
+    }
+}
+
+/** Replace secret values by a placeholder, recursively. */
+export function redact(value: unknown): unknown {
+    if (isRpcSecret(value)) return SECRET_PLACEHOLDER;
+    if (Array.isArray(value)) return value.map(redact);
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
+    return value;
+}
+
+/** Unwrap secret values (for the local applier, which must use real values). */
+export function reveal(value: unknown): unknown {
+    if (isRpcSecret(value)) return reveal(unwrapRpcSecret(value));
+    if (Array.isArray(value)) return value.map(reveal);
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
+    return value;
+}
+
+export function isSecret(value: unknown): boolean {
+    return isRpcSecret(value);
+}
+
+/** Pulumi config entries for the runtime: `project:key` → string, objects as JSON. */
+export function toPulumiConfig(raw: Record<string, unknown>): Record<string, string> {
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [`${PROJECT}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+/**
+ * Set up mocks and config, run `build`, and wait until registrations settle.
+ * Call once per process: Pulumi's runtime state is global.
+ */
+export async function record<T>(
+    raw: Record<string, unknown>,
+    build: () => T,
+    options: { secrets?: Record<string, string>; stack?: string } = {},
+): Promise<{ resources: RecordedResource[]; result: T }> {
+    const resources: RecordedResource[] = [];
+    const parents = new Map<string, string>();
+    let last = Date.now();
+
+    const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
+    const original = MockMonitor.prototype.registerResource;
+    MockMonitor.prototype.registerResource = function (req: any, cb: any) {
+        const parentUrn: string = req.getParent();
+        if (parentUrn) parents.set(`${req.getType()}::${req.getName()}`, parentUrn.split("::").pop()!);
+        return original.call(this, req, cb);
+    };
+
+    pulumi.runtime.setAllConfig(
+        { ...toPulumiConfig(raw), ...Object.fromEntries(Object.entries(options.secrets ?? {}).map(([k, v]) => [`${PROJECT}:${k}`, v])) },
+        Object.keys(options.secrets ?? {}).map((k) => `${PROJECT}:${k}`),
+    );
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                last = Date.now();
+                const state = { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) };
+                resources.push({ type: args.type, name: args.name, inputs: args.inputs, parent: parents.get(`${args.type}::${args.name}`), custom: args.custom ?? true, state });
+                return { id: `${args.name}-id`, state };
+            },
+            call(args) {
+                last = Date.now();
+                return args.inputs;
+            },
+        },
+        PROJECT,
+        options.stack ?? "render",
+        false,
+    );
+    const result = build();
+    // Registrations arrive asynchronously; wait until none has arrived for a while.
+    while (Date.now() - last < 300) await new Promise((r) => setTimeout(r, 50));
+    return { resources, result };
+}

@@ -1,0 +1,98 @@
+// npm run render -- (--stack NAME | --config FILE) --out DIR
+// Runs the program under mocks and writes resources.json, files/ and scripts/ (see ARCHITECTURE.md).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { readStackFile } from "../stacks/stack-file";
+import { validateConfig } from "../stacks/validate";
+import { ConfigError, formatProblem } from "../stacks/problem";
+import { record, redact, RecordedResource, SECRET_PLACEHOLDER, isSecret } from "./record";
+import { decodeBundle, isBundle } from "../render/bundle";
+
+const SERVER_ROOT = "/opt/platform";
+const COMMAND_TYPES = ["command:local:Command", "command:remote:Command"];
+
+function usage(message: string): never {
+    console.error(`${message}\nusage: npm run render -- (--stack NAME | --config FILE) --out DIR`);
+    process.exit(64);
+}
+
+function parseArgs(argv: string[]) {
+    const args: Record<string, string> = {};
+    for (let i = 0; i < argv.length; i++) {
+        const flag = argv[i];
+        if (!["--stack", "--config", "--out"].includes(flag)) usage(`unknown argument ${flag}`);
+        if (argv[i + 1] === undefined) usage(`${flag} needs a value`);
+        args[flag.slice(2)] = argv[++i];
+    }
+    if (!args.out) usage("--out DIR is required");
+    if (!!args.stack === !!args.config) usage("give exactly one of --stack NAME or --config FILE");
+    return args;
+}
+
+function write(file: string, content: string, mode?: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+    if (mode) fs.chmodSync(file, parseInt(mode, 8));
+}
+
+/** Files a resource puts on the server, at their server paths. */
+export function serverFiles(r: RecordedResource): { path: string; content: string; mode?: string }[] {
+    const out: { path: string; content: string; mode?: string }[] = [];
+    if (COMMAND_TYPES.includes(r.type) && isBundle(r.inputs.stdin)) {
+        for (const f of decodeBundle(r.inputs.stdin)) out.push({ ...f, path: `${SERVER_ROOT}/${f.path}` });
+    }
+    const userData = r.inputs.userData as Record<string, unknown> | undefined;
+    if (r.type === "scaleway:instance/server:Server" && userData && typeof userData["cloud-init"] === "string") {
+        const text = userData["cloud-init"];
+        out.push({ path: "/var/lib/cloud/instance/user-data.txt", content: text });
+        for (const f of parse(text).write_files ?? []) out.push({ path: f.path, content: f.content, mode: f.permissions });
+    }
+    return out;
+}
+
+async function main() {
+    const args = parseArgs(process.argv.slice(2));
+    const file = args.config ?? path.join(process.cwd(), `Pulumi.${args.stack}.yaml`);
+    if (!fs.existsSync(file)) usage(`no such stack config: ${file}`);
+    const { raw, secretKeys } = readStackFile(file);
+    try {
+        validateConfig(raw);
+    } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        for (const p of err.problems) console.error(formatProblem(p));
+        process.exit(2);
+    }
+    const secrets = Object.fromEntries([...secretKeys, "sshPrivateKey"].map((k) => [k, SECRET_PLACEHOLDER]));
+    const { program } = await import("../stacks/program");
+    const { resources } = await record(raw, () => program(), { secrets, stack: args.stack ?? "render" });
+
+    const out = path.resolve(args.out);
+    fs.rmSync(out, { recursive: true, force: true });
+    const listed = resources.map((r) => ({ type: r.type, name: r.name, inputs: redact(r.inputs), parent: r.parent ?? null }));
+    write(path.join(out, "resources.json"), JSON.stringify(listed, null, 2) + "\n");
+    let files = 0;
+    let scripts = 0;
+    for (const r of resources) {
+        for (const f of serverFiles(r)) {
+            write(path.join(out, "files", f.path), f.content, f.mode);
+            files++;
+        }
+        if (!COMMAND_TYPES.includes(r.type)) continue;
+        for (const op of ["create", "update", "delete"] as const) {
+            const text = r.inputs[op];
+            if (typeof text === "string") {
+                write(path.join(out, "scripts", `${r.name}.${op}.sh`), `#!/usr/bin/env bash\n${text}`, "0755");
+                scripts++;
+            } else if (isSecret(text)) {
+                write(path.join(out, "scripts", `${r.name}.${op}.sh`), `# ${SECRET_PLACEHOLDER}\n`);
+            }
+        }
+    }
+    console.log(`rendered ${resources.length} resources, ${files} files, ${scripts} scripts to ${out}`);
+}
+
+main().catch((err) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+});
