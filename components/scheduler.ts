@@ -1,0 +1,25 @@
+// Scheduled jobs (certificate renewal, backups, maintenance, status): scripts and crontab.
+import * as pulumi from "@pulumi/pulumi";
+import { Host } from "./host";
+import { encodeBundle } from "../render/bundle";
+import { BIN_DIR, installJobsScript, jobFiles, ScheduledJob } from "../render/schedule";
+
+export interface SchedulerArgs {
+    readonly host: Host;
+    readonly jobs: readonly ScheduledJob[];
+}
+
+export class Scheduler extends pulumi.ComponentResource {
+    readonly installed: pulumi.Resource;
+
+    constructor(name: string, args: SchedulerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mhylle:platform:Scheduler", name, {}, opts);
+        const root = args.host.root;
+        this.installed = args.host.runScript(
+            `${name}-jobs`,
+            { create: installJobsScript(root, args.jobs), stdin: encodeBundle(jobFiles(root, args.jobs), BIN_DIR) },
+            { parent: this },
+        );
+        this.registerOutputs({});
+    }
+}

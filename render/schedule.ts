@@ -1,0 +1,73 @@
+// Scheduled jobs on the server: scripts in <root>/bin, run from the deploy user's crontab through
+// `run-job`, which logs each run and records its last result for monitoring.
+import { installBundleScript, ServerFile } from "./bundle";
+import { script, shq } from "./shell";
+
+export interface ScheduledJob {
+    /** Lower-case name; the script is bin/<name>.sh. */
+    readonly name: string;
+    /** Five-field cron expression, in UTC. */
+    readonly schedule: string;
+    /** Bash body of the job (strict mode is added). */
+    readonly script: string;
+}
+
+export const BIN_DIR = "bin";
+export const JOB_LOGS_DIR = "logs/jobs";
+/** <root>/state/jobs/<name>.status holds `<exit code> <unix time> <seconds taken>` of the last run. */
+export const JOB_STATE_DIR = "state/jobs";
+export const CRON_BEGIN = "# BEGIN mhylle-platform jobs (managed by pulumi; edits are overwritten)";
+export const CRON_END = "# END mhylle-platform jobs";
+
+const JOB_NAME = /^[a-z][a-z0-9-]*$/;
+
+/** The runner every cron line calls: logs output with timestamps, records the result, never overlaps. */
+export function runJobScript(root: string): string {
+    return script(
+        `root=${shq(root)}`,
+        'name="${1:?usage: run-job NAME}"',
+        'mkdir -p "$root/' + JOB_LOGS_DIR + '" "$root/' + JOB_STATE_DIR + '"',
+        'log="$root/' + JOB_LOGS_DIR + '/$name.log"',
+        'start=$(date +%s)',
+        "set +e",
+        // flock: a slow run is never overlapped by the next one.
+        '( flock -n 9 || { echo "previous $name run still going; skipped"; exit 75; }; "$root/' + BIN_DIR + '/$name.sh" ) 9>"$root/' + JOB_STATE_DIR + '/$name.lock" 2>&1 | while IFS= read -r line; do printf \'%s %s\\n\' "$(date -u +%FT%TZ)" "$line"; done >> "$log"',
+        "code=${PIPESTATUS[0]}",
+        "set -e",
+        'printf \'%s %s %s\\n\' "$code" "$(date +%s)" "$(( $(date +%s) - start ))" > "$root/' + JOB_STATE_DIR + '/$name.status"',
+        // Keep job logs bounded: the last 5000 lines.
+        'tail -n 5000 "$log" > "$log.tmp" && mv -f "$log.tmp" "$log"',
+        'exit "$code"',
+    );
+}
+
+export function jobFiles(root: string, jobs: readonly ScheduledJob[]): ServerFile[] {
+    for (const j of jobs) if (!JOB_NAME.test(j.name)) throw new Error(`bad job name ${JSON.stringify(j.name)}`);
+    return [
+        { path: "run-job", content: "#!/usr/bin/env bash\n" + runJobScript(root), mode: "0755" },
+        ...jobs.map((j) => ({ path: `${j.name}.sh`, content: "#!/usr/bin/env bash\n" + script(j.script), mode: "0755" })),
+    ];
+}
+
+export function crontabBlock(root: string, jobs: readonly ScheduledJob[]): string {
+    return [CRON_BEGIN, "CRON_TZ=UTC", ...jobs.map((j) => `${j.schedule} ${root}/${BIN_DIR}/run-job ${j.name}`), CRON_END].join("\n") + "\n";
+}
+
+/** Installs the job scripts (bundle on stdin) and replaces the platform's block in the crontab. */
+export function installJobsScript(root: string, jobs: readonly ScheduledJob[]): string {
+    const block = crontabBlock(root, jobs);
+    return script(
+        installBundleScript(),
+        `install_bundle ${shq(`${root}/${BIN_DIR}`)}`,
+        // Scripts of removed jobs go too.
+        `keep=${shq(["run-job", ...jobs.map((j) => `${j.name}.sh`)].join(" "))}`,
+        `for f in ${shq(`${root}/${BIN_DIR}`)}/*; do case " $keep " in *" $(basename "$f") "*) ;; *) rm -f "$f" ;; esac; done`,
+        "if command -v crontab >/dev/null; then",
+        `  current=$(crontab -l 2>/dev/null | sed '/^${CRON_BEGIN.replace(/[()/]/g, ".")}$/,/^${CRON_END}$/d' || true)`,
+        `  printf '%s\\n%s' "$current" ${shq(block)} | sed '/./,$!d' | crontab -`,
+        "  echo \"crontab updated\"",
+        "else",
+        '  echo "warning: no crontab on this host; jobs are installed but not scheduled" >&2',
+        "fi",
+    );
+}
