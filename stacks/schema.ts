@@ -99,9 +99,14 @@ export const configSchema = z.strictObject({
             /** Account email for Let's Encrypt. */
             email: z.email("must be an email address").optional(),
             /** "production", "staging", or an ACME directory URL. */
-            directory: z.string().default("staging"),
+            directory: z
+                .string()
+                .refine((d) => d === "production" || d === "staging" || /^https:\/\/[^\s'"\\]+$/.test(d), "must be production, staging or an https:// ACME directory URL")
+                .default("staging"),
             /** Request real certificates (false: self-signed only). */
             enabled: z.boolean().default(false),
+            /** The expiry check fails when a certificate has fewer days left than this. */
+            warnDays: z.number().int().min(1).max(89).default(14),
         })
         .prefault({}),
     server: z
