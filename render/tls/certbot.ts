@@ -1,0 +1,104 @@
+// What issuance and renewal share: where certbot keeps its state, how it runs on the server, how
+// nginx picks up a new certificate, and the lock that keeps two certificate operations apart.
+import { CERTBOT_VOLUME, NGINX_CONTAINER } from "../../stacks/naming";
+import { shq } from "../shell";
+import { CERTS_DIR, IN_CONTAINER, mainConfig } from "../nginx/layout";
+
+/** certbot's config dir is the certs folder nginx mounts: lineages land at certs/live/<domain>/. */
+export const LETSENCRYPT_DIR = CERTS_DIR;
+/** certbot's work and log dirs, outside the certs folder so backups hold only certificates. */
+export const CERTBOT_STATE_DIR = "state/certbot";
+/** Tarballs of the certs folder, taken before each renewal. */
+export const CERT_BACKUPS_DIR = "backups/certs";
+/** Where issuance keeps the bootstrap certificate while certbot creates the lineage. */
+export const BOOTSTRAP_ASIDE_DIR = "state/bootstrap-cert";
+export const CERTS_LOCK = "state/certs.lock";
+
+export const ACME_DIRECTORIES = {
+    production: "https://acme-v02.api.letsencrypt.org/directory",
+    staging: "https://acme-staging-v02.api.letsencrypt.org/directory",
+} as const;
+
+/** The ACME directory URL for config's `acme.directory`. */
+export function acmeDirectoryUrl(directory: string): string {
+    return directory === "production" || directory === "staging" ? ACME_DIRECTORIES[directory] : directory;
+}
+
+export interface TlsInput {
+    /** Platform root on the server. */
+    readonly root: string;
+    /** Primary domain: the lineage's name and the first name of the certificate. */
+    readonly domain: string;
+    readonly aliases: readonly string[];
+    /** Pinned certbot image, e.g. certbot/certbot:v3.3.0. */
+    readonly certbotImage: string;
+}
+
+export const allDomains = (t: TlsInput) => [t.domain, ...t.aliases];
+
+/**
+ * Bash: variables (root, domain, certs, live, renewal_conf, image, nginx_container) and the functions
+ * take_lock, run_certbot, reload_nginx and fingerprint.
+ *
+ * Tests override three variables from the environment so that this very script runs against
+ * Pebble: CERTBOT (a certbot command line on that machine), ACME_WEBROOT (the webroot as certbot
+ * sees it) and NGINX_CONTAINER.
+ */
+export function certbotPrelude(t: TlsInput): string {
+    const work = `${t.root}/${CERTBOT_STATE_DIR}`;
+    return [
+        `root=${shq(t.root)}`,
+        `domain=${shq(t.domain)}`,
+        `certs="$root/${LETSENCRYPT_DIR}"`,
+        'live="$certs/live/$domain"',
+        'renewal_conf="$certs/renewal/$domain.conf"',
+        `image=${shq(t.certbotImage)}`,
+        `nginx_container="\${NGINX_CONTAINER:-${NGINX_CONTAINER}}"`,
+        // Private keys live under $certs and in the backups: nothing this script creates is world-readable.
+        "umask 077",
+        `mkdir -p "$certs" ${shq(work + "/work")} ${shq(work + "/logs")} "$root/state"`,
+        "",
+        "take_lock() {",
+        `  exec 8>"$root/${CERTS_LOCK}"`,
+        // Issuance, renewal and a manual run must never move the same files at once.
+        '  flock -w 900 8 || { echo "another certificate operation still holds $root/' + CERTS_LOCK + '" >&2; exit 1; }',
+        "}",
+        "",
+        "run_certbot() {",
+        '  if [ -n "${CERTBOT:-}" ]; then',
+        "    local cmd",
+        '    read -r -a cmd <<<"$CERTBOT"',
+        '    "${cmd[@]}" "$@"',
+        "    return",
+        "  fi",
+        // Docker creates the volume owned by root; certbot runs as this user so its files stay ours.
+        `  docker run --rm --user 0:0 --entrypoint chown -v ${CERTBOT_VOLUME}:${IN_CONTAINER.acmeWebroot} "$image" -R "$(id -u):$(id -g)" ${IN_CONTAINER.acmeWebroot}`,
+        '  docker run --rm --user "$(id -u):$(id -g)" \\',
+        '    -v "$certs:/etc/letsencrypt" \\',
+        `    -v ${shq(work + "/work")}:/var/lib/letsencrypt \\`,
+        `    -v ${shq(work + "/logs")}:/var/log/letsencrypt \\`,
+        `    -v ${CERTBOT_VOLUME}:${IN_CONTAINER.acmeWebroot} \\`,
+        '    "$image" "$@"',
+        "}",
+        "",
+        "reload_nginx() {",
+        `  if [ "$(docker inspect -f '{{.State.Running}}' "$nginx_container" 2>/dev/null)" != true ]; then`,
+        '    echo "$nginx_container is not running; it loads the certificate when it starts"',
+        "    return 0",
+        "  fi",
+        "  local out",
+        `  if ! out=$(docker exec "$nginx_container" nginx -t -c ${mainConfig(IN_CONTAINER.config)} 2>&1); then`,
+        '    echo "nginx -t failed, so nginx was not reloaded and keeps serving its current certificate:" >&2',
+        '    echo "$out" >&2',
+        "    return 1",
+        "  fi",
+        `  docker exec "$nginx_container" nginx -s reload -c ${mainConfig(IN_CONTAINER.config)}`,
+        '  echo "nginx reloaded"',
+        "}",
+        "",
+        // Content hash of the chain nginx serves: a renewal that changed nothing reloads nothing.
+        "fingerprint() {",
+        '  if [ -r "$live/fullchain.pem" ]; then sha256sum <"$live/fullchain.pem" | cut -c1-64; else echo none; fi',
+        "}",
+    ].join("\n");
+}

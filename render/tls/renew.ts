@@ -1,0 +1,54 @@
+// The renewal job: back up the certs folder, `certbot renew`, reload nginx only when the chain
+// it serves changed. Runs twice a day as certbot recommends; certbot itself decides what is due.
+import { createHash } from "node:crypto";
+import type { ScheduledJob } from "../schedule";
+
+import { CERT_BACKUPS_DIR, certbotPrelude, LETSENCRYPT_DIR, TlsInput } from "./certbot";
+
+export const RENEW_JOB = "cert-renew";
+/** Backups kept: a week of twice-daily runs. */
+export const CERT_BACKUPS_KEPT = 14;
+
+/** A minute and two hours 12 h apart, fixed per domain: servers do not all hit the CA at :00. */
+export function renewalSchedule(domain: string): string {
+    const h = createHash("sha256").update(domain).digest();
+    return `${h[0] % 60} ${h[1] % 12},${(h[1] % 12) + 12} * * *`;
+}
+
+/** Body of bin/cert-renew.sh (the scheduler adds strict mode); its arguments go to `certbot renew`. */
+export function renewCertificateScript(t: TlsInput, keep = CERT_BACKUPS_KEPT): string {
+    return [
+        certbotPrelude(t),
+        `backups="$root/${CERT_BACKUPS_DIR}"`,
+        "take_lock",
+        'if [ ! -f "$renewal_conf" ]; then',
+        '  echo "no Let\'s Encrypt certificate for $domain yet (pulumi up issues the first one); nothing to renew"',
+        "  exit 0",
+        "fi",
+        'mkdir -p "$backups"',
+        'backup="$backups/certs-$(date -u +%Y%m%dT%H%M%S%NZ).tar.gz"',
+        `tar -czf "$backup.tmp" -C "$root" ${LETSENCRYPT_DIR}`,
+        'mv -f "$backup.tmp" "$backup"',
+        'echo "backed up $certs to $backup"',
+        // Names sort by time: everything after the newest N goes.
+        `find "$backups" -maxdepth 1 -name 'certs-*.tar.gz' | sort -r | tail -n +${keep + 1} | xargs -r rm -f --`,
+        "before=$(fingerprint)",
+        // The cron minute is already spread per server, so certbot's own random sleep only adds delay.
+        'if ! out=$(run_certbot renew --cert-name "$domain" --non-interactive --no-random-sleep-on-renew "$@" 2>&1); then',
+        '  echo "certbot renew failed; nginx keeps serving the current certificate:" >&2',
+        '  echo "$out" >&2',
+        "  exit 1",
+        "fi",
+        'echo "$out"',
+        'if [ "$(fingerprint)" = "$before" ]; then',
+        '  echo "certificate $domain unchanged; nginx not reloaded"',
+        "  exit 0",
+        "fi",
+        'echo "certificate $domain renewed"',
+        "reload_nginx",
+    ].join("\n") + "\n";
+}
+
+export function renewalJob(t: TlsInput): ScheduledJob {
+    return { name: RENEW_JOB, schedule: renewalSchedule(t.domain), script: renewCertificateScript(t) };
+}
