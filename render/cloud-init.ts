@@ -26,7 +26,7 @@ export function renderCloudInit(c: CloudInitInput): string {
     const doc = {
         package_update: true,
         package_upgrade: true,
-        packages: ["docker.io", "docker-compose-v2", "ufw", "unattended-upgrades", "fail2ban", "curl", "ca-certificates"],
+        packages: ["docker.io", "docker-compose-v2", "ufw", "unattended-upgrades", "fail2ban", "curl", "ca-certificates", "openssl"],
         users: [
             "default",
             {

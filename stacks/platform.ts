@@ -7,6 +7,8 @@ import { Database } from "../components/database";
 import { Proxy } from "../components/proxy";
 import { AutoUpdater } from "../components/auto-updater";
 import { App } from "../components/app";
+import { Certificates } from "../components/certificates";
+import { Scheduler } from "../components/scheduler";
 import { renderNginxConfig } from "../render/nginx/config";
 import { upstreamFile } from "../render/nginx/layout";
 import type { PlatformConfig } from "./schema";
@@ -17,6 +19,8 @@ export interface Platform {
     readonly proxy: Proxy;
     readonly autoUpdater?: AutoUpdater;
     readonly apps: Record<string, App>;
+    readonly certificates: Certificates;
+    readonly scheduler: Scheduler;
 }
 
 export function buildPlatform(cfg: PlatformConfig, host: Host, parent?: pulumi.Resource): Platform {
@@ -77,5 +81,12 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, parent?: pulumi.R
             opts,
         );
     }
-    return { networks, database, proxy, autoUpdater, apps };
+    const certificates = new Certificates(
+        "certificates",
+        { host, domain: cfg.domain, aliases: cfg.aliases, acme: cfg.acme, certbotImage: cfg.images.certbot, proxy: proxy.container },
+        opts,
+    );
+    // One scheduler owns the crontab block: every component's jobs go through it.
+    const scheduler = new Scheduler("scheduler", { host, jobs: [...certificates.jobs] }, opts);
+    return { networks, database, proxy, autoUpdater, apps, certificates, scheduler };
 }

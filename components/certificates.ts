@@ -1,0 +1,48 @@
+// TLS certificates from Let's Encrypt (or any ACME directory): first issuance during `pulumi up`,
+// renewal and expiry check as scheduled jobs. Until the first certificate lands nginx serves the
+// bootstrap self-signed one its config delivery creates, so nginx never waits for the CA.
+import * as pulumi from "@pulumi/pulumi";
+import { Host } from "./host";
+import type { ScheduledJob } from "../render/schedule";
+import { acmeDirectoryUrl, TlsInput } from "../render/tls/certbot";
+import { issueCertificateScript } from "../render/tls/issue";
+import { renewalJob } from "../render/tls/renew";
+import { expiryJob } from "../render/tls/expiry";
+import type { PlatformConfig } from "../stacks/schema";
+
+export interface CertificatesArgs {
+    readonly host: Host;
+    /** Primary domain: names the lineage nginx serves (certs/live/<domain>/). */
+    readonly domain: string;
+    readonly aliases: readonly string[];
+    readonly acme: PlatformConfig["acme"];
+    /** Pinned certbot image. */
+    readonly certbotImage: string;
+    /** The running proxy: issuance needs it to answer the HTTP-01 challenge. */
+    readonly proxy: pulumi.Resource;
+}
+
+export class Certificates extends pulumi.ComponentResource {
+    /** The issuance command; absent when ACME is disabled (the self-signed certificate stays). */
+    readonly issued?: pulumi.Resource;
+    /** Renewal (with ACME) and the expiry check, for the platform's Scheduler. */
+    readonly jobs: readonly ScheduledJob[];
+
+    constructor(name: string, args: CertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mhylle:platform:Certificates", name, {}, opts);
+        const tls: TlsInput = { root: args.host.root, domain: args.domain, aliases: args.aliases, certbotImage: args.certbotImage };
+        const expiry = expiryJob({ ...tls, warnDays: args.acme.warnDays });
+        if (args.acme.enabled) {
+            // Names, directory and email are in the script text: changing any re-runs it (an update).
+            this.issued = args.host.runScript(
+                `${name}-issue`,
+                { create: issueCertificateScript({ ...tls, directoryUrl: acmeDirectoryUrl(args.acme.directory), email: args.acme.email }) },
+                { parent: this, dependsOn: [args.proxy] },
+            );
+            this.jobs = [renewalJob(tls), expiry];
+        } else {
+            this.jobs = [expiry];
+        }
+        this.registerOutputs({});
+    }
+}

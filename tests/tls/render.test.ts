@@ -1,0 +1,81 @@
+// The certificate pieces as `npm run render` writes them: issuance command, renewal and expiry
+// jobs in the crontab, shellcheck-clean, nothing secret in them.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { needs } from "../support/requirements";
+import { renewalSchedule } from "../../render/tls/renew";
+import { acmeDirectoryUrl } from "../../render/tls/certbot";
+
+const repo = path.resolve(__dirname, "../..");
+
+function render(args: string[]): string {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "tls-render-"));
+    const r = spawnSync(process.execPath, ["--import", "tsx", "tools/render.ts", ...args, "--out", out], { cwd: repo, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    return out;
+}
+
+const prod = render(["--stack", "prod"]);
+const bin = path.join(prod, "files/opt/platform/bin");
+
+test("prod: issuance runs after the proxy container, for the primary domain and its aliases, against production", () => {
+    const resources = JSON.parse(fs.readFileSync(path.join(prod, "resources.json"), "utf8"));
+    const issue = resources.find((r: any) => r.name === "certificates-issue");
+    assert.ok(issue, "certificates-issue command registered");
+    assert.equal(issue.parent, "certificates");
+    const text = fs.readFileSync(path.join(prod, "scripts/certificates-issue.create.sh"), "utf8");
+    assert.match(text, /domains=\('mhylle\.com' 'www\.mhylle\.com'\)/);
+    assert.match(text, /server='https:\/\/acme-v02\.api\.letsencrypt\.org\/directory'/);
+    assert.match(text, /--email 'admin@mhylle\.com'/);
+    assert.doesNotMatch(text, /\[secret\]|PRIVATE KEY/);
+});
+
+test("prod: renewal twice a day and a daily expiry check are in the crontab block", () => {
+    const jobs = fs.readFileSync(path.join(prod, "scripts/scheduler-jobs.create.sh"), "utf8");
+    assert.match(jobs, new RegExp(`${renewalSchedule("mhylle.com").replace(/\*/g, "\\*")} /opt/platform/bin/run-job cert-renew`));
+    assert.match(jobs, /\d+ 7 \* \* \* \/opt\/platform\/bin\/run-job cert-expiry/);
+    assert.ok(fs.existsSync(path.join(bin, "cert-renew.sh")) && fs.existsSync(path.join(bin, "cert-expiry.sh")));
+    assert.match(fs.readFileSync(path.join(bin, "cert-expiry.sh"), "utf8"), /warn_days="\$\{1:-14\}"/);
+});
+
+test("renewal minute and hours are fixed per domain, 12 h apart", () => {
+    for (const d of ["mhylle.com", "example.org", "a.b.c"]) {
+        const [m, hours] = renewalSchedule(d).split(" ");
+        const [h1, h2] = hours.split(",").map(Number);
+        assert.ok(Number(m) >= 0 && Number(m) < 60 && h2 - h1 === 12, renewalSchedule(d));
+        assert.equal(renewalSchedule(d), renewalSchedule(d));
+    }
+    assert.equal(acmeDirectoryUrl("staging"), "https://acme-staging-v02.api.letsencrypt.org/directory");
+    assert.equal(acmeDirectoryUrl("https://127.0.0.1:14000/dir"), "https://127.0.0.1:14000/dir");
+});
+
+test("acme disabled: no issuance and no renewal, the expiry check stays", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tls-cfg-"));
+    const file = path.join(dir, "Pulumi.noacme.yaml");
+    fs.writeFileSync(file, stringify({ config: { "mhylle-platform:domain": "example.org", "mhylle-platform:acme": { enabled: false, warnDays: 21 } } }));
+    const out = render(["--config", file]);
+    assert.ok(!fs.existsSync(path.join(out, "scripts/certificates-issue.create.sh")));
+    const outBin = path.join(out, "files/opt/platform/bin");
+    assert.deepEqual(fs.readdirSync(outBin).sort(), ["cert-expiry.sh", "run-job"]);
+    assert.match(fs.readFileSync(path.join(outBin, "cert-expiry.sh"), "utf8"), /warn_days="\$\{1:-21\}"/);
+});
+
+test("bad acme.directory is refused naming the field", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tls-cfg-"));
+    const file = path.join(dir, "Pulumi.bad.yaml");
+    fs.writeFileSync(file, stringify({ config: { "mhylle-platform:acme": { enabled: true, directory: "http://insecure/dir" } } }));
+    const r = spawnSync(process.execPath, ["--import", "tsx", "tools/render.ts", "--config", file, "--out", path.join(dir, "out")], { cwd: repo, encoding: "utf8" });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /acme\.directory: must be production, staging or an https:\/\/ ACME directory URL/);
+});
+
+test("rendered certificate scripts are shellcheck-clean", { skip: needs("shellcheck") }, () => {
+    const files = [path.join(prod, "scripts/certificates-issue.create.sh"), path.join(bin, "cert-renew.sh"), path.join(bin, "cert-expiry.sh")];
+    const r = spawnSync("shellcheck", ["--shell=bash", ...files], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+});
