@@ -36,13 +36,10 @@ export class Certificates extends pulumi.ComponentResource {
         const expiry = expiryJob({ ...tls, warnDays: args.acme.warnDays });
         this.expiryCheck = `${args.host.root}/${BIN_DIR}/${expiry.name}.sh`;
         if (args.acme.enabled) {
+            const issue = issueCertificateScript({ ...tls, directoryUrl: acmeDirectoryUrl(args.acme.directory), email: args.acme.email });
             // Names, directory and email are in the script text: changing any re-runs it (an update).
-            this.issued = args.host.runScript(
-                `${name}-issue`,
-                { create: issueCertificateScript({ ...tls, directoryUrl: acmeDirectoryUrl(args.acme.directory), email: args.acme.email }) },
-                { parent: this, dependsOn: [args.proxy] },
-            );
-            this.jobs = [renewalJob(tls), expiry];
+            this.issued = args.host.runScript(`${name}-issue`, { create: issue }, { parent: this, dependsOn: [args.proxy] });
+            this.jobs = [renewalJob(tls, issue), expiry];
         } else {
             this.jobs = [expiry];
         }

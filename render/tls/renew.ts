@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import type { ScheduledJob } from "../schedule";
 
+import { heredoc } from "../shell";
 import { CERT_BACKUPS_DIR, certbotPrelude, LETSENCRYPT_DIR, TlsInput } from "./certbot";
 
 export const RENEW_JOB = "cert-renew";
@@ -15,16 +16,21 @@ export function renewalSchedule(domain: string): string {
     return `${h[0] % 60} ${h[1] % 12},${(h[1] % 12) + 12} * * *`;
 }
 
-/** Body of bin/cert-renew.sh (the scheduler adds strict mode); its arguments go to `certbot renew`. */
-export function renewCertificateScript(t: TlsInput, keep = CERT_BACKUPS_KEPT): string {
+/**
+ * Body of bin/cert-renew.sh (the scheduler adds strict mode); its arguments go to `certbot renew`.
+ * @param issue the issuance script: run when there is no certificate yet, so a server whose first
+ *   issuance failed (DNS not pointing at it yet, say) converges without another `pulumi up`.
+ */
+export function renewCertificateScript(t: TlsInput, issue: string, keep = CERT_BACKUPS_KEPT): string {
     return [
         certbotPrelude(t),
         `backups="$root/${CERT_BACKUPS_DIR}"`,
-        "take_lock",
         'if [ ! -f "$renewal_conf" ]; then',
-        '  echo "no Let\'s Encrypt certificate for $domain yet (pulumi up issues the first one); nothing to renew"',
-        "  exit 0",
+        '  echo "no Let\'s Encrypt certificate for $domain yet: issuing the first one"',
+        // Its own bash, fed the script verbatim: it takes the lock and exits on its own terms.
+        `  exec bash ${heredoc(issue, "ISSUE_EOF")}`,
         "fi",
+        "take_lock",
         'mkdir -p "$backups"',
         'backup="$backups/certs-$(date -u +%Y%m%dT%H%M%S%NZ).tar.gz"',
         `tar -czf "$backup.tmp" -C "$root" ${LETSENCRYPT_DIR}`,
@@ -49,6 +55,6 @@ export function renewCertificateScript(t: TlsInput, keep = CERT_BACKUPS_KEPT): s
     ].join("\n") + "\n";
 }
 
-export function renewalJob(t: TlsInput): ScheduledJob {
-    return { name: RENEW_JOB, schedule: renewalSchedule(t.domain), script: renewCertificateScript(t) };
+export function renewalJob(t: TlsInput, issue: string): ScheduledJob {
+    return { name: RENEW_JOB, schedule: renewalSchedule(t.domain), script: renewCertificateScript(t, issue) };
 }
