@@ -24,7 +24,7 @@ const HTTPS_PORT = 5181;
 // 20 days: inside certbot's 30-day renewal window, so the scheduled job renews for real.
 const VALIDITY_DAYS = 20;
 
-const skip = needs("docker", "root", "pebble", "pebble-challtestsrv", "certbot", "openssl", "testssl", "ldd", "flock");
+const skip = needs("docker", "pebble", "pebble-challtestsrv", "certbot", "openssl", "testssl", "ldd", "flock");
 
 interface Run {
     code: number;
@@ -110,6 +110,7 @@ describe("certificates against Pebble, certbot and nginx", { skip }, () => {
         if (process.env.TLSTEST_KEEP) return console.log(`# kept ${dir} and ${nginx?.name} (TLSTEST_KEEP)`);
         nginx?.stop();
         pebble?.stop();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
     test("nginx starts on the bootstrap certificate before any real one exists", async () => {
