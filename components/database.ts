@@ -5,7 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import { Host } from "./host";
 import { hardened } from "./hardening";
-import { appDatabaseSql, retireAppSql, sharedDatabaseSql } from "../render/database-sql";
+import { appDatabaseSql, baselineSql, retireAppSql, sharedDatabaseSql } from "../render/database-sql";
 import { psqlScript } from "../render/database-scripts";
 import { POSTGRES_CONTAINER, POSTGRES_HOST, POSTGRES_VOLUME } from "../stacks/naming";
 
@@ -62,6 +62,8 @@ export class Database extends pulumi.ComponentResource {
             { parent: this, provider },
         );
 
+        const baseline = args.host.runScript("database-baseline", { create: psqlScript(baselineSql(), false) }, { parent: this, dependsOn: [this.container] });
+
         for (const app of args.apps) {
             const password = new random.RandomPassword(`${app}-db-password`, { length: 32, special: false }, { parent: this });
             this.appPasswords[app] = pulumi.secret(password.result);
@@ -73,7 +75,7 @@ export class Database extends pulumi.ComponentResource {
                     stdin: pulumi.interpolate`${this.appPasswords[app]}\n`,
                     quiet: true,
                 },
-                { parent: this, dependsOn: [this.container] },
+                { parent: this, dependsOn: [this.container, baseline] },
             );
         }
         if (args.sharedDb) {

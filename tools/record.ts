@@ -16,7 +16,21 @@ export interface RecordedResource {
     readonly custom: boolean;
     /** Mock outputs the program saw. */
     readonly state: Record<string, unknown>;
+    readonly options: RecordedOptions;
 }
+
+/** Resource options the engine would see; names instead of URNs. */
+export interface RecordedOptions {
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly dependsOn: string[];
+    /** Per input property, the resources its value came from. */
+    readonly propertyDependencies: Record<string, string[]>;
+    readonly ignoreChanges: string[];
+    readonly additionalSecretOutputs: string[];
+}
+
+const nameOf = (urn: string) => urn.split("::").pop()!;
 
 /** Outputs a real provider would compute that the program reads. */
 function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
@@ -71,13 +85,26 @@ export async function record<T>(
 ): Promise<{ resources: RecordedResource[]; result: T }> {
     const resources: RecordedResource[] = [];
     const parents = new Map<string, string>();
-    let last = Date.now();
+    const recordedOptions = new Map<string, RecordedOptions>();
 
     const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
     const original = MockMonitor.prototype.registerResource;
     MockMonitor.prototype.registerResource = function (req: any, cb: any) {
+        const key = `${req.getType()}::${req.getName()}`;
         const parentUrn: string = req.getParent();
-        if (parentUrn) parents.set(`${req.getType()}::${req.getName()}`, parentUrn.split("::").pop()!);
+        if (parentUrn) parents.set(key, nameOf(parentUrn));
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((deps: any, prop: string) => {
+            propertyDependencies[prop] = deps.getUrnsList().map(nameOf);
+        });
+        recordedOptions.set(key, {
+            protect: !!req.getProtect(),
+            retainOnDelete: !!req.getRetainondelete(),
+            dependsOn: req.getDependenciesList().map(nameOf),
+            propertyDependencies,
+            ignoreChanges: req.getIgnorechangesList(),
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        });
         return original.call(this, req, cb);
     };
 
@@ -88,13 +115,12 @@ export async function record<T>(
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
-                last = Date.now();
                 const state = { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) };
-                resources.push({ type: args.type, name: args.name, inputs: args.inputs, parent: parents.get(`${args.type}::${args.name}`), custom: args.custom ?? true, state });
+                const key = `${args.type}::${args.name}`;
+                resources.push({ type: args.type, name: args.name, inputs: args.inputs, parent: parents.get(key), custom: args.custom ?? true, state, options: recordedOptions.get(key)! });
                 return { id: `${args.name}-id`, state };
             },
             call(args) {
-                last = Date.now();
                 return args.inputs;
             },
         },
@@ -103,7 +129,7 @@ export async function record<T>(
         false,
     );
     const result = build();
-    // Registrations arrive asynchronously; wait until none has arrived for a while.
-    while (Date.now() - last < 300) await new Promise((r) => setTimeout(r, 50));
+    // Registrations are asynchronous: wait until Pulumi's RPC queue has drained.
+    await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
     return { resources, result };
 }
