@@ -55,7 +55,8 @@ export class Database extends pulumi.ComponentResource {
                 envs: [pulumi.interpolate`POSTGRES_PASSWORD=${this.superuserPassword}`, "PGDATA=/var/lib/postgresql/data/pgdata"],
                 volumes: [{ volumeName: this.volume.name, containerPath: "/var/lib/postgresql/data" }],
                 networksAdvanced: [{ name: args.network.name, aliases: [POSTGRES_HOST] }],
-                healthcheck: { tests: ["CMD", "pg_isready", "-q", "-U", "postgres"], interval: "5s", timeout: "3s", retries: 10, startPeriod: "10s" },
+                // Over TCP: during first-time init the entrypoint's temporary server answers on the socket only.
+                healthcheck: { tests: ["CMD", "pg_isready", "-q", "-h", "127.0.0.1", "-U", "postgres"], interval: "5s", timeout: "3s", retries: 10, startPeriod: "10s" },
                 wait: true,
                 waitTimeout: 120,
             },

@@ -7,6 +7,7 @@ import { Database } from "../components/database";
 import { Proxy } from "../components/proxy";
 import { AutoUpdater } from "../components/auto-updater";
 import { App } from "../components/app";
+import { RegistryCredential, RegistryLogins } from "../components/registry";
 import { renderNginxConfig } from "../render/nginx/config";
 import { upstreamFile } from "../render/nginx/layout";
 import type { PlatformConfig } from "./schema";
@@ -19,8 +20,16 @@ export interface Platform {
     readonly apps: Record<string, App>;
 }
 
-export function buildPlatform(cfg: PlatformConfig, host: Host, parent?: pulumi.Resource): Platform {
+/** What the program knows before building: registry logins and each service's image to release. */
+export interface Releases {
+    readonly credentials: readonly RegistryCredential[];
+    /** Image per config field (apps[i].frontend.image), pinned by digest when resolved. */
+    readonly images: Record<string, string>;
+}
+
+export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Releases, parent?: pulumi.Resource): Platform {
     const opts = { parent };
+    const logins = new RegistryLogins("registry-login", { host, credentials: releases.credentials }, opts);
     const appNames = cfg.apps.map((a) => a.name);
     const networks = new Networks("networks", { apps: appNames, provider: host.docker }, opts);
     const withDatabase = cfg.apps.filter((a) => a.database).map((a) => a.name);
@@ -62,7 +71,7 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, parent?: pulumi.R
           )
         : undefined;
     const apps: Record<string, App> = {};
-    for (const app of cfg.apps) {
+    for (const [i, app] of cfg.apps.entries()) {
         apps[app.name] = new App(
             app.name,
             {
@@ -73,6 +82,8 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, parent?: pulumi.R
                 proxyConfig: proxy.config,
                 database: app.database ? { password: database.appPasswords[app.name], provisioned: database.appProvisioned[app.name] } : undefined,
                 watchtowerScope: cfg.autoUpdater.scope,
+                images: { frontend: releases.images[`apps[${i}].frontend.image`], backend: releases.images[`apps[${i}].backend.image`] },
+                registryLogins: logins.logins,
             },
             opts,
         );

@@ -86,6 +86,12 @@ export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
         add("acme.directory", 'must be "production", "staging" or an https:// ACME directory URL', cfg.acme.directory);
     if (cfg.proxy.httpPort === cfg.proxy.httpsPort) add("proxy.httpsPort", "equals proxy.httpPort; nginx needs two ports", cfg.proxy.httpsPort);
 
+    const servers = new Set<string>();
+    cfg.registries.credentials.forEach((c, i) => {
+        if (servers.has(c.server)) add(`registries.credentials[${i}].server`, "has a login already; one per registry", c.server);
+        servers.add(c.server);
+    });
+
     const budget = memoryBudget(cfg);
     if (budget.neededMb > budget.availableMb)
         add(

@@ -1,5 +1,6 @@
 // Run the program under Pulumi's mocks (no CLI, no cloud) and record every resource it registers.
 // Render, the unit tests and the end-to-end applier all see the program through this.
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 
@@ -81,8 +82,13 @@ export function toPulumiConfig(raw: Record<string, unknown>): Record<string, str
 export async function record<T>(
     raw: Record<string, unknown>,
     build: () => T,
-    options: { secrets?: Record<string, string>; stack?: string } = {},
-): Promise<{ resources: RecordedResource[]; result: T }> {
+    options: {
+        secrets?: Record<string, string>;
+        stack?: string;
+        /** What the registry answers per image (a digest, or an Error); others get a digest derived from the name. */
+        registry?: Record<string, string | Error>;
+    } = {},
+): Promise<{ resources: RecordedResource[]; result: Awaited<T> }> {
     const resources: RecordedResource[] = [];
     const parents = new Map<string, string>();
     const recordedOptions = new Map<string, RecordedOptions>();
@@ -121,6 +127,11 @@ export async function record<T>(
                 return { id: `${args.name}-id`, state };
             },
             call(args) {
+                if (args.token === "docker:index/getRegistryImage:getRegistryImage") {
+                    const answer = options.registry?.[args.inputs.name] ?? `sha256:${createHash("sha256").update(args.inputs.name).digest("hex")}`;
+                    if (answer instanceof Error) throw answer;
+                    return { ...args.inputs, sha256Digest: answer };
+                }
                 return args.inputs;
             },
         },
@@ -128,7 +139,7 @@ export async function record<T>(
         options.stack ?? "render",
         false,
     );
-    const result = build();
+    const result = await build();
     // Registrations are asynchronous: wait until Pulumi's RPC queue has drained.
     await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
     return { resources, result };

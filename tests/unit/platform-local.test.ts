@@ -16,8 +16,9 @@ test("no Scaleway resource and no SSH command", () => {
 });
 
 test("the Docker provider talks to the local socket", () => {
-    const provider = p.resources.find((r) => r.type === "pulumi:providers:docker");
-    assert.match(String(provider?.inputs.host), /^unix:\/\/|^tcp:\/\/|^ssh:\/\//);
+    const provider = p.byName("local-docker");
+    assert.equal(provider.type, "pulumi:providers:docker");
+    assert.match(String(provider.inputs.host), /^unix:\/\/|^tcp:\/\/|^ssh:\/\//);
 });
 
 test("nginx publishes only on 127.0.0.1:8080 and :8443", () => {

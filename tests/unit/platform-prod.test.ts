@@ -80,10 +80,13 @@ test("nginx sits on the core network and joins each app network by command, neve
 test("each backend joins its app network and the database network; frontends do not reach the database", () => {
     for (const app of ["app1", "app2"]) {
         const backend = String(p.byName(`${app}-backend-release`).inputs.create);
-        assert.match(backend, new RegExp(`--network '${app}-network'`));
-        assert.match(backend, /docker network connect 'mhylle-database'/);
+        assert.match(backend, new RegExp(`^network='${app}-network'$`, "m"));
+        assert.match(backend, /^extra_networks=\('mhylle-database'\)$/m);
+        assert.match(backend, /docker create --name "\$new" --network "\$network"/);
+        assert.match(backend, /docker network connect "\$n" "\$new"/);
         const frontend = String(p.byName(`${app}-frontend-release`).inputs.create);
-        assert.match(frontend, new RegExp(`--network '${app}-network'`));
+        assert.match(frontend, new RegExp(`^network='${app}-network'$`, "m"));
+        assert.match(frontend, /^extra_networks=\(\)$/m);
         assert.doesNotMatch(frontend, /mhylle-database/);
     }
 });
