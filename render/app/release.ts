@@ -51,7 +51,8 @@ export function releaseScript(r: ReleaseInput): string {
         `elapsed() { awk -v a="$1" -v b="$started" 'BEGIN { printf "%.2f", a - b }'; }`,
         `running() { [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }`,
         `health() { docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$1" 2>/dev/null || echo gone; }`,
-        `last_health() { docker inspect -f '{{range .State.Health.Log}}{{.Output}}{{end}}' "$1" 2>/dev/null | tr -s '\\n' ' ' | tail -c 300; }`,
+        // The last health check's output: the greedy match keeps the last "Output" of the JSON log.
+        `last_health() { docker inspect -f '{{json .State.Health.Log}}' "$1" 2>/dev/null | sed -E 's/.*"Output":"(([^"\\\\]|\\\\.)*)".*/\\1/; s/\\\\n/ /g' | tail -c 300; }`,
         "",
         "# Switch nginx to a container (or back), under the lock every nginx writer takes.",
         "switch_to() {",
