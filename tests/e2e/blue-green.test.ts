@@ -37,6 +37,13 @@ test("blue-green releases drop no request; a broken release changes nothing; a n
     assert.match(result.brokenRelease.error, /release of app2 backend \(local\/demo-backend:broken\) failed: not healthy within 20s; last health output: .*500/);
     assert.match(result.brokenRelease.error, /keeps serving/);
 
+    // After the switch: a version that passes its health check but fails real requests is switched back.
+    assert.equal(result.watchRollback.ok, false);
+    assert.match(result.watchRollback.error, /release of app1 backend .* failed: rolled back to app1-backend-\w+ after the switch: \d+ of \d+ responses on \/api\/app1\/ were 5xx/);
+    assert.deepEqual(result.watchRollback.versionsAfter, ["2"], "the previous version serves again");
+    assert.equal(result.watchRollback.containersAfter.length, 1, `the failed container is removed: ${result.watchRollback.containersAfter}`);
+    assert.equal(result.watchRollback.failed, 0, "no connection failed, even while the bad version served");
+
     // 4. The naive recreate, measured the same way, is seen to fail requests: the load can see failures.
     assert.ok(result.naive.failed + result.naive.non2xx > 0, `naive recreate lost nothing? ${JSON.stringify(result.naive)}`);
     assert.ok(result.requests > 5000);

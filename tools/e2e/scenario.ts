@@ -14,6 +14,8 @@ export interface ScenarioResult {
     readonly cutoverSeconds: number;
     readonly release: LoadResult & { readonly ok: boolean; readonly versionsAfter: string[]; readonly containersAfter: string[] };
     readonly brokenRelease: LoadResult & { readonly ok: boolean; readonly error: string; readonly versionsAfter: string[] };
+    /** A release that is healthy but serves 5xx once it takes traffic: switched back in the watch. */
+    readonly watchRollback: LoadResult & { readonly ok: boolean; readonly error: string; readonly versionsAfter: string[]; readonly containersAfter: string[] };
     readonly naive: LoadResult & { readonly downtimeSeconds: number };
     readonly bringUp: { readonly ok: boolean; readonly routes: Record<string, number>; readonly databases: Record<string, number>; readonly isolation: string };
 }
@@ -96,6 +98,21 @@ export async function runScenario(p: LocalPlatform, log: (line: string) => void)
     });
     const brokenLoad = await load.stop();
 
+    log("releasing app1's backend as a version that fails real requests, under load");
+    load = startLoad(p.baseUrl, LOAD_PATHS);
+    const failing = await p.up((raw) => {
+        raw.apps[0].backend.image = "local/demo-backend:2";
+        raw.apps[0].backend.env = { DEMO_FAIL_REQUESTS: "1" };
+    });
+    const failingLoad = await load.stop();
+    const watchRollback = {
+        ...failingLoad,
+        ok: failing.ok,
+        error: failing.error ?? "",
+        versionsAfter: await versions(p.baseUrl, "/api/app1/items"),
+        containersAfter: await serviceContainers("app1", "backend"),
+    };
+
     log("the same release as a naive recreate, under load");
     load = startLoad(p.baseUrl, LOAD_PATHS);
     await new Promise((r) => setTimeout(r, 1000));
@@ -110,6 +127,7 @@ export async function runScenario(p: LocalPlatform, log: (line: string) => void)
         cutoverSeconds: Number(summary.cutoverSeconds ?? NaN),
         release: { ...releaseLoad, ok: release.ok, ...releaseAfter },
         brokenRelease: { ...brokenLoad, ok: broken.ok, error: broken.error ?? "", versionsAfter: await versions(p.baseUrl, "/api/app2/items") },
+        watchRollback,
         naive: { ...naiveLoad, downtimeSeconds },
         bringUp: { ok: up.ok, routes, databases, isolation },
     };
