@@ -29,6 +29,13 @@ test("blue-green releases drop no request; a broken release changes nothing; a n
     assert.equal(result.release.containersAfter.length, 1, `old container left: ${result.release.containersAfter}`);
     assert.ok(result.cutoverSeconds > 0 && result.cutoverSeconds < 60, `cutover ${result.cutoverSeconds}s`);
 
+    // A rerun with nothing changed does nothing: the engine runs no command, and the script itself,
+    // forced to run, finds the release already serving.
+    assert.deepEqual(result.rerun.commandsRun, []);
+    assert.equal(result.rerun.forcedScript.code, 0);
+    assert.equal(result.rerun.forcedScript.changed, false);
+    assert.deepEqual(result.rerun.forcedScript.containersAfter, result.release.containersAfter);
+
     // 3. app2 backend to broken: zero failed, app2 still answers 1, the reason is reported.
     assert.equal(result.brokenRelease.ok, false);
     assert.equal(result.brokenRelease.failed, 0);
