@@ -11,7 +11,7 @@ import type { PlatformConfig } from "../../stacks/schema";
 import { renderNginxConfig } from "../../render/nginx/config";
 import type { NginxRenderOptions } from "../../render/nginx/options";
 import { deliverNginxConfigScript } from "../../render/nginx/deliver";
-import { encodeBundle } from "../../render/bundle";
+import { encodeBundle, ServerFile } from "../../render/bundle";
 import { CERTS_DIR, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR, mainConfig, upstreamFile } from "../../render/nginx/layout";
 import { NGINX_CONTAINER } from "../../stacks/naming";
 
@@ -109,8 +109,8 @@ esac
 }
 
 /** Run the production delivery script (rendered for the sandbox's paths) with the docker shim. */
-export function deliver(sb: Sandbox, cfg: PlatformConfig) {
-    const files = renderNginxConfig(cfg, sb.options);
+export function deliver(sb: Sandbox, cfg: PlatformConfig, edit: (files: ServerFile[]) => ServerFile[] = (f) => f) {
+    const files = edit(renderNginxConfig(cfg, sb.options));
     const upstreamFiles = cfg.apps.flatMap((a) => [upstreamFile(a.name, "frontend"), upstreamFile(a.name, "backend")]);
     const text = deliverNginxConfigScript(sb.root, { upstreamFiles, domains: [cfg.domain, ...cfg.aliases], paths: sb.options.paths });
     const bin = dockerShim(sb);
