@@ -1,0 +1,51 @@
+// Under mocks: adding apps, routes or headers changes only the config command, never the
+// mhylle-nginx container's inputs (a change there would recreate it: downtime).
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+
+const app = (name: string, extra: Record<string, unknown> = {}) => ({
+    name,
+    frontend: { image: `ghcr.io/mhylle/${name}-frontend:1.0.0` },
+    backend: { image: `ghcr.io/mhylle/${name}-backend:1.0.0` },
+    ...extra,
+});
+
+type Listed = { type: string; name: string; inputs: Record<string, unknown> };
+
+/** `npm run render` in its own process (Pulumi's mock runtime is once per process). */
+function render(dir: string, config: Record<string, unknown>): Listed[] {
+    const file = path.join(dir, "config.json");
+    fs.writeFileSync(file, JSON.stringify(config));
+    const out = path.join(dir, "out");
+    const r = spawnSync(process.execPath, ["--import", "tsx", "tools/render.ts", "--config", file, "--out", out], {
+        encoding: "utf8",
+        timeout: 120_000,
+        // Not a test process itself: node:test would otherwise treat the child as one of its own.
+        env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_TEST_CONTEXT")),
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8"));
+}
+
+test("the nginx container's inputs are identical for a 1-app and a 3-app config", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "proxytest-"));
+    try {
+        const one = render(fs.mkdtempSync(path.join(tmp, "a")), { apps: [app("app1")] });
+        const three = render(fs.mkdtempSync(path.join(tmp, "b")), {
+            proxy: { csp: "default-src 'none'" },
+            apps: [app("app1", { proxy: { readTimeoutSeconds: 300, clientMaxBodySize: "50m" } }), app("app2", { routePrefix: "/two" }), app("app3", { frontend: { image: "ghcr.io/x/f:2", keepPrefix: false } })],
+        });
+        const nginx = (rs: Listed[]) => rs.find((r) => r.type === "docker:index/container:Container" && r.name === "mhylle-nginx");
+        assert.ok(nginx(one) && nginx(three), `no mhylle-nginx among ${one.map((r) => r.name).join(", ")}`);
+        assert.deepEqual(nginx(three)!.inputs, nginx(one)!.inputs);
+        // The change went somewhere: the config command's file bundle.
+        const config = (rs: Listed[]) => rs.find((r) => r.name === "proxy-config")!.inputs;
+        assert.notDeepEqual(config(three).stdin, config(one).stdin);
+    } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+    }
+});
