@@ -44,7 +44,8 @@ http {
     # Relative redirects keep the port the client used (published ports differ from 80/443 locally).
     absolute_redirect off;
 ${temp}    ${LOG_FORMAT}
-    access_log ${o.paths.logs}/access.log platform_json;
+    # Buffered: one write per 64k of log lines or per second, not one per request.
+    access_log ${o.paths.logs}/access.log platform_json buffer=64k flush=1s;
 
     map $http_upgrade $connection_upgrade {
         default upgrade;

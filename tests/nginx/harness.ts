@@ -32,8 +32,10 @@ export interface Echo {
 }
 
 /** A stand-in app service: answers JSON naming itself and the path and headers it received. */
-export async function echoServer(name: string): Promise<Echo> {
+export async function echoServer(name: string, cpuMicros = 0): Promise<Echo> {
     const server = http.createServer((req, res) => {
+        // Optional busy work standing in for a real handler (bench only).
+        for (const end = process.hrtime.bigint() + BigInt(cpuMicros * 1000); cpuMicros && process.hrtime.bigint() < end; );
         const body = JSON.stringify({ service: name, url: req.url, headers: req.headers });
         const type = req.url?.endsWith(".css") ? "text/css" : "application/json";
         res.writeHead(200, { "content-type": type, "cache-control": "private, max-age=5" });
@@ -75,7 +77,7 @@ export async function sandbox(): Promise<Sandbox> {
         // Running as root: workers as root too, so they can use the temp folder without chown games.
         user: process.getuid?.() === 0 ? "root root" : undefined,
         tempDir: path.join(dir, "tmp"),
-        workerProcesses: 1,
+        workerProcesses: process.env.NGINX_WORKERS ? Number(process.env.NGINX_WORKERS) : 1,
     };
     return { dir, root, options, ports };
 }
