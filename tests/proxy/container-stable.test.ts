@@ -42,6 +42,9 @@ test("the nginx container's inputs are identical for a 1-app and a 3-app config"
         const nginx = (rs: Listed[]) => rs.find((r) => r.type === "docker:index/container:Container" && r.name === "mhylle-nginx");
         assert.ok(nginx(one) && nginx(three), `no mhylle-nginx among ${one.map((r) => r.name).join(", ")}`);
         assert.deepEqual(nginx(three)!.inputs, nginx(one)!.inputs);
+        // Only 80 and 443 are published; the status port stays inside.
+        const ports = nginx(one)!.inputs.ports as { internal: number }[];
+        assert.deepEqual(ports.map((p) => p.internal).sort(), [443, 80]);
         // The change went somewhere: the config command's file bundle.
         const config = (rs: Listed[]) => rs.find((r) => r.name === "proxy-config")!.inputs;
         assert.notDeepEqual(config(three).stdin, config(one).stdin);
