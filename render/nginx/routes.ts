@@ -27,6 +27,8 @@ proxy_set_header X-Real-IP $remote_addr;
 proxy_set_header X-Forwarded-For $remote_addr;
 proxy_set_header X-Forwarded-Proto $scheme;
 proxy_set_header X-Forwarded-Host $host;
+# Framework banners tell attackers what to try.
+proxy_hide_header X-Powered-By;
 `;
 
 function location(app: AppConfig, kind: ServiceKind, prefix: string): string {

@@ -38,7 +38,7 @@ export async function echoServer(name: string, cpuMicros = 0): Promise<Echo> {
         for (const end = process.hrtime.bigint() + BigInt(cpuMicros * 1000); cpuMicros && process.hrtime.bigint() < end; );
         const body = JSON.stringify({ service: name, url: req.url, headers: req.headers });
         const type = req.url?.endsWith(".css") ? "text/css" : "application/json";
-        res.writeHead(200, { "content-type": type, "cache-control": "private, max-age=5" });
+        res.writeHead(200, { "content-type": type, "cache-control": "private, max-age=5", "x-powered-by": "Express" });
         res.end(body);
     });
     server.keepAliveTimeout = 65_000;

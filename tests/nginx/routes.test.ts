@@ -89,6 +89,7 @@ test("forwarded headers reach the service; a stripped prefix is announced", { sk
     assert.equal(r.headers["x-forwarded-host"], "example.test");
     assert.equal(r.headers["x-forwarded-prefix"], "/app2");
     assert.equal(r.headers.connection, undefined, "keepalive to upstream: no Connection: close");
+    assert.equal((await https("/api/app1/x")).headers["x-powered-by"], undefined, "framework banner hidden");
 });
 
 test("unknown paths get 404; the bare prefix redirects to the slash form; /health is nginx's own", { skip }, async () => {
