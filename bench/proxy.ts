@@ -3,7 +3,7 @@
 // Run alone: npx tsx bench/proxy.ts   (needs nginx, openssl, wrk)
 import * as fs from "node:fs";
 import { spawn } from "node:child_process";
-import * as h from "../tests/nginx/harness";
+import * as h from "../tests/support/nginx";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);

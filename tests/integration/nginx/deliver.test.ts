@@ -5,9 +5,9 @@ import { test, before, after } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { needs } from "../support/requirements";
-import * as h from "./harness";
-import { get } from "./client";
+import { needs } from "../../support/requirements";
+import * as h from "../../support/nginx";
+import { get } from "../../support/http-client";
 
 const skip = needs("nginx", "openssl", "root");
 let sb: h.Sandbox;

@@ -5,9 +5,9 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tls from "node:tls";
-import { needs } from "../support/requirements";
-import * as h from "./harness";
-import { get, Reply } from "./client";
+import { needs } from "../../support/requirements";
+import * as h from "../../support/nginx";
+import { get, Reply } from "../../support/http-client";
 
 const skip = needs("nginx", "openssl", "root");
 let sb: h.Sandbox;

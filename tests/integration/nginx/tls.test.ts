@@ -3,10 +3,10 @@
 import { test, before, after } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { needs } from "../support/requirements";
-import * as h from "./harness";
-import { get } from "./client";
-import { MOZILLA_INTERMEDIATE_CIPHERS } from "../../render/nginx/tls";
+import { needs } from "../../support/requirements";
+import * as h from "../../support/nginx";
+import { get } from "../../support/http-client";
+import { MOZILLA_INTERMEDIATE_CIPHERS } from "../../../render/nginx/tls";
 
 const skip = needs("nginx", "openssl", "root");
 let sb: h.Sandbox;

@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
+import { renderStack } from "../support/render";
 
 const app = (name: string, extra: Record<string, unknown> = {}) => ({
     name,
@@ -16,19 +16,17 @@ const app = (name: string, extra: Record<string, unknown> = {}) => ({
 
 type Listed = { type: string; name: string; inputs: Record<string, unknown> };
 
-/** `npm run render` in its own process (Pulumi's mock runtime is once per process). */
+/** `npm run render` with a config file (its own process: Pulumi's mock runtime is once per process). */
 function render(dir: string, config: Record<string, unknown>): Listed[] {
     const file = path.join(dir, "config.json");
     fs.writeFileSync(file, JSON.stringify(config));
-    const out = path.join(dir, "out");
-    const r = spawnSync(process.execPath, ["--import", "tsx", "tools/render.ts", "--config", file, "--out", out], {
-        encoding: "utf8",
-        timeout: 120_000,
-        // Not a test process itself: node:test would otherwise treat the child as one of its own.
-        env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_TEST_CONTEXT")),
-    });
-    assert.equal(r.status, 0, r.stderr);
-    return JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8"));
+    const r = renderStack(["--config", file]);
+    try {
+        assert.equal(r.status, 0, r.stderr);
+        return JSON.parse(fs.readFileSync(path.join(r.out, "resources.json"), "utf8"));
+    } finally {
+        fs.rmSync(r.out, { recursive: true, force: true });
+    }
 }
 
 test("the nginx container's inputs are identical for a 1-app and a 3-app config", async () => {

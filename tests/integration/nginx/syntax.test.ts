@@ -3,9 +3,9 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { needs } from "../support/requirements";
-import * as h from "./harness";
-import { mainConfig } from "../../render/nginx/layout";
+import { needs } from "../../support/requirements";
+import * as h from "../../support/nginx";
+import { mainConfig } from "../../../render/nginx/layout";
 
 const skip = needs("nginx", "openssl", "root");
 
