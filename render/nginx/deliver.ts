@@ -4,6 +4,7 @@
 import { NGINX_CONTAINER } from "../../stacks/naming";
 import { installBundleScript } from "../bundle";
 import { script, shq } from "../shell";
+import { NGINX_LOCK } from "../app/release";
 import { CERTS_DIR, IN_CONTAINER, NGINX_BACKUP_DIR, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, NginxPaths, UPSTREAMS_DIR, certLiveDir, mainConfig } from "./layout";
 
 /** Upstream placeholder until an app's first release writes its container: answers 502. */
@@ -48,7 +49,10 @@ export function deliverNginxConfigScript(root: string, options: DeliverOptions):
         `staging=${shq(`${root}/${NGINX_STAGING_DIR}`)}`,
         `previous=${shq(`${root}/${NGINX_BACKUP_DIR}`)}`,
         `upstreams=${shq(`${root}/${UPSTREAMS_DIR}`)}`,
-        `mkdir -p "$staging" "$live" "$upstreams" ${shq(`${root}/${NGINX_LOGS_DIR}`)}`,
+        `mkdir -p "$staging" "$live" "$upstreams" ${shq(`${root}/${NGINX_LOGS_DIR}`)} ${shq(`${root}/${NGINX_LOCK.split("/")[0]}`)}`,
+        // The lock every nginx writer takes (releases too): no switch lands between test and reload.
+        `exec 9>${shq(`${root}/${NGINX_LOCK}`)}`,
+        "flock 9",
         // Empty staging in place: it is bind-mounted into the container, a new folder would not be.
         'find "$staging" -mindepth 1 -delete',
         'install_bundle "$staging"',

@@ -79,9 +79,10 @@ test("no alias server without aliases", () => {
 
 test("the delivery script tests staging before the swap and restores on a failed live check", () => {
     const text = deliverNginxConfigScript("/opt/platform", { upstreamFiles: ["app1-frontend.conf"], domains: ["mhylle.com", "www.mhylle.com"] });
+    const lock = text.indexOf('flock 9');
     const testStaging = text.indexOf("docker exec mhylle-nginx nginx -t -c /etc/nginx/platform-staging/nginx.conf");
     const swap = text.indexOf('cp -a "$staging/." "$live/"');
-    assert.ok(testStaging > 0 && swap > testStaging);
+    assert.ok(lock > 0 && testStaging > lock && swap > testStaging, "under the nginx lock, test before swap");
     assert.ok(text.indexOf("nginx -s reload -c /etc/nginx/platform/nginx.conf") > swap);
     assert.doesNotMatch(text, /rm -rf "\$staging"/, "staging is a bind mount: emptied, never replaced");
     assert.match(text, /subjectAltName=DNS:mhylle\.com,DNS:www\.mhylle\.com/);
