@@ -26,5 +26,7 @@ export function productionOptions(cfg: PlatformConfig): NginxRenderOptions {
         publicHttpsPort: cfg.proxy.httpsPort,
         pidFile: PID_FILE,
         resolver: DOCKER_RESOLVER,
+        // The official image and the local Debian-built one both have this user (uid 101).
+        user: "nginx",
     };
 }

@@ -32,6 +32,7 @@ test("production paths: certificates, upstream files, logs, ACME webroot", () =>
     assert.match(files["servers/http.conf"], /listen 80 default_server;/);
     assert.match(files["servers/https.conf"], /listen 443 ssl http2 default_server;/);
     assert.match(files["servers/status.conf"], /listen 8081;/);
+    assert.match(files["nginx.conf"], /^user nginx;\npid \/tmp\/nginx\.pid;|^user nginx;$/m);
 });
 
 test("every include of the platform's own files is relative, so nginx -t of staging tests staging", () => {
