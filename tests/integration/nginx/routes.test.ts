@@ -13,6 +13,8 @@ const skip = needs("nginx", "openssl", "root");
 let sb: h.Sandbox;
 let nginx: h.RunningNginx;
 const echoes: Record<string, h.Echo> = {};
+// Upgraded sockets are not closed by server.close(): tracked so teardown can end them.
+const upgraded: { destroy(): void }[] = [];
 
 const cfg = () =>
     h.config({
@@ -60,8 +62,9 @@ before(async () => {
 after(async () => {
     if (skip) return;
     await nginx?.stop();
-    await Promise.all(Object.values(echoes).map((e) => e.close()));
     h.cleanup(sb);
+    upgraded.forEach((s) => s.destroy());
+    await Promise.all(Object.values(echoes).map((e) => e.close()));
 });
 
 test("each route reaches its service with the documented prefix behaviour", { skip }, async () => {
@@ -160,6 +163,8 @@ test("WebSocket upgrades pass through to the backend", { skip }, async () => {
     echo.server.once("upgrade", (req, socket) => {
         socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
         socket.on("data", (d) => socket.write(d));
+        socket.on("close", () => socket.destroy());
+        upgraded.push(socket);
     });
     const reply = await new Promise<string>((resolve, reject) => {
         const s = tls.connect({ port: sb.ports.https, host: "127.0.0.1", servername: "example.test", rejectUnauthorized: false }, () => {
