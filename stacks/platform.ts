@@ -7,6 +7,7 @@ import { Database } from "../components/database";
 import { Proxy } from "../components/proxy";
 import { AutoUpdater } from "../components/auto-updater";
 import { App } from "../components/app";
+import { RegistryCredential, RegistryLogins } from "../components/registry";
 import { Certificates } from "../components/certificates";
 import { Scheduler } from "../components/scheduler";
 import { renderNginxConfig } from "../render/nginx/config";
@@ -23,8 +24,16 @@ export interface Platform {
     readonly scheduler: Scheduler;
 }
 
-export function buildPlatform(cfg: PlatformConfig, host: Host, parent?: pulumi.Resource): Platform {
+/** What the program knows before building: registry logins and each service's image to release. */
+export interface Releases {
+    readonly credentials: readonly RegistryCredential[];
+    /** Image per config field (apps[i].frontend.image), pinned by digest when resolved. */
+    readonly images: Record<string, string>;
+}
+
+export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Releases, parent?: pulumi.Resource): Platform {
     const opts = { parent };
+    const logins = new RegistryLogins("registry-login", { host, credentials: releases.credentials }, opts);
     const appNames = cfg.apps.map((a) => a.name);
     const networks = new Networks("networks", { apps: appNames, provider: host.docker }, opts);
     const withDatabase = cfg.apps.filter((a) => a.database).map((a) => a.name);
@@ -51,6 +60,7 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, parent?: pulumi.R
             network: networks.core,
             files: renderNginxConfig(cfg),
             upstreamFiles: cfg.apps.flatMap((a) => [upstreamFile(a.name, "frontend"), upstreamFile(a.name, "backend")]),
+            domains: [cfg.domain, ...cfg.aliases],
             httpPort: cfg.proxy.httpPort,
             httpsPort: cfg.proxy.httpsPort,
             bindAddress: cfg.proxy.bindAddress,
@@ -66,7 +76,7 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, parent?: pulumi.R
           )
         : undefined;
     const apps: Record<string, App> = {};
-    for (const app of cfg.apps) {
+    for (const [i, app] of cfg.apps.entries()) {
         apps[app.name] = new App(
             app.name,
             {
@@ -77,6 +87,8 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, parent?: pulumi.R
                 proxyConfig: proxy.config,
                 database: app.database ? { password: database.appPasswords[app.name], provisioned: database.appProvisioned[app.name] } : undefined,
                 watchtowerScope: cfg.autoUpdater.scope,
+                images: { frontend: releases.images[`apps[${i}].frontend.image`], backend: releases.images[`apps[${i}].backend.image`] },
+                registryLogins: logins.logins,
             },
             opts,
         );

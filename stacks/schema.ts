@@ -146,6 +146,8 @@ export const configSchema = z.strictObject({
             httpsPort: port(443),
             /** Host address the ports are published on (127.0.0.1 keeps a local stack private). */
             bindAddress: z.union([z.ipv4(), z.ipv6()]).default("0.0.0.0"),
+            /** Port of the internal status server (stub_status at /nginx_status); never published. */
+            statusPort: port(8081),
             /** Default Content-Security-Policy. */
             csp: z.string().default("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"),
         })
@@ -167,6 +169,23 @@ export const configSchema = z.strictObject({
             schedule: z.string().regex(CRON, "must be a cron expression such as 0 0 */6 * * *").default("0 0 */6 * * *"),
             /** Watchtower scope: only containers labelled with it are touched. */
             scope: z.string().regex(/^[a-z0-9-]+$/, "must be lower-case letters, digits and hyphens").default("mhylle"),
+        })
+        .prefault({}),
+    registries: z
+        .strictObject({
+            /** Ask the registry for each tag's digest at preview, so a new digest shows as a release. */
+            resolveDigests: z.boolean().default(true),
+            /** Logins for private registries; each token is a secret config key named by tokenKey. */
+            credentials: z
+                .array(
+                    z.strictObject({
+                        server: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?$/, "must be a registry host such as ghcr.io"),
+                        username: z.string().regex(/^[A-Za-z0-9._-]+$/, "must be a registry user name"),
+                        /** Name of the secret config key holding the token, e.g. ghcrToken. */
+                        tokenKey: z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, "must be a config key name such as ghcrToken"),
+                    }),
+                )
+                .default([]),
         })
         .prefault({}),
     local: z
