@@ -2,7 +2,6 @@
 // it serves changed. Runs twice a day as certbot recommends; certbot itself decides what is due.
 import { createHash } from "node:crypto";
 import type { ScheduledJob } from "../schedule";
-
 import { heredoc } from "../shell";
 import { CERT_BACKUPS_DIR, certbotPrelude, LETSENCRYPT_DIR, TlsInput } from "./certbot";
 

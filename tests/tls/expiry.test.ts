@@ -57,7 +57,7 @@ test("a certificate made with -days 60 is ok, exit 0; a threshold given as argum
     assert.equal(check(root, "90").code, 1);
 });
 
-test("a name the certificate does not cover and a missing certificate are reported, not ok", { skip }, () => {
+test("a name the certificate does not cover, a missing and a corrupt certificate are reported, not ok", { skip }, () => {
     const partial = check(setup(60, ["example.test"]));
     assert.equal(partial.code, 1);
     assert.deepEqual(partial.lines.map((l) => l.ok), [true, false]);
@@ -65,6 +65,12 @@ test("a name the certificate does not cover and a missing certificate are report
     const missing = check(setup(undefined));
     assert.equal(missing.code, 1);
     assert.deepEqual(missing.lines.map((l) => [l.daysLeft, l.ok]), [[null, false], [null, false]]);
+    const corrupt = setup(60);
+    fs.writeFileSync(path.join(corrupt, "certs/live/example.test/fullchain.pem"), "not a certificate\n");
+    const r = check(corrupt);
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.lines.map((l) => [l.domain, l.ok]), [["example.test", false], ["www.example.test", false]]);
+    assert.match(r.lines[0].problem, /no readable certificate/);
 });
 
 test("as a job: run-job records the failing status for monitoring", { skip }, () => {
