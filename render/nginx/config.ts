@@ -8,6 +8,7 @@ import { NginxRenderOptions, productionOptions } from "./options";
 import { PROXY_HEADERS, PROXY_SNIPPET, appHeaders, appLocations, appUpstreams } from "./routes";
 import { ACME_SNIPPET, acmeSnippet, httpServers, httpsServers, statusServer } from "./servers";
 import { TLS_SNIPPET, tlsSnippet } from "./tls";
+import { ACCESS_LOG_FLUSH_SECONDS } from "./layout";
 
 export { upstreamName } from "./routes";
 
@@ -45,7 +46,7 @@ http {
     absolute_redirect off;
 ${temp}    ${LOG_FORMAT}
     # Buffered: one write per 64k of log lines or per second, not one per request.
-    access_log ${o.paths.logs}/access.log platform_json buffer=64k flush=1s;
+    access_log ${o.paths.logs}/access.log platform_json buffer=64k flush=${ACCESS_LOG_FLUSH_SECONDS}s;
 
     map $http_upgrade $connection_upgrade {
         default upgrade;

@@ -4,8 +4,7 @@
 import { NGINX_CONTAINER } from "../../stacks/naming";
 import { installBundleScript } from "../bundle";
 import { script, shq } from "../shell";
-import { NGINX_LOCK } from "../app/release";
-import { CERTS_DIR, IN_CONTAINER, NGINX_BACKUP_DIR, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, NginxPaths, UPSTREAMS_DIR, certLiveDir, mainConfig } from "./layout";
+import { CERTS_DIR, IN_CONTAINER, NGINX_BACKUP_DIR, NGINX_DIR, NGINX_LOCK, NGINX_LOGS_DIR, NGINX_STAGING_DIR, NginxPaths, UPSTREAMS_DIR, certLiveDir, mainConfig } from "./layout";
 
 /** Upstream placeholder until an app's first release writes its container: answers 502. */
 export const PLACEHOLDER_UPSTREAM = "server 127.0.0.1:9 down;\n";

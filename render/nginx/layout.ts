@@ -36,3 +36,8 @@ export const certFiles = (certsDir: string, domain: string) => ({
     fullchain: `${certLiveDir(certsDir, domain)}/fullchain.pem`,
     privkey: `${certLiveDir(certsDir, domain)}/privkey.pem`,
 });
+
+/** Lock (under the platform root) taken by everything that rewrites nginx files and reloads it. */
+export const NGINX_LOCK = "state/nginx.lock";
+/** nginx flushes its buffered access log at least this often; readers of the log wait this long. */
+export const ACCESS_LOG_FLUSH_SECONDS = 1;
