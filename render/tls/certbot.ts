@@ -2,7 +2,7 @@
 // nginx picks up a new certificate, and the lock that keeps two certificate operations apart.
 import { CERTBOT_VOLUME, NGINX_CONTAINER } from "../../stacks/naming";
 import { shq } from "../shell";
-import { CERTS_DIR, IN_CONTAINER, mainConfig } from "../nginx/layout";
+import { CERTS_DIR, IN_CONTAINER, NGINX_LOCK, NginxPaths, mainConfig } from "../nginx/layout";
 
 /** certbot's config dir is the certs folder nginx mounts: lineages land at certs/live/<domain>/. */
 export const LETSENCRYPT_DIR = CERTS_DIR;
@@ -32,20 +32,26 @@ export interface TlsInput {
     readonly aliases: readonly string[];
     /** Pinned certbot image, e.g. certbot/certbot:v3.3.0. */
     readonly certbotImage: string;
+    /**
+     * Folders as nginx sees them. certbot writes challenges to `acmeWebroot`: the certbot-data
+     * volume sits at the same path in both containers. @default IN_CONTAINER
+     */
+    readonly paths?: NginxPaths;
 }
 
 export const allDomains = (t: TlsInput) => [t.domain, ...t.aliases];
 
 /**
- * Bash: variables (root, domain, certs, live, renewal_conf, image, nginx_container) and the functions
- * take_lock, run_certbot, reload_nginx and fingerprint.
+ * Bash: variables (root, domain, certs, live, renewal_conf, image, webroot) and the functions
+ * take_lock, take_nginx_lock, run_certbot, reload_nginx and fingerprint.
  *
- * Tests override three variables from the environment so that this very script runs against
- * Pebble: CERTBOT (a certbot command line on that machine), ACME_WEBROOT (the webroot as certbot
- * sees it) and NGINX_CONTAINER.
+ * Tests set CERTBOT to a certbot command line on their machine, so that this very script runs
+ * against Pebble; on the server certbot runs in its pinned image.
  */
 export function certbotPrelude(t: TlsInput): string {
+    const paths = t.paths ?? IN_CONTAINER;
     const work = `${t.root}/${CERTBOT_STATE_DIR}`;
+    const nginx = (args: string) => `docker exec ${NGINX_CONTAINER} nginx ${args} -c ${mainConfig(paths.config)}`;
     return [
         `root=${shq(t.root)}`,
         `domain=${shq(t.domain)}`,
@@ -53,7 +59,7 @@ export function certbotPrelude(t: TlsInput): string {
         'live="$certs/live/$domain"',
         'renewal_conf="$certs/renewal/$domain.conf"',
         `image=${shq(t.certbotImage)}`,
-        `nginx_container="\${NGINX_CONTAINER:-${NGINX_CONTAINER}}"`,
+        `webroot=${shq(paths.acmeWebroot)}`,
         // Private keys live under $certs and in the backups: nothing this script creates is world-readable.
         "umask 077",
         `mkdir -p "$certs" ${shq(work + "/work")} ${shq(work + "/logs")} "$root/state"`,
@@ -62,6 +68,16 @@ export function certbotPrelude(t: TlsInput): string {
         `  exec 8>"$root/${CERTS_LOCK}"`,
         // Issuance, renewal and a manual run must never move the same files at once.
         '  flock -w 900 8 || { echo "another certificate operation still holds $root/' + CERTS_LOCK + '" >&2; exit 1; }',
+        "}",
+        "",
+        // The lock every nginx writer takes (config delivery, releases): no reload between their
+        // `nginx -t` and reload, and no bootstrap certificate recreated while issuance has it aside.
+        "nginx_locked=0",
+        "take_nginx_lock() {",
+        '  [ "$nginx_locked" = 0 ] || return 0',
+        `  exec 7>"$root/${NGINX_LOCK}"`,
+        '  flock -w 900 7 || { echo "nginx is locked by another operation ($root/' + NGINX_LOCK + ')" >&2; exit 1; }',
+        "  nginx_locked=1",
         "}",
         "",
         "run_certbot() {",
@@ -82,17 +98,18 @@ export function certbotPrelude(t: TlsInput): string {
         "}",
         "",
         "reload_nginx() {",
-        `  if [ "$(docker inspect -f '{{.State.Running}}' "$nginx_container" 2>/dev/null)" != true ]; then`,
-        '    echo "$nginx_container is not running; it loads the certificate when it starts"',
+        `  if [ "$(docker inspect -f '{{.State.Running}}' ${NGINX_CONTAINER} 2>/dev/null)" != true ]; then`,
+        `    echo "${NGINX_CONTAINER} is not running; it loads the certificate when it starts"`,
         "    return 0",
         "  fi",
+        "  take_nginx_lock",
         "  local out",
-        `  if ! out=$(docker exec "$nginx_container" nginx -t -c ${mainConfig(IN_CONTAINER.config)} 2>&1); then`,
+        `  if ! out=$(${nginx("-t")} 2>&1); then`,
         '    echo "nginx -t failed, so nginx was not reloaded and keeps serving its current certificate:" >&2',
         '    echo "$out" >&2',
         "    return 1",
         "  fi",
-        `  docker exec "$nginx_container" nginx -s reload -c ${mainConfig(IN_CONTAINER.config)}`,
+        `  ${nginx("-s reload")}`,
         '  echo "nginx reloaded"',
         "}",
         "",

@@ -2,7 +2,7 @@
 // Idempotent: a lineage that already covers the configured names from the configured directory
 // is left alone; a changed name list or directory gets a new certificate into the same lineage.
 import { script, shq } from "../shell";
-import { IN_CONTAINER } from "../nginx/layout";
+import { BOOTSTRAP_MARKER } from "../nginx/deliver";
 import { allDomains, BOOTSTRAP_ASIDE_DIR, certbotPrelude, TlsInput } from "./certbot";
 
 export interface IssueInput extends TlsInput {
@@ -18,8 +18,6 @@ export function issueCertificateScript(t: IssueInput): string {
         certbotPrelude(t),
         `domains=(${allDomains(t).map(shq).join(" ")})`,
         `server=${shq(t.directoryUrl)}`,
-        // The webroot as certbot sees it; certbot records it in the lineage for renewals.
-        `webroot="\${ACME_WEBROOT:-${IN_CONTAINER.acmeWebroot}}"`,
         `aside="$root/${BOOTSTRAP_ASIDE_DIR}"`,
         // Names a certificate covers, sorted, space-separated (empty when there is none).
         "names_of() {",
@@ -40,8 +38,11 @@ export function issueCertificateScript(t: IssueInput): string {
         "  extra=(--force-renewal)",
         "else",
         // The bootstrap certificate is plain files where certbot wants to create the lineage: keep
-        // it aside to put back if certbot fails. nginx has it loaded and keeps serving meanwhile.
+        // it aside to put back if certbot fails. nginx has it loaded and keeps serving meanwhile;
+        // the nginx lock keeps config delivery from recreating it until the lineage is there.
+        "  take_nginx_lock",
         '  rm -rf "$aside" && mkdir -p "$aside"',
+        `  if [ -e "$live" ] && [ ! -e "$live/${BOOTSTRAP_MARKER}" ]; then echo "$live is neither a bootstrap certificate nor a certbot lineage; it is kept in $aside/live"; fi`,
         '  if [ -e "$live" ]; then mv "$live" "$aside/live"; moved=1; fi',
         // An interrupted earlier run can leave an archive without a lineage; certbot refuses that.
         '  if [ -e "$certs/archive/$domain" ]; then mv "$certs/archive/$domain" "$aside/archive"; fi',
@@ -60,7 +61,6 @@ export function issueCertificateScript(t: IssueInput): string {
         "  exit 1",
         "fi",
         'echo "$out"',
-        'rm -rf "$aside"',
         'echo "certificate $domain issued for $want by $server"',
         "reload_nginx",
     );

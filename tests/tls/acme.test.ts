@@ -1,30 +1,29 @@
 // The production certificate scripts against a real ACME server (Pebble), Debian's certbot and
-// real nginx in a container: issue, serve, fail safely, stay idempotent, renew and reload under
-// load, back up, report expiry, and pass testssl.sh.
+// real nginx running the platform's own rendered config (delivered by the production delivery
+// script, which creates the bootstrap certificate): issue, serve, fail safely, stay idempotent,
+// renew and reload under load, back up, report expiry, and pass testssl.sh.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { needs } from "../support/requirements";
+import * as h from "../support/nginx";
 import { jobFiles } from "../../render/schedule";
+import { TlsInput } from "../../render/tls/certbot";
 import { issueCertificateScript } from "../../render/tls/issue";
 import { renewalJob } from "../../render/tls/renew";
 import { expiryJob } from "../../render/tls/expiry";
+import { BOOTSTRAP_MARKER } from "../../render/nginx/deliver";
 import { Pebble, startPebble } from "./support/pebble";
-import { ensureNginxImage, startNginx, TestNginx } from "./support/nginx";
 import { servedCertificate, underLoad } from "./support/probe";
 
 const DOMAIN = "tls.example.test";
 const ALIASES = ["www.tls.example.test"];
-// Uncommon loopback ports: other work trees run their own servers on this machine.
-const PORTS = { acme: 14180, management: 15180, dns: 8183, dnsManagement: 8185, http: 5182 };
-const HTTPS_PORT = 5181;
 // 20 days: inside certbot's 30-day renewal window, so the scheduled job renews for real.
 const VALIDITY_DAYS = 20;
 
-const skip = needs("docker", "pebble", "pebble-challtestsrv", "certbot", "openssl", "testssl", "ldd", "flock");
+const skip = needs("nginx", "pebble", "pebble-challtestsrv", "certbot", "openssl", "testssl", "flock", "root");
 
 interface Run {
     code: number;
@@ -33,119 +32,120 @@ interface Run {
     ms: number;
 }
 
-describe("certificates against Pebble, certbot and nginx", { skip }, () => {
-    let dir: string;
-    let root: string;
-    let webroot: string;
+describe("certificates against Pebble, certbot and the platform's nginx", { skip }, () => {
+    let sb: h.Sandbox;
     let pebble: Pebble;
-    let nginx: TestNginx;
+    let nginx: h.RunningNginx;
     let env: NodeJS.ProcessEnv;
     let bootstrap: string;
 
-    const tls = (aliases = ALIASES) => ({ root, domain: DOMAIN, aliases, certbotImage: "certbot/certbot:v3.3.0" });
-    const run = (file: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> => {
+    const tls = (aliases = ALIASES, webroot = sb.options.paths.acmeWebroot): TlsInput => ({
+        root: sb.root,
+        domain: DOMAIN,
+        aliases,
+        certbotImage: "certbot/certbot:v3.3.0",
+        paths: { ...sb.options.paths, acmeWebroot: webroot },
+    });
+    const run = (file: string, args: string[] = []): Promise<Run> => {
         const t0 = Date.now();
         return new Promise((resolve) =>
-            execFile(file, args, { env: { ...env, ...extraEnv }, encoding: "utf8" }, (err, stdout, stderr) =>
+            execFile(file, args, { env, encoding: "utf8" }, (err, stdout, stderr) =>
                 resolve({ code: err ? ((err as any).code as number) ?? 1 : 0, stdout, stderr, ms: Date.now() - t0 }),
             ),
         );
     };
-    const issueScript = (aliases = ALIASES) => issueCertificateScript({ ...tls(aliases), directoryUrl: pebble.directoryUrl, email: "admin@example.test" });
+    const issueScript = (t: TlsInput) => issueCertificateScript({ ...t, directoryUrl: pebble.directoryUrl, email: "admin@example.test" });
     /** The issuance command's script as Pulumi would run it. */
-    const issue = (aliases = ALIASES, extraEnv: NodeJS.ProcessEnv = {}) => {
-        const file = path.join(dir, `issue-${aliases.length}.sh`);
-        fs.writeFileSync(file, "#!/usr/bin/env bash\n" + issueScript(aliases), { mode: 0o755 });
-        return run(file, [], extraEnv);
+    const issue = (aliases = ALIASES) => {
+        const file = path.join(sb.dir, `issue-${aliases.length}.sh`);
+        fs.writeFileSync(file, "#!/usr/bin/env bash\n" + issueScript(tls(aliases)), { mode: 0o755 });
+        return run(file);
     };
-    const live = (f: string) => path.join(root, "certs/live", DOMAIN, f);
-    const served = () => servedCertificate(HTTPS_PORT, DOMAIN, pebble.rootCaFile);
-    /** `nginx -s reload` returns before the new workers take over: wait (bounded) for the switch. */
+    /** The scheduler's files, as installed on the server. */
+    const installJobs = (t: TlsInput) => {
+        fs.mkdirSync(path.join(sb.root, "bin"), { recursive: true });
+        for (const f of jobFiles(sb.root, [renewalJob(t, issueScript(t)), expiryJob({ ...t, warnDays: 14 })])) fs.writeFileSync(path.join(sb.root, "bin", f.path), f.content, { mode: 0o755 });
+    };
+    const live = (f: string) => path.join(sb.root, "certs/live", DOMAIN, f);
+    const masterPid = () => fs.readFileSync(sb.options.pidFile, "utf8").trim();
+    const served = () => servedCertificate(sb.ports.https, DOMAIN, pebble.rootCaFile);
+    /**
+     * `nginx -s reload` returns before the old workers stop accepting: wait (bounded) until three
+     * connections in a row get a certificate other than `from`.
+     */
     const servedOnceChanged = async (from: string) => {
         const t0 = Date.now();
+        let streak = 0;
         for (;;) {
             const s = await served();
-            if (s.fingerprint !== from || Date.now() - t0 > 5000) return { ...s, switchMs: Date.now() - t0 };
-            await new Promise((r) => setTimeout(r, 50));
+            streak = s.fingerprint !== from ? streak + 1 : 0;
+            if (streak === 3 || Date.now() - t0 > 5000) return { ...s, switchMs: Date.now() - t0 };
+            await new Promise((r) => setTimeout(r, 20));
         }
     };
 
     before(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "tlstest-"));
-        root = path.join(dir, "platform");
-        webroot = path.join(dir, "certbot-data");
-        fs.mkdirSync(webroot, { recursive: true });
-        pebble = await startPebble(path.join(dir, "pebble"), PORTS, VALIDITY_DAYS * 86400);
-        // What the proxy's config delivery does on a fresh server: a self-signed bootstrap certificate.
-        fs.mkdirSync(live(""), { recursive: true });
-        execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "30", "-subj", `/CN=${DOMAIN}/O=Bootstrap`,
-            "-addext", `subjectAltName=DNS:${DOMAIN}`, "-keyout", live("privkey.pem"), "-out", live("fullchain.pem")], { stdio: "ignore" });
+        sb = await h.sandbox();
+        pebble = await startPebble(path.join(sb.dir, "pebble"), { acme: await h.freePort(), management: await h.freePort(), dns: await h.freePort(), dnsManagement: await h.freePort(), http: sb.ports.http }, VALIDITY_DAYS * 86400);
+        // What `pulumi up` does on a fresh server before issuance: deliver the config (which makes
+        // the bootstrap certificate) and start nginx on it.
+        const delivered = h.deliver(sb, h.config({ domain: DOMAIN, aliases: ALIASES }));
+        assert.equal(delivered.status, 0, delivered.stderr);
         bootstrap = fs.readFileSync(live("fullchain.pem"), "utf8");
-        // The scheduler's files, as installed on the server.
-        fs.mkdirSync(path.join(root, "bin"), { recursive: true });
-        for (const f of jobFiles(root, [renewalJob(tls(), issueScript()), expiryJob({ ...tls(), warnDays: 14 })])) fs.writeFileSync(path.join(root, "bin", f.path), f.content, { mode: 0o755 });
-        ensureNginxImage();
-        nginx = startNginx({ name: "tlstest-nginx", root, webroot, domain: DOMAIN, httpPort: PORTS.http, httpsPort: HTTPS_PORT });
+        nginx = await h.startNginx(sb);
         env = {
             ...process.env,
+            // docker exec mhylle-nginx ... goes to the sandbox nginx.
+            PATH: `${h.dockerShim(sb)}:${process.env.PATH}`,
             // The production scripts, with certbot from Debian instead of the certbot image.
-            CERTBOT: `certbot --config-dir ${root}/certs --work-dir ${root}/state/certbot/work --logs-dir ${root}/state/certbot/logs`,
-            ACME_WEBROOT: webroot,
-            NGINX_CONTAINER: nginx.name,
+            CERTBOT: `certbot --config-dir ${sb.root}/certs --work-dir ${sb.root}/state/certbot/work --logs-dir ${sb.root}/state/certbot/logs`,
             REQUESTS_CA_BUNDLE: pebble.listenerCaFile,
         };
-        const end = Date.now() + 10_000;
-        for (;;) {
-            try {
-                await servedCertificate(HTTPS_PORT, DOMAIN, pebble.rootCaFile);
-                break;
-            } catch (err) {
-                if (Date.now() > end) throw err;
-                await new Promise((r) => setTimeout(r, 100));
-            }
-        }
     });
 
-    after(() => {
-        if (process.env.TLSTEST_KEEP) return console.log(`# kept ${dir} and ${nginx?.name} (TLSTEST_KEEP)`);
-        nginx?.stop();
+    after(async () => {
+        if (process.env.TLSTEST_KEEP) return console.log(`# kept ${sb?.dir} (TLSTEST_KEEP)`);
+        await nginx?.stop();
         pebble?.stop();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+        if (sb) h.cleanup(sb);
     });
 
-    test("nginx starts on the bootstrap certificate before any real one exists", async () => {
+    test("nginx starts on the bootstrap certificate the config delivery made", async () => {
         const s = await served();
-        assert.match(s.issuer, /O=Bootstrap/);
-        assert.equal(s.authorized, false);
+        assert.match(s.issuer, new RegExp(`CN=${DOMAIN.replace(/\./g, "\\.")}`));
+        assert.equal(s.authorized, false, "self-signed");
+        assert.ok(fs.existsSync(live(BOOTSTRAP_MARKER)));
     });
 
     test("a failed challenge fails with certbot's message and puts the bootstrap back (renewal job before any certificate)", async () => {
         // As when DNS did not point at the server yet during `pulumi up`: the twice-daily job retries.
-        const empty = fs.mkdtempSync(path.join(dir, "not-served-"));
-        const r = await run(path.join(root, "bin/run-job"), ["cert-renew"], { ACME_WEBROOT: empty });
+        installJobs(tls(ALIASES, fs.mkdtempSync(path.join(sb.dir, "not-served-"))));
+        const r = await run(path.join(sb.root, "bin/run-job"), ["cert-renew"]);
         assert.equal(r.code, 1);
-        const log = fs.readFileSync(path.join(root, "logs/jobs/cert-renew.log"), "utf8");
+        const log = fs.readFileSync(path.join(sb.root, "logs/jobs/cert-renew.log"), "utf8");
         assert.match(log, /no Let's Encrypt certificate for tls\.example\.test yet: issuing the first one/);
         assert.match(log, /nginx keeps serving the bootstrap certificate/);
         assert.match(log, /Some challenges have failed|unauthorized|404/i);
-        assert.match(fs.readFileSync(path.join(root, "state/jobs/cert-renew.status"), "utf8"), /^1 /);
+        assert.match(fs.readFileSync(path.join(sb.root, "state/jobs/cert-renew.status"), "utf8"), /^1 /);
         assert.equal(fs.readFileSync(live("fullchain.pem"), "utf8"), bootstrap);
-        assert.ok(!fs.existsSync(path.join(root, "certs/renewal", `${DOMAIN}.conf`)));
-        assert.ok(!fs.existsSync(path.join(root, "backups/certs")), "nothing to back up yet");
-        assert.match((await served()).issuer, /O=Bootstrap/);
+        assert.ok(fs.existsSync(live(BOOTSTRAP_MARKER)));
+        assert.ok(!fs.existsSync(path.join(sb.root, "certs/renewal", `${DOMAIN}.conf`)));
+        assert.ok(!fs.existsSync(path.join(sb.root, "backups/certs")), "nothing to back up yet");
+        assert.equal((await served()).authorized, false, "still the bootstrap");
+        installJobs(tls());
     });
 
     test("issuance: nginx switches to the Pebble-issued chain without a restart", async () => {
-        const started = nginx.startedAt();
+        const started = masterPid();
         const bootstrapServed = await served();
         const r = await issue();
         assert.equal(r.code, 0, r.stderr + r.stdout);
         assert.match(r.stdout, /nginx reloaded/);
         const switched = await servedOnceChanged(bootstrapServed.fingerprint);
-        assert.equal(nginx.startedAt(), started, "container was not restarted");
+        assert.equal(masterPid(), started, "same nginx master: reloaded, not restarted");
         assert.ok(fs.lstatSync(live("fullchain.pem")).isSymbolicLink(), "live/ is a certbot lineage");
         // openssl s_client sees the chain and verifies it against Pebble's root.
-        const sclient = execFileSync("openssl", ["s_client", "-connect", `127.0.0.1:${HTTPS_PORT}`, "-servername", DOMAIN, "-CAfile", pebble.rootCaFile, "-showcerts"], { input: "", encoding: "utf8", stdio: ["pipe", "pipe", "ignore"] });
+        const sclient = execFileSync("openssl", ["s_client", "-connect", `127.0.0.1:${sb.ports.https}`, "-servername", DOMAIN, "-CAfile", pebble.rootCaFile, "-showcerts"], { input: "", encoding: "utf8", stdio: ["pipe", "pipe", "ignore"] });
         assert.match(sclient, /i:CN = Pebble Intermediate CA/);
         assert.match(sclient, /Verify return code: 0 \(ok\)/);
         assert.equal(switched.authorized, true, switched.error);
@@ -167,27 +167,27 @@ describe("certificates against Pebble, certbot and nginx", { skip }, () => {
         const r = await issue(aliases);
         assert.equal(r.code, 0, r.stderr + r.stdout);
         assert.deepEqual((await servedOnceChanged(before.fingerprint)).names, [DOMAIN, ...aliases].sort());
-        assert.ok(!fs.existsSync(path.join(root, "certs/live", `${DOMAIN}-0001`)), "no second lineage");
+        assert.ok(!fs.existsSync(path.join(sb.root, "certs/live", `${DOMAIN}-0001`)), "no second lineage");
         assert.equal((await issue()).code, 0, "back to the configured names");
     });
 
     test("renewal job under HTTPS load: new chain served after a reload, zero failed requests for autocannon, no TLS error", async () => {
         const before = await served();
-        const started = nginx.startedAt();
+        const started = masterPid();
         let job: Run | undefined;
-        const load = await underLoad({ port: HTTPS_PORT, servername: DOMAIN, caFile: pebble.rootCaFile, after: 3 }, async () => {
-            job = await run(path.join(root, "bin/run-job"), ["cert-renew"]);
+        const load = await underLoad({ port: sb.ports.https, path: "/health", servername: DOMAIN, caFile: pebble.rootCaFile, after: 3 }, async () => {
+            job = await run(path.join(sb.root, "bin/run-job"), ["cert-renew"]);
         });
         assert.ok(job);
-        const log = fs.readFileSync(path.join(root, "logs/jobs/cert-renew.log"), "utf8");
+        const log = fs.readFileSync(path.join(sb.root, "logs/jobs/cert-renew.log"), "utf8");
         assert.equal(job.code, 0, log);
         assert.match(log, /certificate tls\.example\.test renewed/);
         assert.match(log, /nginx reloaded/);
-        assert.match(fs.readFileSync(path.join(root, "state/jobs/cert-renew.status"), "utf8"), /^0 /);
+        assert.match(fs.readFileSync(path.join(sb.root, "state/jobs/cert-renew.status"), "utf8"), /^0 /);
         const after = await servedOnceChanged(before.fingerprint);
         assert.notEqual(after.fingerprint, before.fingerprint, "a new certificate is served");
         assert.equal(after.authorized, true, after.error);
-        assert.equal(nginx.startedAt(), started, "reloaded, not restarted");
+        assert.equal(masterPid(), started, "same nginx master: reloaded, not restarted");
         console.log(`# renewal under load: ${JSON.stringify({ jobMs: job.ms, ...load })}`);
         assert.ok(load.autocannon.requests > 500, `enough load (${load.autocannon.requests} requests)`);
         assert.deepEqual([load.autocannon.errors, load.autocannon.timeouts, load.autocannon.non2xx], [0, 0, 0], "autocannon: no failed request");
@@ -199,10 +199,10 @@ describe("certificates against Pebble, certbot and nginx", { skip }, () => {
     });
 
     test("a renewal that changes nothing does not reload; backups are taken and only the last 14 kept", async () => {
-        const backups = path.join(root, "backups/certs");
+        const backups = path.join(sb.root, "backups/certs");
         for (let i = 10; i < 30; i++) fs.writeFileSync(path.join(backups, `certs-202001${i}T000000000000000Z.tar.gz`), "old");
         // A dry run talks to the CA but saves nothing (certbot would use LE staging without --server).
-        const r = await run(path.join(root, "bin/cert-renew.sh"), ["--dry-run", "--server", pebble.directoryUrl]);
+        const r = await run(path.join(sb.root, "bin/cert-renew.sh"), ["--dry-run", "--server", pebble.directoryUrl]);
         assert.equal(r.code, 0, r.stderr + r.stdout);
         assert.match(r.stdout, /unchanged; nginx not reloaded/);
         const kept = fs.readdirSync(backups).sort();
@@ -216,7 +216,7 @@ describe("certificates against Pebble, certbot and nginx", { skip }, () => {
     });
 
     test("expiry check on the issued certificate: Pebble issuer, days left, ok", async () => {
-        const r = await run(path.join(root, "bin/cert-expiry.sh"));
+        const r = await run(path.join(sb.root, "bin/cert-expiry.sh"));
         assert.equal(r.code, 0, r.stdout + r.stderr);
         const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
         assert.deepEqual(lines.map((l) => l.domain), [DOMAIN, ...ALIASES]);
@@ -225,13 +225,13 @@ describe("certificates against Pebble, certbot and nginx", { skip }, () => {
             assert.match(l.issuer, /Pebble Intermediate CA/);
             assert.equal(l.ok, true);
         }
-        assert.equal((await run(path.join(root, "bin/cert-expiry.sh"), ["30"])).code, 1, "below a 30-day threshold it fails");
+        assert.equal((await run(path.join(sb.root, "bin/cert-expiry.sh"), ["30"])).code, 1, "below a 30-day threshold it fails");
     });
 
     test("testssl.sh: nothing below TLS 1.2, no weak cipher class, HSTS present", { timeout: 240_000 }, async () => {
-        const json = path.join(dir, "testssl.json");
+        const json = path.join(sb.dir, "testssl.json");
         const r = await run("timeout", ["200", "testssl", "--quiet", "--color", "0", "--warnings", "off", "--fast", "--protocols", "--std", "--headers",
-            "--jsonfile", json, `https://127.0.0.1:${HTTPS_PORT}/`]);
+            "--jsonfile", json, `https://127.0.0.1:${sb.ports.https}/`]);
         assert.ok(fs.existsSync(json), r.stdout + r.stderr);
         const findings: { id: string; severity: string; finding: string }[] = JSON.parse(fs.readFileSync(json, "utf8"));
         const by = (id: string) => findings.find((f) => f.id === id)?.finding ?? `(no ${id})`;

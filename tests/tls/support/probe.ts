@@ -40,7 +40,7 @@ export interface LoadResult {
 }
 
 /** Runs autocannon and a verifying client; `during` starts one second in; load goes on `after` seconds past it. */
-export async function underLoad(o: { port: number; servername: string; caFile: string; after: number }, during: () => Promise<void>): Promise<LoadResult> {
+export async function underLoad(o: { port: number; path: string; servername: string; caFile: string; after: number }, during: () => Promise<void>): Promise<LoadResult> {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const autocannon = require("autocannon");
     const ca = fs.readFileSync(o.caFile);
@@ -55,7 +55,7 @@ export async function underLoad(o: { port: number; servername: string; caFile: s
     // still unanswered after 3 attempts; anything else (TLS error, non-200) goes to `otherErrors`.
     const one = (attempt = 1) =>
         new Promise<void>((resolve) => {
-            const req = https.get({ host: "127.0.0.1", port: o.port, path: "/", servername: o.servername, ca, agent }, (res) => {
+            const req = https.get({ host: "127.0.0.1", port: o.port, path: o.path, servername: o.servername, ca, agent }, (res) => {
                 const fp = (res.socket as tls.TLSSocket).getPeerCertificate().fingerprint256;
                 res.resume();
                 res.on("end", () => {
@@ -82,7 +82,7 @@ export async function underLoad(o: { port: number; servername: string; caFile: s
     let instance: any;
     // Long enough never to end by itself: stopped once `during` is done and `after` has passed.
     const result: any = await new Promise((resolve, reject) => {
-        instance = autocannon({ url: `https://127.0.0.1:${o.port}/`, servername: o.servername, connections: 16, duration: 600 }, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res)));
+        instance = autocannon({ url: `https://127.0.0.1:${o.port}${o.path}`, servername: o.servername, connections: 16, duration: 600 }, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res)));
         setTimeout(() => during().finally(() => setTimeout(() => instance.stop(), o.after * 1000)), 1000);
     });
     stop = true;
