@@ -42,7 +42,7 @@ export interface TlsInput {
 export const allDomains = (t: TlsInput) => [t.domain, ...t.aliases];
 
 /**
- * Bash: variables (root, domain, certs, live, renewal_conf, image, webroot) and the functions
+ * Bash: variables (root, domain, certs, live, renewal_conf, image) and the functions
  * take_lock, take_nginx_lock, run_certbot, reload_nginx and fingerprint.
  *
  * Tests set CERTBOT to a certbot command line on their machine, so that this very script runs
@@ -59,7 +59,6 @@ export function certbotPrelude(t: TlsInput): string {
         'live="$certs/live/$domain"',
         'renewal_conf="$certs/renewal/$domain.conf"',
         `image=${shq(t.certbotImage)}`,
-        `webroot=${shq(paths.acmeWebroot)}`,
         // Private keys live under $certs and in the backups: nothing this script creates is world-readable.
         "umask 077",
         `mkdir -p "$certs" ${shq(work + "/work")} ${shq(work + "/logs")} "$root/state"`,

@@ -3,6 +3,7 @@
 // is left alone; a changed name list or directory gets a new certificate into the same lineage.
 import { script, shq } from "../shell";
 import { BOOTSTRAP_MARKER } from "../nginx/deliver";
+import { IN_CONTAINER } from "../nginx/layout";
 import { allDomains, BOOTSTRAP_ASIDE_DIR, certbotPrelude, TlsInput } from "./certbot";
 
 export interface IssueInput extends TlsInput {
@@ -18,6 +19,8 @@ export function issueCertificateScript(t: IssueInput): string {
         certbotPrelude(t),
         `domains=(${allDomains(t).map(shq).join(" ")})`,
         `server=${shq(t.directoryUrl)}`,
+        // Where certbot writes challenges; it records the path in the lineage for renewals.
+        `webroot=${shq((t.paths ?? IN_CONTAINER).acmeWebroot)}`,
         `aside="$root/${BOOTSTRAP_ASIDE_DIR}"`,
         // Names a certificate covers, sorted, space-separated (empty when there is none).
         "names_of() {",
