@@ -5,9 +5,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { needs } from "../support/requirements";
-import { jobFiles } from "../../render/schedule";
-import { expiryJob } from "../../render/tls/expiry";
+import { needs } from "../../support/requirements";
+import { jobFiles } from "../../../render/schedule";
+import { expiryJob } from "../../../render/tls/expiry";
 
 const skip = needs("openssl");
 
