@@ -1,5 +1,5 @@
 // cert-expiry against certificates made to expire soon and late: the right days, the right exit.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -9,11 +9,20 @@ import { needs } from "../../support/requirements";
 import { jobFiles } from "../../../render/schedule";
 import { expiryJob } from "../../../render/tls/expiry";
 
+const made: string[] = [];
+/** A temporary folder, removed after the tests. */
+const tmp = (prefix: string) => {
+    const d = fs.mkdtempSync(prefix);
+    made.push(d);
+    return d;
+};
+after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 const skip = needs("openssl");
 
 /** A root with the job installed as the scheduler installs it, and a certificate valid for `days`. */
 function setup(days: number | undefined, sans = ["example.test", "www.example.test"]) {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "tls-expiry-"));
+    const root = tmp(path.join(os.tmpdir(), "tls-expiry-"));
     const [runJob, job] = jobFiles(root, [expiryJob({ root, domain: "example.test", aliases: ["www.example.test"], warnDays: 14 })]);
     assert.equal(runJob.path, "run-job");
     fs.mkdirSync(path.join(root, "bin"));

@@ -1,6 +1,6 @@
 // The certificate pieces as `npm run render` writes them: the issuance script and the renewal and
 // expiry jobs, shellcheck-clean; none of them without ACME; a bad directory refused.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -11,10 +11,19 @@ import { needs } from "../../support/requirements";
 import { renewalSchedule } from "../../../render/tls/renew";
 import { acmeDirectoryUrl } from "../../../render/tls/certbot";
 
+const made: string[] = [];
+/** A temporary folder, removed after the tests. */
+const tmp = (prefix: string) => {
+    const d = fs.mkdtempSync(prefix);
+    made.push(d);
+    return d;
+};
+after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 const repo = path.resolve(__dirname, "../../..");
 
 function render(args: string[]): string {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), "tls-render-"));
+    const out = tmp(path.join(os.tmpdir(), "tls-render-"));
     const r = spawnSync(process.execPath, ["--import", "tsx", "tools/render.ts", ...args, "--out", out], { cwd: repo, encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
     return out;
@@ -41,7 +50,7 @@ test("renewal minute and hours are fixed per domain, 12 h apart", () => {
 });
 
 test("acme disabled: no issuance and no renewal, the expiry check stays", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tls-cfg-"));
+    const dir = tmp(path.join(os.tmpdir(), "tls-cfg-"));
     const file = path.join(dir, "Pulumi.noacme.yaml");
     fs.writeFileSync(file, stringify({ config: { "mhylle-platform:domain": "example.org", "mhylle-platform:acme": { enabled: false, warnDays: 21 } } }));
     const out = render(["--config", file]);
@@ -52,7 +61,7 @@ test("acme disabled: no issuance and no renewal, the expiry check stays", () => 
 });
 
 test("bad acme.directory is refused naming the field", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tls-cfg-"));
+    const dir = tmp(path.join(os.tmpdir(), "tls-cfg-"));
     const file = path.join(dir, "Pulumi.bad.yaml");
     fs.writeFileSync(file, stringify({ config: { "mhylle-platform:acme": { enabled: true, directory: "http://insecure/dir" } } }));
     const r = spawnSync(process.execPath, ["--import", "tsx", "tools/render.ts", "--config", file, "--out", path.join(dir, "out")], { cwd: repo, encoding: "utf8" });
