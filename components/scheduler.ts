@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Host } from "./host";
 import { encodeBundle } from "../render/bundle";
-import { BIN_DIR, installJobsScript, jobFiles, ScheduledJob } from "../render/schedule";
+import { BIN_DIR, installJobsScript, jobFiles, removeJobsScript, ScheduledJob } from "../render/schedule";
 
 export interface SchedulerArgs {
     readonly host: Host;
@@ -17,7 +17,8 @@ export class Scheduler extends pulumi.ComponentResource {
         const root = args.host.root;
         this.installed = args.host.runScript(
             `${name}-jobs`,
-            { create: installJobsScript(root, args.jobs), stdin: encodeBundle(jobFiles(root, args.jobs), BIN_DIR) },
+            // Destroy takes the jobs out of the crontab: no cron line outlives the platform.
+            { create: installJobsScript(root, args.jobs), delete: removeJobsScript(root), stdin: encodeBundle(jobFiles(root, args.jobs), BIN_DIR) },
             { parent: this },
         );
         this.registerOutputs({});

@@ -71,3 +71,16 @@ export function installJobsScript(root: string, jobs: readonly ScheduledJob[]): 
         "fi",
     );
 }
+
+/** Takes the platform's block out of the crontab and its scripts out of <root>/bin (on destroy). */
+export function removeJobsScript(root: string): string {
+    return script(
+        "if command -v crontab >/dev/null; then",
+        `  rest=$(crontab -l 2>/dev/null | sed '/^${CRON_BEGIN.replace(/[()/]/g, ".")}$/,/^${CRON_END}$/d' || true)`,
+        // An empty crontab is removed rather than left as a blank line.
+        `  if [ -n "$(printf '%s' "$rest" | tr -d '[:space:]')" ]; then printf '%s\\n' "$rest" | crontab -; else crontab -r 2>/dev/null || true; fi`,
+        '  echo "platform jobs removed from the crontab"',
+        "fi",
+        `rm -rf ${shq(`${root}/${BIN_DIR}`)}`,
+    );
+}
