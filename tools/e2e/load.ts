@@ -15,8 +15,11 @@ export interface Load {
     stop(): Promise<LoadResult>;
 }
 
+/** Past this many connection errors the target is down, not flaky: stop instead of spinning. */
+const MAX_ERRORS = 2000;
+
 /** Sends `rate` requests per second in total, spread over `paths`, until stopped (at most maxSeconds). */
-export function startLoad(baseUrl: string, paths: string[], rate = 400, maxSeconds = 600): Load {
+export function startLoad(baseUrl: string, paths: string[], rate = 400, maxSeconds = 300): Load {
     const started = Date.now();
     let instance!: autocannon.Instance;
     const done = new Promise<autocannon.Result>((resolve, reject) => {
@@ -24,6 +27,10 @@ export function startLoad(baseUrl: string, paths: string[], rate = 400, maxSecon
             { url: baseUrl, connections: 8, overallRate: rate, duration: maxSeconds, timeout: 10, requests: paths.map((path) => ({ method: "GET", path })) },
             (err, result) => (err ? reject(err) : resolve(result)),
         );
+        let errors = 0;
+        instance.on("reqError", () => {
+            if (++errors === MAX_ERRORS) instance.stop();
+        });
     });
     return {
         async stop() {
