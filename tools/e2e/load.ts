@@ -1,5 +1,6 @@
 // Steady load through nginx while something happens, counting every request that fails or is not 2xx.
 import autocannon from "autocannon";
+import { startStrictClient, StrictResult } from "./strict-client";
 
 export interface LoadResult {
     /** Requests answered (any status). */
@@ -9,6 +10,8 @@ export interface LoadResult {
     readonly non2xx: number;
     readonly seconds: number;
     readonly rps: number;
+    /** The same traffic seen by a client that never retries (see strict-client.ts). */
+    readonly strict: StrictResult;
 }
 
 export interface Load {
@@ -21,6 +24,7 @@ const MAX_ERRORS = 2000;
 /** Sends `rate` requests per second in total, spread over `paths`, until stopped (at most maxSeconds). */
 export function startLoad(baseUrl: string, paths: string[], rate = 400, maxSeconds = 300): Load {
     const started = Date.now();
+    const strict = startStrictClient(baseUrl, paths);
     let instance!: autocannon.Instance;
     const done = new Promise<autocannon.Result>((resolve, reject) => {
         instance = autocannon(
@@ -35,9 +39,9 @@ export function startLoad(baseUrl: string, paths: string[], rate = 400, maxSecon
     return {
         async stop() {
             instance.stop();
-            const r = await done;
+            const [r, strictResult] = await Promise.all([done, strict.stop()]);
             const seconds = (Date.now() - started) / 1000;
-            return { requests: r.requests.total, failed: r.errors + r.timeouts, non2xx: r.non2xx, seconds, rps: Math.round(r.requests.total / seconds) };
+            return { requests: r.requests.total, failed: r.errors + r.timeouts, non2xx: r.non2xx, seconds, rps: Math.round(r.requests.total / seconds), strict: strictResult };
         },
     };
 }
