@@ -2,11 +2,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Host } from "./host";
 import { encodeBundle } from "../render/bundle";
-import { BIN_DIR, installJobsScript, jobFiles, ScheduledJob } from "../render/schedule";
+import { BIN_DIR, BinCommand, installJobsScript, jobFiles, ScheduledJob } from "../render/schedule";
 
 export interface SchedulerArgs {
     readonly host: Host;
     readonly jobs: readonly ScheduledJob[];
+    /** Scripts run by hand, installed beside the jobs. */
+    readonly commands?: readonly BinCommand[];
 }
 
 export class Scheduler extends pulumi.ComponentResource {
@@ -17,7 +19,7 @@ export class Scheduler extends pulumi.ComponentResource {
         const root = args.host.root;
         this.installed = args.host.runScript(
             `${name}-jobs`,
-            { create: installJobsScript(root, args.jobs), stdin: encodeBundle(jobFiles(root, args.jobs), BIN_DIR) },
+            { create: installJobsScript(root, args.jobs, args.commands), stdin: encodeBundle(jobFiles(root, args.jobs, args.commands), BIN_DIR) },
             { parent: this },
         );
         this.registerOutputs({});
