@@ -16,8 +16,9 @@ export interface ScheduledJob {
 export interface BinCommand {
     /** File name in <root>/bin, without extension. */
     readonly name: string;
-    /** Bash body (strict mode is added). */
+    /** Bash body (strict mode is added), or with `python3` the whole program, shebang included. */
     readonly script: string;
+    readonly language?: "bash" | "python3";
 }
 
 export const BIN_DIR = "bin";
@@ -54,7 +55,7 @@ export function jobFiles(root: string, jobs: readonly ScheduledJob[], commands: 
     return [
         { path: "run-job", content: "#!/usr/bin/env bash\n" + runJobScript(root), mode: "0755" },
         ...jobs.map((j) => ({ path: `${j.name}.sh`, content: "#!/usr/bin/env bash\n" + script(j.script), mode: "0755" })),
-        ...commands.map((c) => ({ path: c.name, content: "#!/usr/bin/env bash\n" + script(c.script), mode: "0755" })),
+        ...commands.map((c) => ({ path: c.name, content: c.language === "python3" ? c.script : "#!/usr/bin/env bash\n" + script(c.script), mode: "0755" })),
     ];
 }
 

@@ -1,0 +1,83 @@
+// Shared by the operations tests: a throwaway platform root with the ops scripts installed exactly
+// as production renders them, and opstest-* containers standing in for mhylle-*.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { needs, inCI } from "./requirements";
+import { validateConfig } from "../../stacks/validate";
+import { opsSchedule, productionTargets } from "../../render/ops";
+import { jobFiles } from "../../render/schedule";
+import type { PlatformConfig } from "../../stacks/schema";
+
+export const POSTGRES_IMAGE = process.env.PLATFORM_TEST_POSTGRES_IMAGE ?? "local/postgres:15";
+export const NGINX_IMAGE = process.env.PLATFORM_TEST_NGINX_IMAGE ?? "local/nginx:1";
+export const BACKEND_IMAGE = process.env.PLATFORM_TEST_BACKEND_IMAGE ?? "local/demo-backend:1";
+export const BROKEN_BACKEND_IMAGE = process.env.PLATFORM_TEST_BROKEN_BACKEND_IMAGE ?? "local/demo-backend:broken";
+
+/** Skip reason (or throw in CI) unless Docker runs and every image is built. */
+export function needsImages(...images: string[]): string | false {
+    const base = needs("docker");
+    if (base) return base;
+    const missing = images.filter((i) => spawnSync("docker", ["image", "inspect", i], { stdio: "ignore" }).status !== 0);
+    if (!missing.length) return false;
+    const reason = `needs the images ${missing.join(", ")} (bash tests/support/images/build.sh)`;
+    if (inCI) throw new Error(`${reason}; CI=true so this test may not skip`);
+    return reason;
+}
+
+export interface Run {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+export function sh(cmd: string, args: string[], opts: { env?: Record<string, string>; input?: string; timeout?: number } = {}): Run {
+    const r = spawnSync(cmd, args, { env: { ...process.env, ...opts.env }, input: opts.input, encoding: "utf8", timeout: opts.timeout ?? 120_000 });
+    if (r.error) throw r.error;
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function ok(cmd: string, args: string[], opts: Parameters<typeof sh>[2] = {}): string {
+    const r = sh(cmd, args, opts);
+    if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.code}: ${r.stderr || r.stdout}`);
+    return r.stdout;
+}
+
+/** A temp platform root with bin/ installed from the production rendering of `raw` config. */
+export function opsRoot(raw: Record<string, unknown> = {}): { root: string; cfg: PlatformConfig; env: Record<string, string>; cleanup(): void } {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "opstest-root-"));
+    const cfg = validateConfig(raw);
+    const { jobs, commands } = opsSchedule(cfg, productionTargets("/opt/platform"));
+    // run-job is the scheduler's; rendered for this root, it runs the production job scripts.
+    for (const f of jobFiles(root, jobs, commands)) {
+        fs.mkdirSync(path.join(root, "bin"), { recursive: true });
+        fs.writeFileSync(path.join(root, "bin", f.path), f.content, { mode: parseInt(f.mode ?? "0644", 8) });
+    }
+    return { root, cfg, env: { PLATFORM_ROOT: root }, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
+}
+
+export function removeContainers(...names: string[]) {
+    spawnSync("docker", ["rm", "-f", ...names], { stdio: "ignore" });
+}
+
+/** Starts a postgres like mhylle-postgres (image, superuser) and waits until it accepts connections. */
+export function startPostgres(name: string): void {
+    removeContainers(name);
+    ok("docker", ["run", "-d", "--name", name, "--label", "opstest=1", "-e", "POSTGRES_PASSWORD=opstest-superuser", POSTGRES_IMAGE]);
+    waitFor(() => sh("docker", ["exec", name, "pg_isready", "-q", "-U", "postgres"]).code === 0, 60_000, `${name} ready`);
+}
+
+export function waitFor(cond: () => boolean, ms: number, what: string) {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+        if (cond()) return;
+        spawnSync("sleep", ["0.3"]);
+    }
+    throw new Error(`timed out waiting for ${what}`);
+}
+
+export function psql(container: string, db: string, sql: string, env: Record<string, string> = {}): string {
+    const envArgs = Object.keys(env).flatMap((k) => ["-e", k]);
+    return ok("docker", ["exec", "-i", ...envArgs, container, "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-d", db], { input: sql, env });
+}
