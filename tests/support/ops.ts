@@ -81,3 +81,44 @@ export function psql(container: string, db: string, sql: string, env: Record<str
     const envArgs = Object.keys(env).flatMap((k) => ["-e", k]);
     return ok("docker", ["exec", "-i", ...envArgs, container, "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-d", db], { input: sql, env });
 }
+
+/** nginx.conf for an opstest nginx: /health, a JSON access log like production's, one app route. */
+export const TEST_NGINX_CONF = `worker_processes 1;
+pid /tmp/nginx.pid;
+events { worker_connections 64; }
+http {
+    log_format json escape=json '{"time":"$time_iso8601","status":$status,"request_time":$request_time,"upstream_response_time":"$upstream_response_time","upstream_addr":"$upstream_addr","uri":"$uri"}';
+    access_log /var/log/nginx/access.log json;
+    error_log /var/log/nginx/error.log warn;
+    resolver 127.0.0.11 valid=1s;
+    server {
+        listen 80;
+        location = /health { access_log off; default_type text/plain; return 200 "ok\\n"; }
+        location / { return 404; }
+    }
+}
+`;
+
+/** Starts an nginx like mhylle-nginx: config at /etc/nginx/platform, logs bind-mounted from the root. */
+export function startNginx(name: string, root: string, network: string): void {
+    removeContainers(name);
+    fs.mkdirSync(path.join(root, "nginx"), { recursive: true });
+    fs.mkdirSync(path.join(root, "logs/nginx"), { recursive: true });
+    fs.writeFileSync(path.join(root, "nginx/nginx.conf"), TEST_NGINX_CONF);
+    ok("docker", ["run", "-d", "--name", name, "--label", "opstest=1", "--network", network,
+        "-v", `${root}/nginx:/etc/nginx/platform:ro`, "-v", `${root}/logs/nginx:/var/log/nginx`,
+        NGINX_IMAGE, "nginx", "-g", "daemon off;", "-c", "/etc/nginx/platform/nginx.conf"]);
+    waitFor(() => sh("docker", ["exec", name, "curl", "-fsS", "http://127.0.0.1/health"]).code === 0, 30_000, `${name} /health`);
+}
+
+export function network(name: string): void {
+    sh("docker", ["network", "rm", name]);
+    ok("docker", ["network", "create", "--label", "opstest=1", name]);
+}
+
+/** A self-signed certificate valid for `days` at <root>/certs/live/<domain>/fullchain.pem. */
+export function certificate(root: string, domain: string, days: number): void {
+    const dir = path.join(root, "certs/live", domain);
+    fs.mkdirSync(dir, { recursive: true });
+    ok("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "privkey.pem"), "-out", path.join(dir, "fullchain.pem"), "-days", String(days), "-subj", `/CN=${domain}`]);
+}
