@@ -27,6 +27,8 @@ export function backupJobScript(t: OpsTargets, b: BackupsConfig): string {
         // One summary line per database: db, result, bytes, seconds, file, message.
         "record() { printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' \"$@\" >> \"$report\"; }",
         "fail() { echo \"FAILED $1: $2\" >&2; record \"$1\" failed 0 0 - \"$2\"; failures=$((failures + 1)); }",
+        // A failed dump's partial file goes at once: on a full disk it would starve the next database.
+        'fail_db() { rm -f "$part"; part=; fail "$@"; }',
         "finish() { cp \"$report\" \"$summary.tmp\" && mv -f \"$summary.tmp\" \"$summary\"; if [ \"$failures\" -gt 0 ]; then echo \"backup finished with $failures failure(s)\" >&2; exit 1; fi; echo 'backup finished: every database dumped'; exit 0; }",
         // A full disk must fail before writing half a dump, not after.
         'free_mb=$(( $(df -Pk "$backups" | awk \'NR == 2 { print $4 }\') / 1024 ))',
@@ -48,11 +50,11 @@ export function backupJobScript(t: OpsTargets, b: BackupsConfig): string {
         '    dump=(docker exec "$pg_container" pg_dump -U "$pg_user" --format=custom --compress=6 -d "$db")',
         "  fi",
         // cat reports a failed write (ENOSPC) with its exit status; pipefail passes it on.
-        '  if ! "${dump[@]}" 2>"$err" | cat > "$part"; then fail "$db" "dump failed: $(tr \'\\n\' \' \' < "$err")"; continue; fi',
-        '  if [ ! -s "$part" ]; then fail "$db" "dump is empty"; continue; fi',
+        '  if ! "${dump[@]}" 2>"$err" | cat 2>>"$err" > "$part"; then fail_db "$db" "dump failed: $(tr \'\\n\' \' \' < "$err")"; continue; fi',
+        '  if [ ! -s "$part" ]; then fail_db "$db" "dump is empty"; continue; fi',
         // Read the whole archive back: a truncated or corrupt dump fails here, not on restore day.
-        '  if [ "$db" != globals ] && ! docker exec -i "$pg_container" pg_restore -f /dev/null < "$part" 2>"$err"; then fail "$db" "dump does not read back: $(tr \'\\n\' \' \' < "$err")"; continue; fi',
-        '  if ! mv -f "$part" "$file"; then fail "$db" "cannot move the dump into place"; continue; fi',
+        '  if [ "$db" != globals ] && ! docker exec -i "$pg_container" pg_restore -f /dev/null < "$part" 2>"$err"; then fail_db "$db" "dump does not read back: $(tr \'\\n\' \' \' < "$err")"; continue; fi',
+        '  if ! mv -f "$part" "$file"; then fail_db "$db" "cannot move the dump into place"; continue; fi',
         "  part=",
         '  bytes=$(stat -c %s "$file")',
         '  seconds=$(( $(date +%s) - started ))',
