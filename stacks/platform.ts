@@ -7,6 +7,11 @@ import { Database } from "../components/database";
 import { Proxy } from "../components/proxy";
 import { AutoUpdater } from "../components/auto-updater";
 import { App } from "../components/app";
+import { Backups, OffsiteKeys } from "../components/backups";
+import { Monitoring } from "../components/monitoring";
+import { Scheduler } from "../components/scheduler";
+import { opsSchedule, productionTargets } from "../render/ops";
+import { nginxStatusFiles } from "../render/monitoring/exporters";
 import { renderNginxConfig } from "../render/nginx/config";
 import { upstreamFile } from "../render/nginx/layout";
 import type { PlatformConfig } from "./schema";
@@ -17,9 +22,18 @@ export interface Platform {
     readonly proxy: Proxy;
     readonly autoUpdater?: AutoUpdater;
     readonly apps: Record<string, App>;
+    readonly backups: Backups;
+    readonly monitoring: Monitoring;
+    readonly scheduler: Scheduler;
 }
 
-export function buildPlatform(cfg: PlatformConfig, host: Host, parent?: pulumi.Resource): Platform {
+/** Secrets the platform needs beyond stack config's plain values. */
+export interface PlatformSecrets {
+    /** Keys for the off-site backup copy (backups.offsite.enabled). */
+    readonly offsiteKeys?: OffsiteKeys;
+}
+
+export function buildPlatform(cfg: PlatformConfig, host: Host, parent?: pulumi.Resource, secrets: PlatformSecrets = {}): Platform {
     const opts = { parent };
     const appNames = cfg.apps.map((a) => a.name);
     const networks = new Networks("networks", { apps: appNames, provider: host.docker }, opts);
@@ -45,7 +59,7 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, parent?: pulumi.R
             image: cfg.images.nginx,
             memoryMb: cfg.proxy.memoryMb,
             network: networks.core,
-            files: renderNginxConfig(cfg),
+            files: [...renderNginxConfig(cfg), ...(cfg.monitoring.enabled && cfg.monitoring.prometheus.enabled ? nginxStatusFiles() : [])],
             upstreamFiles: cfg.apps.flatMap((a) => [upstreamFile(a.name, "frontend"), upstreamFile(a.name, "backend")]),
             httpPort: cfg.proxy.httpPort,
             httpsPort: cfg.proxy.httpsPort,
@@ -77,5 +91,14 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, parent?: pulumi.R
             opts,
         );
     }
-    return { networks, database, proxy, autoUpdater, apps };
+    const backups = new Backups("backups", { host, config: cfg.backups, offsiteKeys: secrets.offsiteKeys }, opts);
+    const monitoring = new Monitoring(
+        "monitoring",
+        { host, config: cfg.monitoring, coreNetwork: networks.core, databaseNetwork: networks.database, database: database.container, proxyConfig: proxy.config },
+        opts,
+    );
+    // Every scheduled job of the platform: one crontab block, one Scheduler.
+    const ops = opsSchedule(cfg, productionTargets(host.root));
+    const scheduler = new Scheduler("scheduler", { host, jobs: ops.jobs, commands: ops.commands }, { parent, dependsOn: [database.container, proxy.container] });
+    return { networks, database, proxy, autoUpdater, apps, backups, monitoring, scheduler };
 }

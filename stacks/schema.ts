@@ -190,6 +190,8 @@ export const configSchema = z.strictObject({
                     region: z.enum(["fr-par", "nl-ams", "pl-waw"]).default("fr-par"),
                     /** Days after which the bucket's lifecycle rule deletes an off-site copy. */
                     expireDays: z.number().int().min(1).max(3650).default(60),
+                    /** Adopt an existing bucket (after a `pulumi destroy` left it behind) instead of creating it. */
+                    adopt: z.boolean().default(false),
                     /** Pinned rclone image that uploads (run with docker run --rm). */
                     image: coreImage("rclone/rclone:1.68.2"),
                 })

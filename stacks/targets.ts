@@ -3,7 +3,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalHost } from "../components/host";
 import { Server } from "../components/server";
-import { buildPlatform, Platform } from "./platform";
+import { buildPlatform, Platform, PlatformSecrets } from "./platform";
 import type { PlatformConfig } from "./schema";
 
 export interface Deployment {
@@ -20,7 +20,7 @@ export function deployLocal(cfg: PlatformConfig, projectDir = process.cwd()): De
 }
 
 /** A Scaleway server reached over SSH with the deploy user's key (`sshPrivateKey`, secret). */
-export function deployScaleway(cfg: PlatformConfig, sshPrivateKey: pulumi.Output<string>): Deployment {
+export function deployScaleway(cfg: PlatformConfig, sshPrivateKey: pulumi.Output<string>, secrets: PlatformSecrets = {}): Deployment {
     const s = cfg.server;
     const server = new Server("server", {
         zone: s.zone,
@@ -32,5 +32,5 @@ export function deployScaleway(cfg: PlatformConfig, sshPrivateKey: pulumi.Output
         sshPrivateKey,
         adminCidrs: s.adminCidrs,
     });
-    return { platform: buildPlatform(cfg, server.host), address: server.publicIp, server };
+    return { platform: buildPlatform(cfg, server.host, undefined, secrets), address: server.publicIp, server };
 }
