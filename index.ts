@@ -1,6 +1,8 @@
-// Entry point: load and validate stack config, build the platform on its target, export outputs.
+// Entry point: validate stack config, pin images, build the platform on its target, export outputs.
+// An async default export: Pulumi awaits it, so nothing is declared before validation finishes.
 import { program } from "./stacks/program";
 
-const outputs = program();
-export const address = outputs.address;
-export const urls = outputs.urls;
+export = async () => {
+    const outputs = await program();
+    return { address: outputs.address, urls: outputs.urls };
+};

@@ -4,9 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { Host } from "./host";
 import type { AppConfig } from "../stacks/schema";
-import { NGINX_CONTAINER, POSTGRES_HOST, ServiceKind, databaseName, roleName } from "../stacks/naming";
+import { NGINX_CONTAINER, POSTGRES_HOST, ServiceKind, apiPrefix, databaseName, roleName, routePrefix } from "../stacks/naming";
 import { containerSpec } from "../render/app/container-spec";
-import { releaseScript } from "../render/app/release";
+import { releaseScript, removeServiceScript } from "../render/app/release";
 import { script, shq } from "../render/shell";
 
 export interface AppArgs {
@@ -20,6 +20,10 @@ export interface AppArgs {
     /** The app's database password and the command that created its role (when database: true). */
     readonly database?: { readonly password: pulumi.Output<string>; readonly provisioned: pulumi.Resource };
     readonly watchtowerScope: string;
+    /** Images to release per service, pinned by digest when digests are resolved. */
+    readonly images: Record<ServiceKind, string>;
+    /** Registry logins on the server: releases pull after them. */
+    readonly registryLogins: readonly pulumi.Resource[];
 }
 
 /** Env file lines of a service: its plain env plus, for a backend, the database settings. */
@@ -68,10 +72,21 @@ export class App extends pulumi.ComponentResource {
             return host.runScript(
                 `${name}-${kind}-release`,
                 {
-                    create: releaseScript({ root: host.root, app: app.name, service: kind, spec, image: app[kind].image }),
+                    // The pinned image is in the script text: a new digest updates the command, which
+                    // reruns the release; an unchanged one runs nothing (FIELD-NOTES: not in triggers).
+                    create: releaseScript({
+                        root: host.root,
+                        app: app.name,
+                        service: kind,
+                        spec,
+                        image: args.images[kind],
+                        route: `${kind === "frontend" ? routePrefix(app) : apiPrefix(app)}/`,
+                        ...app.release,
+                    }),
+                    delete: removeServiceScript(app.name, kind),
                     stdin: serviceEnv(app, kind, password),
                 },
-                { parent: this, dependsOn: [attach, args.proxyConfig, ...(password && args.database ? [args.database.provisioned] : [])] },
+                { parent: this, dependsOn: [attach, args.proxyConfig, ...args.registryLogins, ...(password && args.database ? [args.database.provisioned] : [])] },
             );
         };
         this.releases = { frontend: release("frontend"), backend: release("backend") };

@@ -5,7 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import { Host } from "./host";
 import { hardened } from "./hardening";
-import { appDatabaseSql, retireAppSql, sharedDatabaseSql } from "../render/database-sql";
+import { appDatabaseSql, baselineSql, retireAppSql, sharedDatabaseSql } from "../render/database-sql";
 import { psqlScript } from "../render/database-scripts";
 import { POSTGRES_CONTAINER, POSTGRES_HOST, POSTGRES_VOLUME } from "../stacks/naming";
 
@@ -55,12 +55,15 @@ export class Database extends pulumi.ComponentResource {
                 envs: [pulumi.interpolate`POSTGRES_PASSWORD=${this.superuserPassword}`, "PGDATA=/var/lib/postgresql/data/pgdata"],
                 volumes: [{ volumeName: this.volume.name, containerPath: "/var/lib/postgresql/data" }],
                 networksAdvanced: [{ name: args.network.name, aliases: [POSTGRES_HOST] }],
-                healthcheck: { tests: ["CMD", "pg_isready", "-q", "-U", "postgres"], interval: "5s", timeout: "3s", retries: 10, startPeriod: "10s" },
+                // Over TCP: during first-time init the entrypoint's temporary server answers on the socket only.
+                healthcheck: { tests: ["CMD", "pg_isready", "-q", "-h", "127.0.0.1", "-U", "postgres"], interval: "5s", timeout: "3s", retries: 10, startPeriod: "10s" },
                 wait: true,
                 waitTimeout: 120,
             },
             { parent: this, provider },
         );
+
+        const baseline = args.host.runScript("database-baseline", { create: psqlScript(baselineSql(), false) }, { parent: this, dependsOn: [this.container] });
 
         for (const app of args.apps) {
             const password = new random.RandomPassword(`${app}-db-password`, { length: 32, special: false }, { parent: this });
@@ -73,7 +76,7 @@ export class Database extends pulumi.ComponentResource {
                     stdin: pulumi.interpolate`${this.appPasswords[app]}\n`,
                     quiet: true,
                 },
-                { parent: this, dependsOn: [this.container] },
+                { parent: this, dependsOn: [this.container, baseline] },
             );
         }
         if (args.sharedDb) {

@@ -35,7 +35,6 @@ export function renderCloudInit(c: CloudInitInput): string {
                 groups: ["docker"],
                 shell: "/bin/bash",
                 lock_passwd: true,
-                sudo: false,
                 ssh_authorized_keys: [c.sshPublicKey],
             },
         ],

@@ -7,10 +7,10 @@ import { ROLE_PASSWORD_ENV } from "./database-sql";
 export function waitForPostgres(timeoutSeconds = 120): string {
     return [
         `for _ in $(seq 1 ${timeoutSeconds}); do`,
-        `  docker exec ${POSTGRES_CONTAINER} pg_isready -q -U postgres && break`,
+        `  docker exec ${POSTGRES_CONTAINER} pg_isready -q -h 127.0.0.1 -U postgres && break`,
         "  sleep 1",
         "done",
-        `docker exec ${POSTGRES_CONTAINER} pg_isready -U postgres >/dev/null || { echo "${POSTGRES_CONTAINER} is not accepting connections after ${timeoutSeconds}s" >&2; exit 1; }`,
+        `docker exec ${POSTGRES_CONTAINER} pg_isready -h 127.0.0.1 -U postgres >/dev/null || { echo "${POSTGRES_CONTAINER} is not accepting connections after ${timeoutSeconds}s" >&2; exit 1; }`,
     ].join("\n");
 }
 

@@ -12,6 +12,14 @@ function ident(name: string): string {
 /** Environment variable the app's password is read from. */
 export const ROLE_PASSWORD_ENV = "PLATFORM_ROLE_PASSWORD";
 
+/** Cluster-wide least privilege: app roles may not connect to the maintenance databases. */
+export function baselineSql(): string {
+    return `\\set ON_ERROR_STOP on
+REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC;
+REVOKE CONNECT, TEMPORARY ON DATABASE template1 FROM PUBLIC;
+`;
+}
+
 export function appDatabaseSql(app: string): string {
     const role = ident(roleName(app));
     const db = ident(databaseName(app));

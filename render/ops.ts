@@ -38,7 +38,7 @@ export function opsSchedule(cfg: PlatformConfig, t: OpsTargets): { jobs: Schedul
             script: statusProgram({ ...t, coreContainers: coreContainers(cfg), apps: cfg.apps, domains: [cfg.domain], monitoring: cfg.monitoring, backups: cfg.backups.enabled }),
         });
         // Exit 0 once the report is written: red is the report's news, not the job's failure.
-        jobs.push({ name: "status", schedule: cfg.monitoring.schedule, script: [...opsVars(t), 'exec python3 "$root/bin/platform-status" --collect'].join("\n") });
+        jobs.push({ name: "status", schedule: cfg.monitoring.schedule, script: [...opsVars(t, "root"), 'exec python3 "$root/bin/platform-status" --collect'].join("\n") });
     }
     return { jobs, commands };
 }

@@ -22,3 +22,17 @@ export const routePrefix = (app: AppConfig) => app.routePrefix ?? `/${app.name}`
 export const apiPrefix = (app: AppConfig) => `/api/${app.name}`;
 /** Base of the container names of an app's service; a release adds its slot. */
 export const serviceBaseName = (app: string, service: ServiceKind) => `${app}-${service}`;
+
+/** Registry host of an image reference; Docker Hub when the first segment is not a host. */
+export function registryOf(image: string): string {
+    const first = image.split("/")[0];
+    return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first : "docker.io";
+}
+
+/** The reference without tag or digest: ghcr.io/mhylle/app1-backend. */
+export function repositoryOf(image: string): string {
+    const noDigest = image.split("@")[0];
+    const slash = noDigest.lastIndexOf("/");
+    const colon = noDigest.lastIndexOf(":");
+    return colon > slash ? noDigest.slice(0, colon) : noDigest;
+}

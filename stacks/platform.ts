@@ -12,6 +12,7 @@ import { Monitoring } from "../components/monitoring";
 import { Scheduler } from "../components/scheduler";
 import { opsSchedule, productionTargets } from "../render/ops";
 import { nginxStatusFiles } from "../render/monitoring/exporters";
+import { RegistryCredential, RegistryLogins } from "../components/registry";
 import { renderNginxConfig } from "../render/nginx/config";
 import { upstreamFile } from "../render/nginx/layout";
 import type { PlatformConfig } from "./schema";
@@ -27,14 +28,22 @@ export interface Platform {
     readonly scheduler: Scheduler;
 }
 
+/** What the program knows before building: registry logins and each service's image to release. */
+export interface Releases {
+    readonly credentials: readonly RegistryCredential[];
+    /** Image per config field (apps[i].frontend.image), pinned by digest when resolved. */
+    readonly images: Record<string, string>;
+}
+
 /** Secrets the platform needs beyond stack config's plain values. */
 export interface PlatformSecrets {
     /** Keys for the off-site backup copy (backups.offsite.enabled). */
     readonly offsiteKeys?: OffsiteKeys;
 }
 
-export function buildPlatform(cfg: PlatformConfig, host: Host, parent?: pulumi.Resource, secrets: PlatformSecrets = {}): Platform {
+export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Releases, parent?: pulumi.Resource, secrets: PlatformSecrets = {}): Platform {
     const opts = { parent };
+    const logins = new RegistryLogins("registry-login", { host, credentials: releases.credentials }, opts);
     const appNames = cfg.apps.map((a) => a.name);
     const networks = new Networks("networks", { apps: appNames, provider: host.docker }, opts);
     const withDatabase = cfg.apps.filter((a) => a.database).map((a) => a.name);
@@ -76,7 +85,7 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, parent?: pulumi.R
           )
         : undefined;
     const apps: Record<string, App> = {};
-    for (const app of cfg.apps) {
+    for (const [i, app] of cfg.apps.entries()) {
         apps[app.name] = new App(
             app.name,
             {
@@ -87,6 +96,8 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, parent?: pulumi.R
                 proxyConfig: proxy.config,
                 database: app.database ? { password: database.appPasswords[app.name], provisioned: database.appProvisioned[app.name] } : undefined,
                 watchtowerScope: cfg.autoUpdater.scope,
+                images: { frontend: releases.images[`apps[${i}].frontend.image`], backend: releases.images[`apps[${i}].backend.image`] },
+                registryLogins: logins.logins,
             },
             opts,
         );

@@ -1,27 +1,73 @@
 // The program behind index.ts, as a function so tests and render can run it under mocks.
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./load";
-import { ConfigError } from "./problem";
+import { ConfigError, Problem } from "./problem";
 import { deployLocal, deployScaleway } from "./targets";
+import type { PlatformConfig } from "./schema";
+import { ImageToPin, pinImages, RegistryCredential } from "../components/registry";
+import type { Releases } from "./platform";
+import type { OffsiteKeys } from "../components/backups";
 
-/** A secret key that must be set (Pulumi.yaml's empty default does not count). */
-function requiredSecret(config: pulumi.Config, key: string): pulumi.Output<string> {
-    if (!config.get(key)) throw new pulumi.RunError(`${key}: is required when backups.offsite.enabled is true; set it with pulumi config set --secret ${key} VALUE (got nothing)`);
-    return config.requireSecret(key);
+/** Off-site backup keys are secrets, so they live in their own config keys, not in `backups`. */
+function offsiteKeys(cfg: PlatformConfig, config: pulumi.Config): OffsiteKeys | undefined {
+    if (!cfg.backups.offsite.enabled) return undefined;
+    // Pulumi.yaml's empty default does not count as set.
+    const missing = (["backupAccessKey", "backupSecretKey"] as const).filter((k) => !config.get(k));
+    if (missing.length)
+        throw new ConfigError(missing.map((k) => ({ field: k, problem: `is required when backups.offsite.enabled is true; run: pulumi config set --secret ${k} <value>`, got: undefined })));
+    return { accessKey: config.requireSecret("backupAccessKey"), secretKey: config.requireSecret("backupSecretKey") };
 }
 
-export function program(config = new pulumi.Config()) {
-    let cfg;
+/** Registry tokens live in secret config keys named by the catalogue, never in the catalogue itself. */
+function registryCredentials(cfg: PlatformConfig, config: pulumi.Config): RegistryCredential[] {
+    const problems: Problem[] = [];
+    const creds = cfg.registries.credentials.flatMap((c, i) => {
+        const token = config.getSecret(c.tokenKey);
+        if (token === undefined) {
+            problems.push({ field: `registries.credentials[${i}].tokenKey`, problem: `names the secret config key ${c.tokenKey}, which is not set; run: pulumi config set --secret ${c.tokenKey} <token>`, got: c.tokenKey });
+            return [];
+        }
+        return [{ server: c.server, username: c.username, token }];
+    });
+    if (cfg.target === "scaleway" && !config.get("sshPrivateKey"))
+        problems.push({ field: "sshPrivateKey", problem: "is required on the scaleway target; run: pulumi config set --secret sshPrivateKey < KEYFILE", got: undefined });
+    if (problems.length) throw new ConfigError(problems);
+    return creds;
+}
+
+/** Pulumi prints a RunError without a stack trace: one line per problem. */
+export class RefusedConfig extends pulumi.RunError {
+    constructor(readonly problems: readonly Problem[]) {
+        super(new ConfigError(problems).message);
+    }
+}
+
+/** Every app service's image, with the config field it came from. */
+function appImages(cfg: PlatformConfig): ImageToPin[] {
+    return cfg.apps.flatMap((app, i) =>
+        (["frontend", "backend"] as const).map((kind) => ({ field: `apps[${i}].${kind}.image`, who: `${app.name} ${kind}`, image: app[kind].image })),
+    );
+}
+
+/**
+ * Config is validated and every image's digest looked up before the first resource is declared:
+ * bad input or a refused registry fails the run with one line per problem, no stack trace.
+ */
+export async function program(config = new pulumi.Config()) {
+    let cfg: PlatformConfig;
+    let releases: Releases;
+    let offsite: OffsiteKeys | undefined;
     try {
         cfg = loadConfig(config);
+        const credentials = registryCredentials(cfg, config);
+        const images = cfg.registries.resolveDigests ? await pinImages(appImages(cfg), credentials) : Object.fromEntries(appImages(cfg).map((i) => [i.field, i.image]));
+        releases = { credentials, images };
+        offsite = offsiteKeys(cfg, config);
     } catch (err) {
-        // One line per problem, no stack trace, before any resource exists.
-        if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+        if (err instanceof ConfigError) throw new RefusedConfig(err.problems);
         throw err;
     }
-    // Off-site keys are secrets, so they live in their own config keys, not in `backups`.
-    const offsiteKeys = cfg.backups.offsite.enabled ? { accessKey: requiredSecret(config, "backupAccessKey"), secretKey: requiredSecret(config, "backupSecretKey") } : undefined;
-    const deployment = cfg.target === "scaleway" ? deployScaleway(cfg, config.requireSecret("sshPrivateKey"), { offsiteKeys }) : deployLocal(cfg);
+    const deployment = cfg.target === "scaleway" ? deployScaleway(cfg, releases, config.requireSecret("sshPrivateKey"), { offsiteKeys: offsite }) : deployLocal(cfg, releases);
     return {
         address: deployment.address,
         urls: cfg.apps.map((a) => `https://${cfg.domain}${a.routePrefix ?? `/${a.name}`}/`),

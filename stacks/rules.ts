@@ -86,6 +86,11 @@ export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
         add("acme.directory", 'must be "production", "staging" or an https:// ACME directory URL', cfg.acme.directory);
     if (cfg.proxy.httpPort === cfg.proxy.httpsPort) add("proxy.httpsPort", "equals proxy.httpPort; nginx needs two ports", cfg.proxy.httpsPort);
 
+    const servers = new Set<string>();
+    cfg.registries.credentials.forEach((c, i) => {
+        if (servers.has(c.server)) add(`registries.credentials[${i}].server`, "has a login already; one per registry", c.server);
+        servers.add(c.server);
+    });
     const b = cfg.backups;
     if (b.keepDaily + b.keepWeekly === 0) add("backups.keepDaily", "and backups.keepWeekly are both 0: every backup would be deleted; keep at least 1", b.keepDaily);
     if (b.offsite.enabled) {

@@ -235,6 +235,23 @@ export const configSchema = z.strictObject({
                 .prefault({}),
         })
         .prefault({}),
+    registries: z
+        .strictObject({
+            /** Ask the registry for each tag's digest at preview, so a new digest shows as a release. */
+            resolveDigests: z.boolean().default(true),
+            /** Logins for private registries; each token is a secret config key named by tokenKey. */
+            credentials: z
+                .array(
+                    z.strictObject({
+                        server: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?$/, "must be a registry host such as ghcr.io"),
+                        username: z.string().regex(/^[A-Za-z0-9._-]+$/, "must be a registry user name"),
+                        /** Name of the secret config key holding the token, e.g. ghcrToken. */
+                        tokenKey: z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, "must be a config key name such as ghcrToken"),
+                    }),
+                )
+                .default([]),
+        })
+        .prefault({}),
     local: z
         .strictObject({
             /** Host folder that stands in for /opt/platform on the local target. */

@@ -5,6 +5,7 @@ import { LocalHost } from "../components/host";
 import { Server } from "../components/server";
 import { buildPlatform, Platform, PlatformSecrets } from "./platform";
 import type { PlatformConfig } from "./schema";
+import type { Releases } from "./platform";
 
 export interface Deployment {
     readonly platform: Platform;
@@ -14,13 +15,13 @@ export interface Deployment {
 }
 
 /** The local Docker engine; a folder of this machine stands in for /opt/platform. */
-export function deployLocal(cfg: PlatformConfig, projectDir = process.cwd()): Deployment {
+export function deployLocal(cfg: PlatformConfig, releases: Releases, projectDir = process.cwd()): Deployment {
     const host = new LocalHost(path.resolve(projectDir, cfg.local.dataDir));
-    return { platform: buildPlatform(cfg, host), address: pulumi.output("127.0.0.1") };
+    return { platform: buildPlatform(cfg, host, releases), address: pulumi.output("127.0.0.1") };
 }
 
 /** A Scaleway server reached over SSH with the deploy user's key (`sshPrivateKey`, secret). */
-export function deployScaleway(cfg: PlatformConfig, sshPrivateKey: pulumi.Output<string>, secrets: PlatformSecrets = {}): Deployment {
+export function deployScaleway(cfg: PlatformConfig, releases: Releases, sshPrivateKey: pulumi.Output<string>, secrets: PlatformSecrets = {}): Deployment {
     const s = cfg.server;
     const server = new Server("server", {
         zone: s.zone,
@@ -32,5 +33,5 @@ export function deployScaleway(cfg: PlatformConfig, sshPrivateKey: pulumi.Output
         sshPrivateKey,
         adminCidrs: s.adminCidrs,
     });
-    return { platform: buildPlatform(cfg, server.host, undefined, secrets), address: server.publicIp, server };
+    return { platform: buildPlatform(cfg, server.host, releases, undefined, secrets), address: server.publicIp, server };
 }

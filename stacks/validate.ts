@@ -21,6 +21,11 @@ function issueToProblems(issue: z.core.$ZodIssue, raw: unknown): Problem[] {
             got: valueAt(raw, [...issue.path, key]),
         }));
     }
+    if (issue.code === "invalid_key") {
+        // A bad key of a map (e.g. an env variable name): report the key itself.
+        const key = issue.path[issue.path.length - 1];
+        return [{ field, problem: `key ${issue.issues[0]?.message ?? "is invalid"}`, got: key }];
+    }
     if (issue.code === "invalid_union" && issue.errors.length) {
         // Report the first alternative's message, which names what was expected.
         const first = issue.errors[0][0];

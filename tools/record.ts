@@ -1,5 +1,6 @@
 // Run the program under Pulumi's mocks (no CLI, no cloud) and record every resource it registers.
 // Render, the unit tests and the end-to-end applier all see the program through this.
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 
@@ -16,7 +17,21 @@ export interface RecordedResource {
     readonly custom: boolean;
     /** Mock outputs the program saw. */
     readonly state: Record<string, unknown>;
+    readonly options: RecordedOptions;
 }
+
+/** Resource options the engine would see; names instead of URNs. */
+export interface RecordedOptions {
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly dependsOn: string[];
+    /** Per input property, the resources its value came from. */
+    readonly propertyDependencies: Record<string, string[]>;
+    readonly ignoreChanges: string[];
+    readonly additionalSecretOutputs: string[];
+}
+
+const nameOf = (urn: string) => urn.split("::").pop()!;
 
 /** Outputs a real provider would compute that the program reads. */
 function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
@@ -67,17 +82,35 @@ export function toPulumiConfig(raw: Record<string, unknown>): Record<string, str
 export async function record<T>(
     raw: Record<string, unknown>,
     build: () => T,
-    options: { secrets?: Record<string, string>; stack?: string } = {},
-): Promise<{ resources: RecordedResource[]; result: T }> {
+    options: {
+        secrets?: Record<string, string>;
+        stack?: string;
+        /** What the registry answers per image (a digest, or an Error); others get a digest derived from the name. */
+        registry?: Record<string, string | Error>;
+    } = {},
+): Promise<{ resources: RecordedResource[]; result: Awaited<T> }> {
     const resources: RecordedResource[] = [];
     const parents = new Map<string, string>();
-    let last = Date.now();
+    const recordedOptions = new Map<string, RecordedOptions>();
 
     const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
     const original = MockMonitor.prototype.registerResource;
     MockMonitor.prototype.registerResource = function (req: any, cb: any) {
+        const key = `${req.getType()}::${req.getName()}`;
         const parentUrn: string = req.getParent();
-        if (parentUrn) parents.set(`${req.getType()}::${req.getName()}`, parentUrn.split("::").pop()!);
+        if (parentUrn) parents.set(key, nameOf(parentUrn));
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((deps: any, prop: string) => {
+            propertyDependencies[prop] = deps.getUrnsList().map(nameOf);
+        });
+        recordedOptions.set(key, {
+            protect: !!req.getProtect(),
+            retainOnDelete: !!req.getRetainondelete(),
+            dependsOn: req.getDependenciesList().map(nameOf),
+            propertyDependencies,
+            ignoreChanges: req.getIgnorechangesList(),
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        });
         return original.call(this, req, cb);
     };
 
@@ -88,13 +121,17 @@ export async function record<T>(
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
-                last = Date.now();
                 const state = { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) };
-                resources.push({ type: args.type, name: args.name, inputs: args.inputs, parent: parents.get(`${args.type}::${args.name}`), custom: args.custom ?? true, state });
+                const key = `${args.type}::${args.name}`;
+                resources.push({ type: args.type, name: args.name, inputs: args.inputs, parent: parents.get(key), custom: args.custom ?? true, state, options: recordedOptions.get(key)! });
                 return { id: `${args.name}-id`, state };
             },
             call(args) {
-                last = Date.now();
+                if (args.token === "docker:index/getRegistryImage:getRegistryImage") {
+                    const answer = options.registry?.[args.inputs.name] ?? `sha256:${createHash("sha256").update(args.inputs.name).digest("hex")}`;
+                    if (answer instanceof Error) throw answer;
+                    return { ...args.inputs, sha256Digest: answer };
+                }
                 return args.inputs;
             },
         },
@@ -102,8 +139,8 @@ export async function record<T>(
         options.stack ?? "render",
         false,
     );
-    const result = build();
-    // Registrations arrive asynchronously; wait until none has arrived for a while.
-    while (Date.now() - last < 300) await new Promise((r) => setTimeout(r, 50));
+    const result = await build();
+    // Registrations are asynchronous: wait until Pulumi's RPC queue has drained.
+    await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
     return { resources, result };
 }

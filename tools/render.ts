@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { readStackFile } from "../stacks/stack-file";
 import { validateConfig } from "../stacks/validate";
-import { ConfigError, formatProblem } from "../stacks/problem";
+import { ConfigError, formatProblem, Problem } from "../stacks/problem";
 import { record, redact, RecordedResource, SECRET_PLACEHOLDER, isSecret } from "./record";
 import { decodeBundle, isBundle } from "../render/bundle";
 
@@ -64,8 +64,21 @@ async function main() {
         process.exit(2);
     }
     const secrets = Object.fromEntries([...secretKeys, "sshPrivateKey"].map((k) => [k, SECRET_PLACEHOLDER]));
-    const { program } = await import("../stacks/program");
-    const { resources } = await record(raw, () => program(), { secrets, stack: args.stack ?? "render" });
+    const { program, RefusedConfig } = await import("../stacks/program");
+    let refused: readonly Problem[] | undefined;
+    const { resources } = await record(
+        raw,
+        () =>
+            program().catch((err) => {
+                if (!(err instanceof RefusedConfig)) throw err;
+                refused = err.problems;
+            }),
+        { secrets, stack: args.stack ?? "render" },
+    );
+    if (refused) {
+        for (const p of refused) console.error(formatProblem(p));
+        process.exit(2);
+    }
 
     const out = path.resolve(args.out);
     fs.rmSync(out, { recursive: true, force: true });

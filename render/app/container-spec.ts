@@ -20,6 +20,11 @@ export interface ContainerSpec {
     readonly runArgs: string[];
 }
 
+/** Health check run inside the container (by /bin/sh): curl where the image has it, else wget. */
+export function healthCommand(url: string): string {
+    return `if command -v curl >/dev/null 2>&1; then curl -fsS -o /dev/null ${url}; else wget -q -O /dev/null ${url}; fi`;
+}
+
 export function containerSpec(app: AppConfig, kind: ServiceKind, watchtowerScope: string): ContainerSpec {
     const svc: ServiceConfig = app[kind];
     const labels: Record<string, string> = { [PLATFORM_LABEL]: `app:${app.name}:${kind}` };
@@ -35,8 +40,8 @@ export function containerSpec(app: AppConfig, kind: ServiceKind, watchtowerScope
         "--cap-drop=ALL",
         "--security-opt=no-new-privileges:true",
         ...(svc.user ? [`--user=${svc.user}`] : []),
-        // The image needs curl or wget (the platform's image contract).
-        `--health-cmd=curl -fsS -o /dev/null http://127.0.0.1:${svc.port}${svc.healthPath} || wget -q -O /dev/null http://127.0.0.1:${svc.port}${svc.healthPath}`,
+        // The image needs curl or wget (the platform's image contract, docs/app-contract.md).
+        `--health-cmd=${healthCommand(`http://127.0.0.1:${svc.port}${svc.healthPath}`)}`,
         "--health-interval=2s",
         "--health-timeout=2s",
         "--health-retries=3",

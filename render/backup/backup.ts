@@ -9,7 +9,7 @@ import { offsiteUpload } from "./offsite";
 
 export function backupJobScript(t: OpsTargets, b: BackupsConfig): string {
     return [
-        ...opsVars(t, "postgres"),
+        ...opsVars(t, "root", "postgres"),
         `backups="$root/${BACKUPS_DIR}"`,
         `summary="$root/${BACKUP_SUMMARY}"`,
         `keep_daily=${b.keepDaily}`,
@@ -70,7 +70,7 @@ export function backupJobScript(t: OpsTargets, b: BackupsConfig): string {
 /** `prune-backups [--dry-run]`: applies retention to every backup folder by hand. */
 export function pruneCommandScript(t: OpsTargets, b: BackupsConfig): string {
     return [
-        ...opsVars(t),
+        ...opsVars(t, "root"),
         `backups="$root/${BACKUPS_DIR}"`,
         `keep_daily=\${PLATFORM_KEEP_DAILY:-${b.keepDaily}}`,
         `keep_weekly=\${PLATFORM_KEEP_WEEKLY:-${b.keepWeekly}}`,

@@ -26,9 +26,9 @@ export interface OpsTargets {
  * environment so tests run the very same script against opstest-* containers and temp folders.
  * cron runs with an almost empty environment, so production always gets the defaults.
  */
-export function opsVars(t: OpsTargets, ...uses: ("postgres" | "nginx")[]): string[] {
+export function opsVars(t: OpsTargets, ...uses: ("root" | "postgres" | "nginx")[]): string[] {
     return [
-        `root=\${PLATFORM_ROOT:-${shq(t.root)}}`,
+        ...(uses.includes("root") ? [`root=\${PLATFORM_ROOT:-${shq(t.root)}}`] : []),
         ...(uses.includes("postgres")
             ? [
                   `pg_container=\${PLATFORM_POSTGRES_CONTAINER:-${shq(t.postgresContainer)}}`,

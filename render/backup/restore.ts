@@ -10,7 +10,7 @@ const USAGE = `usage: restore [--replace] DB [FILE]
 
 export function restoreCommandScript(t: OpsTargets): string {
     return [
-        ...opsVars(t, "postgres"),
+        ...opsVars(t, "root", "postgres"),
         `backups="$root/${BACKUPS_DIR}"`,
         `usage() { cat <<'USAGE'\n${USAGE}\nUSAGE\n}`,
         "replace=0",

@@ -7,7 +7,7 @@ import { opsVars } from "../backup/layout";
 
 export function rotateNginxLogsScript(t: OpsTargets, keep: number): string {
     return [
-        ...opsVars(t, "nginx"),
+        ...opsVars(t, "root", "nginx"),
         `keep=${keep}`,
         'stamp=$(date -u +%Y%m%dT%H%M%SZ)',
         'if [ "$(docker inspect -f \'{{.State.Running}}\' "$nginx_container" 2>/dev/null)" != true ]; then',

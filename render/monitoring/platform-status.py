@@ -75,8 +75,9 @@ def upstream_of(app, service):
         text = open(path).read()
     except OSError:
         return None
-    m = re.search(r"server\s+([A-Za-z0-9_.-]+):([0-9]+)\s*;", text)
-    if not m or " down" in text:
+    # Releases write "server NAME:PORT max_fails=0;"; the placeholder is "server 127.0.0.1:9 down;".
+    m = re.search(r"server\s+([A-Za-z0-9_.-]+):([0-9]+)\b", text)
+    if not m or re.search(r"\bdown\s*;", text):
         return None
     return m.group(1), int(m.group(2))
 

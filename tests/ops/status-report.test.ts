@@ -29,7 +29,7 @@ function report(): { code: number; status: string; checks: Check[]; text: string
 const find = (checks: Check[], group: string, name: string) => checks.find((c) => c.group === group && c.name === name);
 const upstream = (service: string, container: string, port = 3000) => {
     fs.mkdirSync(path.join(ops!.root, "nginx-upstreams"), { recursive: true });
-    fs.writeFileSync(path.join(ops!.root, "nginx-upstreams", `app1-${service}.conf`), `server ${container}:${port};\n`);
+    fs.writeFileSync(path.join(ops!.root, "nginx-upstreams", `app1-${service}.conf`), `server ${container}:${port} max_fails=0;\n`);
 };
 
 before(() => {

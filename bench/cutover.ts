@@ -1,0 +1,19 @@
+// Cutover figures from the end-to-end scenario: blue-green against a naive recreate, in one run.
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import type { ScenarioResult } from "../tools/e2e/scenario";
+
+export async function benchCutover(emit: (line: Record<string, unknown>) => void): Promise<void> {
+    const root = path.resolve(__dirname, "..");
+    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "tools/e2e.ts")], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    if (r.status !== 0) throw new Error("the end-to-end scenario failed");
+    const s = JSON.parse(r.stdout.trim().split("\n").pop()!) as ScenarioResult;
+    const lost = (l: { failed: number; non2xx: number }) => l.failed + l.non2xx;
+    emit({ bench: "cutover", metric: "blue_green_cutover_seconds", value: s.cutoverSeconds, unit: "s" });
+    emit({ bench: "cutover", metric: "blue_green_failed_requests", value: lost(s.release), unit: "requests", of: s.release.requests, rps: s.release.rps });
+    emit({ bench: "cutover", metric: "broken_release_failed_requests", value: lost(s.brokenRelease), unit: "requests", of: s.brokenRelease.requests });
+    emit({ bench: "cutover", metric: "naive_recreate_failed_requests", value: lost(s.naive), unit: "requests", of: s.naive.requests, downtimeSeconds: s.naive.downtimeSeconds });
+    emit({ bench: "cutover", metric: "naive_vs_blue_green_failure_rate", value: s.naive.requests ? lost(s.naive) / s.naive.requests : 0, unit: "ratio", blueGreen: s.release.requests ? lost(s.release) / s.release.requests : 0 });
+}
+
+if (require.main === module) benchCutover((l) => console.log(JSON.stringify(l)));

@@ -1,0 +1,89 @@
+// What `pulumi preview` shows for releases: a new digest changes exactly that service's release
+// command; nothing else restarts; an unchanged registry changes nothing; a refused registry stops
+// the run before any resource is declared.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { record, RecordedResource, isSecret } from "../../tools/record";
+import { stackConfig } from "../support/program";
+
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+const prod = stackConfig("prod");
+const secrets = { sshPrivateKey: "test-key", ghcrToken: "ghp_testtoken123" };
+
+async function run(raw: Record<string, unknown>, registry: Record<string, string | Error> = {}) {
+    const { program, RefusedConfig } = await import("../../stacks/program");
+    let refused: unknown;
+    const { resources } = await record(raw, () => program().catch((e) => void (refused = e instanceof RefusedConfig ? e : Promise.reject(e))), { secrets, registry });
+    return { resources, refused: refused as { problems: { field: string; problem: string }[] } | undefined };
+}
+const byName = (rs: RecordedResource[]) => Object.fromEntries(rs.map((r) => [r.name, JSON.stringify(r.inputs)]));
+
+test("a new digest for app1's backend changes only app1's backend release", async () => {
+    const before = byName((await run(prod)).resources);
+    const after = byName((await run(prod, { "ghcr.io/mhylle/app1-backend:latest": digest("2") })).resources);
+    const changed = Object.keys(after).filter((n) => after[n] !== before[n]);
+    assert.deepEqual(changed, ["app1-backend-release"]);
+    assert.match(after["app1-backend-release"], new RegExp(`ghcr.io/mhylle/app1-backend@${digest("2")}`));
+});
+
+test("the same digests again change nothing: a rerun releases nothing", async () => {
+    const a = byName((await run(prod)).resources);
+    const b = byName((await run(prod)).resources);
+    assert.deepEqual(b, a);
+});
+
+test("adding an app leaves every other app, nginx's container and the database untouched", async () => {
+    const before = byName((await run(prod)).resources);
+    const apps = [...(prod.apps as object[]), { name: "app3", frontend: { image: "ghcr.io/mhylle/app3-frontend:1.0.0" }, backend: { image: "ghcr.io/mhylle/app3-backend:1.0.0" } }];
+    const after = byName((await run({ ...prod, apps, database: { sharedDb: true, sharedDbGrants: ["app1", "app2"] } })).resources);
+    const changed = Object.keys(before).filter((n) => after[n] !== before[n]).sort();
+    // nginx's files gain app3's routes; shared_db's SQL now also refuses app3's role; the status
+    // report learns app3's health endpoints (bin files rewritten). Nothing restarts.
+    assert.deepEqual(changed, ["proxy-config", "scheduler-jobs", "shared-database"]);
+    for (const n of ["app3-network", "app3-database", "app3-proxy-attach", "app3-frontend-release", "app3-backend-release"]) assert.ok(after[n], `${n} is created`);
+});
+
+test("a refused registry stops the run before any resource is declared, naming the app and registry", async () => {
+    const { resources, refused } = await run(prod, { "ghcr.io/mhylle/app2-frontend:latest": new Error("denied") });
+    assert.ok(refused, "the program refuses");
+    assert.equal(refused.problems.length, 1);
+    assert.equal(refused.problems[0].field, "apps[1].frontend.image");
+    assert.match(refused.problems[0].problem, /app2 frontend: cannot read the image's digest from ghcr\.io .*add ghcr\.io to registries\.credentials/);
+    assert.deepEqual(resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).map((r) => r.name), []);
+});
+
+test("private registries: a login on the server from a secret, before releases, never on a command line", async () => {
+    const raw = { ...prod, registries: { credentials: [{ server: "ghcr.io", username: "mhylle", tokenKey: "ghcrToken" }] } };
+    const { resources } = await run(raw);
+    const login = resources.find((r) => r.name === "registry-login-ghcr-io");
+    assert.ok(login, "login command");
+    assert.ok(isSecret(login.inputs.stdin), "token on stdin, secret");
+    assert.match(String(login.inputs.create), /--password-stdin/);
+    assert.equal(login.inputs.logging, "none");
+    const release = resources.find((r) => r.name === "app1-backend-release")!;
+    assert.ok(release.options.dependsOn.includes("registry-login-ghcr-io"));
+    const lookup = resources.find((r) => r.name === "registry-lookup")!;
+    assert.equal(String(lookup.inputs.disableDockerDaemonCheck), "true", "provider inputs arrive JSON-encoded");
+    assert.ok(isSecret(lookup.inputs.registryAuth), "lookup credentials are secret");
+    const commands = JSON.stringify(resources.map((r) => [r.inputs.create, r.inputs.update, r.inputs.delete]));
+    assert.doesNotMatch(commands, /ghp_testtoken123/);
+});
+
+test("a credential whose secret key is not set is refused with the command that fixes it", async () => {
+    const raw = { ...prod, registries: { credentials: [{ server: "ghcr.io", username: "mhylle", tokenKey: "missingToken" }] } };
+    const { refused } = await run(raw);
+    assert.ok(refused);
+    assert.equal(refused.problems[0].field, "registries.credentials[0].tokenKey");
+    assert.match(refused.problems[0].problem, /pulumi config set --secret missingToken/);
+});
+
+test("images pinned by digest in config, or with resolveDigests off, are released as written", async () => {
+    const pinned = `ghcr.io/mhylle/app1-backend@${digest("a")}`;
+    const apps = structuredClone(prod.apps) as any[];
+    apps[0].backend.image = pinned;
+    const { resources } = await run({ ...prod, apps }, { [pinned]: new Error("must not be asked") });
+    assert.match(JSON.stringify(resources.find((r) => r.name === "app1-backend-release")!.inputs.create), new RegExp(`image='${pinned}'`));
+    const off = await run({ ...prod, registries: { resolveDigests: false } }, { "ghcr.io/mhylle/app1-backend:latest": new Error("must not be asked") });
+    assert.equal(off.refused, undefined);
+    assert.match(JSON.stringify(off.resources.find((r) => r.name === "app1-backend-release")!.inputs.create), /image='ghcr.io\/mhylle\/app1-backend:latest'/);
+});

@@ -1,0 +1,100 @@
+// Every validation rule refuses its bad case with a field-named line; good stacks pass.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { validateConfig } from "../../stacks/validate";
+import { ConfigError, formatProblem } from "../../stacks/problem";
+import { stackConfig } from "../support/program";
+
+const app = (name: string, extra: Record<string, unknown> = {}) => ({
+    name,
+    frontend: { image: `ghcr.io/mhylle/${name}-frontend:1.0.0` },
+    backend: { image: `ghcr.io/mhylle/${name}-backend:1.0.0` },
+    ...extra,
+});
+
+/** The problem lines a config produces (empty when valid). */
+function problems(raw: unknown): string[] {
+    try {
+        validateConfig(raw);
+        return [];
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+        return err.problems.map(formatProblem);
+    }
+}
+
+function refuses(raw: unknown, field: string, pattern: RegExp) {
+    const lines = problems(raw);
+    const line = lines.find((l) => l.startsWith(`${field}: `));
+    assert.ok(line, `expected a problem for ${field}, got:\n${lines.join("\n") || "(none)"}`);
+    assert.match(line, pattern);
+    assert.match(line, / \(got .+\)$/, "every line ends with the bad value");
+}
+
+test("the shipped stacks are valid", () => {
+    assert.deepEqual(problems(stackConfig("prod")), []);
+    assert.deepEqual(problems(stackConfig("local")), []);
+});
+
+test("defaults fill in what a minimal app leaves out", () => {
+    const cfg = validateConfig({ apps: [app("app1")] });
+    assert.equal(cfg.target, "local");
+    assert.equal(cfg.apps[0].backend.port, 3000);
+    assert.equal(cfg.apps[0].backend.healthPath, "/health");
+    assert.equal(cfg.apps[0].database, true);
+    assert.equal(cfg.apps[0].watchtower, false);
+    assert.equal(cfg.autoUpdater.schedule, "0 0 */6 * * *");
+    assert.equal(cfg.images.postgres, "postgres:15");
+});
+
+test("every problem is reported at once, one line each", () => {
+    const lines = problems({ target: "cloud", apps: [app("App1"), { ...app("app2"), backend: { image: "x", port: 0 } }] });
+    assert.ok(lines.length >= 4, lines.join("\n"));
+    assert.ok(lines.every((l) => /^\S+: .+ \(got .+\)$/.test(l)), lines.join("\n"));
+});
+
+const cases: [string, unknown, string, RegExp][] = [
+    ["unknown target", { target: "aws" }, "target", /one of: "local", "scaleway"/],
+    ["misspelled field", { apps: [{ ...app("app1"), fronted: {} }] }, "apps[0].fronted", /not a known field/],
+    ["upper-case app name", { apps: [app("App1")] }, "apps[0].name", /lower-case/],
+    ["name that could inject", { apps: [app("app1;rm")] }, "apps[0].name", /lower-case/],
+    ["duplicate names", { apps: [app("app1"), app("app1")] }, "apps[1].name", /duplicates apps\[0\]\.name/],
+    ["reserved name", { apps: [app("postgres")] }, "apps[0].name", /reserved/],
+    ["too long name", { apps: [app("a".repeat(30))] }, "apps[0].name", /longer than 24/],
+    ["colliding prefixes", { apps: [app("app1"), app("app2", { routePrefix: "/app1" })] }, "apps[1].routePrefix", /already used by apps\[0\]/],
+    ["nested prefixes", { apps: [app("app1"), app("app2", { routePrefix: "/app1/two" })] }, "apps[1].routePrefix", /nests with \/app1/],
+    ["reserved prefix /api", { apps: [app("app1", { routePrefix: "/api" })] }, "apps[0].routePrefix", /reserved path \/api/],
+    ["reserved prefix /health", { apps: [app("app1", { routePrefix: "/health" })] }, "apps[0].routePrefix", /reserved path \/health/],
+    ["reserved prefix /.well-known", { apps: [app("app1", { routePrefix: "/.well-known" })] }, "apps[0].routePrefix", /look like \/app1|reserved/],
+    ["prefix with a trailing slash", { apps: [app("app1", { routePrefix: "/app1/" })] }, "apps[0].routePrefix", /no trailing slash/],
+    ["prefix that could inject nginx config", { apps: [app("app1", { routePrefix: "/a; return 200" })] }, "apps[0].routePrefix", /look like/],
+    ["image without tag", { apps: [{ ...app("app1"), backend: { image: "ghcr.io/mhylle/app1-backend" } }] }, "apps[0].backend.image", /needs a tag or a digest/],
+    ["image with a space", { apps: [{ ...app("app1"), backend: { image: "ghcr.io/x y:1" } }] }, "apps[0].backend.image", /image reference/],
+    ["core image on latest", { images: { nginx: "nginx:latest" } }, "images.nginx", /not :latest/],
+    ["port zero", { apps: [{ ...app("app1"), backend: { image: "a/b:1", port: 0 } }] }, "apps[0].backend.port", /at least 1/],
+    ["port too high", { apps: [{ ...app("app1"), frontend: { image: "a/b:1", port: 70000 } }] }, "apps[0].frontend.port", /at most 65535/],
+    ["health path not absolute", { apps: [{ ...app("app1"), backend: { image: "a/b:1", healthPath: "health" } }] }, "apps[0].backend.healthPath", /absolute URL path/],
+    ["bad env key", { apps: [{ ...app("app1"), backend: { image: "a/b:1", env: { "BAD-KEY": "1" } } }] }, "apps[0].backend.env.BAD-KEY", /variable name/],
+    ["env value with a newline", { apps: [{ ...app("app1"), backend: { image: "a/b:1", env: { A: "1\nB=2" } } }] }, "apps[0].backend.env.A", /line break/],
+    ["env that shadows the database settings", { apps: [{ ...app("app1"), backend: { image: "a/b:1", env: { DATABASE_URL: "x" } } }] }, "apps[0].backend.env.DATABASE_URL", /set by the platform/],
+    ["CSP that could inject nginx config", { apps: [app("app1", { proxy: { csp: "default-src 'self'\"; return 200; \"" } })] }, "apps[0].proxy.csp", /without "/],
+    [
+        "memory overcommit",
+        { apps: [1, 2, 3, 4, 5].map((i) => ({ ...app(`app${i}`), backend: { image: "a/b:1", memoryMb: 900 } })) },
+        "apps",
+        /memory limits need \d+ MiB .* server has 3584 MiB/,
+    ],
+    ["shared_db grant to an unknown app", { apps: [app("app1")], database: { sharedDbGrants: ["app9"] } }, "database.sharedDbGrants[0]", /names no app; use one of: app1/],
+    ["bad admin CIDR", { server: { adminCidrs: ["10.0.0.1"] } }, "server.adminCidrs[0]", /CIDR/],
+    ["scaleway without admin CIDRs", { target: "scaleway", domain: "example.com", server: { sshPublicKey: "ssh-ed25519 AAAA x" } }, "server.adminCidrs", /nobody could reach SSH/],
+    ["scaleway without SSH key", { target: "scaleway", domain: "example.com", server: { adminCidrs: ["203.0.113.7/32"] } }, "server.sshPublicKey", /required on the scaleway target/],
+    ["ACME without email", { acme: { enabled: true } }, "acme.email", /required when acme.enabled/],
+    ["ACME directory over http", { acme: { directory: "http://acme.example/dir" } }, "acme.directory", /https:\/\//],
+    ["domain with upper case", { domain: "Mhylle.com" }, "domain", /lower-case DNS name/],
+    ["same port twice", { proxy: { httpPort: 8080, httpsPort: 8080 } }, "proxy.httpsPort", /equals proxy.httpPort/],
+    ["bad cron", { autoUpdater: { schedule: "every 6 hours" } }, "autoUpdater.schedule", /cron expression/],
+];
+
+for (const [what, raw, field, pattern] of cases) {
+    test(`refuses ${what}`, () => refuses(raw, field, pattern));
+}

@@ -1,0 +1,14 @@
+// npm run bench: every benchmark, one JSON line per figure. Speed targets are checked here,
+// never by timed tests.
+import { benchCutover } from "../bench/cutover";
+
+const emit = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
+
+async function main() {
+    await benchCutover(emit);
+}
+
+main().catch((err) => {
+    console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+});

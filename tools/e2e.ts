@@ -1,0 +1,58 @@
+// npm run e2e [-- --config FILE] [--keep] [--down]
+// The platform on this machine's Docker engine, from what the program declares (see tools/e2e/).
+//   (no flags)     the blue-green scenario under load; prints one JSON line of figures
+//   --config FILE  bring up another stack config instead of tests/e2e/stack.yaml
+//   --keep         leave the platform running and print its published ports as JSON
+//   --down         remove everything the run created
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { LocalPlatform } from "./e2e/platform";
+import { runScenario } from "./e2e/scenario";
+
+const ROOT = path.resolve(__dirname, "..");
+
+function usage(message: string): never {
+    console.error(`${message}\nusage: npm run e2e -- [--config FILE] [--keep] [--down]`);
+    process.exit(64);
+}
+
+function prepare() {
+    for (const script of ["tools/dockerd.sh", "tests/support/images/build.sh"]) {
+        const r = spawnSync("bash", [path.join(ROOT, script)], { stdio: ["ignore", "ignore", "inherit"] });
+        if (r.status !== 0) usage(`${script} failed`);
+    }
+}
+
+async function main() {
+    const argv = process.argv.slice(2);
+    let config = path.join(ROOT, "tests/e2e/stack.yaml");
+    const flags = new Set<string>();
+    for (let i = 0; i < argv.length; i++) {
+        if (argv[i] === "--config") config = path.resolve(argv[++i] ?? usage("--config needs a file"));
+        else if (argv[i] === "--keep" || argv[i] === "--down") flags.add(argv[i]);
+        else usage(`unknown argument ${argv[i]}`);
+    }
+    const log = (line: string) => console.error(`e2e: ${line}`);
+    const platform = new LocalPlatform(config, log);
+    if (flags.has("--down")) {
+        await platform.down();
+        log("removed");
+        return;
+    }
+    prepare();
+    if (config !== path.join(ROOT, "tests/e2e/stack.yaml") || flags.has("--keep")) {
+        const r = await platform.up();
+        if (!r.ok) throw new Error(r.error);
+        if (flags.has("--keep")) console.log(JSON.stringify({ http: platform.cfg.proxy.httpPort, https: platform.cfg.proxy.httpsPort, url: platform.baseUrl }));
+        else await platform.down();
+        return;
+    }
+    const result = await runScenario(platform, log);
+    console.log(JSON.stringify(result));
+    await platform.down();
+}
+
+main().catch((err) => {
+    console.error(`e2e: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+});
