@@ -9,6 +9,8 @@ export interface SchedulerArgs {
     readonly jobs: readonly ScheduledJob[];
     /** Scripts run by hand, installed beside the jobs. */
     readonly commands?: readonly BinCommand[];
+    /** Write the crontab block (false: scripts only, run by hand). @default true */
+    readonly cron?: boolean;
 }
 
 export class Scheduler extends pulumi.ComponentResource {
@@ -19,7 +21,7 @@ export class Scheduler extends pulumi.ComponentResource {
         const root = args.host.root;
         this.installed = args.host.runScript(
             `${name}-jobs`,
-            { create: installJobsScript(root, args.jobs, args.commands), stdin: encodeBundle(jobFiles(root, args.jobs, args.commands), BIN_DIR) },
+            { create: installJobsScript(root, args.jobs, args.commands, args.cron ?? true), stdin: encodeBundle(jobFiles(root, args.jobs, args.commands), BIN_DIR) },
             { parent: this },
         );
         this.registerOutputs({});

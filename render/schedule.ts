@@ -64,7 +64,8 @@ export function crontabBlock(root: string, jobs: readonly ScheduledJob[]): strin
 }
 
 /** Installs the job scripts (bundle on stdin) and replaces the platform's block in the crontab. */
-export function installJobsScript(root: string, jobs: readonly ScheduledJob[], commands: readonly BinCommand[] = []): string {
+/** @param cron false installs the scripts without touching the crontab (run them with run-job). */
+export function installJobsScript(root: string, jobs: readonly ScheduledJob[], commands: readonly BinCommand[] = [], cron = true): string {
     const block = crontabBlock(root, jobs);
     return script(
         installBundleScript(),
@@ -72,6 +73,7 @@ export function installJobsScript(root: string, jobs: readonly ScheduledJob[], c
         // Scripts of removed jobs go too.
         `keep=${shq(["run-job", ...jobs.map((j) => `${j.name}.sh`), ...commands.map((c) => c.name)].join(" "))}`,
         `for f in ${shq(`${root}/${BIN_DIR}`)}/*; do case " $keep " in *" $(basename "$f") "*) ;; *) rm -f "$f" ;; esac; done`,
+        ...(cron ? [] : [`echo ${shq(`jobs installed in ${root}/${BIN_DIR}, not scheduled (local.cron is false); run one with ${root}/${BIN_DIR}/run-job NAME`)}`, "exit 0"]),
         "if command -v crontab >/dev/null; then",
         `  current=$(crontab -l 2>/dev/null | sed '/^${CRON_BEGIN.replace(/[()/]/g, ".")}$/,/^${CRON_END}$/d' || true)`,
         `  printf '%s\\n%s' "$current" ${shq(block)} | sed '/./,$!d' | crontab -`,

@@ -110,6 +110,6 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
     );
     // Every scheduled job of the platform: one crontab block, one Scheduler.
     const ops = opsSchedule(cfg, productionTargets(host.root));
-    const scheduler = new Scheduler("scheduler", { host, jobs: ops.jobs, commands: ops.commands }, { parent, dependsOn: [database.container, proxy.container] });
+    const scheduler = new Scheduler("scheduler", { host, jobs: ops.jobs, commands: ops.commands, cron: cfg.target === "scaleway" || cfg.local.cron }, { parent, dependsOn: [database.container, proxy.container] });
     return { networks, database, proxy, autoUpdater, apps, backups, monitoring, scheduler };
 }

@@ -256,6 +256,8 @@ export const configSchema = z.strictObject({
         .strictObject({
             /** Host folder that stands in for /opt/platform on the local target. */
             dataDir: z.string().default(".platform-data"),
+            /** Put the platform's jobs (backups, status, ...) in this machine's crontab; off by default so a try-out never edits yours. */
+            cron: z.boolean().default(false),
         })
         .prefault({}),
     apps: z.array(appSchema).default([]),

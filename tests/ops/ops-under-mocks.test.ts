@@ -113,3 +113,31 @@ test("every ops script (prod, local, off-site + exporters) is clean under shellc
         fs.rmSync(dir, { recursive: true, force: true });
     }
 });
+
+test("local target: jobs are installed but this machine's crontab is left alone unless local.cron is true", { skip: needs("bash", "base64") }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opstest-cron-"));
+    try {
+        // A crontab stand-in that keeps its table in a file: the real one is never touched.
+        fs.mkdirSync(path.join(dir, "fake"));
+        fs.writeFileSync(path.join(dir, "fake/crontab"), `#!/bin/sh\nif [ "$1" = -l ]; then cat "${dir}/table" 2>/dev/null; else cat > "${dir}/table"; fi\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(dir, "table"), "0 1 * * * /home/me/my-own-job\n");
+        const run = async (raw: Record<string, unknown>) => {
+            const r = await recordProgram({ ...raw, local: { ...(raw.local as object), dataDir: path.join(dir, "root") } });
+            const cmd = r.byName("scheduler-jobs");
+            return spawnSync("bash", ["-c", cmd.inputs.create as string], { input: cmd.inputs.stdin as string, encoding: "utf8", env: { ...process.env, PATH: `${dir}/fake:${process.env.PATH}` } });
+        };
+        const local = stackConfig("local");
+        const off = await run(local);
+        assert.equal(off.status, 0, off.stderr);
+        assert.match(off.stdout, /not scheduled \(local\.cron is false\)/);
+        assert.ok(fs.existsSync(path.join(dir, "root/bin/backup.sh")) && fs.existsSync(path.join(dir, "root/bin/platform-status")), off.stdout);
+        assert.equal(fs.readFileSync(path.join(dir, "table"), "utf8"), "0 1 * * * /home/me/my-own-job\n");
+        const on = await run({ ...local, local: { cron: true } });
+        assert.equal(on.status, 0, on.stderr);
+        const table = fs.readFileSync(path.join(dir, "table"), "utf8");
+        assert.match(table, /^0 1 \* \* \* \/home\/me\/my-own-job$/m);
+        assert.match(table, new RegExp(`^30 2 \\* \\* \\* ${dir}/root/bin/run-job backup$`, "m"));
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});
