@@ -73,13 +73,16 @@ export function installJobsScript(root: string, jobs: readonly ScheduledJob[], c
         // Scripts of removed jobs go too.
         `keep=${shq(["run-job", ...jobs.map((j) => `${j.name}.sh`), ...commands.map((c) => c.name)].join(" "))}`,
         `for f in ${shq(`${root}/${BIN_DIR}`)}/*; do case " $keep " in *" $(basename "$f") "*) ;; *) rm -f "$f" ;; esac; done`,
-        ...(cron ? [] : [`echo ${shq(`jobs installed in ${root}/${BIN_DIR}, not scheduled (local.cron is false); run one with ${root}/${BIN_DIR}/run-job NAME`)}`, "exit 0"]),
-        "if command -v crontab >/dev/null; then",
-        `  current=$(crontab -l 2>/dev/null | sed '/^${CRON_BEGIN.replace(/[()/]/g, ".")}$/,/^${CRON_END}$/d' || true)`,
-        `  printf '%s\\n%s' "$current" ${shq(block)} | sed '/./,$!d' | crontab -`,
-        "  echo \"crontab updated\"",
-        "else",
-        '  echo "warning: no crontab on this host; jobs are installed but not scheduled" >&2',
-        "fi",
+        ...(cron
+            ? [
+                  "if command -v crontab >/dev/null; then",
+                  `  current=$(crontab -l 2>/dev/null | sed '/^${CRON_BEGIN.replace(/[()/]/g, ".")}$/,/^${CRON_END}$/d' || true)`,
+                  `  printf '%s\\n%s' "$current" ${shq(block)} | sed '/./,$!d' | crontab -`,
+                  '  echo "crontab updated"',
+                  "else",
+                  '  echo "warning: no crontab on this host; jobs are installed but not scheduled" >&2',
+                  "fi",
+              ]
+            : [`echo ${shq(`jobs installed in ${root}/${BIN_DIR}, not scheduled (local.cron is false); run one with ${root}/${BIN_DIR}/run-job NAME`)}`]),
     );
 }

@@ -65,7 +65,9 @@ export function removeContainers(...names: string[]) {
 export function startPostgres(name: string): void {
     removeContainers(name);
     ok("docker", ["run", "-d", "--name", name, "--label", "opstest=1", "-e", "POSTGRES_PASSWORD=opstest-superuser", POSTGRES_IMAGE]);
-    waitFor(() => sh("docker", ["exec", name, "pg_isready", "-q", "-U", "postgres"]).code === 0, 60_000, `${name} ready`);
+    // Over TCP: the image's first-start server (initdb, init scripts) listens on the socket only,
+    // then restarts; the socket alone would answer too early.
+    waitFor(() => sh("docker", ["exec", name, "pg_isready", "-q", "-h", "127.0.0.1", "-U", "postgres"]).code === 0, 60_000, `${name} ready`);
 }
 
 export function waitFor(cond: () => boolean, ms: number, what: string) {
