@@ -13,7 +13,7 @@ const NGINX = `${P}-nginx`;
 const NET = `${P}-net`;
 const APP = { front: `${P}-app1-frontend`, back: `${P}-app1-backend`, broken: `${P}-app1-broken` };
 const DOMAIN = "status.example.test";
-const skip = needsImages(POSTGRES_IMAGE, NGINX_IMAGE, BACKEND_IMAGE, BROKEN_BACKEND_IMAGE) || needsImages() || false;
+const skip = needsImages(POSTGRES_IMAGE, NGINX_IMAGE, BACKEND_IMAGE, BROKEN_BACKEND_IMAGE);
 const app = (name: string) => ({ name, frontend: { image: "ghcr.io/x/f:1", healthPath: "/health" }, backend: { image: "ghcr.io/x/b:1" } });
 const ops = skip ? undefined : opsRoot({ domain: DOMAIN, apps: [app("app1")] });
 const env = () => ({ ...ops!.env, PLATFORM_POSTGRES_CONTAINER: PG, PLATFORM_NGINX_CONTAINER: NGINX, PLATFORM_CORE_CONTAINERS: `${NGINX} ${PG}` });
