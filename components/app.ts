@@ -60,7 +60,11 @@ export class App extends pulumi.ComponentResource {
         const attach = host.runScript(
             `${name}-proxy-attach`,
             {
-                create: script(`docker network inspect -f '{{range .Containers}}{{.Name}} {{end}}' ${shq(network)} | grep -qw ${NGINX_CONTAINER} || docker network connect ${shq(network)} ${NGINX_CONTAINER}`),
+                create: script(
+                    `if ! docker inspect -f '{{range $name, $_ := .NetworkSettings.Networks}}{{$name}}{{"\\n"}}{{end}}' ${NGINX_CONTAINER} | grep -qxF ${shq(network)}; then`,
+                    `  docker network connect ${shq(network)} ${NGINX_CONTAINER}`,
+                    "fi",
+                ),
                 delete: script(`docker network disconnect ${shq(network)} ${NGINX_CONTAINER} 2>/dev/null || true`),
             },
             { parent: this, dependsOn: [args.network, args.proxy] },

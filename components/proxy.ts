@@ -18,6 +18,8 @@ export interface ProxyArgs {
     readonly files: readonly ServerFile[];
     /** Upstream files the config includes (written by releases). */
     readonly upstreamFiles: readonly string[];
+    /** Names of the bootstrap certificate, primary domain first. */
+    readonly domains: readonly string[];
     readonly httpPort: number;
     readonly httpsPort: number;
     readonly bindAddress: string;
@@ -37,7 +39,7 @@ export class Proxy extends pulumi.ComponentResource {
 
         this.config = args.host.runScript(
             `${name}-config`,
-            { create: deliverNginxConfigScript(root, args.upstreamFiles), stdin: encodeBundle(args.files, NGINX_DIR) },
+            { create: deliverNginxConfigScript(root, { upstreamFiles: args.upstreamFiles, domains: args.domains }), stdin: encodeBundle(args.files, NGINX_DIR) },
             { parent: this },
         );
 

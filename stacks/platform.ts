@@ -70,6 +70,7 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
             network: networks.core,
             files: [...renderNginxConfig(cfg), ...(cfg.monitoring.enabled && cfg.monitoring.prometheus.enabled ? nginxStatusFiles() : [])],
             upstreamFiles: cfg.apps.flatMap((a) => [upstreamFile(a.name, "frontend"), upstreamFile(a.name, "backend")]),
+            domains: [cfg.domain, ...cfg.aliases],
             httpPort: cfg.proxy.httpPort,
             httpsPort: cfg.proxy.httpsPort,
             bindAddress: cfg.proxy.bindAddress,

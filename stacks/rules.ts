@@ -84,6 +84,7 @@ export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
     if (cfg.acme.enabled && !cfg.acme.email) add("acme.email", "is required when acme.enabled is true (Let's Encrypt sends expiry notices there)", undefined);
     if (!["production", "staging"].includes(cfg.acme.directory) && !/^https:\/\/[^\s"'\\]+$/.test(cfg.acme.directory))
         add("acme.directory", 'must be "production", "staging" or an https:// ACME directory URL', cfg.acme.directory);
+    if ([80, 443].includes(cfg.proxy.statusPort)) add("proxy.statusPort", "collides with nginx's own 80/443 inside the container; pick another port such as 8081", cfg.proxy.statusPort);
     if (cfg.proxy.httpPort === cfg.proxy.httpsPort) add("proxy.httpsPort", "equals proxy.httpPort; nginx needs two ports", cfg.proxy.httpsPort);
 
     const servers = new Set<string>();

@@ -145,6 +145,8 @@ export const configSchema = z.strictObject({
             httpsPort: port(443),
             /** Host address the ports are published on (127.0.0.1 keeps a local stack private). */
             bindAddress: z.union([z.ipv4(), z.ipv6()]).default("0.0.0.0"),
+            /** Port of the internal status server (stub_status at /nginx_status); never published. */
+            statusPort: port(8081),
             /** Default Content-Security-Policy. */
             csp: z.string().default("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"),
         })

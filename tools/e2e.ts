@@ -10,6 +10,9 @@ import { LocalPlatform } from "./e2e/platform";
 import { runScenario } from "./e2e/scenario";
 
 const ROOT = path.resolve(__dirname, "..");
+// Loopback only, against the platform's bootstrap self-signed certificate; TLS itself is proven by
+// the proxy and certificate tests.
+process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
 
 function usage(message: string): never {
     console.error(`${message}\nusage: npm run e2e -- [--config FILE] [--keep] [--down]`);
@@ -23,8 +26,15 @@ function prepare() {
     }
 }
 
+/** One run at a time per machine: every run uses the same container names on the shared engine. */
+const LOCK = "/var/lock/mhylle-platform-e2e.lock";
+
 async function main() {
     const argv = process.argv.slice(2);
+    if (!process.env.MHYLLE_E2E_LOCKED) {
+        const r = spawnSync("flock", ["-w", "1800", LOCK, process.execPath, ...process.execArgv, __filename, ...argv], { stdio: "inherit", env: { ...process.env, MHYLLE_E2E_LOCKED: "1" } });
+        process.exit(r.status ?? 1);
+    }
     let config = path.join(ROOT, "tests/e2e/stack.yaml");
     const flags = new Set<string>();
     for (let i = 0; i < argv.length; i++) {

@@ -7,7 +7,7 @@
 // If a gate fails before the switch, nginx is untouched. If the watch fails, nginx switches back.
 // stdin: the service's env file (secrets included), written to a private temp file only.
 import { NGINX_CONTAINER } from "../../stacks/naming";
-import { IN_CONTAINER, NGINX_LOGS_DIR, UPSTREAMS_DIR, mainConfig, upstreamFile } from "../nginx/layout";
+import { ACCESS_LOG_FLUSH_SECONDS, IN_CONTAINER, NGINX_LOCK, NGINX_LOGS_DIR, UPSTREAMS_DIR, mainConfig, upstreamFile } from "../nginx/layout";
 import { PLATFORM_LABEL } from "../../components/hardening";
 import { script, shq } from "../shell";
 import type { ContainerSpec } from "./container-spec";
@@ -26,9 +26,6 @@ export interface ReleaseInput {
     readonly max5xxPercent: number;
     readonly drainSeconds: number;
 }
-
-/** Lock shared by everything that rewrites nginx files and reloads it. */
-export const NGINX_LOCK = "state/nginx.lock";
 
 export function releaseScript(r: ReleaseInput): string {
     const s = r.spec;
@@ -139,7 +136,8 @@ export function releaseScript(r: ReleaseInput): string {
         '  if [ "$h" = unhealthy ] || ! running "$new"; then rollback "health check turned $h; last health output: $(last_health "$new")"; fi',
         "  sleep 1",
         "done",
-        // Count this route's responses since the switch in nginx's JSON access log.
+        // Count this route's responses since the switch in nginx's JSON access log, once flushed.
+        `sleep ${ACCESS_LOG_FLUSH_SECONDS + 1}`,
         'size=$(stat -c %s "$access_log" 2>/dev/null || echo 0)',
         '[ "$size" -ge "$log_offset" ] || log_offset=0',
         `read -r total errors < <(tail -c +$((log_offset + 1)) "$access_log" 2>/dev/null | awk -v route="\\"$route" 'index($0, route) { n++; if ($0 ~ /"status": *"?5[0-9][0-9]/) e++ } END { print n + 0, e + 0 }')`,

@@ -1,61 +1,92 @@
 // The whole nginx configuration, rendered from stack config as files relative to the nginx folder.
-// Minimal routing here; TLS, headers, caching and logging grow in their own modules.
-import type { AppConfig, PlatformConfig } from "../../stacks/schema";
-import { apiPrefix, routePrefix } from "../../stacks/naming";
+// Every include of our own files is relative, so `nginx -t -c <staging>/nginx.conf` tests the
+// staged files, not the live ones.
+import type { PlatformConfig } from "../../stacks/schema";
 import type { ServerFile } from "../bundle";
-import { IN_CONTAINER, upstreamFile } from "./layout";
+import { CACHE_CONTROL_MAP, HTTP_HEADERS_SNIPPET, headersSnippet, securityHeaders } from "./headers";
+import { NginxRenderOptions, productionOptions } from "./options";
+import { PROXY_HEADERS, PROXY_SNIPPET, appHeaders, appLocations, appUpstreams } from "./routes";
+import { ACME_SNIPPET, acmeSnippet, httpServers, httpsServers, statusServer } from "./servers";
+import { TLS_SNIPPET, tlsSnippet } from "./tls";
+import { ACCESS_LOG_FLUSH_SECONDS } from "./layout";
 
-export const upstreamName = (app: string, service: "frontend" | "backend") => `${app.replace(/-/g, "_")}_${service}`;
+export { upstreamName } from "./routes";
 
-function appUpstreams(app: AppConfig): string {
-    return (["frontend", "backend"] as const)
-        .map((s) => `upstream ${upstreamName(app.name, s)} {\n    include ${IN_CONTAINER.upstreams}/${upstreamFile(app.name, s)};\n    keepalive 16;\n}\n`)
-        .join("\n");
-}
+/** Compressed when larger than gzip_min_length (text/html always is). */
+export const GZIP_TYPES = [
+    "text/plain", "text/css", "text/xml", "text/javascript", "application/javascript", "application/json",
+    "application/xml", "application/manifest+json", "application/rss+xml", "image/svg+xml", "font/ttf", "application/wasm",
+];
 
-function appLocations(app: AppConfig): string {
-    const front = routePrefix(app);
-    const api = apiPrefix(app);
-    return `location ${front}/ {
-    proxy_pass http://${upstreamName(app.name, "frontend")};
-}
-location ${api}/ {
-    proxy_pass http://${upstreamName(app.name, "backend")};
-}
-`;
-}
+// One JSON object per request; escape=json keeps client-controlled values from breaking the line.
+const LOG_FORMAT = `log_format platform_json escape=json '{"time":"$time_iso8601","remote_addr":"$remote_addr",'
+        '"host":"$host","method":"$request_method","uri":"$request_uri","status":$status,'
+        '"bytes_sent":$body_bytes_sent,"request_time":$request_time,'
+        '"upstream_addr":"$upstream_addr","upstream_status":"$upstream_status",'
+        '"upstream_response_time":"$upstream_response_time","user_agent":"$http_user_agent"}';`;
 
-function mainConf(cfg: PlatformConfig): string {
-    return `worker_processes auto;
-pid /tmp/nginx.pid;
-events { worker_connections 1024; }
+function mainConf(o: NginxRenderOptions): string {
+    const temp = o.tempDir
+        ? ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `    ${t}_temp_path ${o.tempDir}/${t};`).join("\n") + "\n"
+        : "";
+    return `${o.user ? `user ${o.user};\n` : ""}worker_processes ${o.workerProcesses ?? "auto"};
+pid ${o.pidFile};
+error_log ${o.paths.logs}/error.log warn;
+events {
+    worker_connections 2048;
+}
 http {
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log ${IN_CONTAINER.logs}/access.log;
-    error_log ${IN_CONTAINER.logs}/error.log warn;
     server_tokens off;
-    proxy_http_version 1.1;
-    proxy_set_header Connection "";
-    proxy_set_header Host $host;
-    include conf.d/*.conf;
-    server {
-        listen 80 default_server;
-        server_name ${cfg.domain};
-        location = /health { access_log off; default_type text/plain; return 200 "ok\\n"; }
-        include routes/*.conf;
-        location / { return 404; }
+    sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 65s;
+    # Relative redirects keep the port the client used (published ports differ from 80/443 locally).
+    absolute_redirect off;
+${temp}    ${LOG_FORMAT}
+    # Buffered: one write per 64k of log lines or per second, not one per request.
+    access_log ${o.paths.logs}/access.log platform_json buffer=64k flush=${ACCESS_LOG_FLUSH_SECONDS}s;
+
+    map $http_upgrade $connection_upgrade {
+        default upgrade;
+        "" "";
     }
+${CACHE_CONTROL_MAP.trimEnd().split("\n").map((l) => `    ${l}`).join("\n")}
+
+    gzip on;
+    gzip_vary on;
+    gzip_proxied any;
+    gzip_comp_level 5;
+    gzip_min_length 1024;
+    gzip_types ${GZIP_TYPES.join(" ")};
+
+    client_max_body_size 10m;
+    proxy_connect_timeout 5s;
+
+    include conf.d/*.conf;
+    include servers/*.conf;
 }
 `;
 }
 
-export function renderNginxConfig(cfg: PlatformConfig): ServerFile[] {
+/** @param options paths and ports as nginx sees them; production values by default. */
+export function renderNginxConfig(cfg: PlatformConfig, options: NginxRenderOptions = productionOptions(cfg)): ServerFile[] {
+    const o = options;
     return [
-        { path: "nginx.conf", content: mainConf(cfg) },
+        { path: "nginx.conf", content: mainConf(o) },
+        { path: TLS_SNIPPET, content: tlsSnippet(o.paths.certs, cfg.domain, o.resolver) },
+        { path: headersSnippet(), content: securityHeaders(cfg.proxy.csp, true) },
+        { path: HTTP_HEADERS_SNIPPET, content: securityHeaders(cfg.proxy.csp, false) },
+        { path: PROXY_SNIPPET, content: PROXY_HEADERS },
+        { path: ACME_SNIPPET, content: acmeSnippet(o.paths.acmeWebroot) },
+        { path: "servers/http.conf", content: httpServers(cfg, o) },
+        { path: "servers/https.conf", content: httpsServers(cfg, o) },
+        { path: "servers/status.conf", content: statusServer(o) },
         ...cfg.apps.flatMap((app) => [
-            { path: `conf.d/${app.name}.conf`, content: appUpstreams(app) },
+            { path: `conf.d/${app.name}.conf`, content: appUpstreams(app, o.paths.upstreams) },
             { path: `routes/${app.name}.conf`, content: appLocations(app) },
+            { path: headersSnippet(app.name), content: appHeaders(cfg, app) },
         ]),
     ];
 }

@@ -1,46 +1,84 @@
 // Bash that puts a new nginx config live without a restart: stage, `nginx -t`, swap, reload.
-// A config that fails `nginx -t` never reaches the live folder; nginx keeps serving the old one.
+// A config that fails `nginx -t` never reaches the live folder; nginx keeps serving the old one,
+// and the script fails with nginx's own message (so `pulumi up` fails with it).
 import { NGINX_CONTAINER } from "../../stacks/naming";
 import { installBundleScript } from "../bundle";
 import { script, shq } from "../shell";
-import { IN_CONTAINER, NGINX_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR, mainConfig } from "./layout";
+import { CERTS_DIR, IN_CONTAINER, NGINX_BACKUP_DIR, NGINX_DIR, NGINX_LOCK, NGINX_LOGS_DIR, NGINX_STAGING_DIR, NginxPaths, UPSTREAMS_DIR, certLiveDir, mainConfig } from "./layout";
 
 /** Upstream placeholder until an app's first release writes its container: answers 502. */
 export const PLACEHOLDER_UPSTREAM = "server 127.0.0.1:9 down;\n";
+/** Marks a bootstrap certificate, so certificate issuance knows it may replace the folder. */
+export const BOOTSTRAP_MARKER = "BOOTSTRAP-SELF-SIGNED";
 
-/**
- * @param upstreamFiles upstream files the config includes; missing ones get the placeholder so
- *   `nginx -t` passes before an app's first release.
- */
-export function deliverNginxConfigScript(root: string, upstreamFiles: readonly string[]): string {
-    const live = `${root}/${NGINX_DIR}`;
-    const staging = `${root}/${NGINX_STAGING_DIR}`;
+export interface DeliverOptions {
+    /** Upstream files the config includes; missing ones get the placeholder so `nginx -t` passes before an app's first release. */
+    readonly upstreamFiles: readonly string[];
+    /** Names of the bootstrap certificate: the primary domain first. */
+    readonly domains: readonly string[];
+    /** Folders as nginx sees them. @default IN_CONTAINER */
+    readonly paths?: NginxPaths;
+}
+
+/** Self-signed certificate so nginx starts (and `nginx -t` passes) before Let's Encrypt issues one. */
+function bootstrapCertificate(root: string, domains: readonly string[]): string[] {
+    const dir = certLiveDir(`${root}/${CERTS_DIR}`, domains[0]);
+    const san = domains.map((d) => `DNS:${d}`).join(",");
+    // Host openssl: the container cannot run before its certificate exists, and Ubuntu/Debian hosts ship it.
+    return [
+        `certdir=${shq(dir)}`,
+        'if [ ! -s "$certdir/fullchain.pem" ] || [ ! -s "$certdir/privkey.pem" ]; then',
+        '  mkdir -p "$certdir"',
+        `  openssl req -x509 -newkey rsa:2048 -sha256 -nodes -days 30 -subj ${shq(`/CN=${domains[0]}`)} -addext ${shq(`subjectAltName=${san}`)} \\`,
+        '    -keyout "$certdir/privkey.pem.tmp" -out "$certdir/fullchain.pem.tmp" 2>/dev/null',
+        '  chmod 600 "$certdir/privkey.pem.tmp"',
+        '  mv -f "$certdir/privkey.pem.tmp" "$certdir/privkey.pem" && mv -f "$certdir/fullchain.pem.tmp" "$certdir/fullchain.pem"',
+        `  touch "$certdir/${BOOTSTRAP_MARKER}"`,
+        `  echo "created a bootstrap self-signed certificate for ${domains[0]}"`,
+        "fi",
+    ];
+}
+
+export function deliverNginxConfigScript(root: string, options: DeliverOptions): string {
+    const paths = options.paths ?? IN_CONTAINER;
+    const nginx = (args: string) => `docker exec ${NGINX_CONTAINER} nginx ${args}`;
     return script(
         installBundleScript(),
-        `live=${shq(live)}`,
-        `staging=${shq(staging)}`,
+        `live=${shq(`${root}/${NGINX_DIR}`)}`,
+        `staging=${shq(`${root}/${NGINX_STAGING_DIR}`)}`,
+        `previous=${shq(`${root}/${NGINX_BACKUP_DIR}`)}`,
         `upstreams=${shq(`${root}/${UPSTREAMS_DIR}`)}`,
-        'rm -rf "$staging" && mkdir -p "$staging" "$live" "$upstreams"',
+        `mkdir -p "$staging" "$live" "$upstreams" ${shq(`${root}/${NGINX_LOGS_DIR}`)} ${shq(`${root}/${NGINX_LOCK.split("/")[0]}`)}`,
+        // The lock every nginx writer takes (releases too): no switch lands between test and reload.
+        `exec 9>${shq(`${root}/${NGINX_LOCK}`)}`,
+        "flock 9",
+        // Empty staging in place: it is bind-mounted into the container, a new folder would not be.
+        'find "$staging" -mindepth 1 -delete',
         'install_bundle "$staging"',
-        `for f in ${upstreamFiles.map(shq).join(" ")}; do`,
+        `for f in ${options.upstreamFiles.map(shq).join(" ")}; do`,
         `  [ -e "$upstreams/$f" ] || printf '%s' ${shq(PLACEHOLDER_UPSTREAM)} > "$upstreams/$f"`,
         "done",
-        `if [ "$(docker inspect -f '{{.State.Running}}' ${NGINX_CONTAINER} 2>/dev/null)" = "true" ]; then`,
-        `  if ! out=$(docker exec ${NGINX_CONTAINER} nginx -t -c ${mainConfig(IN_CONTAINER.staging)} 2>&1); then`,
+        ...bootstrapCertificate(root, options.domains),
+        `if [ "$(docker inspect -f '{{.State.Running}}' ${NGINX_CONTAINER} 2>/dev/null)" = "true" ]; then running=1; else running=0; fi`,
+        'if [ "$running" = 1 ]; then',
+        `  if ! out=$(${nginx(`-t -c ${mainConfig(paths.staging)}`)} 2>&1); then`,
         '    echo "nginx rejected the new config; the running config is unchanged:" >&2',
         '    echo "$out" >&2',
         "    exit 1",
         "  fi",
-        "  running=1",
-        "else",
-        "  running=0",
         "fi",
-        // Swap: copy every staged file in, then remove live files the new config no longer has.
+        // Swap in place (the live folder is a bind mount), keeping the old files to restore.
+        'rm -rf "$previous" && mkdir -p "$previous" && cp -a "$live/." "$previous/"',
         'cp -a "$staging/." "$live/"',
         '(cd "$live" && find . -type f | while IFS= read -r f; do [ -e "$staging/$f" ] || rm -f "$f"; done)',
         'if [ "$running" = 1 ]; then',
-        `  docker exec ${NGINX_CONTAINER} nginx -t -c ${mainConfig(IN_CONTAINER.config)} >/dev/null 2>&1 || { echo "live nginx config failed its check after the swap" >&2; exit 1; }`,
-        `  docker exec ${NGINX_CONTAINER} nginx -s reload -c ${mainConfig(IN_CONTAINER.config)}`,
+        `  if ! out=$(${nginx(`-t -c ${mainConfig(paths.config)}`)} 2>&1); then`,
+        '    find "$live" -mindepth 1 -delete && cp -a "$previous/." "$live/"',
+        '    echo "the live nginx config failed its check after the swap; restored the previous one:" >&2',
+        '    echo "$out" >&2',
+        "    exit 1",
+        "  fi",
+        `  ${nginx(`-s reload -c ${mainConfig(paths.config)}`)}`,
         '  echo "nginx reloaded"',
         "fi",
     );

@@ -2,6 +2,7 @@
 // Live config and a staging copy are separate folders so a config is tested before it is used.
 export const NGINX_DIR = "nginx"; // under the platform root: the live config
 export const NGINX_STAGING_DIR = "nginx-staging"; // next config, tested with `nginx -t` first
+export const NGINX_BACKUP_DIR = "nginx-previous"; // the last live config, restored if a swap fails
 export const UPSTREAMS_DIR = "nginx-upstreams"; // one file per app service, written by releases
 export const CERTS_DIR = "certs"; // certificates nginx serves (bootstrap self-signed, then Let's Encrypt)
 export const NGINX_LOGS_DIR = "logs/nginx";
@@ -15,7 +16,28 @@ export const IN_CONTAINER = {
     acmeWebroot: "/var/www/certbot",
 } as const;
 
+/** The folders nginx reads, as nginx sees them (in the container, or host folders in tests). */
+export type NginxPaths = { readonly [K in keyof typeof IN_CONTAINER]: string };
+
+/** Ports nginx listens on inside the container; only http and https are published. */
+export const CONTAINER_PORTS = { http: 80, https: 443 } as const;
+/** pid file on the container's tmpfs (the root filesystem is read-only). */
+export const PID_FILE = "/tmp/nginx.pid";
+/** Docker's embedded DNS, for OCSP responder lookups. */
+export const DOCKER_RESOLVER = "127.0.0.11";
+
 /** nginx.conf of a folder; includes inside it are relative to that folder. */
 export const mainConfig = (dir: string) => `${dir}/nginx.conf`;
 /** File holding the `server` line(s) of an app service's upstream. */
 export const upstreamFile = (app: string, service: string) => `${app}-${service}.conf`;
+/** Certificate folder of a domain under the certs folder (certbot's live/ layout). */
+export const certLiveDir = (certsDir: string, domain: string) => `${certsDir}/live/${domain}`;
+export const certFiles = (certsDir: string, domain: string) => ({
+    fullchain: `${certLiveDir(certsDir, domain)}/fullchain.pem`,
+    privkey: `${certLiveDir(certsDir, domain)}/privkey.pem`,
+});
+
+/** Lock (under the platform root) taken by everything that rewrites nginx files and reloads it. */
+export const NGINX_LOCK = "state/nginx.lock";
+/** nginx flushes its buffered access log at least this often; readers of the log wait this long. */
+export const ACCESS_LOG_FLUSH_SECONDS = 1;

@@ -29,6 +29,13 @@ test("blue-green releases drop no request; a broken release changes nothing; a n
     assert.equal(result.release.containersAfter.length, 1, `old container left: ${result.release.containersAfter}`);
     assert.ok(result.cutoverSeconds > 0 && result.cutoverSeconds < 60, `cutover ${result.cutoverSeconds}s`);
 
+    // A rerun with nothing changed does nothing: the engine runs no command, and the script itself,
+    // forced to run, finds the release already serving.
+    assert.deepEqual(result.rerun.commandsRun, []);
+    assert.equal(result.rerun.forcedScript.code, 0);
+    assert.equal(result.rerun.forcedScript.changed, false);
+    assert.deepEqual(result.rerun.forcedScript.containersAfter, result.release.containersAfter);
+
     // 3. app2 backend to broken: zero failed, app2 still answers 1, the reason is reported.
     assert.equal(result.brokenRelease.ok, false);
     assert.equal(result.brokenRelease.failed, 0);
@@ -36,6 +43,13 @@ test("blue-green releases drop no request; a broken release changes nothing; a n
     assert.deepEqual(result.brokenRelease.versionsAfter, ["1"]);
     assert.match(result.brokenRelease.error, /release of app2 backend \(local\/demo-backend:broken\) failed: not healthy within 20s; last health output: .*500/);
     assert.match(result.brokenRelease.error, /keeps serving/);
+
+    // After the switch: a version that passes its health check but fails real requests is switched back.
+    assert.equal(result.watchRollback.ok, false);
+    assert.match(result.watchRollback.error, /release of app1 backend .* failed: rolled back to app1-backend-\w+ after the switch: \d+ of \d+ responses on \/api\/app1\/ were 5xx/);
+    assert.deepEqual(result.watchRollback.versionsAfter, ["2"], "the previous version serves again");
+    assert.equal(result.watchRollback.containersAfter.length, 1, `the failed container is removed: ${result.watchRollback.containersAfter}`);
+    assert.equal(result.watchRollback.failed, 0, "no connection failed, even while the bad version served");
 
     // 4. The naive recreate, measured the same way, is seen to fail requests: the load can see failures.
     assert.ok(result.naive.failed + result.naive.non2xx > 0, `naive recreate lost nothing? ${JSON.stringify(result.naive)}`);

@@ -27,8 +27,9 @@ export class LocalPlatform {
         this.applier = new Applier(path.join(this.root, ".e2e-state.json"), log);
     }
 
+    /** HTTPS as users reach it (HTTP redirects there); the certificate is the bootstrap one. */
     get baseUrl(): string {
-        return `http://127.0.0.1:${this.cfg.proxy.httpPort}`;
+        return `https://127.0.0.1:${this.cfg.proxy.httpsPort}`;
     }
 
     /** `pulumi up` with this config, or with a changed copy of it. */

@@ -4,6 +4,7 @@
 import { LocalPlatform } from "./platform";
 import { LoadResult, startLoad } from "./load";
 import { run } from "./applier";
+import { reveal } from "../record";
 import { PLATFORM_LABEL } from "../../components/hardening";
 
 export interface ScenarioResult {
@@ -14,7 +15,11 @@ export interface ScenarioResult {
     readonly cutoverSeconds: number;
     readonly release: LoadResult & { readonly ok: boolean; readonly versionsAfter: string[]; readonly containersAfter: string[] };
     readonly brokenRelease: LoadResult & { readonly ok: boolean; readonly error: string; readonly versionsAfter: string[] };
+    /** A release that is healthy but serves 5xx once it takes traffic: switched back in the watch. */
+    readonly watchRollback: LoadResult & { readonly ok: boolean; readonly error: string; readonly versionsAfter: string[]; readonly containersAfter: string[] };
     readonly naive: LoadResult & { readonly downtimeSeconds: number };
+    /** The same config again: commands run by the engine, and the release script forced to run anyway. */
+    readonly rerun: { readonly commandsRun: string[]; readonly forcedScript: { readonly code: number; readonly changed: boolean; readonly containersAfter: string[] } };
     readonly bringUp: { readonly ok: boolean; readonly routes: Record<string, number>; readonly databases: Record<string, number>; readonly isolation: string };
 }
 
@@ -88,6 +93,16 @@ export async function runScenario(p: LocalPlatform, log: (line: string) => void)
     const summary = JSON.parse(releaseRun?.stdout.trim().split("\n").pop() || "{}");
     const releaseAfter = { versionsAfter: await versions(p.baseUrl, "/api/app1/items"), containersAfter: await serviceContainers("app1", "backend") };
 
+    log("the same config again: nothing may run; the release script forced to run changes nothing");
+    const again = await p.up((raw) => (raw.apps[0].backend.image = "local/demo-backend:2"));
+    const releaseCommand = p.resources.find((r) => r.name === "app1-backend-release")!;
+    const inputs = reveal(releaseCommand.inputs) as { create: string; stdin: string };
+    const forced = await run("/bin/bash", ["-c", inputs.create], inputs.stdin);
+    const rerun = {
+        commandsRun: again.commands.map((c) => c.name),
+        forcedScript: { code: forced.code, changed: JSON.parse(forced.stdout.trim().split("\n").pop() || "{}").changed !== false, containersAfter: await serviceContainers("app1", "backend") },
+    };
+
     log("releasing app2's backend to a broken image under load");
     load = startLoad(p.baseUrl, LOAD_PATHS);
     const broken = await p.up((raw) => {
@@ -95,6 +110,21 @@ export async function runScenario(p: LocalPlatform, log: (line: string) => void)
         raw.apps[1].backend.image = "local/demo-backend:broken";
     });
     const brokenLoad = await load.stop();
+
+    log("releasing app1's backend as a version that fails real requests, under load");
+    load = startLoad(p.baseUrl, LOAD_PATHS);
+    const failing = await p.up((raw) => {
+        raw.apps[0].backend.image = "local/demo-backend:2";
+        raw.apps[0].backend.env = { DEMO_FAIL_REQUESTS: "1" };
+    });
+    const failingLoad = await load.stop();
+    const watchRollback = {
+        ...failingLoad,
+        ok: failing.ok,
+        error: failing.error ?? "",
+        versionsAfter: await versions(p.baseUrl, "/api/app1/items"),
+        containersAfter: await serviceContainers("app1", "backend"),
+    };
 
     log("the same release as a naive recreate, under load");
     load = startLoad(p.baseUrl, LOAD_PATHS);
@@ -110,6 +140,8 @@ export async function runScenario(p: LocalPlatform, log: (line: string) => void)
         cutoverSeconds: Number(summary.cutoverSeconds ?? NaN),
         release: { ...releaseLoad, ok: release.ok, ...releaseAfter },
         brokenRelease: { ...brokenLoad, ok: broken.ok, error: broken.error ?? "", versionsAfter: await versions(p.baseUrl, "/api/app2/items") },
+        watchRollback,
+        rerun,
         naive: { ...naiveLoad, downtimeSeconds },
         bringUp: { ok: up.ok, routes, databases, isolation },
     };

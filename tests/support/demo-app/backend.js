@@ -1,5 +1,5 @@
 'use strict';
-// Demo backend. `<any>/health` → 200 {"status":"ok","version"} only while its database answers
+// Demo backend (DEMO_FAIL_REQUESTS=1: healthy, but every other request answers 500). `<any>/health` → 200 {"status":"ok","version"} only while its database answers
 // `SELECT 1` (when DATABASE_URL is set). Any other GET inserts a visit and answers
 // {"app","service":"backend","version","db":{"visits":N},"instance"}; db is null without
 // DATABASE_URL, and the reply is 503 while the database is unreachable.
@@ -84,6 +84,8 @@ serve({
       return sendJson(res, 200, { status: 'ok', version: settings.version });
     }
     if (settings.broken) return sendJson(res, 500, { error: 'broken build', version: settings.version });
+    // A bad release that passes its health check: every real request fails (DEMO_FAIL_REQUESTS=1).
+    if (process.env.DEMO_FAIL_REQUESTS === '1') return sendJson(res, 500, { error: 'failing release', version: settings.version });
     const delay = requestDelay(url);
     if (delay) await sleep(delay);
     const body = { app: settings.app, service: 'backend', version: settings.version, db: null, instance: settings.instance };

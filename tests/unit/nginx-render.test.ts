@@ -1,0 +1,90 @@
+// The rendered nginx config as text (no nginx needed): production paths, the add_header
+// inheritance rule, prefix handling and what must never appear.
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { validateConfig } from "../../stacks/validate";
+import { renderNginxConfig } from "../../render/nginx/config";
+import { deliverNginxConfigScript } from "../../render/nginx/deliver";
+
+const app = (name: string, extra: Record<string, unknown> = {}) => ({
+    name,
+    frontend: { image: `ghcr.io/mhylle/${name}-frontend:1.0.0` },
+    backend: { image: `ghcr.io/mhylle/${name}-backend:1.0.0` },
+    ...extra,
+});
+const cfg = validateConfig({
+    domain: "mhylle.com",
+    aliases: ["www.mhylle.com"],
+    apps: [app("app1"), app("app2", { frontend: { image: "ghcr.io/x/f:1", keepPrefix: false }, proxy: { csp: "default-src 'none'", readTimeoutSeconds: 300, clientMaxBodySize: "50m" } })],
+});
+const files = Object.fromEntries(renderNginxConfig(cfg).map((f) => [f.path, f.content]));
+const all = Object.values(files).join("\n");
+
+/** Top-level `location ... { ... }` blocks of a file (our renders never nest them). */
+const blocks = (text: string) => text.match(/^location [^{]+\{[\s\S]*?^\}/gm) ?? [];
+
+test("production paths: certificates, upstream files, logs, ACME webroot", () => {
+    assert.match(files["snippets/tls.conf"], /^ssl_certificate \/etc\/nginx\/certs\/live\/mhylle\.com\/fullchain\.pem;$/m);
+    assert.match(files["snippets/tls.conf"], /^ssl_certificate_key \/etc\/nginx\/certs\/live\/mhylle\.com\/privkey\.pem;$/m);
+    assert.match(files["conf.d/app1.conf"], /include \/etc\/nginx\/upstreams\/app1-frontend\.conf;/);
+    assert.match(files["nginx.conf"], /access_log \/var\/log\/nginx\/access\.log platform_json/);
+    assert.match(files["snippets/acme-challenge.conf"], /root \/var\/www\/certbot;/);
+    assert.match(files["servers/http.conf"], /listen 80 default_server;/);
+    assert.match(files["servers/https.conf"], /listen 443 ssl http2 default_server;/);
+    assert.match(files["servers/status.conf"], /listen 8081;/);
+    assert.match(files["nginx.conf"], /^user nginx;\npid \/tmp\/nginx\.pid;|^user nginx;$/m);
+});
+
+test("every include of the platform's own files is relative, so nginx -t of staging tests staging", () => {
+    const absolute = [...all.matchAll(/include (\/\S+);/g)].map((m) => m[1]);
+    for (const p of absolute) assert.match(p, /^(\/etc\/nginx\/mime\.types|\/etc\/nginx\/upstreams\/.+)$/, p);
+});
+
+test("every block with its own add_header includes the full security header snippet", () => {
+    for (const [file, text] of Object.entries(files)) {
+        for (const block of blocks(text)) {
+            if (block.includes("add_header")) assert.match(block, /include snippets\/headers[-\w]*\.conf;/, `${file}: ${block}`);
+        }
+    }
+    assert.match(files["snippets/headers-app2.conf"], /Content-Security-Policy "default-src 'none'" always;/);
+    assert.match(files["snippets/headers-app1.conf"], new RegExp(`Content-Security-Policy "${cfg.proxy.csp}" always;`));
+    assert.doesNotMatch(files["snippets/headers-http.conf"], /Strict-Transport-Security/, "HSTS only over HTTPS");
+});
+
+test("prefix kept or stripped per service; per-app body size and timeouts", () => {
+    assert.match(files["routes/app1.conf"], /location \/app1\/ \{[\s\S]*proxy_pass http:\/\/app1_frontend;/);
+    assert.match(files["routes/app2.conf"], /location \/app2\/ \{[\s\S]*X-Forwarded-Prefix \/app2;[\s\S]*proxy_pass http:\/\/app2_frontend\/;/);
+    assert.match(files["routes/app2.conf"], /location \/api\/app2\/ \{[\s\S]*proxy_pass http:\/\/app2_backend;/);
+    assert.match(files["routes/app2.conf"], /client_max_body_size 50m;[\s\S]*proxy_read_timeout 300s;/);
+});
+
+test("TLS: 1.2 and 1.3 only, session tickets off, stapling on", () => {
+    const tls = files["snippets/tls.conf"];
+    assert.match(tls, /^ssl_protocols TLSv1\.2 TLSv1\.3;$/m);
+    assert.match(tls, /^ssl_session_tickets off;$/m);
+    assert.match(tls, /^ssl_stapling on;$/m);
+});
+
+test("the status page allows only loopback and private ranges", () => {
+    const status = files["servers/status.conf"];
+    assert.match(status, /stub_status;/);
+    assert.match(status, /deny all;/);
+    for (const allow of status.match(/allow \S+;/g) ?? []) assert.match(allow, /allow (127\.0\.0\.1|::1|10\.0\.0\.0\/8|172\.16\.0\.0\/12|192\.168\.0\.0\/16);/);
+});
+
+test("no alias server without aliases", () => {
+    const single = Object.fromEntries(renderNginxConfig(validateConfig({ domain: "mhylle.com", apps: [] })).map((f) => [f.path, f.content]));
+    assert.equal((single["servers/https.conf"].match(/^server \{/gm) ?? []).length, 1);
+    assert.equal((single["servers/http.conf"].match(/^server \{/gm) ?? []).length, 1);
+});
+
+test("the delivery script tests staging before the swap and restores on a failed live check", () => {
+    const text = deliverNginxConfigScript("/opt/platform", { upstreamFiles: ["app1-frontend.conf"], domains: ["mhylle.com", "www.mhylle.com"] });
+    const lock = text.indexOf('flock 9');
+    const testStaging = text.indexOf("docker exec mhylle-nginx nginx -t -c /etc/nginx/platform-staging/nginx.conf");
+    const swap = text.indexOf('cp -a "$staging/." "$live/"');
+    assert.ok(lock > 0 && testStaging > lock && swap > testStaging, "under the nginx lock, test before swap");
+    assert.ok(text.indexOf("nginx -s reload -c /etc/nginx/platform/nginx.conf") > swap);
+    assert.doesNotMatch(text, /rm -rf "\$staging"/, "staging is a bind mount: emptied, never replaced");
+    assert.match(text, /subjectAltName=DNS:mhylle\.com,DNS:www\.mhylle\.com/);
+});
