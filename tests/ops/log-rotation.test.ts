@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
-import { NGINX_IMAGE, needsImages, network, ok, opsRoot, removeContainers, sh, startNginx } from "../support/ops";
+import { NGINX_IMAGE, afterFlush, needsImages, network, ok, opsRoot, removeContainers, sh, startNginx } from "../support/ops";
 
 const NGINX = "opstest-rotate-nginx";
 const NET = "opstest-rotate-net";
@@ -36,6 +36,7 @@ test("rotation keeps every line, nginx writes to a fresh file, and only the newe
     const r = rotate();
     assert.equal(r.code, 0, fs.readFileSync(path.join(ops!.root, "logs/jobs/rotate-nginx-logs.log"), "utf8"));
     hit(2, "after");
+    afterFlush();
 
     const archives = fs.readdirSync(logs()).filter((f) => /^access\.log\.\d{8}T\d{6}Z\.gz$/.test(f)).sort();
     assert.equal(archives.length, 3, archives.join(" "));

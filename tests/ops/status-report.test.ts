@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BACKEND_IMAGE, BROKEN_BACKEND_IMAGE, NGINX_IMAGE, POSTGRES_IMAGE, certificate, network, needsImages, ok, opsRoot, removeContainers, sh, startNginx, startPostgres, waitFor } from "../support/ops";
+import { afterFlush, BACKEND_IMAGE, BROKEN_BACKEND_IMAGE, NGINX_IMAGE, POSTGRES_IMAGE, certificate, network, needsImages, ok, opsRoot, removeContainers, sh, startNginx, startPostgres, waitFor } from "../support/ops";
 
 const P = "opstest-status";
 const PG = `${P}-postgres`;
@@ -47,6 +47,7 @@ before(() => {
     certificate(ops!.root, DOMAIN, 60);
     // Some traffic for the log summary.
     for (let i = 0; i < 5; i++) sh("docker", ["exec", NGINX, "curl", "-s", "-o", "/dev/null", "http://127.0.0.1/app1/"]);
+    afterFlush();
 });
 
 after(() => {

@@ -9,6 +9,10 @@ import { validateConfig } from "../../stacks/validate";
 import { opsSchedule, productionTargets } from "../../render/ops";
 import { jobFiles } from "../../render/schedule";
 import type { PlatformConfig } from "../../stacks/schema";
+import { ACCESS_LOG_FLUSH_SECONDS } from "../../render/nginx/layout";
+
+/** Long enough for nginx to have flushed its buffered access log. */
+export const afterFlush = () => spawnSync("sleep", [String(ACCESS_LOG_FLUSH_SECONDS + 0.5)]);
 
 export const POSTGRES_IMAGE = process.env.PLATFORM_TEST_POSTGRES_IMAGE ?? "local/postgres:15";
 export const NGINX_IMAGE = process.env.PLATFORM_TEST_NGINX_IMAGE ?? "local/nginx:1";
@@ -90,7 +94,8 @@ pid /tmp/nginx.pid;
 events { worker_connections 64; }
 http {
     log_format json escape=json '{"time":"$time_iso8601","status":$status,"request_time":$request_time,"upstream_response_time":"$upstream_response_time","upstream_addr":"$upstream_addr","uri":"$uri"}';
-    access_log /var/log/nginx/access.log json;
+    # Buffered like production's (render/nginx/config.ts): rotation must not lose the buffer.
+    access_log /var/log/nginx/access.log json buffer=64k flush=${ACCESS_LOG_FLUSH_SECONDS}s;
     error_log /var/log/nginx/error.log warn;
     resolver 127.0.0.11 valid=1s;
     server {
