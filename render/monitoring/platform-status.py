@@ -360,19 +360,28 @@ def check_backups(r, databases, max_age_hours):
         r.add("backups", db, status, f"newest {os.path.basename(newest)}, {hours:.1f} h old, {os.path.getsize(newest)} bytes, {len(dumps)} kept")
 
 
+def guarded(r, group, fn, *args, default=None):
+    """One broken check (an unexpected input, a bug) is reported red; the others still run."""
+    try:
+        return fn(r, *args)
+    except Exception as e:  # noqa: BLE001 - the report must always be written
+        r.add(group, f"{fn.__name__} crashed", "fail", f"{type(e).__name__}: {e}")
+        return default
+
+
 def collect():
     r = Report()
     c = CONFIG
-    check_containers(r, CORE)
-    check_endpoints(r, c["apps"])
-    databases = check_postgres(r, c["connectionsWarnPercent"])
-    check_certs(r, c["certWarnDays"], c["certFailDays"])
-    traffic = check_nginx_log(r, c["logWindowMinutes"], c["max5xxPercent"])
-    stats = check_docker_stats(r)
-    check_disk(r)
-    jobs = check_jobs(r)
+    guarded(r, "containers", check_containers, CORE)
+    guarded(r, "health", check_endpoints, c["apps"])
+    databases = guarded(r, "database", check_postgres, c["connectionsWarnPercent"])
+    guarded(r, "certificates", check_certs, c["certWarnDays"], c["certFailDays"])
+    traffic = guarded(r, "traffic", check_nginx_log, c["logWindowMinutes"], c["max5xxPercent"], default={})
+    stats = guarded(r, "resources", check_docker_stats, default=[])
+    guarded(r, "resources", check_disk)
+    jobs = guarded(r, "jobs", check_jobs, default=[])
     if c["backups"]:
-        check_backups(r, databases, c["backupMaxAgeHours"])
+        guarded(r, "backups", check_backups, databases, c["backupMaxAgeHours"])
     worst = max([RANK[x["status"]] for x in r.checks] + [0])
     return {"status": COLOUR[worst], "generatedAt": int(time.time()), "checks": r.checks, "traffic": traffic, "docker": stats, "jobs": jobs}
 

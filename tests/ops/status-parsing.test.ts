@@ -1,5 +1,6 @@
-// The report's nginx summary parses JSON access logs defensively: numbers or strings, several
-// upstream times, missing fields, non-JSON lines, lines outside the window.
+// The status report parses what it reads defensively: nginx's JSON access log (numbers or strings,
+// several upstream times, missing fields, non-JSON lines, lines outside the window), and a check
+// that crashes on input it did not expect is reported red without losing the rest of the report.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -62,4 +63,20 @@ test("no access log yet is a warning, not a crash", { skip }, () => {
     assert.equal(r.code, 0, r.stderr);
     const json = JSON.parse(fs.readFileSync(path.join(ops!.root, "state/status.json"), "utf8"));
     assert.equal(json.checks.find((c: any) => c.group === "traffic").status, "warn");
+});
+
+test("a check that crashes is reported red and the rest of the report is still written", { skip }, () => {
+    const bin = path.join(ops!.root, "fakebin");
+    // An openssl that prints a date nobody expected.
+    fs.writeFileSync(path.join(bin, "openssl"), "#!/bin/sh\necho 'notAfter=sometime next year'\n", { mode: 0o755 });
+    const certDir = path.join(ops!.root, "certs/live", ops!.cfg.domain);
+    fs.mkdirSync(certDir, { recursive: true });
+    fs.writeFileSync(path.join(certDir, "fullchain.pem"), "not a certificate");
+    const r = sh(path.join(ops!.root, "bin/platform-status"), ["--refresh"], { env: { ...ops!.env, PATH: `${bin}:${process.env.PATH}` } });
+    assert.equal(r.code, 1, "red");
+    const json = JSON.parse(fs.readFileSync(path.join(ops!.root, "state/status.json"), "utf8"));
+    const crashed = json.checks.find((c: any) => c.name === "check_certs crashed");
+    assert.equal(crashed?.status, "fail");
+    assert.match(crashed.summary, /^ValueError: /);
+    assert.ok(json.checks.some((c: any) => c.group === "traffic"), "later checks still ran");
 });
