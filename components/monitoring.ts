@@ -10,8 +10,8 @@ import { hardened, PLATFORM_LABEL } from "./hardening";
 import type { MonitoringConfig } from "../stacks/schema";
 import { psqlScript } from "../render/database-scripts";
 import { ROLE_PASSWORD_ENV } from "../render/database-sql";
-import { EXPORTER_CONTAINERS, EXPORTER_PORTS, MONITOR_ROLE, NGINX_STATUS_PORT, monitorRoleSql } from "../render/monitoring/exporters";
-import { NGINX_CONTAINER, POSTGRES_HOST } from "../stacks/naming";
+import { EXPORTER_CONTAINERS, EXPORTER_PORTS, MONITOR_ROLE, monitorRoleSql, nginxScrapeUri } from "../render/monitoring/exporters";
+import { POSTGRES_HOST } from "../stacks/naming";
 
 export const MONITORING_NETWORK = "mhylle-monitoring";
 
@@ -24,8 +24,10 @@ export interface MonitoringArgs {
     readonly databaseNetwork: docker.Network;
     /** The postgres container: the exporter's role is created in it. */
     readonly database: pulumi.Resource;
-    /** The proxy's config delivery, which adds the stub_status server. */
+    /** The proxy's config delivery (its status server is what the nginx exporter scrapes). */
     readonly proxyConfig: pulumi.Resource;
+    /** proxy.statusPort: nginx's stub_status server, on the core network only. */
+    readonly nginxStatusPort: number;
 }
 
 export class Monitoring extends pulumi.ComponentResource {
@@ -54,7 +56,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 {
                     name: EXPORTER_CONTAINERS.nginx,
                     image: p.nginxExporterImage,
-                    command: [`--nginx.scrape-uri=http://${NGINX_CONTAINER}:${NGINX_STATUS_PORT}/nginx_status`],
+                    command: [`--nginx.scrape-uri=${nginxScrapeUri(args.nginxStatusPort)}`],
                     user: "65534:65534",
                     ...hardened({ memoryMb: p.memoryMb, role: "metrics" }),
                     networksAdvanced: [{ name: args.coreNetwork.name }, { name: this.network.name }],

@@ -11,7 +11,6 @@ import { Backups, OffsiteKeys } from "../components/backups";
 import { Monitoring } from "../components/monitoring";
 import { Scheduler } from "../components/scheduler";
 import { opsSchedule, productionTargets } from "../render/ops";
-import { nginxStatusFiles } from "../render/monitoring/exporters";
 import { RegistryCredential, RegistryLogins } from "../components/registry";
 import { renderNginxConfig } from "../render/nginx/config";
 import { upstreamFile } from "../render/nginx/layout";
@@ -68,7 +67,7 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
             image: cfg.images.nginx,
             memoryMb: cfg.proxy.memoryMb,
             network: networks.core,
-            files: [...renderNginxConfig(cfg), ...(cfg.monitoring.enabled && cfg.monitoring.prometheus.enabled ? nginxStatusFiles() : [])],
+            files: renderNginxConfig(cfg),
             upstreamFiles: cfg.apps.flatMap((a) => [upstreamFile(a.name, "frontend"), upstreamFile(a.name, "backend")]),
             domains: [cfg.domain, ...cfg.aliases],
             httpPort: cfg.proxy.httpPort,
@@ -106,7 +105,7 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
     const backups = new Backups("backups", { host, config: cfg.backups, offsiteKeys: secrets.offsiteKeys }, opts);
     const monitoring = new Monitoring(
         "monitoring",
-        { host, config: cfg.monitoring, coreNetwork: networks.core, databaseNetwork: networks.database, database: database.container, proxyConfig: proxy.config },
+        { host, config: cfg.monitoring, coreNetwork: networks.core, databaseNetwork: networks.database, database: database.container, proxyConfig: proxy.config, nginxStatusPort: cfg.proxy.statusPort },
         opts,
     );
     // Every scheduled job of the platform: one crontab block, one Scheduler.

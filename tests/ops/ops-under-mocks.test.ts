@@ -81,9 +81,10 @@ test("exporters: pinned images, internal monitoring network, published on 127.0.
     assert.equal(net.inputs.internal, true);
     const pg = r.byName("mhylle-postgres-exporter");
     assert.ok(isSecret(pg.inputs.envs), "the exporter's password stays secret in state");
-    // nginx gains a stub_status server, on a port that is not published.
-    const nginxFiles = decodeBundle(r.byName("proxy-config").inputs.stdin as string);
-    assert.match(nginxFiles.find((f) => f.path.endsWith("zz-metrics.conf"))!.content, /listen 8081;[\s\S]*stub_status;[\s\S]*deny all;/);
+    // The nginx exporter scrapes the proxy's own status server, which nginx serves on a port it does not publish.
+    assert.deepEqual(r.byName("mhylle-nginx-exporter").inputs.command, ["--nginx.scrape-uri=http://mhylle-nginx:8081/nginx_status"]);
+    const nginxConf = decodeBundle(r.byName("proxy-config").inputs.stdin as string).map((f) => f.content).join("\n");
+    assert.match(nginxConf, /listen 8081;[\s\S]*?location = \/nginx_status \{\s*stub_status;/);
     assert.deepEqual((r.byName("mhylle-nginx").inputs.ports as any[]).map((p) => p.internal).sort(), [443, 80]);
     // Without loopback nothing is published at all.
     const internalOnly = await recordProgram({ ...full, monitoring: { prometheus: { enabled: true } } }, secrets);
