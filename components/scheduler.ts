@@ -2,11 +2,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Host } from "./host";
 import { encodeBundle } from "../render/bundle";
-import { BIN_DIR, installJobsScript, jobFiles, removeJobsScript, ScheduledJob } from "../render/schedule";
+import { BIN_DIR, BinCommand, installJobsScript, jobFiles, removeJobsScript, ScheduledJob } from "../render/schedule";
 
 export interface SchedulerArgs {
     readonly host: Host;
     readonly jobs: readonly ScheduledJob[];
+    /** Scripts run by hand, installed beside the jobs. */
+    readonly commands?: readonly BinCommand[];
+    /** Write the crontab block (false: scripts only, run by hand). @default true */
+    readonly cron?: boolean;
 }
 
 export class Scheduler extends pulumi.ComponentResource {
@@ -18,7 +22,11 @@ export class Scheduler extends pulumi.ComponentResource {
         this.installed = args.host.runScript(
             `${name}-jobs`,
             // Destroy takes the jobs out of the crontab: no cron line outlives the platform.
-            { create: installJobsScript(root, args.jobs), delete: removeJobsScript(root), stdin: encodeBundle(jobFiles(root, args.jobs), BIN_DIR) },
+            {
+                create: installJobsScript(root, args.jobs, args.commands, args.cron ?? true),
+                delete: removeJobsScript(root),
+                stdin: encodeBundle(jobFiles(root, args.jobs, args.commands), BIN_DIR),
+            },
             { parent: this },
         );
         this.registerOutputs({});

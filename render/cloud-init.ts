@@ -26,7 +26,8 @@ export function renderCloudInit(c: CloudInitInput): string {
     const doc = {
         package_update: true,
         package_upgrade: true,
-        packages: ["docker.io", "docker-compose-v2", "ufw", "unattended-upgrades", "fail2ban", "curl", "ca-certificates", "openssl"],
+        // python3 and openssl run the status report (platform-status) and the certificate checks.
+        packages: ["docker.io", "docker-compose-v2", "ufw", "unattended-upgrades", "fail2ban", "curl", "ca-certificates", "python3", "openssl"],
         users: [
             "default",
             {

@@ -12,6 +12,15 @@ export interface ScheduledJob {
     readonly script: string;
 }
 
+/** A script installed beside the jobs and run by hand over SSH (e.g. restore, platform-status). */
+export interface BinCommand {
+    /** File name in <root>/bin, without extension. */
+    readonly name: string;
+    /** Bash body (strict mode is added), or with `python3` the whole program, shebang included. */
+    readonly script: string;
+    readonly language?: "bash" | "python3";
+}
+
 export const BIN_DIR = "bin";
 export const JOB_LOGS_DIR = "logs/jobs";
 /** <root>/state/jobs/<name>.status holds `<exit code> <unix time> <seconds taken>` of the last run. */
@@ -41,11 +50,12 @@ export function runJobScript(root: string): string {
     );
 }
 
-export function jobFiles(root: string, jobs: readonly ScheduledJob[]): ServerFile[] {
-    for (const j of jobs) if (!JOB_NAME.test(j.name)) throw new Error(`bad job name ${JSON.stringify(j.name)}`);
+export function jobFiles(root: string, jobs: readonly ScheduledJob[], commands: readonly BinCommand[] = []): ServerFile[] {
+    for (const j of [...jobs, ...commands]) if (!JOB_NAME.test(j.name) || j.name === "run-job") throw new Error(`bad job or command name ${JSON.stringify(j.name)}`);
     return [
         { path: "run-job", content: "#!/usr/bin/env bash\n" + runJobScript(root), mode: "0755" },
         ...jobs.map((j) => ({ path: `${j.name}.sh`, content: "#!/usr/bin/env bash\n" + script(j.script), mode: "0755" })),
+        ...commands.map((c) => ({ path: c.name, content: c.language === "python3" ? c.script : "#!/usr/bin/env bash\n" + script(c.script), mode: "0755" })),
     ];
 }
 
@@ -54,21 +64,26 @@ export function crontabBlock(root: string, jobs: readonly ScheduledJob[]): strin
 }
 
 /** Installs the job scripts (bundle on stdin) and replaces the platform's block in the crontab. */
-export function installJobsScript(root: string, jobs: readonly ScheduledJob[]): string {
+/** @param cron false installs the scripts without touching the crontab (run them with run-job). */
+export function installJobsScript(root: string, jobs: readonly ScheduledJob[], commands: readonly BinCommand[] = [], cron = true): string {
     const block = crontabBlock(root, jobs);
     return script(
         installBundleScript(),
         `install_bundle ${shq(`${root}/${BIN_DIR}`)}`,
         // Scripts of removed jobs go too.
-        `keep=${shq(["run-job", ...jobs.map((j) => `${j.name}.sh`)].join(" "))}`,
+        `keep=${shq(["run-job", ...jobs.map((j) => `${j.name}.sh`), ...commands.map((c) => c.name)].join(" "))}`,
         `for f in ${shq(`${root}/${BIN_DIR}`)}/*; do case " $keep " in *" $(basename "$f") "*) ;; *) rm -f "$f" ;; esac; done`,
-        "if command -v crontab >/dev/null; then",
-        `  current=$(crontab -l 2>/dev/null | sed '/^${CRON_BEGIN.replace(/[()/]/g, ".")}$/,/^${CRON_END}$/d' || true)`,
-        `  printf '%s\\n%s' "$current" ${shq(block)} | sed '/./,$!d' | crontab -`,
-        "  echo \"crontab updated\"",
-        "else",
-        '  echo "warning: no crontab on this host; jobs are installed but not scheduled" >&2',
-        "fi",
+        ...(cron
+            ? [
+                  "if command -v crontab >/dev/null; then",
+                  `  current=$(crontab -l 2>/dev/null | sed '/^${CRON_BEGIN.replace(/[()/]/g, ".")}$/,/^${CRON_END}$/d' || true)`,
+                  `  printf '%s\\n%s' "$current" ${shq(block)} | sed '/./,$!d' | crontab -`,
+                  '  echo "crontab updated"',
+                  "else",
+                  '  echo "warning: no crontab on this host; jobs are installed but not scheduled" >&2',
+                  "fi",
+              ]
+            : [`echo ${shq(`jobs installed in ${root}/${BIN_DIR}, not scheduled (local.cron is false); run one with ${root}/${BIN_DIR}/run-job NAME`)}`]),
     );
 }
 

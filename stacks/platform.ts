@@ -7,6 +7,9 @@ import { Database } from "../components/database";
 import { Proxy } from "../components/proxy";
 import { AutoUpdater } from "../components/auto-updater";
 import { App } from "../components/app";
+import { Backups, OffsiteKeys } from "../components/backups";
+import { Monitoring } from "../components/monitoring";
+import { opsSchedule, productionTargets } from "../render/ops";
 import { RegistryCredential, RegistryLogins } from "../components/registry";
 import { Certificates } from "../components/certificates";
 import { Scheduler } from "../components/scheduler";
@@ -21,6 +24,8 @@ export interface Platform {
     readonly autoUpdater?: AutoUpdater;
     readonly apps: Record<string, App>;
     readonly certificates: Certificates;
+    readonly backups: Backups;
+    readonly monitoring: Monitoring;
     readonly scheduler: Scheduler;
 }
 
@@ -31,7 +36,13 @@ export interface Releases {
     readonly images: Record<string, string>;
 }
 
-export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Releases, parent?: pulumi.Resource): Platform {
+/** Secrets the platform needs beyond stack config's plain values. */
+export interface PlatformSecrets {
+    /** Keys for the off-site backup copy (backups.offsite.enabled). */
+    readonly offsiteKeys?: OffsiteKeys;
+}
+
+export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Releases, parent?: pulumi.Resource, secrets: PlatformSecrets = {}): Platform {
     const opts = { parent };
     const logins = new RegistryLogins("registry-login", { host, credentials: releases.credentials }, opts);
     const appNames = cfg.apps.map((a) => a.name);
@@ -98,7 +109,18 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
         { host, domain: cfg.domain, aliases: cfg.aliases, acme: cfg.acme, certbotImage: cfg.images.certbot, proxy: proxy.container },
         opts,
     );
+    const backups = new Backups("backups", { host, config: cfg.backups, offsiteKeys: secrets.offsiteKeys }, opts);
+    const monitoring = new Monitoring(
+        "monitoring",
+        { host, config: cfg.monitoring, coreNetwork: networks.core, databaseNetwork: networks.database, database: database.container, proxyConfig: proxy.config, nginxStatusPort: cfg.proxy.statusPort },
+        opts,
+    );
     // One scheduler owns the crontab block: every component's jobs go through it.
-    const scheduler = new Scheduler("scheduler", { host, jobs: [...certificates.jobs] }, opts);
-    return { networks, database, proxy, autoUpdater, apps, certificates, scheduler };
+    const ops = opsSchedule(cfg, productionTargets(host.root));
+    const scheduler = new Scheduler(
+        "scheduler",
+        { host, jobs: [...certificates.jobs, ...ops.jobs], commands: ops.commands, cron: cfg.target === "scaleway" || cfg.local.cron },
+        { parent, dependsOn: [database.container, proxy.container] },
+    );
+    return { networks, database, proxy, autoUpdater, apps, certificates, backups, monitoring, scheduler };
 }

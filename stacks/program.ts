@@ -6,6 +6,17 @@ import { deployLocal, deployScaleway } from "./targets";
 import type { PlatformConfig } from "./schema";
 import { ImageToPin, pinImages, RegistryCredential } from "../components/registry";
 import type { Releases } from "./platform";
+import type { OffsiteKeys } from "../components/backups";
+
+/** Off-site backup keys are secrets, so they live in their own config keys, not in `backups`. */
+function offsiteKeys(cfg: PlatformConfig, config: pulumi.Config): OffsiteKeys | undefined {
+    if (!cfg.backups.offsite.enabled) return undefined;
+    // Pulumi.yaml's empty default does not count as set.
+    const missing = (["backupAccessKey", "backupSecretKey"] as const).filter((k) => !config.get(k));
+    if (missing.length)
+        throw new ConfigError(missing.map((k) => ({ field: k, problem: `is required when backups.offsite.enabled is true; run: pulumi config set --secret ${k} <value>`, got: undefined })));
+    return { accessKey: config.requireSecret("backupAccessKey"), secretKey: config.requireSecret("backupSecretKey") };
+}
 
 /** Registry tokens live in secret config keys named by the catalogue, never in the catalogue itself. */
 function registryCredentials(cfg: PlatformConfig, config: pulumi.Config): RegistryCredential[] {
@@ -45,16 +56,18 @@ function appImages(cfg: PlatformConfig): ImageToPin[] {
 export async function program(config = new pulumi.Config()) {
     let cfg: PlatformConfig;
     let releases: Releases;
+    let offsite: OffsiteKeys | undefined;
     try {
         cfg = loadConfig(config);
         const credentials = registryCredentials(cfg, config);
         const images = cfg.registries.resolveDigests ? await pinImages(appImages(cfg), credentials) : Object.fromEntries(appImages(cfg).map((i) => [i.field, i.image]));
         releases = { credentials, images };
+        offsite = offsiteKeys(cfg, config);
     } catch (err) {
         if (err instanceof ConfigError) throw new RefusedConfig(err.problems);
         throw err;
     }
-    const deployment = cfg.target === "scaleway" ? deployScaleway(cfg, releases, config.requireSecret("sshPrivateKey")) : deployLocal(cfg, releases);
+    const deployment = cfg.target === "scaleway" ? deployScaleway(cfg, releases, config.requireSecret("sshPrivateKey"), { offsiteKeys: offsite }) : deployLocal(cfg, releases);
     return {
         address: deployment.address,
         urls: cfg.apps.map((a) => `https://${cfg.domain}${a.routePrefix ?? `/${a.name}`}/`),

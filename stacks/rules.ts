@@ -92,6 +92,19 @@ export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
         if (servers.has(c.server)) add(`registries.credentials[${i}].server`, "has a login already; one per registry", c.server);
         servers.add(c.server);
     });
+    const b = cfg.backups;
+    if (b.keepDaily + b.keepWeekly === 0) add("backups.keepDaily", "and backups.keepWeekly are both 0: every backup would be deleted; keep at least 1", b.keepDaily);
+    if (b.offsite.enabled) {
+        if (!b.enabled) add("backups.offsite.enabled", "is true but backups.enabled is false: there is nothing to copy off-site", b.offsite.enabled);
+        if (!b.offsite.bucket) add("backups.offsite.bucket", "is required when backups.offsite.enabled is true (e.g. mhylle-backups)", undefined);
+        if (cfg.target !== "scaleway") add("backups.offsite.enabled", "needs target scaleway: the bucket is created in your Scaleway project", cfg.target);
+        const localDays = Math.max(b.keepDaily, b.keepWeekly * 7);
+        if (b.offsite.expireDays < localDays)
+            add("backups.offsite.expireDays", `expires off-site copies before local retention does (${localDays} days); set at least ${localDays}`, b.offsite.expireDays);
+    }
+    const m = cfg.monitoring;
+    if (m.certFailDays >= m.certWarnDays) add("monitoring.certFailDays", `must be below monitoring.certWarnDays (${m.certWarnDays}) so a certificate turns amber before red`, m.certFailDays);
+    if (m.prometheus.enabled && !m.enabled) add("monitoring.prometheus.enabled", "is true but monitoring.enabled is false; enable monitoring or turn the exporters off", m.prometheus.enabled);
 
     const budget = memoryBudget(cfg);
     if (budget.neededMb > budget.availableMb)
@@ -105,7 +118,8 @@ export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
 
 /** Memory the platform's limits add up to, counting the largest container twice (blue-green overlap). */
 export function memoryBudget(cfg: PlatformConfig) {
-    const coreMb = cfg.proxy.memoryMb + cfg.database.memoryMb + (cfg.autoUpdater.enabled ? cfg.autoUpdater.memoryMb : 0);
+    const exportersMb = cfg.monitoring.enabled && cfg.monitoring.prometheus.enabled ? 2 * cfg.monitoring.prometheus.memoryMb : 0;
+    const coreMb = cfg.proxy.memoryMb + cfg.database.memoryMb + (cfg.autoUpdater.enabled ? cfg.autoUpdater.memoryMb : 0) + exportersMb;
     const services = cfg.apps.flatMap((a) => [a.frontend.memoryMb, a.backend.memoryMb]);
     const appsMb = services.reduce((a, b) => a + b, 0);
     const releaseMb = services.length ? Math.max(...services) : 0;

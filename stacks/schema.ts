@@ -16,6 +16,10 @@ export const HEADER_VALUE = /^[\x20-\x7e]*$/;
 export const HEADER_FORBIDDEN = /["\\${}]/;
 export const NGINX_SIZE = /^[0-9]+[kKmM]?$/;
 export const CRON = /^[0-9*\/,-]+( [0-9*\/,-]+){4,5}$/;
+/** Five-field crontab line (minute hour day month weekday), as the scheduler writes it. */
+export const CRON5 = /^[0-9*\/,-]+( [0-9*\/,-]+){4}$/;
+/** S3 bucket name rules (Scaleway Object Storage follows them). */
+export const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** Last path segment carries a tag, or the reference pins a digest. */
 export const hasTagOrDigest = (ref: string) => ref.includes("@sha256:") || (ref.split("/").pop() ?? "").includes(":");
@@ -171,6 +175,73 @@ export const configSchema = z.strictObject({
             scope: z.string().regex(/^[a-z0-9-]+$/, "must be lower-case letters, digits and hyphens").default("mhylle"),
         })
         .prefault({}),
+    backups: z
+        .strictObject({
+            /** Daily pg_dump of every database into <root>/backups (false: no backup job at all). */
+            enabled: z.boolean().default(true),
+            /** Five-field cron, UTC: when the backup job runs. */
+            schedule: z.string().regex(CRON5, "must be a five-field cron expression such as 30 2 * * *").default("30 2 * * *"),
+            /** Newest backup of each of the last N days that have one is kept. */
+            keepDaily: z.number().int().min(0).max(366).default(7),
+            /** Newest backup of each of the last N ISO weeks that have one is kept. */
+            keepWeekly: z.number().int().min(0).max(520).default(4),
+            /** A backup refuses to start with less free space than this on the backup disk. */
+            minFreeMb: z.number().int().min(0).default(1024),
+            offsite: z
+                .strictObject({
+                    /** Copy each night's dumps to Scaleway Object Storage (needs backupAccessKey/backupSecretKey secrets). */
+                    enabled: z.boolean().default(false),
+                    /** Bucket name, created by this program; globally unique. */
+                    bucket: z.string().regex(BUCKET_NAME, "must be a bucket name: 3-63 lower-case letters, digits, dots and hyphens").optional(),
+                    /** Scaleway region of the bucket. */
+                    region: z.enum(["fr-par", "nl-ams", "pl-waw"]).default("fr-par"),
+                    /** Days after which the bucket's lifecycle rule deletes an off-site copy. */
+                    expireDays: z.number().int().min(1).max(3650).default(60),
+                    /** Adopt an existing bucket (after a `pulumi destroy` left it behind) instead of creating it. */
+                    adopt: z.boolean().default(false),
+                    /** Pinned rclone image that uploads (run with docker run --rm). */
+                    image: coreImage("rclone/rclone:1.68.2"),
+                })
+                .prefault({}),
+        })
+        .prefault({}),
+    monitoring: z
+        .strictObject({
+            /** Status job writing <root>/state/status.json and `platform-status`. */
+            enabled: z.boolean().default(true),
+            /** Five-field cron, UTC: how often the status report is refreshed. */
+            schedule: z.string().regex(CRON5, "must be a five-field cron expression such as */5 * * * *").default("*/5 * * * *"),
+            /** A certificate with fewer days left turns the report amber. */
+            certWarnDays: z.number().int().min(1).max(365).default(21),
+            /** A certificate with fewer days left turns the report red. */
+            certFailDays: z.number().int().min(0).max(365).default(7),
+            /** Red when a database's newest backup is older than this. */
+            backupMaxAgeHours: z.number().int().min(1).max(24 * 31).default(26),
+            /** nginx access-log window the report summarises, in minutes. */
+            logWindowMinutes: z.number().int().min(1).max(1440).default(15),
+            /** Percent of 5xx responses in the window that turns the report red. */
+            max5xxPercent: z.number().min(0).max(100).default(5),
+            /** Percent of max_connections in use that turns the report amber. */
+            connectionsWarnPercent: z.number().min(1).max(100).default(80),
+            /** Monthly VACUUM ANALYZE of every database (five-field cron, UTC). */
+            maintenanceSchedule: z.string().regex(CRON5, "must be a five-field cron expression such as 0 3 1 * *").default("0 3 1 * *"),
+            /** nginx log rotation (five-field cron, UTC) and how many rotated files to keep. */
+            logRotateSchedule: z.string().regex(CRON5, "must be a five-field cron expression such as 0 0 * * *").default("0 0 * * *"),
+            nginxLogKeep: z.number().int().min(1).max(365).default(14),
+            prometheus: z
+                .strictObject({
+                    /** Run nginx and PostgreSQL exporters on internal networks (the seed's future Prometheus). */
+                    enabled: z.boolean().default(false),
+                    /** Also publish /metrics on 127.0.0.1 of the server (ports 9113, 9187); never on a public address. */
+                    loopback: z.boolean().default(false),
+                    nginxExporterImage: coreImage("nginx/nginx-prometheus-exporter:1.3.0"),
+                    postgresExporterImage: coreImage("quay.io/prometheuscommunity/postgres-exporter:v0.15.0"),
+                    /** Memory limit of each exporter in MiB. */
+                    memoryMb: memoryMb(32),
+                })
+                .prefault({}),
+        })
+        .prefault({}),
     registries: z
         .strictObject({
             /** Ask the registry for each tag's digest at preview, so a new digest shows as a release. */
@@ -192,6 +263,8 @@ export const configSchema = z.strictObject({
         .strictObject({
             /** Host folder that stands in for /opt/platform on the local target. */
             dataDir: z.string().default(".platform-data"),
+            /** Put the platform's jobs (backups, status, ...) in this machine's crontab; off by default so a try-out never edits yours. */
+            cron: z.boolean().default(false),
         })
         .prefault({}),
     apps: z.array(appSchema).default([]),
@@ -200,3 +273,5 @@ export const configSchema = z.strictObject({
 export type PlatformConfig = z.infer<typeof configSchema>;
 export type AppConfig = z.infer<typeof appSchema>;
 export type ServiceConfig = AppConfig["frontend"];
+export type BackupsConfig = PlatformConfig["backups"];
+export type MonitoringConfig = PlatformConfig["monitoring"];

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalHost } from "../components/host";
 import { Server } from "../components/server";
-import { buildPlatform, Platform } from "./platform";
+import { buildPlatform, Platform, PlatformSecrets } from "./platform";
 import type { PlatformConfig } from "./schema";
 import type { Releases } from "./platform";
 
@@ -21,7 +21,7 @@ export function deployLocal(cfg: PlatformConfig, releases: Releases, projectDir 
 }
 
 /** A Scaleway server reached over SSH with the deploy user's key (`sshPrivateKey`, secret). */
-export function deployScaleway(cfg: PlatformConfig, releases: Releases, sshPrivateKey: pulumi.Output<string>): Deployment {
+export function deployScaleway(cfg: PlatformConfig, releases: Releases, sshPrivateKey: pulumi.Output<string>, secrets: PlatformSecrets = {}): Deployment {
     const s = cfg.server;
     const server = new Server("server", {
         zone: s.zone,
@@ -33,5 +33,5 @@ export function deployScaleway(cfg: PlatformConfig, releases: Releases, sshPriva
         sshPrivateKey,
         adminCidrs: s.adminCidrs,
     });
-    return { platform: buildPlatform(cfg, server.host, releases), address: server.publicIp, server };
+    return { platform: buildPlatform(cfg, server.host, releases, undefined, secrets), address: server.publicIp, server };
 }

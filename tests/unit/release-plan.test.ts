@@ -37,8 +37,9 @@ test("adding an app leaves every other app, nginx's container and the database u
     const apps = [...(prod.apps as object[]), { name: "app3", frontend: { image: "ghcr.io/mhylle/app3-frontend:1.0.0" }, backend: { image: "ghcr.io/mhylle/app3-backend:1.0.0" } }];
     const after = byName((await run({ ...prod, apps, database: { sharedDb: true, sharedDbGrants: ["app1", "app2"] } })).resources);
     const changed = Object.keys(before).filter((n) => after[n] !== before[n]).sort();
-    // nginx's files gain app3's routes; shared_db's SQL now also refuses app3's role. Nothing restarts.
-    assert.deepEqual(changed, ["proxy-config", "shared-database"]);
+    // nginx's files gain app3's routes; shared_db's SQL now also refuses app3's role; the status
+    // report learns app3's health endpoints (bin files rewritten). Nothing restarts.
+    assert.deepEqual(changed, ["proxy-config", "scheduler-jobs", "shared-database"]);
     for (const n of ["app3-network", "app3-database", "app3-proxy-attach", "app3-frontend-release", "app3-backend-release"]) assert.ok(after[n], `${n} is created`);
 });
 

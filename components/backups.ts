@@ -1,0 +1,59 @@
+// Backups' cloud side: the off-site bucket (Scaleway Object Storage, lifecycle expiry) and the
+// rclone credentials on the server. The nightly job itself is a ScheduledJob (render/ops.ts).
+import * as pulumi from "@pulumi/pulumi";
+import * as scaleway from "@pulumiverse/scaleway";
+import { Host } from "./host";
+import type { BackupsConfig } from "../stacks/schema";
+import { installOffsiteEnvScript, offsiteEnvFile } from "../render/backup/offsite";
+import { OFFSITE_ENV } from "../render/backup/layout";
+import { script, shq } from "../render/shell";
+
+export interface OffsiteKeys {
+    /** Scaleway API key with Object Storage access (config secret backupAccessKey). */
+    readonly accessKey: pulumi.Output<string>;
+    /** config secret backupSecretKey. */
+    readonly secretKey: pulumi.Output<string>;
+}
+
+export interface BackupsArgs {
+    readonly host: Host;
+    readonly config: BackupsConfig;
+    /** Required when config.offsite.enabled. */
+    readonly offsiteKeys?: OffsiteKeys;
+}
+
+export class Backups extends pulumi.ComponentResource {
+    readonly bucket?: scaleway.object.Bucket;
+
+    constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mhylle:platform:Backups", name, {}, opts);
+        const offsite = args.config.offsite;
+        if (offsite.enabled) {
+            if (!offsite.bucket || !args.offsiteKeys) throw new pulumi.ResourceError("backups.offsite needs a bucket and the backupAccessKey/backupSecretKey secrets", this);
+            this.bucket = new scaleway.object.Bucket(
+                `${name}-offsite`,
+                {
+                    name: offsite.bucket,
+                    region: offsite.region,
+                    // The bucket does the off-site retention: the server only ever adds files.
+                    lifecycleRules: [{ id: "expire-backups", enabled: true, expiration: { days: offsite.expireDays }, abortIncompleteMultipartUploadDays: 1 }],
+                    tags: { platform: "mhylle", purpose: "database-backups" },
+                },
+                // A destroy of the stack never deletes the off-site copies: a rebuild restores from them.
+                { parent: this, retainOnDelete: true, ...(offsite.adopt ? { import: `${offsite.region}/${offsite.bucket}` } : {}) },
+            );
+            const keys = args.offsiteKeys;
+            args.host.runScript(
+                `${name}-offsite-credentials`,
+                {
+                    create: installOffsiteEnvScript(args.host.root),
+                    delete: script(`rm -f ${shq(`${args.host.root}/${OFFSITE_ENV}`)}`),
+                    stdin: pulumi.secret(pulumi.all([keys.accessKey, keys.secretKey]).apply(([a, s]) => offsiteEnvFile(offsite.region, a, s))),
+                    quiet: true,
+                },
+                { parent: this, dependsOn: [this.bucket] },
+            );
+        }
+        this.registerOutputs({ bucket: this.bucket?.name });
+    }
+}

@@ -1,0 +1,102 @@
+// Prometheus exporters for nginx and PostgreSQL (monitoring.prometheus.enabled), for the seed's
+// future Prometheus + Grafana. Published nowhere: they sit on the internal mhylle-monitoring
+// network where a Prometheus container would join; with `loopback`, also on 127.0.0.1 of the
+// server (reach it through an SSH tunnel), never on a public address.
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import * as random from "@pulumi/random";
+import { Host } from "./host";
+import { hardened, PLATFORM_LABEL } from "./hardening";
+import type { MonitoringConfig } from "../stacks/schema";
+import { psqlScript } from "../render/database-scripts";
+import { ROLE_PASSWORD_ENV } from "../render/database-sql";
+import { EXPORTER_CONTAINERS, EXPORTER_PORTS, MONITOR_ROLE, monitorRoleSql, nginxScrapeUri } from "../render/monitoring/exporters";
+import { POSTGRES_HOST } from "../stacks/naming";
+
+export const MONITORING_NETWORK = "mhylle-monitoring";
+
+export interface MonitoringArgs {
+    readonly host: Host;
+    readonly config: MonitoringConfig;
+    /** nginx's network (the stub_status server listens there). */
+    readonly coreNetwork: docker.Network;
+    /** The internal database network. */
+    readonly databaseNetwork: docker.Network;
+    /** The postgres container: the exporter's role is created in it. */
+    readonly database: pulumi.Resource;
+    /** The proxy's config delivery (its status server is what the nginx exporter scrapes). */
+    readonly proxyConfig: pulumi.Resource;
+    /** proxy.statusPort: nginx's stub_status server, on the core network only. */
+    readonly nginxStatusPort: number;
+}
+
+export class Monitoring extends pulumi.ComponentResource {
+    readonly network?: docker.Network;
+    readonly exporters: docker.Container[] = [];
+
+    constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mhylle:platform:Monitoring", name, {}, opts);
+        const p = args.config.prometheus;
+        if (!args.config.enabled || !p.enabled) {
+            this.registerOutputs({});
+            return;
+        }
+        const provider = args.host.docker;
+        this.network = new docker.Network(
+            MONITORING_NETWORK,
+            { name: MONITORING_NETWORK, driver: "bridge", internal: true, labels: [{ label: PLATFORM_LABEL, value: "monitoring-network" }] },
+            { parent: this, provider },
+        );
+        // Publishing needs a non-internal network: only with `loopback`, and only on 127.0.0.1.
+        const ports = (port: number) => (p.loopback ? [{ internal: port, external: port, ip: "127.0.0.1", protocol: "tcp" }] : []);
+
+        this.exporters.push(
+            new docker.Container(
+                EXPORTER_CONTAINERS.nginx,
+                {
+                    name: EXPORTER_CONTAINERS.nginx,
+                    image: p.nginxExporterImage,
+                    command: [`--nginx.scrape-uri=${nginxScrapeUri(args.nginxStatusPort)}`],
+                    user: "65534:65534",
+                    ...hardened({ memoryMb: p.memoryMb, role: "metrics" }),
+                    networksAdvanced: [{ name: args.coreNetwork.name }, { name: this.network.name }],
+                    ports: ports(EXPORTER_PORTS.nginx),
+                },
+                { parent: this, provider, dependsOn: [args.proxyConfig] },
+            ),
+        );
+
+        const password = new random.RandomPassword(`${name}-postgres-exporter-password`, { length: 32, special: false }, { parent: this });
+        const role = args.host.runScript(
+            `${name}-monitor-role`,
+            { create: psqlScript(monitorRoleSql(ROLE_PASSWORD_ENV), true), stdin: pulumi.interpolate`${password.result}\n`, quiet: true },
+            { parent: this, dependsOn: [args.database] },
+        );
+        this.exporters.push(
+            new docker.Container(
+                EXPORTER_CONTAINERS.postgres,
+                {
+                    name: EXPORTER_CONTAINERS.postgres,
+                    image: p.postgresExporterImage,
+                    user: "65534:65534",
+                    ...hardened({ memoryMb: p.memoryMb, role: "metrics" }),
+                    envs: pulumi.secret(
+                        password.result.apply((pw) => [
+                            `DATA_SOURCE_URI=${POSTGRES_HOST}:5432/postgres?sslmode=disable`,
+                            `DATA_SOURCE_USER=${MONITOR_ROLE}`,
+                            `DATA_SOURCE_PASS=${pw}`,
+                        ]),
+                    ),
+                    networksAdvanced: [
+                        { name: args.databaseNetwork.name },
+                        { name: this.network.name },
+                        ...(p.loopback ? [{ name: args.coreNetwork.name }] : []),
+                    ],
+                    ports: ports(EXPORTER_PORTS.postgres),
+                },
+                { parent: this, provider, dependsOn: [role] },
+            ),
+        );
+        this.registerOutputs({ network: this.network.name });
+    }
+}

@@ -1,0 +1,58 @@
+// `restore [--replace] DB [FILE]`: brings one database back from a dump (default: its newest).
+// An existing database is only replaced with --replace, and is first dumped beside the backups so
+// a wrong restore can itself be undone. Runbook: docs/runbooks/restore-a-database.md.
+import { BACKUPS_DIR, OpsTargets, opsVars } from "./layout";
+
+const USAGE = `usage: restore [--replace] DB [FILE]
+  DB       database to restore, e.g. app1_db (or "globals" for roles)
+  FILE     a dump of DB (default: the newest in <root>/backups/DB)
+  --replace  DB exists: save it to DB_<time>.pre-restore, drop it, restore FILE`;
+
+export function restoreCommandScript(t: OpsTargets): string {
+    return [
+        ...opsVars(t, "root", "postgres"),
+        `backups="$root/${BACKUPS_DIR}"`,
+        `usage() { cat <<'USAGE'\n${USAGE}\nUSAGE\n}`,
+        "replace=0",
+        'while [ $# -gt 0 ]; do case "$1" in --replace) replace=1; shift ;; -h|--help) usage; exit 0 ;; -*) usage >&2; exit 64 ;; *) break ;; esac; done',
+        'db="${1:-}"',
+        'file="${2:-}"',
+        '[[ "$db" =~ ^[a-z0-9_]+$ ]] || { usage >&2; exit 64; }',
+        'if [ -z "$file" ]; then',
+        '  file=$(find "$backups/$db" -maxdepth 1 -type f -regextype posix-extended -regex ".*/${db}_[0-9]{8}T[0-9]{6}Z\\.(dump|sql)" 2>/dev/null | LC_ALL=C sort | tail -n 1)',
+        '  [ -n "$file" ] || { echo "no backup of $db in $backups/$db" >&2; exit 66; }',
+        "fi",
+        '[ -r "$file" ] || { echo "cannot read $file" >&2; exit 66; }',
+        'psql_pg() { docker exec -i "$pg_container" psql -X -q -At -v ON_ERROR_STOP=1 -U "$pg_user" -d postgres "$@"; }',
+        'if [ "$db" = globals ]; then',
+        // Roles that already exist report "already exists"; the rest are created.
+        '  docker exec -i "$pg_container" psql -X -q -U "$pg_user" -d postgres < "$file" || true',
+        '  echo "roles restored from $file (existing roles kept; run pulumi up to set passwords)"',
+        "  exit 0",
+        "fi",
+        // The archive must be whole and of this database before anything is dropped.
+        'toc=$(docker exec -i "$pg_container" pg_restore -l < "$file") || { echo "$file is not a readable pg_dump archive" >&2; exit 65; }',
+        'dumped=$(printf \'%s\\n\' "$toc" | sed -n \'s/^;[[:space:]]*dbname: //p\' | head -n 1)',
+        '[ "$dumped" = "$db" ] || { echo "$file is a dump of \'$dumped\', not of \'$db\'" >&2; exit 65; }',
+        'exists=$(psql_pg -c "SELECT 1 FROM pg_database WHERE datname = \'$db\'")',
+        'if [ "$exists" = 1 ]; then',
+        '  if [ "$replace" != 1 ]; then',
+        '    echo "$db exists. Stop the app\'s backend first, then: restore --replace $db $file" >&2',
+        "    exit 73",
+        "  fi",
+        '  safety="$backups/$db/${db}_$(date -u +%Y%m%dT%H%M%SZ).pre-restore"',
+        "  umask 077",
+        '  docker exec "$pg_container" pg_dump -U "$pg_user" --format=custom -d "$db" > "$safety" || { rm -f "$safety"; echo "could not save the current $db; nothing was changed" >&2; exit 1; }',
+        '  echo "saved the current $db to $safety"',
+        '  psql_pg -c "DROP DATABASE \\"$db\\" WITH (FORCE)"',
+        "fi",
+        // --create recreates the database with its owner, settings and grants from the dump.
+        'if ! docker exec -i "$pg_container" pg_restore -U "$pg_user" --create --exit-on-error -d postgres < "$file"; then',
+        '  echo "restore of $db from $file FAILED; the database is incomplete.${safety:+ Its previous contents: restore --replace $db $safety}" >&2',
+        "  exit 1",
+        "fi",
+        'docker exec "$pg_container" psql -X -q -U "$pg_user" -d "$db" -c ANALYZE',
+        'tables=$(docker exec "$pg_container" psql -X -At -U "$pg_user" -d "$db" -c "SELECT count(*) FROM pg_stat_user_tables")',
+        'echo "restored $db from $file ($tables tables)"',
+    ].join("\n");
+}

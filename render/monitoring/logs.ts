@@ -1,0 +1,54 @@
+// nginx log rotation. The log folder is a bind mount that Docker created as root, so the rename
+// happens inside mhylle-nginx (root there), followed by `nginx -s reopen`: no line is lost or
+// written twice, unlike copytruncate. Docker's own json-file logs are capped per container.
+import { IN_CONTAINER, mainConfig } from "../nginx/layout";
+import type { OpsTargets } from "../backup/layout";
+import { opsVars } from "../backup/layout";
+
+export function rotateNginxLogsScript(t: OpsTargets, keep: number): string {
+    return [
+        ...opsVars(t, "root", "nginx"),
+        `keep=${keep}`,
+        'stamp=$(date -u +%Y%m%dT%H%M%SZ)',
+        'if [ "$(docker inspect -f \'{{.State.Running}}\' "$nginx_container" 2>/dev/null)" != true ]; then',
+        '  echo "$nginx_container is not running; nothing to rotate (the logs stay in $root/logs/nginx)" >&2',
+        "  exit 1",
+        "fi",
+        // Runs as POSIX sh inside the container; arguments: log folder, config, stamp, keep.
+        `docker exec -i "$nginx_container" sh -s -- ${IN_CONTAINER.logs} ${mainConfig(IN_CONTAINER.config)} "$stamp" "$keep" <<'ROTATE'`,
+        "set -eu",
+        'dir=$1 conf=$2 stamp=$3 keep=$4',
+        // The access log is buffered (flush=1s): a first reopen writes the buffer out, so the
+        // size test below sees every line served so far.
+        'nginx -s reopen -c "$conf"',
+        "sleep 1",
+        'rotated=""',
+        'for log in access.log error.log; do',
+        '  [ -s "$dir/$log" ] || continue',
+        '  mv "$dir/$log" "$dir/$log.$stamp"',
+        '  rotated="$rotated $log.$stamp"',
+        "done",
+        'if [ -n "$rotated" ]; then',
+        // nginx keeps writing to the renamed files until it reopens: do that before compressing.
+        '  nginx -s reopen -c "$conf"',
+        "  sleep 1",
+        '  for f in $rotated; do gzip -f "$dir/$f"; echo "rotated $f.gz"; done',
+        "else",
+        '  echo "nothing to rotate"',
+        "fi",
+        'for log in access.log error.log; do',
+        '  ls -1 "$dir" | grep -E "^$log\\.[0-9]{8}T[0-9]{6}Z\\.gz$" | sort -r | tail -n +$((keep + 1)) | while read -r old; do rm -f "$dir/$old"; echo "removed $old"; done',
+        "done",
+        "ROTATE",
+    ].join("\n");
+}
+
+/** Monthly VACUUM ANALYZE of every database (seed: monthly optimisation). */
+export function maintenanceScript(t: OpsTargets): string {
+    return [
+        ...opsVars(t, "postgres"),
+        'echo "vacuumdb --all --analyze on $pg_container"',
+        'docker exec "$pg_container" vacuumdb -U "$pg_user" --all --analyze',
+        'echo "maintenance done"',
+    ].join("\n");
+}
