@@ -25,6 +25,11 @@ test("blue-green releases drop no request; a broken release changes nothing; a n
     assert.equal(result.release.failed, 0, "failed requests during the release");
     assert.equal(result.release.non2xx, 0, "non-2xx responses during the release");
     assert.ok(result.release.rps >= 380, `load was ${result.release.rps} rps`);
+    // A client that never retries: nginx's graceful reload closes idle keep-alive connections, so at
+    // most one request per such connection (4 workers, one reload) can go unanswered; none is non-2xx.
+    assert.equal(result.release.strict.non2xx, 0);
+    assert.ok(result.release.strict.failed <= 4, `strict client lost ${result.release.strict.failed}: ${result.release.strict.errors}`);
+    assert.ok(result.release.strict.requests > 100);
     assert.deepEqual(result.release.versionsAfter, ["2"]);
     assert.equal(result.release.containersAfter.length, 1, `old container left: ${result.release.containersAfter}`);
     assert.ok(result.cutoverSeconds > 0 && result.cutoverSeconds < 60, `cutover ${result.cutoverSeconds}s`);
@@ -41,6 +46,8 @@ test("blue-green releases drop no request; a broken release changes nothing; a n
     assert.equal(result.brokenRelease.failed, 0);
     assert.equal(result.brokenRelease.non2xx, 0);
     assert.deepEqual(result.brokenRelease.versionsAfter, ["1"]);
+    // nginx is never reloaded for a release that fails its gates: even a client that never retries loses nothing.
+    assert.deepEqual([result.brokenRelease.strict.failed, result.brokenRelease.strict.non2xx], [0, 0], String(result.brokenRelease.strict.errors));
     assert.match(result.brokenRelease.error, /release of app2 backend \(local\/demo-backend:broken\) failed: not healthy within 20s; last health output: .*500/);
     assert.match(result.brokenRelease.error, /keeps serving/);
 
