@@ -1,10 +1,12 @@
 // npm run bench: every benchmark, one JSON line per figure. Speed targets are checked here,
 // never by timed tests.
 import { benchCutover } from "../bench/cutover";
+import { benchProxy } from "../bench/proxy";
 
 const emit = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 
 async function main() {
+    await benchProxy();
     await benchCutover(emit);
 }
 

@@ -1,5 +1,5 @@
 // cert-expiry against certificates made to expire soon and late: the right days, the right exit.
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -8,15 +8,9 @@ import * as path from "node:path";
 import { needs } from "../../support/requirements";
 import { jobFiles } from "../../../render/schedule";
 import { expiryJob } from "../../../render/tls/expiry";
+import { tempDirs } from "../../support/tmp";
 
-const made: string[] = [];
-/** A temporary folder, removed after the tests. */
-const tmp = (prefix: string) => {
-    const d = fs.mkdtempSync(prefix);
-    made.push(d);
-    return d;
-};
-after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tmp = tempDirs();
 
 const skip = needs("openssl");
 
