@@ -8,32 +8,30 @@ import { ImageToPin, pinImages, RegistryCredential } from "../components/registr
 import type { Releases } from "./platform";
 import type { OffsiteKeys } from "../components/backups";
 
-/** Off-site backup keys are secrets, so they live in their own config keys, not in `backups`. */
-function offsiteKeys(cfg: PlatformConfig, config: pulumi.Config): OffsiteKeys | undefined {
-    if (!cfg.backups.offsite.enabled) return undefined;
-    // Pulumi.yaml's empty default does not count as set.
-    const missing = (["backupAccessKey", "backupSecretKey"] as const).filter((k) => !config.get(k));
-    if (missing.length)
-        throw new ConfigError(missing.map((k) => ({ field: k, problem: `is required when backups.offsite.enabled is true; run: pulumi config set --secret ${k} <value>`, got: undefined })));
-    return { accessKey: config.requireSecret("backupAccessKey"), secretKey: config.requireSecret("backupSecretKey") };
+/**
+ * Secrets live in their own config keys, never in the catalogue. Every missing one is reported at
+ * once, with the command that sets it. (Pulumi.yaml's empty defaults do not count as set.)
+ */
+function missingSecrets(cfg: PlatformConfig, config: pulumi.Config): Problem[] {
+    const set = (key: string) => !!config.get(key);
+    const problems: Problem[] = [];
+    cfg.registries.credentials.forEach((c, i) => {
+        if (!set(c.tokenKey))
+            problems.push({ field: `registries.credentials[${i}].tokenKey`, problem: `names the secret config key ${c.tokenKey}, which is not set; run: pulumi config set --secret ${c.tokenKey} <token>`, got: c.tokenKey });
+    });
+    if (cfg.target === "scaleway" && !set("sshPrivateKey"))
+        problems.push({ field: "sshPrivateKey", problem: "is required on the scaleway target; run: pulumi config set --secret sshPrivateKey < KEYFILE", got: undefined });
+    if (cfg.backups.offsite.enabled)
+        for (const k of ["backupAccessKey", "backupSecretKey"])
+            if (!set(k)) problems.push({ field: k, problem: `is required when backups.offsite.enabled is true; run: pulumi config set --secret ${k} <value>`, got: undefined });
+    return problems;
 }
 
-/** Registry tokens live in secret config keys named by the catalogue, never in the catalogue itself. */
-function registryCredentials(cfg: PlatformConfig, config: pulumi.Config): RegistryCredential[] {
-    const problems: Problem[] = [];
-    const creds = cfg.registries.credentials.flatMap((c, i) => {
-        const token = config.getSecret(c.tokenKey);
-        if (token === undefined) {
-            problems.push({ field: `registries.credentials[${i}].tokenKey`, problem: `names the secret config key ${c.tokenKey}, which is not set; run: pulumi config set --secret ${c.tokenKey} <token>`, got: c.tokenKey });
-            return [];
-        }
-        return [{ server: c.server, username: c.username, token }];
-    });
-    if (cfg.target === "scaleway" && !config.get("sshPrivateKey"))
-        problems.push({ field: "sshPrivateKey", problem: "is required on the scaleway target; run: pulumi config set --secret sshPrivateKey < KEYFILE", got: undefined });
-    if (problems.length) throw new ConfigError(problems);
-    return creds;
-}
+const registryCredentials = (cfg: PlatformConfig, config: pulumi.Config): RegistryCredential[] =>
+    cfg.registries.credentials.map((c) => ({ server: c.server, username: c.username, token: config.requireSecret(c.tokenKey) }));
+
+const offsiteKeys = (cfg: PlatformConfig, config: pulumi.Config): OffsiteKeys | undefined =>
+    cfg.backups.offsite.enabled ? { accessKey: config.requireSecret("backupAccessKey"), secretKey: config.requireSecret("backupSecretKey") } : undefined;
 
 /** Pulumi prints a RunError without a stack trace: one line per problem. */
 export class RefusedConfig extends pulumi.RunError {
@@ -59,6 +57,8 @@ export async function program(config = new pulumi.Config()) {
     let offsite: OffsiteKeys | undefined;
     try {
         cfg = loadConfig(config);
+        const missing = missingSecrets(cfg, config);
+        if (missing.length) throw new ConfigError(missing);
         const credentials = registryCredentials(cfg, config);
         const images = cfg.registries.resolveDigests ? await pinImages(appImages(cfg), credentials) : Object.fromEntries(appImages(cfg).map((i) => [i.field, i.image]));
         releases = { credentials, images };

@@ -87,3 +87,13 @@ test("images pinned by digest in config, or with resolveDigests off, are release
     assert.equal(off.refused, undefined);
     assert.match(JSON.stringify(off.resources.find((r) => r.name === "app1-backend-release")!.inputs.create), /image='ghcr.io\/mhylle\/app1-backend:latest'/);
 });
+
+test("every missing secret is reported at once", async () => {
+    const raw = {
+        ...prod,
+        registries: { credentials: [{ server: "ghcr.io", username: "mhylle", tokenKey: "missingToken" }] },
+        backups: { offsite: { enabled: true, bucket: "mhylle-backups" } },
+    };
+    const { refused } = await run(raw);
+    assert.deepEqual(refused?.problems.map((p) => p.field), ["registries.credentials[0].tokenKey", "backupAccessKey", "backupSecretKey"]);
+});
