@@ -1,13 +1,8 @@
 // Cutover figures from the end-to-end scenario: blue-green against a naive recreate, in one run.
-import * as path from "node:path";
-import { spawnSync } from "node:child_process";
-import type { ScenarioResult } from "../tools/e2e/scenario";
+import { runScenarioProcess } from "../tools/e2e/run";
 
 export async function benchCutover(emit: (line: Record<string, unknown>) => void): Promise<void> {
-    const root = path.resolve(__dirname, "..");
-    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "tools/e2e.ts")], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-    if (r.status !== 0) throw new Error("the end-to-end scenario failed");
-    const s = JSON.parse(r.stdout.trim().split("\n").pop()!) as ScenarioResult;
+    const s = runScenarioProcess("inherit");
     const lost = (l: { failed: number; non2xx: number }) => l.failed + l.non2xx;
     emit({ bench: "cutover", metric: "blue_green_cutover_seconds", value: s.cutoverSeconds, unit: "s" });
     emit({ bench: "cutover", metric: "blue_green_failed_requests", value: lost(s.release), unit: "requests", of: s.release.requests, rps: s.release.rps });

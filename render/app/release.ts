@@ -7,7 +7,7 @@
 // If a gate fails before the switch, nginx is untouched. If the watch fails, nginx switches back.
 // stdin: the service's env file (secrets included), written to a private temp file only.
 import { NGINX_CONTAINER } from "../../stacks/naming";
-import { ACCESS_LOG_FLUSH_SECONDS, IN_CONTAINER, NGINX_LOCK, NGINX_LOGS_DIR, UPSTREAMS_DIR, mainConfig, upstreamFile } from "../nginx/layout";
+import { ACCESS_LOG_FLUSH_SECONDS, IN_CONTAINER, NGINX_LOCK, NGINX_LOGS_DIR, PLACEHOLDER_UPSTREAM, UPSTREAMS_DIR, mainConfig, upstreamFile } from "../nginx/layout";
 import { PLATFORM_LABEL } from "../../components/hardening";
 import { script, shq } from "../shell";
 import type { ContainerSpec } from "./container-spec";
@@ -41,6 +41,7 @@ export function releaseScript(r: ReleaseInput): string {
         `upstream="$root/${UPSTREAMS_DIR}/${upstreamFile(r.app, r.service)}"`,
         `access_log="$root/${NGINX_LOGS_DIR}/access.log"`,
         `label=${shq(`${PLATFORM_LABEL}=app:${r.app}:${r.service}`)}`,
+        `placeholder=${shq(PLACEHOLDER_UPSTREAM)}`,
         "",
         "started=$(date +%s.%N)",
         `log() { printf '%s release %s/%s: %s\\n' "$(date -u +%T)" "$app" "$service" "$*" >&2; }`,
@@ -51,19 +52,23 @@ export function releaseScript(r: ReleaseInput): string {
         // The last health check's output: the greedy match keeps the last "Output" of the JSON log.
         `last_health() { docker inspect -f '{{json .State.Health.Log}}' "$1" 2>/dev/null | sed -E 's/.*"Output":"(([^"\\\\]|\\\\.)*)".*/\\1/; s/\\\\n/ /g' | tail -c 300; }`,
         "",
-        "# Switch nginx to a container (or back), under the lock every nginx writer takes.",
+        "# Switch nginx to a container, or to the placeholder (\"\"), under the lock every nginx writer takes.",
         "switch_to() {",
         '  local target="$1" previous out',
         `  mkdir -p "$root/state" "$(dirname "$upstream")"`,
         `  exec 9>"$root/${NGINX_LOCK}"`,
         "  flock 9",
         '  previous=$(cat "$upstream" 2>/dev/null || true)',
-        `  printf 'server %s:%s max_fails=0;\\n' "$target" "$port" > "$upstream.tmp"`,
+        '  if [ -n "$target" ]; then',
+        `    printf 'server %s:%s max_fails=0;\\n' "$target" "$port" > "$upstream.tmp"`,
+        "  else",
+        `    printf '%s' "$placeholder" > "$upstream.tmp"`,
+        "  fi",
         '  mv -f "$upstream.tmp" "$upstream"',
         '  if ! out=$(docker exec "$nginx" nginx -t -c "$nginx_conf" 2>&1); then',
         `    printf '%s\\n' "$previous" > "$upstream"`,
         "    flock -u 9",
-        '    fail "nginx rejected the switch to $target, nothing changed: $out"',
+        '    fail "nginx rejected the switch to ${target:-the placeholder}, nothing changed: $out"',
         "  fi",
         '  docker exec "$nginx" nginx -s reload -c "$nginx_conf"',
         "  flock -u 9",
@@ -80,7 +85,8 @@ export function releaseScript(r: ReleaseInput): string {
         // The container's identity: image, settings and env. Same identity = nothing to release.
         `slot=$( { docker image inspect -f '{{.Id}}' "$image"; printf '%s\\n' "$network" "\${extra_networks[@]}" "\${run_args[@]}"; cat "$envfile"; } | sha256sum | cut -c1-10)`,
         'new="$base-$slot"',
-        `current=$(sed -n 's/^server \\([^: ]*\\):.*/\\1/p' "$upstream" 2>/dev/null | head -n1)`,
+        // The serving container, if any (the placeholder names none).
+        `current=$(sed -n '/^server 127\\.0\\.0\\.1:/d; s/^server \\([^: ]*\\):.*/\\1/p' "$upstream" 2>/dev/null | head -n1)`,
         'if [ "$current" = "$new" ] && running "$new"; then',
         '  log "$new already serves this release; nothing to do"',
         `  printf '{"app":"%s","service":"%s","container":"%s","changed":false}\\n' "$app" "$service" "$new"`,
@@ -126,7 +132,7 @@ export function releaseScript(r: ReleaseInput): string {
         "",
         "# Watch: the new container stays healthy and its route serves few 5xx; else switch back.",
         "rollback() {",
-        '  if [ -n "$current" ] && running "$current"; then switch_to "$current"; else switch_to 127.0.0.1; fi',
+        '  if [ -n "$current" ] && running "$current"; then switch_to "$current"; else switch_to ""; fi',
         '  docker rm -f "$new" >/dev/null 2>&1 || true',
         '  fail "rolled back to ${current:-nothing} after the switch: $1"',
         "}",

@@ -4,10 +4,8 @@
 import { NGINX_CONTAINER } from "../../stacks/naming";
 import { installBundleScript } from "../bundle";
 import { script, shq } from "../shell";
-import { CERTS_DIR, IN_CONTAINER, NGINX_BACKUP_DIR, NGINX_DIR, NGINX_LOCK, NGINX_LOGS_DIR, NGINX_STAGING_DIR, NginxPaths, UPSTREAMS_DIR, certLiveDir, mainConfig } from "./layout";
+import { CERTS_DIR, IN_CONTAINER, NGINX_BACKUP_DIR, NGINX_DIR, NGINX_LOCK, NGINX_LOGS_DIR, NGINX_STAGING_DIR, NginxPaths, PLACEHOLDER_UPSTREAM, UPSTREAMS_DIR, certLiveDir, mainConfig } from "./layout";
 
-/** Upstream placeholder until an app's first release writes its container: answers 502. */
-export const PLACEHOLDER_UPSTREAM = "server 127.0.0.1:9 down;\n";
 /** Marks a bootstrap certificate, so certificate issuance knows it may replace the folder. */
 export const BOOTSTRAP_MARKER = "BOOTSTRAP-SELF-SIGNED";
 

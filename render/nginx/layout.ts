@@ -41,3 +41,5 @@ export const certFiles = (certsDir: string, domain: string) => ({
 export const NGINX_LOCK = "state/nginx.lock";
 /** nginx flushes its buffered access log at least this often; readers of the log wait this long. */
 export const ACCESS_LOG_FLUSH_SECONDS = 1;
+/** Upstream before an app's first release (or after a rollback with nothing to return to): 502. */
+export const PLACEHOLDER_UPSTREAM = "server 127.0.0.1:9 down;\n";

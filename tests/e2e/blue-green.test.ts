@@ -2,18 +2,13 @@
 // under ~400 requests per second through nginx (npm run e2e prints the same figures).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as path from "node:path";
-import { spawnSync } from "node:child_process";
 import { needs } from "../support/requirements";
-import type { ScenarioResult } from "../../tools/e2e/scenario";
+import { runScenarioProcess } from "../../tools/e2e/run";
 
 const skip = needs("docker", "root", "debootstrap");
-const ROOT = path.resolve(__dirname, "../..");
 
 test("blue-green releases drop no request; a broken release changes nothing; a naive recreate does drop", { skip, timeout: 900_000 }, () => {
-    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "tools/e2e.ts")], { cwd: ROOT, encoding: "utf8", timeout: 840_000 });
-    assert.equal(r.status, 0, r.stderr.slice(-3000));
-    const result = JSON.parse(r.stdout.trim().split("\n").pop()!) as ScenarioResult;
+    const result = runScenarioProcess();
 
     // 1. Every route answers; each backend uses its own database; app1 cannot reach app2's.
     assert.deepEqual(result.bringUp.routes, { "/health": 200, "/app1/": 200, "/api/app1/items": 200, "/app2/": 200, "/api/app2/items": 200, "/unknown": 404 });

@@ -1,7 +1,7 @@
 // The production stack under mocks: what `pulumi up` would create on Scaleway.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
-import { CONTAINER, NETWORK, REMOTE_COMMAND, Recorded, VOLUME, isSecret, recordProgram, stackConfig } from "../support/program";
+import { CONTAINER, NETWORK, REMOTE_COMMAND, Recorded, VOLUME, isSecret, recordProgram, reveal, stackConfig } from "../support/program";
 
 let p: Recorded;
 before(async () => {
@@ -35,7 +35,9 @@ test("the Docker provider is configured only after the server is ready", () => {
     assert.ok(provider.options.propertyDependencies.host.includes("server-ready"), "host must depend on the readiness command's output");
     const ready = p.byName("server-ready");
     assert.match(String(ready.inputs.create), /cloud-init status --wait/);
-    assert.equal((ready.inputs.connection as any)?.value?.dialErrorLimit ?? -1, -1);
+    const connection = reveal(ready.inputs.connection) as { dialErrorLimit?: number; user?: string };
+    assert.equal(connection.dialErrorLimit, -1, "first boot: keep dialling until sshd answers");
+    assert.equal(connection.user, "deploy");
 });
 
 test("every server command waits for readiness and reaches the server with a secret key", () => {

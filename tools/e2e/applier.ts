@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { RecordedResource, reveal } from "../record";
+import { shq } from "../../render/shell";
 
 export interface ApplyLog {
     (line: string): void;
@@ -106,7 +107,7 @@ export function containerArgs(r: RecordedResource, inputs: Record<string, any>):
         const [kind, ...cmd] = h.tests as string[];
         if (kind !== "CMD") throw new Error(`${r.name}: healthcheck ${kind} not understood`);
         // --health-cmd runs through /bin/sh; quote each word so CMD's argv survives.
-        a.push(`--health-cmd=${cmd.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(" ")}`);
+        a.push(`--health-cmd=${cmd.map(shq).join(" ")}`);
         if (h.interval) a.push(`--health-interval=${h.interval}`);
         if (h.timeout) a.push(`--health-timeout=${h.timeout}`);
         if (h.retries) a.push(`--health-retries=${h.retries}`);

@@ -7,6 +7,7 @@ import { validateConfig } from "../../stacks/validate";
 import type { PlatformConfig } from "../../stacks/schema";
 import { Applier, ApplyResult, run } from "./applier";
 import { PLATFORM_LABEL } from "../../components/hardening";
+import { CERTBOT_VOLUME, CORE_NETWORK, DATABASE_NETWORK, POSTGRES_VOLUME, appNetwork } from "../../stacks/naming";
 
 export type RawConfig = Record<string, any>;
 
@@ -54,8 +55,8 @@ export class LocalPlatform {
         await this.applier.destroy();
         const leftovers = (await run("docker", ["ps", "-aq", "--filter", `label=${PLATFORM_LABEL}`])).stdout.split("\n").filter(Boolean);
         if (leftovers.length) await run("docker", ["rm", "-f", ...leftovers]);
-        for (const n of ["mhylle-network", "mhylle-database", ...this.cfg.apps.map((a) => `${a.name}-network`)]) await run("docker", ["network", "rm", n]);
-        for (const v of ["postgres-data", "certbot-data"]) await run("docker", ["volume", "rm", v]);
+        for (const n of [CORE_NETWORK, DATABASE_NETWORK, ...this.cfg.apps.map((a) => appNetwork(a.name))]) await run("docker", ["network", "rm", n]);
+        for (const v of [POSTGRES_VOLUME, CERTBOT_VOLUME]) await run("docker", ["volume", "rm", v]);
         fs.rmSync(this.root, { recursive: true, force: true });
     }
 }

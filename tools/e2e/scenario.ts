@@ -5,6 +5,9 @@ import { LocalPlatform } from "./platform";
 import { LoadResult, startLoad } from "./load";
 import { run } from "./applier";
 import { reveal } from "../record";
+import { lastJsonLine } from "./run";
+import { DATABASE_NETWORK, NGINX_CONTAINER, POSTGRES_CONTAINER } from "../../stacks/naming";
+import { IN_CONTAINER, mainConfig } from "../../render/nginx/layout";
 import { PLATFORM_LABEL } from "../../components/hardening";
 
 export interface ScenarioResult {
@@ -51,7 +54,7 @@ async function serviceContainers(app: string, service: string): Promise<string[]
 
 async function psql(db: string, sql: string, user = "postgres", password?: string) {
     const target = password ? `postgresql://${user}:${password}@127.0.0.1:5432/${db}` : db;
-    const args = password ? ["exec", "mhylle-postgres", "psql", "-XAt", target, "-c", sql] : ["exec", "mhylle-postgres", "psql", "-XAt", "-U", user, "-d", db, "-c", sql];
+    const args = password ? ["exec", POSTGRES_CONTAINER, "psql", "-XAt", target, "-c", sql] : ["exec", POSTGRES_CONTAINER, "psql", "-XAt", "-U", user, "-d", db, "-c", sql];
     return run("docker", args);
 }
 
@@ -65,10 +68,10 @@ async function naiveRecreate(p: LocalPlatform, app: string, image: string): Prom
     await run("docker", ["rm", "-f", name]);
     const envArgs = env.flatMap((e) => ["--env", e]);
     await run("docker", ["create", "--name", name, "--network", `${app}-network`, "--user=10001:10001", `--label=${PLATFORM_LABEL}=app:${app}:backend`, ...envArgs, image]);
-    await run("docker", ["network", "connect", "mhylle-database", name]);
+    await run("docker", ["network", "connect", DATABASE_NETWORK, name]);
     await run("docker", ["start", name]);
     // nginx resolved the old address at its last reload: a plain script reloads it too.
-    await run("docker", ["exec", "mhylle-nginx", "nginx", "-s", "reload", "-c", "/etc/nginx/platform/nginx.conf"]);
+    await run("docker", ["exec", NGINX_CONTAINER, "nginx", "-s", "reload", "-c", mainConfig(IN_CONTAINER.config)]);
     for (let i = 0; i < 60 && (await get(`${p.baseUrl}/api/${app}/health`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 250));
     return (Date.now() - started) / 1000;
 }
@@ -90,7 +93,7 @@ export async function runScenario(p: LocalPlatform, log: (line: string) => void)
     const release = await p.up((raw) => (raw.apps[0].backend.image = "local/demo-backend:2"));
     const releaseLoad = await load.stop();
     const releaseRun = release.commands.find((c) => c.name === "app1-backend-release");
-    const summary = JSON.parse(releaseRun?.stdout.trim().split("\n").pop() || "{}");
+    const summary = lastJsonLine<{ cutoverSeconds?: number }>(releaseRun?.stdout ?? "", {});
     const releaseAfter = { versionsAfter: await versions(p.baseUrl, "/api/app1/items"), containersAfter: await serviceContainers("app1", "backend") };
 
     log("the same config again: nothing may run; the release script forced to run changes nothing");
@@ -100,7 +103,7 @@ export async function runScenario(p: LocalPlatform, log: (line: string) => void)
     const forced = await run("/bin/bash", ["-c", inputs.create], inputs.stdin);
     const rerun = {
         commandsRun: again.commands.map((c) => c.name),
-        forcedScript: { code: forced.code, changed: JSON.parse(forced.stdout.trim().split("\n").pop() || "{}").changed !== false, containersAfter: await serviceContainers("app1", "backend") },
+        forcedScript: { code: forced.code, changed: lastJsonLine<{ changed?: boolean }>(forced.stdout, {}).changed !== false, containersAfter: await serviceContainers("app1", "backend") },
     };
 
     log("releasing app2's backend to a broken image under load");

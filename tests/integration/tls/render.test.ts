@@ -11,16 +11,14 @@ import { needs } from "../../support/requirements";
 import { renewalSchedule } from "../../../render/tls/renew";
 import { acmeDirectoryUrl } from "../../../render/tls/certbot";
 import { tempDirs } from "../../support/tmp";
+import { renderStack } from "../../support/render";
 
 const tmp = tempDirs();
 
-const repo = path.resolve(__dirname, "../../..");
-
 function render(args: string[]): string {
-    const out = tmp(path.join(os.tmpdir(), "tls-render-"));
-    const r = spawnSync(process.execPath, ["--import", "tsx", "tools/render.ts", ...args, "--out", out], { cwd: repo, encoding: "utf8" });
+    const r = renderStack(args);
     assert.equal(r.status, 0, r.stderr);
-    return out;
+    return r.out;
 }
 
 const prod = render(["--stack", "prod"]);
@@ -50,9 +48,9 @@ test("acme disabled: no issuance and no renewal, the expiry check stays", () => 
     const out = render(["--config", file]);
     assert.ok(!fs.existsSync(path.join(out, "scripts/certificates-issue.create.sh")));
     const outBin = path.join(out, "files/opt/platform/bin");
-    const bin = fs.readdirSync(outBin);
-    assert.ok(bin.includes("cert-expiry.sh"), "the expiry check stays");
-    assert.ok(!bin.includes("cert-renew.sh"), "no renewal without ACME");
+    const installed = fs.readdirSync(outBin);
+    assert.ok(installed.includes("cert-expiry.sh"), "the expiry check stays");
+    assert.ok(!installed.includes("cert-renew.sh"), "no renewal without ACME");
     assert.match(fs.readFileSync(path.join(outBin, "cert-expiry.sh"), "utf8"), /warn_days="\$\{1:-21\}"/);
 });
 
@@ -60,7 +58,7 @@ test("bad acme.directory is refused naming the field", () => {
     const dir = tmp(path.join(os.tmpdir(), "tls-cfg-"));
     const file = path.join(dir, "Pulumi.bad.yaml");
     fs.writeFileSync(file, stringify({ config: { "mhylle-platform:acme": { enabled: true, directory: "http://insecure/dir" } } }));
-    const r = spawnSync(process.execPath, ["--import", "tsx", "tools/render.ts", "--config", file, "--out", path.join(dir, "out")], { cwd: repo, encoding: "utf8" });
+    const r = renderStack(["--config", file]);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /acme\.directory: must be production, staging or an https:\/\/ ACME directory URL/);
 });
