@@ -14,16 +14,9 @@ import { deliverNginxConfigScript } from "../../render/nginx/deliver";
 import { encodeBundle, ServerFile } from "../../render/bundle";
 import { CERTS_DIR, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR, mainConfig, upstreamFile } from "../../render/nginx/layout";
 import { NGINX_CONTAINER } from "../../stacks/naming";
+import { freePort } from "./ports";
 
-export const freePort = () =>
-    new Promise<number>((resolve, reject) => {
-        const s = net.createServer();
-        s.listen(0, "127.0.0.1", () => {
-            const { port } = s.address() as net.AddressInfo;
-            s.close(() => resolve(port));
-        });
-        s.on("error", reject);
-    });
+export { freePort } from "./ports";
 
 export interface Echo {
     readonly port: number;
@@ -137,16 +130,31 @@ export interface RunningNginx {
     stop(): Promise<void>;
 }
 
-/** Start nginx in the foreground on the live config folder and wait until it answers /health. */
+/**
+ * Start nginx in the foreground on the live config folder and wait until it answers /health.
+ * Ready means this nginx wrote its pid file (it does so only once every listener is bound) and
+ * the answer is nginx's own: anything else on the port would pass a bare status check.
+ */
 export async function startNginx(sb: Sandbox): Promise<RunningNginx> {
     let err = "";
     const proc = spawn("nginx", ["-c", mainConfig(sb.options.paths.config), "-g", "daemon off;"], { stdio: ["ignore", "ignore", "pipe"] });
     proc.stderr!.on("data", (d) => (err += d));
+    const ownPid = () => {
+        try {
+            return fs.readFileSync(sb.options.pidFile, "utf8").trim() === String(proc.pid);
+        } catch {
+            return false;
+        }
+    };
+    const answers = () =>
+        fetch(`http://127.0.0.1:${sb.ports.http}/health`, { signal: AbortSignal.timeout(2_000) }).then(
+            async (r) => r.ok && /^nginx/.test(r.headers.get("server") ?? "") && (await r.text()) === "ok\n",
+            () => false,
+        );
     const deadline = Date.now() + 10_000;
     for (;;) {
-        if (proc.exitCode !== null) throw new Error(`nginx exited ${proc.exitCode}: ${err}`);
-        const ok = await fetch(`http://127.0.0.1:${sb.ports.http}/health`).then((r) => r.ok, () => false);
-        if (ok) break;
+        if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`nginx exited (${proc.exitCode ?? proc.signalCode}): ${err}`);
+        if (ownPid() && (await answers())) break;
         if (Date.now() > deadline) throw new Error(`nginx did not answer /health: ${err}`);
         await new Promise((r) => setTimeout(r, 50));
     }

@@ -19,7 +19,8 @@ export interface Cluster {
 
 const asPostgres = (args: string[]) => ["-u", "postgres", "--", ...args];
 
-export function startCluster(port = 54000 + Math.floor(Math.random() * 1000)): Cluster {
+// Below the ephemeral range (from 32768), so no outgoing connection holds the port; above ports.ts's.
+export function startCluster(port = 30000 + Math.floor(Math.random() * 2000)): Cluster {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pg15-"));
     fs.chmodSync(dir, 0o777);
     const data = path.join(dir, "data");

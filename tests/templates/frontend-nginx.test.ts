@@ -6,19 +6,12 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as net from "node:net";
 import { spawn } from "node:child_process";
 import { needs } from "../support/requirements";
+import { freePort } from "../support/ports";
 
 const ROOT = path.resolve(__dirname, "../..");
 
-async function freePort(): Promise<number> {
-    const srv = net.createServer().listen(0, "127.0.0.1");
-    await new Promise((r) => srv.once("listening", r));
-    const port = (srv.address() as net.AddressInfo).port;
-    await new Promise((r) => srv.close(r));
-    return port;
-}
 
 async function get(url: string): Promise<{ status: number; body: string; cache: string | null }> {
     for (let i = 0; ; i++) {

@@ -86,12 +86,8 @@ describe("certificates against Pebble, certbot and the platform's nginx", { skip
 
     before(async () => {
         sb = await h.sandbox();
-        // Free ports that are not the sandbox's (those are free until nginx starts, too).
-        const taken = new Set(Object.values(sb.ports));
-        const port = async (): Promise<number> => {
-            const p = await h.freePort();
-            return taken.has(p) ? port() : (taken.add(p), p);
-        };
+        // freePort never gives a port twice, so these are not the sandbox's (free until nginx starts).
+        const port = h.freePort;
         pebble = await startPebble(path.join(sb.dir, "pebble"), { acme: await port(), management: await port(), dns: await port(), dnsManagement: await port(), http: sb.ports.http }, VALIDITY_DAYS * 86400);
         // What `pulumi up` does on a fresh server before issuance: deliver the config (which makes
         // the bootstrap certificate) and start nginx on it.
