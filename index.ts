@@ -4,5 +4,5 @@ import { program } from "./stacks/program";
 
 export = async () => {
     const outputs = await program();
-    return { address: outputs.address, urls: outputs.urls };
+    return { address: outputs.address, urls: outputs.urls, sshFirewall: outputs.sshFirewall };
 };

@@ -7,6 +7,9 @@ import * as scaleway from "@pulumiverse/scaleway";
 import { renderCloudInit } from "../render/cloud-init";
 import { RemoteHost } from "./host";
 
+/** First boot (package upgrade, Docker) takes 3–6 minutes on a DEV1-M; four times that is a failure. */
+export const READY_TIMEOUT = "20m";
+
 export interface ServerArgs {
     readonly zone: string;
     readonly type: string;
@@ -16,6 +19,7 @@ export interface ServerArgs {
     readonly sshPublicKey: string;
     /** Private key matching sshPublicKey, for commands over SSH (secret). */
     readonly sshPrivateKey: pulumi.Input<string>;
+    /** Who may reach SSH; a CI runner is let in per job by .github/scripts/ssh-access.sh. */
     readonly adminCidrs: readonly string[];
 }
 
@@ -67,21 +71,23 @@ export class Server extends pulumi.ComponentResource {
                 rootVolume: { sizeInGb: args.rootVolumeGb, deleteOnTermination: true },
                 tags: ["mhylle-platform"],
                 // userData, not cloudInit, which diffs forever (FIELD-NOTES).
-                userData: { "cloud-init": renderCloudInit({ deployUser: args.deployUser, sshPublicKey: args.sshPublicKey, adminCidrs: args.adminCidrs, root }) },
+                userData: { "cloud-init": renderCloudInit({ deployUser: args.deployUser, sshPublicKey: args.sshPublicKey, root }) },
             },
-            // cloud-init runs once: later firewall changes reach the server through the security group.
+            // cloud-init runs once; SSH access (server.adminCidrs) lives in the security group only,
+            // which the provider updates through Scaleway's API, before any command dials the server.
             { parent: this, dependsOn: [this.sshKey], ignoreChanges: ["userData"] },
         );
 
         const connection = { host: this.ip.address, user: args.deployUser, privateKey: args.sshPrivateKey };
-        // First boot: keep dialling until sshd is up, then wait for cloud-init to finish.
+        // First boot: keep dialling until sshd is up, then wait for cloud-init to finish. Bounded,
+        // so an address the security group drops fails the update instead of hanging the job.
         this.ready = new command.remote.Command(
             `${name}-ready`,
             {
                 connection: { ...connection, dialErrorLimit: -1, perDialTimeout: 10 },
                 create: "cloud-init status --wait >/dev/null; docker info --format '{{.ServerVersion}}'",
             },
-            { parent: this, dependsOn: [this.instance] },
+            { parent: this, dependsOn: [this.instance, this.securityGroup], customTimeouts: { create: READY_TIMEOUT } },
         );
 
         // The provider's host depends on the readiness output, so it is configured only after it.

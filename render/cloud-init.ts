@@ -1,11 +1,10 @@
-// cloud-init user data for the Scaleway server: Docker engine, UFW with the same rules as the
-// security group, unattended security upgrades, a deploy user with key-only SSH, log rotation.
+// cloud-init user data for the Scaleway server: Docker engine, UFW (deny inbound but SSH, HTTP and
+// HTTPS), unattended security upgrades, a deploy user with key-only SSH, log rotation.
 import { stringify } from "yaml";
 
 export interface CloudInitInput {
     readonly deployUser: string;
     readonly sshPublicKey: string;
-    readonly adminCidrs: readonly string[];
     /** Platform root the deploy user owns. */
     readonly root: string;
 }
@@ -20,7 +19,10 @@ export function renderCloudInit(c: CloudInitInput): string {
         "ufw default allow outgoing",
         "ufw allow 80/tcp",
         "ufw allow 443/tcp",
-        ...c.adminCidrs.map((cidr) => `ufw allow from ${cidr} to any port 22 proto tcp`),
+        // Who may reach SSH is the security group's rule alone (server.adminCidrs). cloud-init runs
+        // once, so a UFW copy of that list would go stale: a new admin address added later would be
+        // let through by the security group and dropped here, locking `pulumi up` out over SSH.
+        "ufw allow 22/tcp",
         "ufw --force enable",
     ];
     const doc = {

@@ -71,5 +71,7 @@ export async function program(config = new pulumi.Config()) {
     return {
         address: deployment.address,
         urls: cfg.apps.map((a) => `https://${cfg.domain}${a.routePrefix ?? `/${a.name}`}/`),
+        // Read by .github/scripts/ssh-access.sh to let a CI runner through for the length of a job.
+        sshFirewall: deployment.server && { zone: cfg.server.zone, securityGroupId: deployment.server.securityGroup.id },
     };
 }

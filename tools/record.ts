@@ -29,9 +29,17 @@ export interface RecordedOptions {
     readonly propertyDependencies: Record<string, string[]>;
     readonly ignoreChanges: string[];
     readonly additionalSecretOutputs: string[];
+    /** Per operation, e.g. { create: "20m" }; empty operations left out. */
+    readonly customTimeouts: { create?: string; update?: string; delete?: string };
 }
 
 const nameOf = (urn: string) => urn.split("::").pop()!;
+
+function timeoutsOf(t: any): RecordedOptions["customTimeouts"] {
+    if (!t) return {};
+    const all = { create: t.getCreate(), update: t.getUpdate(), delete: t.getDelete() };
+    return Object.fromEntries(Object.entries(all).filter(([, v]) => v));
+}
 
 /** Outputs a real provider would compute that the program reads. */
 function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
@@ -110,6 +118,7 @@ export async function record<T>(
             propertyDependencies,
             ignoreChanges: req.getIgnorechangesList(),
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+            customTimeouts: timeoutsOf(req.getCustomtimeouts()),
         });
         return original.call(this, req, cb);
     };

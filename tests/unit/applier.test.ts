@@ -11,7 +11,7 @@ const fake = (inputs: Record<string, unknown>): RecordedResource => ({
     inputs,
     custom: true,
     state: {},
-    options: { protect: false, retainOnDelete: false, dependsOn: [], propertyDependencies: {}, ignoreChanges: [], additionalSecretOutputs: [] },
+    options: { protect: false, retainOnDelete: false, dependsOn: [], propertyDependencies: {}, ignoreChanges: [], additionalSecretOutputs: [], customTimeouts: {} },
 });
 
 test("an unknown container property fails loudly", () => {

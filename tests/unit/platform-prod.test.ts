@@ -1,6 +1,8 @@
 // The production stack under mocks: what `pulumi up` would create on Scaleway.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
+import { parse } from "yaml";
+import { READY_TIMEOUT } from "../../components/server";
 import { CONTAINER, NETWORK, REMOTE_COMMAND, Recorded, VOLUME, isSecret, recordProgram, reveal, stackConfig } from "../support/program";
 
 let p: Recorded;
@@ -29,6 +31,18 @@ test("the firewall drops inbound by default, opens 80/443 to all and 22 only to 
     assert.deepEqual([...new Set(rules.map((r) => r.port))].sort((a, b) => a - b), [22, 80, 443]);
 });
 
+test("SSH is the security group's rule alone: UFW lets 22 through, so a new admin address never meets a stale copy", () => {
+    const cloudInit = parse(String((p.byName("server-instance").inputs.userData as any)["cloud-init"]).replace(/^#cloud-config\n/, "")) as { runcmd: string[][] };
+    const ufw = cloudInit.runcmd.filter((c) => c[0] === "ufw").map((c) => c.join(" "));
+    assert.ok(ufw.includes("ufw allow 22/tcp"), ufw.join("\n"));
+    assert.ok(ufw.includes("ufw default deny incoming"));
+    assert.deepEqual(ufw.filter((l) => l.includes(" from ")), [], "no per-address UFW rule written once at first boot");
+});
+
+test("the firewall's id and zone are stack outputs, for a CI job to let its runner through", () => {
+    assert.deepEqual(p.outputs.sshFirewall, { zone: "fr-par-1", securityGroupId: "server-firewall-id" });
+});
+
 test("the Docker provider is configured only after the server is ready", () => {
     const provider = p.byName("server-docker");
     assert.match(String(provider.inputs.host), /^ssh:\/\/deploy@51\.159\.168\.239$/);
@@ -37,6 +51,8 @@ test("the Docker provider is configured only after the server is ready", () => {
     assert.match(String(ready.inputs.create), /cloud-init status --wait/);
     const connection = reveal(ready.inputs.connection) as { dialErrorLimit?: number; user?: string };
     assert.equal(connection.dialErrorLimit, -1, "first boot: keep dialling until sshd answers");
+    assert.deepEqual(ready.options.customTimeouts, { create: READY_TIMEOUT }, "a dropped address fails the update instead of hanging it");
+    assert.ok(ready.options.dependsOn.includes("server-firewall"), "SSH rules are applied before the first dial");
     assert.equal(connection.user, "deploy");
 });
 
