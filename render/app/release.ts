@@ -7,7 +7,7 @@
 // If a gate fails before the switch, nginx is untouched. If the watch fails, nginx switches back.
 // stdin: the service's env file (secrets included), written to a private temp file only.
 import { NGINX_CONTAINER } from "../../stacks/naming";
-import { ACCESS_LOG_FLUSH_SECONDS, IN_CONTAINER, NGINX_LOCK, NGINX_LOGS_DIR, PLACEHOLDER_UPSTREAM, UPSTREAMS_DIR, mainConfig, upstreamFile } from "../nginx/layout";
+import { ACCESS_LOG_FLUSH_SECONDS, ACCESS_LOG_LOCK, IN_CONTAINER, NGINX_LOCK, NGINX_LOGS_DIR, PLACEHOLDER_UPSTREAM, UPSTREAMS_DIR, mainConfig, upstreamFile } from "../nginx/layout";
 import { PLATFORM_LABEL } from "../../components/hardening";
 import { script, shq } from "../shell";
 import type { ContainerSpec } from "./container-spec";
@@ -125,6 +125,10 @@ export function releaseScript(r: ReleaseInput): string {
         '  fail "nginx cannot reach $new:$port$health_path over $network; ${current:-the previous version} keeps serving"',
         "fi",
         "",
+        // Shared: other releases' watches run alongside; log rotation waits for all of them.
+        'mkdir -p "$root/state"',
+        `exec 8>"$root/${ACCESS_LOG_LOCK}"`,
+        "flock -s 8",
         'log_offset=$(stat -c %s "$access_log" 2>/dev/null || echo 0)',
         'switch_to "$new"',
         "switched_at=$(date +%s.%N)",
@@ -150,6 +154,7 @@ export function releaseScript(r: ReleaseInput): string {
         'if [ "$errors" -gt 0 ] && [ $((errors * 100)) -gt $((max_5xx_percent * total)) ]; then',
         '  rollback "$errors of $total responses on $route were 5xx (limit ${max_5xx_percent}%)"',
         "fi",
+        "flock -u 8",
         "",
         "# Drain: nginx has not sent the old container anything since the reload; let it finish and go.",
         'for old in $(docker ps -a --filter "label=$label" --format \'{{.Names}}\'); do',

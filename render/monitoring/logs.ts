@@ -1,7 +1,7 @@
 // nginx log rotation. The log folder is a bind mount that Docker created as root, so the rename
 // happens inside mhylle-nginx (root there), followed by `nginx -s reopen`: no line is lost or
 // written twice, unlike copytruncate. Docker's own json-file logs are capped per container.
-import { IN_CONTAINER, mainConfig } from "../nginx/layout";
+import { ACCESS_LOG_LOCK, IN_CONTAINER, mainConfig } from "../nginx/layout";
 import type { OpsTargets } from "../backup/layout";
 import { opsVars } from "../backup/layout";
 
@@ -10,6 +10,13 @@ export function rotateNginxLogsScript(t: OpsTargets, keep: number): string {
         ...opsVars(t, "root", "nginx"),
         `keep=${keep}`,
         'stamp=$(date -u +%Y%m%dT%H%M%SZ)',
+        // Wait for release watches reading the access log (ACCESS_LOG_LOCK); the next run catches up.
+        'mkdir -p "$root/state"',
+        `exec 8>"$root/${ACCESS_LOG_LOCK}"`,
+        'if ! flock -w "${ROTATE_WAIT_SECONDS:-900}" 8; then',
+        '  echo "a release is still watching the access log after ${ROTATE_WAIT_SECONDS:-900}s; not rotating now, the next run will" >&2',
+        "  exit 1",
+        "fi",
         'if [ "$(docker inspect -f \'{{.State.Running}}\' "$nginx_container" 2>/dev/null)" != true ]; then',
         '  echo "$nginx_container is not running; nothing to rotate (the logs stay in $root/logs/nginx)" >&2',
         "  exit 1",

@@ -39,6 +39,12 @@ export const certFiles = (certsDir: string, domain: string) => ({
 
 /** Lock (under the platform root) taken by everything that rewrites nginx files and reloads it. */
 export const NGINX_LOCK = "state/nginx.lock";
+/**
+ * Releases hold this shared while their watch counts 5xx in the access log; log rotation takes it
+ * exclusively, so it never renames the log from under a watch (the count would miss every line
+ * before the rename).
+ */
+export const ACCESS_LOG_LOCK = "state/access-log.lock";
 /** nginx flushes its buffered access log at least this often; readers of the log wait this long. */
 export const ACCESS_LOG_FLUSH_SECONDS = 1;
 /** Upstream before an app's first release (or after a rollback with nothing to return to): 502. */

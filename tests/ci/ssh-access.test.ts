@@ -37,7 +37,10 @@ before(async () => {
         let body = "";
         req.on("data", (d) => (body += d));
         req.on("end", () => {
-            if (req.url === "/ip") return res.end(runnerAddress);
+            if (req.url === "/ip") {
+                res.end(runnerAddress);
+                return;
+            }
             calls.push({ method: req.method!, url: req.url!, token: req.headers["x-auth-token"] as string | undefined, body });
             res.writeHead(answer.status, { "content-type": "application/json" });
             res.end(JSON.stringify(answer.body));

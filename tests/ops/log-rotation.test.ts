@@ -4,7 +4,9 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { spawn } from "node:child_process";
 import { gunzipSync } from "node:zlib";
+import { ACCESS_LOG_LOCK } from "../../render/nginx/layout";
 import { NGINX_IMAGE, afterFlush, needsImages, network, ok, opsRoot, removeContainers, sh, startNginx } from "../support/ops";
 
 const NGINX = "opstest-rotate-nginx";
@@ -46,6 +48,32 @@ test("rotation keeps every line, nginx writes to a fresh file, and only the newe
     const fresh = fs.readFileSync(path.join(logs(), "access.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l).uri);
     assert.deepEqual(fresh, ["/after-0", "/after-1"]);
     assert.equal(ok("docker", ["inspect", "-f", "{{.State.StartedAt}}", NGINX]), started, "nginx was not restarted");
+});
+
+test("a release watching the access log holds rotation off; once the watch ends, rotation runs", { skip }, async () => {
+    hit(2, "watched");
+    afterFlush();
+    const lock = path.join(ops!.root, ACCESS_LOG_LOCK);
+    fs.mkdirSync(path.dirname(lock), { recursive: true });
+    // What release.ts does for its watch: a shared lock on the access-log lock file.
+    // Its own process group, so the kill below ends sleep too, and with it the lock.
+    const watch = spawn("flock", ["-s", lock, "sleep", "120"], { stdio: "ignore", detached: true });
+    try {
+        while (sh("flock", ["-n", "-x", lock, "true"]).code === 0) await new Promise((r) => setTimeout(r, 50));
+        const held = sh(path.join(ops!.root, "bin/run-job"), ["rotate-nginx-logs"], { env: { ...env(), ROTATE_WAIT_SECONDS: "1" } });
+        assert.notEqual(held.code, 0);
+        assert.match(fs.readFileSync(path.join(ops!.root, "logs/jobs/rotate-nginx-logs.log"), "utf8"), /a release is still watching the access log after 1s; not rotating now/);
+        const uris = fs.readFileSync(path.join(logs(), "access.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l).uri);
+        assert.deepEqual(uris.slice(-2), ["/watched-0", "/watched-1"], "the watched log was left where the watch reads it");
+    } finally {
+        const exited = new Promise((r) => watch.once("exit", r));
+        process.kill(-watch.pid!, "SIGTERM");
+        await exited;
+    }
+    assert.equal(rotate().code, 0, "with the watch over, rotation goes ahead");
+    const newest = fs.readdirSync(logs()).filter((f) => /^access\.log\.\d{8}T\d{6}Z\.gz$/.test(f)).sort().at(-1)!;
+    const archived = gunzipSync(fs.readFileSync(path.join(logs(), newest))).toString().trim().split("\n").map((l) => JSON.parse(l).uri);
+    assert.deepEqual(archived.slice(-2), ["/watched-0", "/watched-1"], "the watched lines went into the new archive");
 });
 
 test("with nginx stopped the job fails (and run-job records it) instead of pretending", { skip }, () => {
