@@ -69,9 +69,7 @@ async function benchProxyWith(backendCpuUs: number): Promise<void> {
     try {
         h.setUpstream(sb, "bench", "backend", backend.port);
         h.setUpstream(sb, "bench", "frontend", backend.port);
-        const d = h.deliver(sb, h.config({ domain: "bench.test", apps: [h.app("bench")] }));
-        if (d.status !== 0) throw new Error(d.stderr);
-        nginx = await h.startNginx(sb);
+        nginx = await h.serve(sb, h.config({ domain: "bench.test", apps: [h.app("bench")] }));
         const direct = await wrk(`http://127.0.0.1:${backend.port}/api/bench/items`);
         const nginxCpu0 = nginxWorkersCpu(nginx.proc.pid!);
         const cpu0 = process.cpuUsage();

@@ -126,7 +126,7 @@ export function releaseScript(r: ReleaseInput): string {
         "fi",
         "",
         // Shared: other releases' watches run alongside; log rotation waits for all of them.
-        'mkdir -p "$root/state"',
+        `mkdir -p "$(dirname "$root/${ACCESS_LOG_LOCK}")"`,
         `exec 8>"$root/${ACCESS_LOG_LOCK}"`,
         "flock -s 8",
         'log_offset=$(stat -c %s "$access_log" 2>/dev/null || echo 0)',

@@ -11,7 +11,7 @@ export function rotateNginxLogsScript(t: OpsTargets, keep: number): string {
         `keep=${keep}`,
         'stamp=$(date -u +%Y%m%dT%H%M%SZ)',
         // Wait for release watches reading the access log (ACCESS_LOG_LOCK); the next run catches up.
-        'mkdir -p "$root/state"',
+        `mkdir -p "$(dirname "$root/${ACCESS_LOG_LOCK}")"`,
         `exec 8>"$root/${ACCESS_LOG_LOCK}"`,
         'if ! flock -w "${ROTATE_WAIT_SECONDS:-900}" 8; then',
         '  echo "a release is still watching the access log after ${ROTATE_WAIT_SECONDS:-900}s; not rotating now, the next run will" >&2',

@@ -38,6 +38,21 @@ def run(args, timeout=20):
         return 127, "", str(e)
 
 
+def json_objects(text):
+    """(objects, count of other lines) from JSON-lines output; non-JSON and non-object lines are skipped."""
+    objects, other = [], 0
+    for line in text.splitlines():
+        try:
+            item = json.loads(line)
+        except ValueError:
+            item = None
+        if isinstance(item, dict):
+            objects.append(item)
+        else:
+            other += 1
+    return objects, other
+
+
 class Report:
     def __init__(self):
         self.checks = []
@@ -148,14 +163,7 @@ def cert_lines():
     script = os.path.join(ROOT, "bin", "cert-expiry.sh")
     if os.access(script, os.X_OK):
         code, out, err = run([script], timeout=60)
-        found = []
-        for line in out.splitlines():
-            try:
-                item = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(item, dict) and "domain" in item:
-                found.append(item)
+        found = [item for item in json_objects(out)[0] if "domain" in item]
         if found:
             return found, "cert-expiry.sh"
     found = []
@@ -246,16 +254,9 @@ def check_nginx_log(r, window_minutes, max_5xx):
         r.add("traffic", "nginx access log", "warn", f"no access log at {path}")
         return {}
     since = time.time() - window_minutes * 60
-    classes, times, upstream_times, skipped, by_app = {}, [], [], 0, {}
-    for line in text.splitlines():
-        try:
-            e = json.loads(line)
-        except ValueError:
-            skipped += 1
-            continue
-        if not isinstance(e, dict):
-            skipped += 1
-            continue
+    entries, skipped = json_objects(text)
+    classes, times, upstream_times, by_app = {}, [], [], {}
+    for e in entries:
         t = parse_time(e.get("time", e.get("time_iso8601", e.get("msec", e.get("time_local")))))
         if t is not None and t < since:
             continue
@@ -296,11 +297,7 @@ def check_nginx_log(r, window_minutes, max_5xx):
 def check_docker_stats(r):
     code, out, err = run(["docker", "stats", "--no-stream", "--format", "{{json .}}"], timeout=30)
     rows = []
-    for line in out.splitlines():
-        try:
-            s = json.loads(line)
-        except ValueError:
-            continue
+    for s in json_objects(out)[0]:
         name = s.get("Name", "")
         mem = number(str(s.get("MemPerc", "")).rstrip("%"))
         rows.append({"name": name, "cpu": s.get("CPUPerc"), "memory": s.get("MemUsage"), "memoryPercent": mem})

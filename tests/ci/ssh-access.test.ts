@@ -55,12 +55,9 @@ after(() => server?.close());
 function runner(output: unknown) {
     const dir = tmp(path.join(os.tmpdir(), "ssh-access-"));
     fs.mkdirSync(path.join(dir, "bin"));
-    const answerText = output === null ? "" : JSON.stringify(output);
-    fs.writeFileSync(
-        path.join(dir, "bin/pulumi"),
-        `#!/bin/bash\n[ "$*" = "stack output --stack prod --json sshFirewall" ] || { echo "unexpected: pulumi $*" >&2; exit 2; }\n${output === null ? 'echo "error: current stack does not have output property sshFirewall" >&2; exit 255' : `printf '%s' '${answerText}'`}\n`,
-        { mode: 0o755 },
-    );
+    const answers = output === null ? 'echo "error: current stack does not have output property sshFirewall" >&2; exit 255' : `printf '%s' '${JSON.stringify(output)}'`;
+    const expected = '[ "$*" = "stack output --stack prod --json sshFirewall" ] || { echo "unexpected: pulumi $*" >&2; exit 2; }';
+    fs.writeFileSync(path.join(dir, "bin/pulumi"), `#!/bin/bash\n${expected}\n${answers}\n`, { mode: 0o755 });
     return dir;
 }
 

@@ -16,7 +16,8 @@ import { CERTS_DIR, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR,
 import { NGINX_CONTAINER } from "../../stacks/naming";
 import { freePort } from "./ports";
 
-export { freePort } from "./ports";
+export { freePort };
+
 
 export interface Echo {
     readonly port: number;
@@ -115,6 +116,13 @@ export function deliver(sb: Sandbox, cfg: PlatformConfig, edit: (files: ServerFi
         env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
         timeout: 60_000,
     });
+}
+
+/** Deliver `cfg` with the production script and start nginx on it. */
+export async function serve(sb: Sandbox, cfg: PlatformConfig): Promise<RunningNginx> {
+    const d = deliver(sb, cfg);
+    if (d.status !== 0) throw new Error(`delivering the nginx config failed (${d.status}): ${d.stderr}`);
+    return startNginx(sb);
 }
 
 /** Point an app service's upstream at a port, as a release does. */

@@ -15,9 +15,9 @@ function ephemeralLow(): number {
     }
 }
 
-// 30000 and up (below the ephemeral range) is left to the test PostgreSQL clusters (postgres.ts).
+/** Ports from here up to the ephemeral range are left to the test PostgreSQL clusters (postgres.ts). */
+export const CLUSTER_PORTS_FROM = 30_000;
 const LOW = 10_000;
-const HIGH = 30_000;
 const given = new Set<number>();
 
 const bindable = (port: number) =>
@@ -29,7 +29,7 @@ const bindable = (port: number) =>
 
 /** A port on 127.0.0.1 that is free now, outside the ephemeral range, and not given out before by this process. */
 export async function freePort(): Promise<number> {
-    const high = Math.min(HIGH, ephemeralLow());
+    const high = Math.min(CLUSTER_PORTS_FROM, ephemeralLow());
     for (let i = 0; i < 200; i++) {
         const port = LOW + Math.floor(Math.random() * (high - LOW));
         if (given.has(port) || !(await bindable(port))) continue;

@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { CLUSTER_PORTS_FROM } from "./ports";
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
 
@@ -20,7 +21,7 @@ export interface Cluster {
 const asPostgres = (args: string[]) => ["-u", "postgres", "--", ...args];
 
 // Below the ephemeral range (from 32768), so no outgoing connection holds the port; above ports.ts's.
-export function startCluster(port = 30000 + Math.floor(Math.random() * 2000)): Cluster {
+export function startCluster(port = CLUSTER_PORTS_FROM + Math.floor(Math.random() * 2000)): Cluster {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pg15-"));
     fs.chmodSync(dir, 0o777);
     const data = path.join(dir, "data");

@@ -54,9 +54,7 @@ before(async () => {
             echoes[`${a}-${s}`] = await h.echoServer(`${a}-${s}`);
             h.setUpstream(sb, a, s, echoes[`${a}-${s}`].port);
         }
-    const r = h.deliver(sb, cfg());
-    assert.equal(r.status, 0, r.stderr);
-    nginx = await h.startNginx(sb);
+    nginx = await h.serve(sb, cfg());
 });
 
 after(async () => {

@@ -26,9 +26,7 @@ function handshake(flag: string, extra: string[] = []) {
 before(async () => {
     if (skip) return;
     sb = await h.sandbox();
-    const r = h.deliver(sb, h.config({ domain: "example.test", apps: [h.app("app1")] }));
-    assert.equal(r.status, 0, r.stderr);
-    nginx = await h.startNginx(sb);
+    nginx = await h.serve(sb, h.config({ domain: "example.test", apps: [h.app("app1")] }));
 });
 
 after(async () => {

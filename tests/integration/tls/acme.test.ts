@@ -87,8 +87,7 @@ describe("certificates against Pebble, certbot and the platform's nginx", { skip
     before(async () => {
         sb = await h.sandbox();
         // freePort never gives a port twice, so these are not the sandbox's (free until nginx starts).
-        const port = h.freePort;
-        pebble = await startPebble(path.join(sb.dir, "pebble"), { acme: await port(), management: await port(), dns: await port(), dnsManagement: await port(), http: sb.ports.http }, VALIDITY_DAYS * 86400);
+        pebble = await startPebble(path.join(sb.dir, "pebble"), { acme: await h.freePort(), management: await h.freePort(), dns: await h.freePort(), dnsManagement: await h.freePort(), http: sb.ports.http }, VALIDITY_DAYS * 86400);
         // What `pulumi up` does on a fresh server before issuance: deliver the config (which makes
         // the bootstrap certificate) and start nginx on it.
         const delivered = h.deliver(sb, h.config({ domain: DOMAIN, aliases: ALIASES }));
