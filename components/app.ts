@@ -1,29 +1,34 @@
 // One app of the seed: an Angular frontend and a NestJS backend on the app's own network,
-// routed by nginx, the backend also on the database network with its own database.
+// routed by nginx, the backend also on the app's own database network with its own database.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { Host } from "./host";
 import type { AppConfig } from "../stacks/schema";
-import { NGINX_CONTAINER, POSTGRES_HOST, ServiceKind, apiPrefix, databaseName, roleName, routePrefix } from "../stacks/naming";
+import { NGINX_CONTAINER, POSTGRES_HOST, ServiceKind, databaseName, roleName } from "../stacks/naming";
 import { containerSpec } from "../render/app/container-spec";
 import { releaseScript, removeServiceScript } from "../render/app/release";
-import { script, shq } from "../render/shell";
+import { attachScript, detachScript } from "../render/network-attach";
 
 export interface AppArgs {
     readonly host: Host;
     readonly app: AppConfig;
     readonly network: docker.Network;
-    /** nginx must exist before it joins the app network. */
-    readonly proxy: pulumi.Resource;
-    /** The proxy config that includes this app's upstreams. */
+    /** nginx: it joins the app network once it exists, and again whenever it is replaced. */
+    readonly proxy: docker.Container;
+    /** The proxy config that holds this app's routes and slots. */
     readonly proxyConfig: pulumi.Resource;
-    /** The app's database password and the command that created its role (when database: true). */
-    readonly database?: { readonly password: pulumi.Output<string>; readonly provisioned: pulumi.Resource };
+    /** nginx's status port: releases probe each slot through it. */
+    readonly proxyStatusPort: number;
+    /**
+     * The app's database (when database: true): its password, the command that created its role,
+     * and PostgreSQL joining the app's database network.
+     */
+    readonly database?: { readonly password: pulumi.Output<string>; readonly provisioned: pulumi.Resource; readonly attached: pulumi.Resource };
     readonly watchtowerScope: string;
     /** Images to release per service, pinned by digest when digests are resolved. */
-    readonly images: Record<ServiceKind, string>;
-    /** Registry logins on the server: releases pull after them. */
-    readonly registryLogins: readonly pulumi.Resource[];
+    readonly images: Record<ServiceKind, pulumi.Input<string>>;
+    /** Registry logins on the server (and local image builds): releases pull or use them after. */
+    readonly imageSources: readonly pulumi.Resource[];
 }
 
 /** Env file lines of a service: its plain env plus, for a backend, the database settings. */
@@ -54,43 +59,33 @@ export class App extends pulumi.ComponentResource {
     constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:App", name, {}, opts);
         const { app, host } = args;
-        const network = app.name + "-network";
-
-        // nginx joins the app network by command: a change to its container's networks would replace it.
+        // nginx joins the app network by command (a change to its container's networks would
+        // replace it), keyed on its container's ID: a replaced nginx joins again in the same `up`.
         const attach = host.runScript(
             `${name}-proxy-attach`,
             {
-                create: script(
-                    `if ! docker inspect -f '{{range $name, $_ := .NetworkSettings.Networks}}{{$name}}{{"\\n"}}{{end}}' ${NGINX_CONTAINER} | grep -qxF ${shq(network)}; then`,
-                    `  docker network connect ${shq(network)} ${NGINX_CONTAINER}`,
-                    "fi",
-                ),
-                delete: script(`docker network disconnect ${shq(network)} ${NGINX_CONTAINER} 2>/dev/null || true`),
+                create: pulumi.all([args.proxy.id, args.network.name]).apply(([id, net]) => attachScript(NGINX_CONTAINER, id, net)),
+                delete: args.network.name.apply((net) => detachScript(NGINX_CONTAINER, net)),
             },
             { parent: this, dependsOn: [args.network, args.proxy] },
         );
 
         const release = (kind: ServiceKind) => {
             const spec = containerSpec(app, kind, args.watchtowerScope);
-            const password = kind === "backend" ? args.database?.password : undefined;
+            const database = kind === "backend" ? args.database : undefined;
             return host.runScript(
                 `${name}-${kind}-release`,
                 {
                     // The pinned image is in the script text: a new digest updates the command, which
-                    // reruns the release; an unchanged one runs nothing (FIELD-NOTES: not in triggers).
-                    create: releaseScript({
-                        root: host.root,
-                        app: app.name,
-                        service: kind,
-                        spec,
-                        image: args.images[kind],
-                        route: `${kind === "frontend" ? routePrefix(app) : apiPrefix(app)}/`,
-                        ...app.release,
-                    }),
-                    delete: removeServiceScript(app.name, kind),
-                    stdin: serviceEnv(app, kind, password),
+                    // reruns the release; an unchanged one runs nothing (never in triggers: a change
+                    // there replaces the command, and the old one's delete would remove the service).
+                    create: pulumi.output(args.images[kind]).apply((image) =>
+                        releaseScript({ root: host.root, app: app.name, service: kind, spec, image, statusPort: args.proxyStatusPort, ...app.release }),
+                    ),
+                    delete: removeServiceScript(host.root, app.name, kind, spec.label),
+                    stdin: serviceEnv(app, kind, database?.password),
                 },
-                { parent: this, dependsOn: [attach, args.proxyConfig, ...args.registryLogins, ...(password && args.database ? [args.database.provisioned] : [])] },
+                { parent: this, dependsOn: [attach, args.proxyConfig, ...args.imageSources, ...(database ? [database.provisioned, database.attached] : [])] },
             );
         };
         this.releases = { frontend: release("frontend"), backend: release("backend") };

@@ -4,22 +4,39 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import { Host } from "./host";
-import { hardened } from "./hardening";
+import { coreContainer } from "./core-container";
+import { containerPolicy } from "../render/container-policy";
+import { attachScript, detachScript } from "../render/network-attach";
+import { SECRETS_DIR, writeSecretFileScript } from "../render/secret-file";
+import { script, shq } from "../render/shell";
 import { appDatabaseSql, baselineSql, retireAppSql, sharedDatabaseSql } from "../render/database-sql";
 import { psqlScript } from "../render/database-scripts";
-import { POSTGRES_CONTAINER, POSTGRES_HOST, POSTGRES_VOLUME } from "../stacks/naming";
+import { PLATFORM_LABEL, POSTGRES_CONTAINER, POSTGRES_HOST, POSTGRES_VOLUME } from "../stacks/naming";
 
 export interface DatabaseArgs {
     readonly host: Host;
     readonly image: string;
     readonly memoryMb: number;
+    /** The internal network of PostgreSQL and the platform's database clients. */
     readonly network: docker.Network;
+    /** Per app with a database, its internal network: PostgreSQL joins each (alias `postgres`). */
+    readonly appNetworks: Readonly<Record<string, docker.Network>>;
     /** Apps that get a database and login role. */
     readonly apps: readonly string[];
     /** Create shared_db, and the apps whose roles may use it. */
     readonly sharedDb: boolean;
     readonly sharedDbGrants: readonly string[];
+    /**
+     * Protect the data volume: Pulumi refuses to delete it and a destroy leaves it on the server.
+     * Off on the local target, where a destroy removes everything it made.
+     */
+    readonly keepData: boolean;
 }
+
+/** PostgreSQL's fast shutdown (SIGINT, the image's stop signal) finishes well within this. */
+export const DATABASE_STOP_GRACE_SECONDS = 60;
+/** The superuser's password, as a file in the container: never in the environment (docker inspect). */
+export const SUPERUSER_PASSWORD_FILE = "/run/secrets/postgres-superuser";
 
 export class Database extends pulumi.ComponentResource {
     readonly container: docker.Container;
@@ -29,39 +46,52 @@ export class Database extends pulumi.ComponentResource {
     readonly appPasswords: Record<string, pulumi.Output<string>> = {};
     /** Each app's provisioning command: an app's containers start after it. */
     readonly appProvisioned: Record<string, pulumi.Resource> = {};
+    /** Each app's database network joined by PostgreSQL: an app's backend starts after it. */
+    readonly appAttached: Record<string, pulumi.Resource> = {};
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:Database", name, {}, opts);
         const provider = args.host.docker;
+        const root = args.host.root;
 
-        // Never lost by accident: Pulumi refuses to delete it, and a destroy leaves it on the server.
         this.volume = new docker.Volume(
             POSTGRES_VOLUME,
-            { name: POSTGRES_VOLUME, labels: [{ label: "com.mhylle.platform", value: "database-data" }] },
-            { parent: this, provider, protect: true, retainOnDelete: true },
+            { name: POSTGRES_VOLUME, labels: [{ label: PLATFORM_LABEL, value: "database-data" }] },
+            { parent: this, provider, ...(args.keepData ? { protect: true, retainOnDelete: true } : {}) },
         );
 
         const superuser = new random.RandomPassword(`${name}-superuser-password`, { length: 32, special: false }, { parent: this });
         this.superuserPassword = pulumi.secret(superuser.result);
+        const secretFile = `${root}/${SECRETS_DIR}/postgres-superuser`;
+        const secret = args.host.runScript(
+            `${name}-superuser-secret`,
+            { create: writeSecretFileScript(secretFile), delete: script(`rm -f ${shq(secretFile)}`), stdin: this.superuserPassword, quiet: true },
+            { parent: this },
+        );
 
-        this.container = new docker.Container(
-            POSTGRES_CONTAINER,
-            {
-                name: POSTGRES_CONTAINER,
-                image: args.image,
-                // Runs as the image's postgres user: no root, no capabilities.
+        this.container = coreContainer(this, {
+            host: args.host,
+            name: POSTGRES_CONTAINER,
+            image: args.image,
+            role: "database",
+            // Runs as the image's postgres user: no root, no capabilities.
+            policy: containerPolicy({ memoryMb: args.memoryMb, tmpfs: { "/var/run/postgresql": "rw,size=16m", "/tmp": "rw,size=64m" } }),
+            stopGraceSeconds: DATABASE_STOP_GRACE_SECONDS,
+            args: {
                 user: "postgres",
-                ...hardened({ memoryMb: args.memoryMb, role: "database", tmpfs: { "/var/run/postgresql": "rw,size=16m", "/tmp": "rw,size=64m" } }),
-                envs: [pulumi.interpolate`POSTGRES_PASSWORD=${this.superuserPassword}`, "PGDATA=/var/lib/postgresql/data/pgdata"],
-                volumes: [{ volumeName: this.volume.name, containerPath: "/var/lib/postgresql/data" }],
+                envs: [`POSTGRES_PASSWORD_FILE=${SUPERUSER_PASSWORD_FILE}`, "PGDATA=/var/lib/postgresql/data/pgdata"],
+                volumes: [
+                    { volumeName: this.volume.name, containerPath: "/var/lib/postgresql/data" },
+                    { hostPath: secretFile, containerPath: SUPERUSER_PASSWORD_FILE, readOnly: true },
+                ],
                 networksAdvanced: [{ name: args.network.name, aliases: [POSTGRES_HOST] }],
                 // Over TCP: during first-time init the entrypoint's temporary server answers on the socket only.
                 healthcheck: { tests: ["CMD", "pg_isready", "-q", "-h", "127.0.0.1", "-U", "postgres"], interval: "5s", timeout: "3s", retries: 10, startPeriod: "10s" },
                 wait: true,
                 waitTimeout: 120,
             },
-            { parent: this, provider },
-        );
+            dependsOn: [secret],
+        }).container;
 
         const baseline = args.host.runScript("database-baseline", { create: psqlScript(baselineSql(), false) }, { parent: this, dependsOn: [this.container] });
 
@@ -77,6 +107,17 @@ export class Database extends pulumi.ComponentResource {
                     quiet: true,
                 },
                 { parent: this, dependsOn: [this.container, baseline] },
+            );
+            const network = args.appNetworks[app];
+            if (!network) throw new pulumi.ResourceError(`app ${app} has no database network`, this);
+            // Keyed on the container's ID: a new PostgreSQL container joins again (docs/engine-notes.md).
+            this.appAttached[app] = args.host.runScript(
+                `${app}-database-attach`,
+                {
+                    create: pulumi.all([this.container.id, network.name]).apply(([id, net]) => attachScript(POSTGRES_CONTAINER, id, net, [POSTGRES_HOST])),
+                    delete: network.name.apply((net) => detachScript(POSTGRES_CONTAINER, net)),
+                },
+                { parent: this, dependsOn: [this.container, network] },
             );
         }
         if (args.sharedDb) {

@@ -26,8 +26,12 @@ export interface Host {
     runScript(name: string, args: HostCommandArgs, opts?: pulumi.CustomResourceOptions): pulumi.CustomResource;
 }
 
-const quietOptions = (args: HostCommandArgs) =>
-    args.quiet ? { logging: "none" as const } : {};
+// Every command: no previous output in the environment (it asks sshd to accept
+// PULUMI_COMMAND_STDOUT, which Ubuntu's refuses: a warning on every update; docs/engine-notes.md).
+const commandDefaults = (args: HostCommandArgs) => ({
+    addPreviousOutputInEnv: false,
+    ...(args.quiet ? { logging: "none" as const } : {}),
+});
 const quietResourceOptions = (args: HostCommandArgs): pulumi.CustomResourceOptions =>
     args.quiet ? { additionalSecretOutputs: ["stdout", "stderr"] } : {};
 
@@ -40,7 +44,7 @@ export class LocalHost implements Host {
     runScript(name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions = {}): pulumi.CustomResource {
         return new command.local.Command(
             name,
-            { interpreter: ["/bin/bash", "-c"], create: args.create, update: args.update, delete: args.delete, stdin: args.stdin, triggers: args.triggers, ...quietOptions(args) },
+            { interpreter: ["/bin/bash", "-c"], create: args.create, update: args.update, delete: args.delete, stdin: args.stdin, triggers: args.triggers, ...commandDefaults(args) },
             { ...opts, ...quietResourceOptions(args) },
         );
     }
@@ -49,7 +53,17 @@ export class LocalHost implements Host {
 export interface SshConnection {
     readonly host: pulumi.Input<string>;
     readonly user: string;
-    readonly privateKey: pulumi.Input<string>;
+    /**
+     * The deploy user's private key, only when no ssh-agent is loaded. With an agent (SSH_AUTH_SOCK)
+     * the connection holds no key text at all, so the key's formatting (a trailing newline) can
+     * never change the connection and re-run every script (docs/engine-notes.md).
+     */
+    readonly privateKey?: pulumi.Input<string>;
+}
+
+/** The connection a command resource gets: the agent when one is loaded, else the key. */
+export function sshConnection(c: SshConnection, agentLoaded = !!process.env.SSH_AUTH_SOCK) {
+    return { host: c.host, user: c.user, ...(agentLoaded || c.privateKey === undefined ? {} : { privateKey: c.privateKey }) };
 }
 
 /** A server reached over SSH; scripts run in the deploy user's bash login shell. */
@@ -65,13 +79,13 @@ export class RemoteHost implements Host {
         return new command.remote.Command(
             name,
             {
-                connection: { host: this.connection.host, user: this.connection.user, privateKey: this.connection.privateKey, dialErrorLimit: 30 },
+                connection: { ...sshConnection(this.connection), dialErrorLimit: 30 },
                 create: args.create,
                 update: args.update,
                 delete: args.delete,
                 stdin: args.stdin,
                 triggers: args.triggers,
-                ...quietOptions(args),
+                ...commandDefaults(args),
             },
             { ...opts, dependsOn, ...quietResourceOptions(args) },
         );

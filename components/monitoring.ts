@@ -6,14 +6,17 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import { Host } from "./host";
-import { hardened, PLATFORM_LABEL } from "./hardening";
+import { coreContainer, CoreContainerArgs } from "./core-container";
+import { containerPolicy } from "../render/container-policy";
 import type { MonitoringConfig } from "../stacks/schema";
 import { psqlScript } from "../render/database-scripts";
 import { ROLE_PASSWORD_ENV } from "../render/database-sql";
 import { EXPORTER_CONTAINERS, EXPORTER_PORTS, MONITOR_ROLE, monitorRoleSql, nginxScrapeUri } from "../render/monitoring/exporters";
-import { POSTGRES_HOST } from "../stacks/naming";
+import { PLATFORM_LABEL, POSTGRES_HOST } from "../stacks/naming";
 
 export const MONITORING_NETWORK = "mhylle-monitoring";
+/** Exporters hold no state: a short grace. */
+export const EXPORTER_STOP_GRACE_SECONDS = 5;
 
 export interface MonitoringArgs {
     readonly host: Host;
@@ -50,19 +53,27 @@ export class Monitoring extends pulumi.ComponentResource {
         // Publishing needs a non-internal network: only with `loopback`, and only on 127.0.0.1.
         const ports = (port: number) => (p.loopback ? [{ internal: port, external: port, ip: "127.0.0.1", protocol: "tcp" }] : []);
 
+        const exporter = (container: string, image: string, settings: CoreContainerArgs, dependsOn: pulumi.Resource[]) =>
+            coreContainer(this, {
+                host: args.host,
+                name: container,
+                image,
+                role: "metrics",
+                policy: containerPolicy({ memoryMb: p.memoryMb }),
+                stopGraceSeconds: EXPORTER_STOP_GRACE_SECONDS,
+                args: { user: "65534:65534", ...settings },
+                dependsOn,
+            }).container;
         this.exporters.push(
-            new docker.Container(
+            exporter(
                 EXPORTER_CONTAINERS.nginx,
+                p.nginxExporterImage,
                 {
-                    name: EXPORTER_CONTAINERS.nginx,
-                    image: p.nginxExporterImage,
                     command: [`--nginx.scrape-uri=${nginxScrapeUri(args.nginxStatusPort)}`],
-                    user: "65534:65534",
-                    ...hardened({ memoryMb: p.memoryMb, role: "metrics" }),
                     networksAdvanced: [{ name: args.coreNetwork.name }, { name: this.network.name }],
                     ports: ports(EXPORTER_PORTS.nginx),
                 },
-                { parent: this, provider, dependsOn: [args.proxyConfig] },
+                [args.proxyConfig],
             ),
         );
 
@@ -73,13 +84,10 @@ export class Monitoring extends pulumi.ComponentResource {
             { parent: this, dependsOn: [args.database] },
         );
         this.exporters.push(
-            new docker.Container(
+            exporter(
                 EXPORTER_CONTAINERS.postgres,
+                p.postgresExporterImage,
                 {
-                    name: EXPORTER_CONTAINERS.postgres,
-                    image: p.postgresExporterImage,
-                    user: "65534:65534",
-                    ...hardened({ memoryMb: p.memoryMb, role: "metrics" }),
                     envs: pulumi.secret(
                         password.result.apply((pw) => [
                             `DATA_SOURCE_URI=${POSTGRES_HOST}:5432/postgres?sslmode=disable`,
@@ -94,7 +102,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     ],
                     ports: ports(EXPORTER_PORTS.postgres),
                 },
-                { parent: this, provider, dependsOn: [role] },
+                [role],
             ),
         );
         this.registerOutputs({ network: this.network.name });

@@ -3,7 +3,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { Host } from "./host";
-import { hardened } from "./hardening";
+import { coreContainer } from "./core-container";
+import { containerPolicy } from "../render/container-policy";
 import { encodeBundle, ServerFile } from "../render/bundle";
 import { deliverNginxConfigScript } from "../render/nginx/deliver";
 import { CERTS_DIR, IN_CONTAINER, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR, mainConfig } from "../render/nginx/layout";
@@ -16,16 +17,15 @@ export interface ProxyArgs {
     readonly network: docker.Network;
     /** The rendered config, paths relative to the nginx folder. */
     readonly files: readonly ServerFile[];
-    /** Upstream files the config includes (written by releases). */
-    readonly upstreamFiles: readonly string[];
     /** Names of the bootstrap certificate, primary domain first. */
     readonly domains: readonly string[];
     readonly httpPort: number;
     readonly httpsPort: number;
     readonly bindAddress: string;
-    /** Label nginx for Watchtower within this scope. */
-    readonly watchtowerScope?: string;
 }
+
+/** nginx finishes in-flight requests on SIGQUIT (the image's stop signal); long downloads get this long. */
+export const PROXY_STOP_GRACE_SECONDS = 30;
 
 export class Proxy extends pulumi.ComponentResource {
     readonly container: docker.Container;
@@ -39,27 +39,27 @@ export class Proxy extends pulumi.ComponentResource {
 
         this.config = args.host.runScript(
             `${name}-config`,
-            { create: deliverNginxConfigScript(root, { upstreamFiles: args.upstreamFiles, domains: args.domains }), stdin: encodeBundle(args.files, NGINX_DIR) },
+            { create: deliverNginxConfigScript(root, { domains: args.domains }), stdin: encodeBundle(args.files, NGINX_DIR) },
             { parent: this },
         );
 
         this.certbotVolume = new docker.Volume(CERTBOT_VOLUME, { name: CERTBOT_VOLUME }, { parent: this, provider, retainOnDelete: true });
 
         const bind = (dir: string, containerPath: string, readOnly = true) => ({ hostPath: `${root}/${dir}`, containerPath, readOnly });
-        this.container = new docker.Container(
-            NGINX_CONTAINER,
-            {
-                name: NGINX_CONTAINER,
-                image: args.image,
+        this.container = coreContainer(this, {
+            host: args.host,
+            name: NGINX_CONTAINER,
+            image: args.image,
+            role: "proxy",
+            // The master process needs root to bind 80/443 and switch workers to an unprivileged user.
+            policy: containerPolicy({
+                memoryMb: args.memoryMb,
+                addCapabilities: ["CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE", "DAC_OVERRIDE"],
+                tmpfs: { "/tmp": "rw,size=64m", "/var/cache/nginx": "rw,size=64m", "/var/lib/nginx": "rw,size=64m", "/run": "rw,size=1m" },
+            }),
+            stopGraceSeconds: PROXY_STOP_GRACE_SECONDS,
+            args: {
                 command: ["nginx", "-g", "daemon off;", "-c", mainConfig(IN_CONTAINER.config)],
-                // The master process needs root to bind 80/443 and switch workers to an unprivileged user.
-                ...hardened({
-                    memoryMb: args.memoryMb,
-                    role: "proxy",
-                    addCapabilities: ["CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE", "DAC_OVERRIDE"],
-                    tmpfs: { "/tmp": "rw,size=64m", "/var/cache/nginx": "rw,size=64m", "/var/lib/nginx": "rw,size=64m", "/run": "rw,size=1m" },
-                    watchtowerScope: args.watchtowerScope,
-                }),
                 ports: [
                     { internal: 80, external: args.httpPort, ip: args.bindAddress, protocol: "tcp" },
                     { internal: 443, external: args.httpsPort, ip: args.bindAddress, protocol: "tcp" },
@@ -72,13 +72,15 @@ export class Proxy extends pulumi.ComponentResource {
                     bind(NGINX_LOGS_DIR, IN_CONTAINER.logs, false),
                     { volumeName: this.certbotVolume.name, containerPath: IN_CONTAINER.acmeWebroot, readOnly: true },
                 ],
+                // App networks are joined by each app's command (a change here would replace nginx);
+                // upstreams resolve through Docker's DNS, so nginx starts before it joins them.
                 networksAdvanced: [{ name: args.network.name }],
                 healthcheck: { tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1/health"], interval: "10s", timeout: "3s", retries: 3, startPeriod: "5s" },
                 wait: true,
                 waitTimeout: 60,
             },
-            { parent: this, provider, dependsOn: [this.config] },
-        );
+            dependsOn: [this.config],
+        }).container;
         this.registerOutputs({ container: this.container.name });
     }
 }

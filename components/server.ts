@@ -5,10 +5,27 @@ import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
 import * as scaleway from "@pulumiverse/scaleway";
 import { renderCloudInit } from "../render/cloud-init";
-import { RemoteHost } from "./host";
+import { RemoteHost, sshConnection } from "./host";
 
 /** First boot (package upgrade, Docker) takes 3–6 minutes on a DEV1-M; four times that is a failure. */
 export const READY_TIMEOUT = "20m";
+
+/** Instance properties whose change would replace the server with a blank one (docs/engine-notes.md). */
+export const SERVER_IGNORED_CHANGES = ["image", "rootVolume", "userData"] as const;
+
+/**
+ * A change `up` ignores must not pass silently: when the instance in state differs from config,
+ * say so and name the runbook (the engine resolves the state's values at preview too).
+ */
+function warnOnIgnoredChange(instance: scaleway.instance.Server, args: ServerArgs) {
+    pulumi.all([instance.image, instance.rootVolume]).apply(([image, root]) => {
+        const changed: string[] = [];
+        if (image && image !== args.image) changed.push(`server.image ${image} -> ${args.image}`);
+        if (root?.sizeInGb && root.sizeInGb !== args.rootVolumeGb) changed.push(`server.rootVolumeGb ${root.sizeInGb} -> ${args.rootVolumeGb}`);
+        if (changed.length)
+            pulumi.log.warn(`${changed.join(", ")}: not applied, the server is never replaced by \`pulumi up\` (it would come back blank); rebuild it with docs/runbooks/rebuild-the-server.md`, instance);
+    });
+}
 
 export interface ServerArgs {
     readonly zone: string;
@@ -17,8 +34,8 @@ export interface ServerArgs {
     readonly rootVolumeGb: number;
     readonly deployUser: string;
     readonly sshPublicKey: string;
-    /** Private key matching sshPublicKey, for commands over SSH (secret). */
-    readonly sshPrivateKey: pulumi.Input<string>;
+    /** Private key matching sshPublicKey (secret), when no ssh-agent holds it. */
+    readonly sshPrivateKey?: pulumi.Input<string>;
     /** Who may reach SSH; a CI runner is let in per job by .github/scripts/ssh-access.sh. */
     readonly adminCidrs: readonly string[];
 }
@@ -35,7 +52,8 @@ export class Server extends pulumi.ComponentResource {
     constructor(name: string, args: ServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:Server", name, {}, opts);
         const zone = args.zone;
-        this.ip = new scaleway.instance.Ip(`${name}-ip`, { zone }, { parent: this });
+        // The address DNS points at: protected, a destroy that removes it needs a DNS change.
+        this.ip = new scaleway.instance.Ip(`${name}-ip`, { zone }, { parent: this, protect: true });
         this.publicIp = this.ip.address;
 
         const rule = (port: number, ipRange: string) => ({ action: "accept", protocol: "TCP", port, ipRange });
@@ -73,10 +91,14 @@ export class Server extends pulumi.ComponentResource {
                 // userData, not cloudInit, which diffs forever (FIELD-NOTES).
                 userData: { "cloud-init": renderCloudInit({ deployUser: args.deployUser, sshPublicKey: args.sshPublicKey, root }) },
             },
-            // cloud-init runs once; SSH access (server.adminCidrs) lives in the security group only,
-            // which the provider updates through Scaleway's API, before any command dials the server.
-            { parent: this, dependsOn: [this.sshKey], ignoreChanges: ["userData"] },
+            // Never replaced by `up`: a new image or root volume would replace the instance with a
+            // blank one on the same IP, every resource on it would look unchanged, and `up` would end
+            // green on an empty machine. Rebuilds go through docs/runbooks/rebuild-the-server.md.
+            // userData is ignored too: cloud-init runs once; SSH access (server.adminCidrs) lives in
+            // the security group only, which the provider updates through Scaleway's API.
+            { parent: this, dependsOn: [this.sshKey], protect: true, ignoreChanges: [...SERVER_IGNORED_CHANGES] },
         );
+        warnOnIgnoredChange(this.instance, args);
 
         const connection = { host: this.ip.address, user: args.deployUser, privateKey: args.sshPrivateKey };
         // First boot: keep dialling until sshd is up, then wait for cloud-init to finish. Bounded,
@@ -84,8 +106,9 @@ export class Server extends pulumi.ComponentResource {
         this.ready = new command.remote.Command(
             `${name}-ready`,
             {
-                connection: { ...connection, dialErrorLimit: -1, perDialTimeout: 10 },
+                connection: { ...sshConnection(connection), dialErrorLimit: -1, perDialTimeout: 10 },
                 create: "cloud-init status --wait >/dev/null; docker info --format '{{.ServerVersion}}'",
+                addPreviousOutputInEnv: false,
             },
             { parent: this, dependsOn: [this.instance, this.securityGroup], customTimeouts: { create: READY_TIMEOUT } },
         );

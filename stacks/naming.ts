@@ -12,16 +12,33 @@ export const CERTBOT_VOLUME = "certbot-data";
 export const POSTGRES_HOST = "postgres";
 export const SHARED_DATABASE = "shared_db";
 
+/** Label on everything the platform creates in Docker: its role (e.g. proxy, app:app1:backend). */
+export const PLATFORM_LABEL = "com.mhylle.platform";
+/** Hash of a core container's replace-forcing settings (see components/core-container.ts). */
+export const SPEC_LABEL = "com.mhylle.platform.spec";
+/** On an app service's container: the slot (blue/green) it holds, and its release identity. */
+export const SLOT_LABEL = "com.mhylle.platform.slot";
+export const IDENTITY_LABEL = "com.mhylle.platform.identity";
+export const WATCHTOWER_ENABLE = "com.centurylinklabs.watchtower.enable";
+export const WATCHTOWER_SCOPE = "com.centurylinklabs.watchtower.scope";
+
 export type ServiceKind = "frontend" | "backend";
+/** The two slots of a blue-green service: nginx routes to one, a release starts the other. */
+export type Color = "blue" | "green";
+export const COLORS: readonly Color[] = ["blue", "green"];
 
 export const appNames = (cfg: PlatformConfig) => cfg.apps.map((a) => a.name);
 export const appNetwork = (app: string) => `${app}-network`;
+/** Internal network of one app's backend and PostgreSQL: no app reaches another app's containers. */
+export const appDatabaseNetwork = (app: string) => `${app}-database`;
 export const databaseName = (app: string) => `${app.replace(/-/g, "_")}_db`;
 export const roleName = (app: string) => app.replace(/-/g, "_");
 export const routePrefix = (app: AppConfig) => app.routePrefix ?? `/${app.name}`;
 export const apiPrefix = (app: AppConfig) => `/api/${app.name}`;
-/** Base of the container names of an app's service; a release adds its slot. */
+/** Base of the container names of an app's service; a release adds its identity. */
 export const serviceBaseName = (app: string, service: ServiceKind) => `${app}-${service}`;
+/** DNS name (network alias on the app network) of the container in a service's slot. */
+export const slotAlias = (app: string, service: ServiceKind, color: Color) => `${app}-${service}-${color}`;
 
 /** Registry host of an image reference; Docker Hub when the first segment is not a host. */
 export function registryOf(image: string): string {

@@ -14,7 +14,6 @@ import { RegistryCredential, RegistryLogins } from "../components/registry";
 import { Certificates } from "../components/certificates";
 import { Scheduler } from "../components/scheduler";
 import { renderNginxConfig } from "../render/nginx/config";
-import { upstreamFile } from "../render/nginx/layout";
 import type { PlatformConfig } from "./schema";
 
 export interface Platform {
@@ -29,10 +28,10 @@ export interface Platform {
     readonly scheduler: Scheduler;
 }
 
-/** What the program knows before building: registry logins and each service's image to release. */
+/** What the program knows before building: registry logins, and each image as pinned (already in config). */
 export interface Releases {
     readonly credentials: readonly RegistryCredential[];
-    /** Image per config field (apps[i].frontend.image), pinned by digest when resolved. */
+    /** Image per config field (apps[i].frontend.image, images.nginx, ...), pinned by digest when resolved. */
     readonly images: Record<string, string>;
 }
 
@@ -46,8 +45,8 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
     const opts = { parent };
     const logins = new RegistryLogins("registry-login", { host, credentials: releases.credentials }, opts);
     const appNames = cfg.apps.map((a) => a.name);
-    const networks = new Networks("networks", { apps: appNames, provider: host.docker }, opts);
     const withDatabase = cfg.apps.filter((a) => a.database).map((a) => a.name);
+    const networks = new Networks("networks", { apps: appNames, appsWithDatabase: withDatabase, provider: host.docker }, opts);
     const database = new Database(
         "database",
         {
@@ -55,13 +54,14 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
             image: cfg.images.postgres,
             memoryMb: cfg.database.memoryMb,
             network: networks.database,
+            appNetworks: networks.appDatabases,
             apps: withDatabase,
             sharedDb: cfg.database.sharedDb,
             sharedDbGrants: cfg.database.sharedDbGrants,
+            keepData: cfg.target === "scaleway",
         },
         opts,
     );
-    const scope = cfg.autoUpdater.enabled ? cfg.autoUpdater.scope : undefined;
     const proxy = new Proxy(
         "proxy",
         {
@@ -70,24 +70,29 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
             memoryMb: cfg.proxy.memoryMb,
             network: networks.core,
             files: renderNginxConfig(cfg),
-            upstreamFiles: cfg.apps.flatMap((a) => [upstreamFile(a.name, "frontend"), upstreamFile(a.name, "backend")]),
             domains: [cfg.domain, ...cfg.aliases],
             httpPort: cfg.proxy.httpPort,
             httpsPort: cfg.proxy.httpsPort,
             bindAddress: cfg.proxy.bindAddress,
-            watchtowerScope: scope,
         },
         opts,
     );
     const autoUpdater = cfg.autoUpdater.enabled
         ? new AutoUpdater(
               "auto-updater",
-              { host, image: cfg.images.watchtower, memoryMb: cfg.autoUpdater.memoryMb, network: networks.core, schedule: cfg.autoUpdater.schedule, scope: cfg.autoUpdater.scope },
+              {
+                  host,
+                  image: cfg.images.watchtower,
+                  memoryMb: cfg.autoUpdater.memoryMb,
+                  network: networks.core,
+                  schedule: cfg.autoUpdater.schedule,
+                  scope: cfg.autoUpdater.scope,
+              },
               opts,
           )
         : undefined;
     const apps: Record<string, App> = {};
-    for (const [i, app] of cfg.apps.entries()) {
+    for (const app of cfg.apps) {
         apps[app.name] = new App(
             app.name,
             {
@@ -96,10 +101,13 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
                 network: networks.apps[app.name],
                 proxy: proxy.container,
                 proxyConfig: proxy.config,
-                database: app.database ? { password: database.appPasswords[app.name], provisioned: database.appProvisioned[app.name] } : undefined,
+                proxyStatusPort: cfg.proxy.statusPort,
+                database: app.database
+                    ? { password: database.appPasswords[app.name], provisioned: database.appProvisioned[app.name], attached: database.appAttached[app.name] }
+                    : undefined,
                 watchtowerScope: cfg.autoUpdater.scope,
-                images: { frontend: releases.images[`apps[${i}].frontend.image`], backend: releases.images[`apps[${i}].backend.image`] },
-                registryLogins: logins.logins,
+                images: { frontend: app.frontend.image, backend: app.backend.image },
+                imageSources: logins.logins,
             },
             opts,
         );

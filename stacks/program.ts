@@ -19,8 +19,12 @@ function missingSecrets(cfg: PlatformConfig, config: pulumi.Config): Problem[] {
         if (!set(c.tokenKey))
             problems.push({ field: `registries.credentials[${i}].tokenKey`, problem: `names the secret config key ${c.tokenKey}, which is not set; run: pulumi config set --secret ${c.tokenKey} <token>`, got: c.tokenKey });
     });
-    if (cfg.target === "scaleway" && !set("sshPrivateKey"))
-        problems.push({ field: "sshPrivateKey", problem: "is required on the scaleway target; run: pulumi config set --secret sshPrivateKey < KEYFILE", got: undefined });
+    if (cfg.target === "scaleway" && !set("sshPrivateKey") && !process.env.SSH_AUTH_SOCK)
+        problems.push({
+            field: "sshPrivateKey",
+            problem: "is needed on the scaleway target when no ssh-agent holds the deploy key; load it with `ssh-add KEYFILE` (preferred: the Docker provider needs the agent too), or run: pulumi config set --secret sshPrivateKey < KEYFILE",
+            got: undefined,
+        });
     if (cfg.backups.offsite.enabled)
         for (const k of ["backupAccessKey", "backupSecretKey"])
             if (!set(k)) problems.push({ field: k, problem: `is required when backups.offsite.enabled is true; run: pulumi config set --secret ${k} <value>`, got: undefined });
@@ -33,6 +37,18 @@ const registryCredentials = (cfg: PlatformConfig, config: pulumi.Config): Regist
 const offsiteKeys = (cfg: PlatformConfig, config: pulumi.Config): OffsiteKeys | undefined =>
     cfg.backups.offsite.enabled ? { accessKey: config.requireSecret("backupAccessKey"), secretKey: config.requireSecret("backupSecretKey") } : undefined;
 
+/** A copy of config with each image field (apps[0].backend.image, images.nginx) set to `images`' value. */
+export function withImages(cfg: PlatformConfig, images: Record<string, string>): PlatformConfig {
+    const copy = structuredClone(cfg);
+    for (const [field, image] of Object.entries(images)) {
+        const keys = field.split(/\.|\[(\d+)\]\.?/).filter((k) => k !== undefined && k !== "");
+        const last = keys.pop()!;
+        const holder = keys.reduce<any>((o, k) => o[/^\d+$/.test(k) ? Number(k) : k], copy);
+        holder[last] = image;
+    }
+    return copy;
+}
+
 /** Pulumi prints a RunError without a stack trace: one line per problem. */
 export class RefusedConfig extends pulumi.RunError {
     constructor(readonly problems: readonly Problem[]) {
@@ -40,11 +56,26 @@ export class RefusedConfig extends pulumi.RunError {
     }
 }
 
-/** Every app service's image, with the config field it came from. */
-function appImages(cfg: PlatformConfig): ImageToPin[] {
-    return cfg.apps.flatMap((app, i) =>
+/**
+ * Every image the platform runs, with the config field it came from: each app service's, and the
+ * core images in use (pinned too, so a new nginx or PostgreSQL patch release shows in preview and
+ * reaches the server through `pulumi up`, never behind Pulumi's back).
+ */
+function imagesToPin(cfg: PlatformConfig): ImageToPin[] {
+    const apps = cfg.apps.flatMap((app, i) =>
         (["frontend", "backend"] as const).map((kind) => ({ field: `apps[${i}].${kind}.image`, who: `${app.name} ${kind}`, image: app[kind].image })),
     );
+    const core = (field: string, who: string, image: string, used = true) => (used ? [{ field, who, image }] : []);
+    return [
+        ...apps,
+        ...core("images.nginx", "nginx", cfg.images.nginx),
+        ...core("images.postgres", "PostgreSQL", cfg.images.postgres),
+        ...core("images.watchtower", "Watchtower", cfg.images.watchtower, cfg.autoUpdater.enabled),
+        ...core("images.certbot", "certbot", cfg.images.certbot, cfg.acme.enabled),
+        ...core("backups.offsite.image", "the off-site uploader", cfg.backups.offsite.image, cfg.backups.enabled && cfg.backups.offsite.enabled),
+        ...core("monitoring.prometheus.nginxExporterImage", "the nginx exporter", cfg.monitoring.prometheus.nginxExporterImage, cfg.monitoring.enabled && cfg.monitoring.prometheus.enabled),
+        ...core("monitoring.prometheus.postgresExporterImage", "the PostgreSQL exporter", cfg.monitoring.prometheus.postgresExporterImage, cfg.monitoring.enabled && cfg.monitoring.prometheus.enabled),
+    ];
 }
 
 /**
@@ -60,14 +91,15 @@ export async function program(config = new pulumi.Config()) {
         const missing = missingSecrets(cfg, config);
         if (missing.length) throw new ConfigError(missing);
         const credentials = registryCredentials(cfg, config);
-        const images = cfg.registries.resolveDigests ? await pinImages(appImages(cfg), credentials) : Object.fromEntries(appImages(cfg).map((i) => [i.field, i.image]));
+        const images = cfg.registries.resolveDigests ? await pinImages(imagesToPin(cfg), credentials) : Object.fromEntries(imagesToPin(cfg).map((i) => [i.field, i.image]));
+        cfg = withImages(cfg, images);
         releases = { credentials, images };
         offsite = offsiteKeys(cfg, config);
     } catch (err) {
         if (err instanceof ConfigError) throw new RefusedConfig(err.problems);
         throw err;
     }
-    const deployment = cfg.target === "scaleway" ? deployScaleway(cfg, releases, config.requireSecret("sshPrivateKey"), { offsiteKeys: offsite }) : deployLocal(cfg, releases);
+    const deployment = cfg.target === "scaleway" ? deployScaleway(cfg, releases, config.getSecret("sshPrivateKey"), { offsiteKeys: offsite }) : deployLocal(cfg, releases);
     return {
         address: deployment.address,
         urls: cfg.apps.map((a) => `https://${cfg.domain}${a.routePrefix ?? `/${a.name}`}/`),

@@ -83,8 +83,17 @@ export const appSchema = z.strictObject({
             healthTimeoutSeconds: z.number().int().min(5).max(1800).default(120),
             /** Seconds the old container is kept after the switch, watching the new one. */
             watchSeconds: z.number().int().min(0).max(3600).default(30),
-            /** Percent of 5xx responses during the watch that rolls the release back. */
-            max5xxPercent: z.number().min(0).max(100).default(1),
+            /** Percent of 5xx responses (at most two decimals) that rolls the release back during the watch. */
+            max5xxPercent: z
+                .number()
+                .min(0)
+                .max(100)
+                .refine((v) => Math.abs(Math.round(v * 100) - v * 100) < 1e-9, "must have at most two decimals, e.g. 0.5")
+                .default(1),
+            /** Seconds of traffic the 5xx share is judged over, every second of the watch. */
+            windowSeconds: z.number().int().min(1).max(600).default(10),
+            /** A window with fewer responses than this is not judged for 5xx (too few to tell); health still is. */
+            minRequests: z.number().int().min(1).max(100000).default(20),
             /** Seconds in-flight requests get to finish on the old container. */
             drainSeconds: z.number().int().min(0).max(600).default(10),
         })

@@ -20,8 +20,8 @@ export function deployLocal(cfg: PlatformConfig, releases: Releases, projectDir 
     return { platform: buildPlatform(cfg, host, releases), address: pulumi.output("127.0.0.1") };
 }
 
-/** A Scaleway server reached over SSH with the deploy user's key (`sshPrivateKey`, secret). */
-export function deployScaleway(cfg: PlatformConfig, releases: Releases, sshPrivateKey: pulumi.Output<string>, secrets: PlatformSecrets = {}): Deployment {
+/** A Scaleway server reached over SSH: the ssh-agent's key, or `sshPrivateKey` (secret) without one. */
+export function deployScaleway(cfg: PlatformConfig, releases: Releases, sshPrivateKey: pulumi.Output<string> | undefined, secrets: PlatformSecrets = {}): Deployment {
     const s = cfg.server;
     const server = new Server("server", {
         zone: s.zone,

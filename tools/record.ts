@@ -5,10 +5,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 
 import { PROJECT } from "../stacks/stack-file";
+import { providerRules } from "./e2e/provider-rules";
 export { PROJECT };
 export const SECRET_PLACEHOLDER = "[secret]";
 
 export interface RecordedResource {
+    /** `type::name`, unique in the stack. */
+    readonly key: string;
     readonly type: string;
     readonly name: string;
     /** Inputs with secret values still wrapped (see redact/reveal). */
@@ -24,16 +27,25 @@ export interface RecordedResource {
 export interface RecordedOptions {
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
+    /** Keys (`type::name`) of the resources this one waits for. */
     readonly dependsOn: string[];
-    /** Per input property, the resources its value came from. */
+    /** Per input property, the keys of the resources its value came from. */
     readonly propertyDependencies: Record<string, string[]>;
     readonly ignoreChanges: string[];
+    readonly replaceOnChanges: string[];
+    /** The resource option; the provider may also declare it (tools/e2e/provider-rules.ts). */
+    readonly deleteBeforeReplace: boolean;
     readonly additionalSecretOutputs: string[];
     /** Per operation, e.g. { create: "20m" }; empty operations left out. */
     readonly customTimeouts: { create?: string; update?: string; delete?: string };
 }
 
 const nameOf = (urn: string) => urn.split("::").pop()!;
+/** `type::name`: unique in a stack, as a URN is (a name alone is not: a command and a network may share one). */
+const keyOf = (urn: string) => {
+    const [, , type, name] = urn.split("::");
+    return `${type.split("$").pop()}::${name}`;
+};
 
 function timeoutsOf(t: any): RecordedOptions["customTimeouts"] {
     if (!t) return {};
@@ -41,9 +53,17 @@ function timeoutsOf(t: any): RecordedOptions["customTimeouts"] {
     return Object.fromEntries(Object.entries(all).filter(([, v]) => v));
 }
 
-/** Outputs a real provider would compute that the program reads. */
+/** Outputs a real provider computes, for the ones the program reads; a hook can answer first (the e2e run gives real image IDs). */
+export type ComputeOutputs = (type: string, name: string, inputs: Record<string, any>) => Record<string, unknown> | undefined;
+
+const fakeDigest = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
+
 function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
     switch (type) {
+        case "docker:index/remoteImage:RemoteImage":
+            return { imageId: fakeDigest(`image ${inputs.name}`), repoDigest: inputs.name };
+        case "docker:index/image:Image":
+            return { imageName: inputs.imageName, repoDigest: fakeDigest(`build ${inputs.imageName} ${JSON.stringify(inputs.build ?? {})}`) };
         case "random:index/randomPassword:RandomPassword":
             return { result: `mock-${name}-${"x".repeat(Math.max(0, (inputs.length ?? 16) - name.length - 5))}`.slice(0, inputs.length ?? 16) };
         case "scaleway:instance/ip:Ip":
@@ -52,10 +72,23 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
         case "command:remote:Command":
             return { stdout: "", stderr: "" };
         case "docker:index/container:Container":
-            return { id: `${name}-container-id` };
+            return {};
         default:
             return {};
     }
+}
+
+/**
+ * The ID the engine would see. A container's ID changes exactly when the container is replaced
+ * (a new one is created), as a real one does: it is derived from the inputs whose change replaces
+ * it. Everything else keeps one ID per name.
+ */
+function mockId(type: string, name: string, inputs: Record<string, unknown>, opts: RecordedOptions): string {
+    const rules = providerRules[type];
+    if (type !== "docker:index/container:Container" || !rules) return `${name}-id`;
+    const replacing = [...rules.replaceOn, ...opts.replaceOnChanges].sort();
+    const picked = Object.fromEntries(replacing.filter((k) => k in inputs).map((k) => [k, reveal(inputs[k])]));
+    return `${name}-${createHash("sha256").update(JSON.stringify(picked)).digest("hex").slice(0, 12)}`;
 }
 
 /** Replace secret values by a placeholder, recursively. */
@@ -95,6 +128,8 @@ export async function record<T>(
         stack?: string;
         /** What the registry answers per image (a digest, or an Error); others get a digest derived from the name. */
         registry?: Record<string, string | Error>;
+        /** Outputs to return instead of the mock's own (e.g. real image IDs, or a state that differs from config). */
+        outputs?: ComputeOutputs;
     } = {},
 ): Promise<{ resources: RecordedResource[]; result: Awaited<T> }> {
     const resources: RecordedResource[] = [];
@@ -109,14 +144,16 @@ export async function record<T>(
         if (parentUrn) parents.set(key, nameOf(parentUrn));
         const propertyDependencies: Record<string, string[]> = {};
         req.getPropertydependenciesMap().forEach((deps: any, prop: string) => {
-            propertyDependencies[prop] = deps.getUrnsList().map(nameOf);
+            propertyDependencies[prop] = deps.getUrnsList().map(keyOf);
         });
         recordedOptions.set(key, {
             protect: !!req.getProtect(),
             retainOnDelete: !!req.getRetainondelete(),
-            dependsOn: req.getDependenciesList().map(nameOf),
+            dependsOn: req.getDependenciesList().map(keyOf),
             propertyDependencies,
             ignoreChanges: req.getIgnorechangesList(),
+            replaceOnChanges: req.getReplaceonchangesList(),
+            deleteBeforeReplace: !!req.getDeletebeforereplace(),
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
             customTimeouts: timeoutsOf(req.getCustomtimeouts()),
         });
@@ -130,14 +167,14 @@ export async function record<T>(
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
-                const state = { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) };
                 const key = `${args.type}::${args.name}`;
-                resources.push({ type: args.type, name: args.name, inputs: args.inputs, parent: parents.get(key), custom: args.custom ?? true, state, options: recordedOptions.get(key)! });
-                return { id: `${args.name}-id`, state };
+                const state = { ...args.inputs, ...(options.outputs?.(args.type, args.name, args.inputs) ?? computedOutputs(args.type, args.name, args.inputs)) };
+                resources.push({ key, type: args.type, name: args.name, inputs: args.inputs, parent: parents.get(key), custom: args.custom ?? true, state, options: recordedOptions.get(key)! });
+                return { id: mockId(args.type, args.name, args.inputs, recordedOptions.get(key)!), state };
             },
             call(args) {
                 if (args.token === "docker:index/getRegistryImage:getRegistryImage") {
-                    const answer = options.registry?.[args.inputs.name] ?? `sha256:${createHash("sha256").update(args.inputs.name).digest("hex")}`;
+                    const answer = options.registry?.[args.inputs.name] ?? fakeDigest(args.inputs.name);
                     if (answer instanceof Error) throw answer;
                     return { ...args.inputs, sha256Digest: answer };
                 }

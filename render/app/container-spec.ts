@@ -1,22 +1,23 @@
 // How an app service's container is run: the one place that turns app config into `docker run`
 // flags, so the release script, tests and the e2e applier agree.
 import type { AppConfig, ServiceConfig } from "../../stacks/schema";
-import { DATABASE_NETWORK, ServiceKind, appNetwork, serviceBaseName } from "../../stacks/naming";
-import { LOG_OPTS, PLATFORM_LABEL, WATCHTOWER_ENABLE, WATCHTOWER_SCOPE } from "../../components/hardening";
+import { PLATFORM_LABEL, ServiceKind, WATCHTOWER_ENABLE, WATCHTOWER_SCOPE, appDatabaseNetwork, appNetwork, serviceBaseName } from "../../stacks/naming";
+import { containerPolicy, dockerRunFlags } from "../container-policy";
 
 export interface ContainerSpec {
-    /** Base name; a release appends its slot (e.g. app1-backend-3f2a9c1b). */
+    /** Base name; a release appends its identity (e.g. app1-backend-3f2a9c1b0d). */
     readonly baseName: string;
-    readonly image: string;
     readonly port: number;
     readonly healthPath: string;
-    /** First network: the app's own. */
+    /** First network: the app's own, where nginx reaches the container by its slot's alias. */
     readonly network: string;
-    /** Joined after creation, before start: the database network for backends. */
+    /** Joined after creation, before start: the app's database network for backends. */
     readonly extraNetworks: string[];
-    readonly memoryMb: number;
-    readonly labels: Record<string, string>;
-    /** Arguments of `docker run` except name, network, env file and image. */
+    /** Label every container of this service carries (`key=value`). */
+    readonly label: string;
+    /** Health check run inside the container, by /bin/sh. */
+    readonly healthCommand: string;
+    /** Arguments of `docker run` except name, network, env, health command and image. */
     readonly runArgs: string[];
 }
 
@@ -27,36 +28,28 @@ export function healthCommand(url: string): string {
 
 export function containerSpec(app: AppConfig, kind: ServiceKind, watchtowerScope: string): ContainerSpec {
     const svc: ServiceConfig = app[kind];
-    const labels: Record<string, string> = { [PLATFORM_LABEL]: `app:${app.name}:${kind}` };
-    if (app.watchtower) Object.assign(labels, { [WATCHTOWER_ENABLE]: "true", [WATCHTOWER_SCOPE]: watchtowerScope });
+    const label = `${PLATFORM_LABEL}=app:${app.name}:${kind}`;
+    const watchtower = app.watchtower ? [`--label=${WATCHTOWER_ENABLE}=true`, `--label=${WATCHTOWER_SCOPE}=${watchtowerScope}`] : [];
     const runArgs = [
-        "--restart=unless-stopped",
-        `--memory=${svc.memoryMb}m`,
-        `--memory-swap=${svc.memoryMb}m`,
-        "--log-driver=json-file",
-        ...Object.entries(LOG_OPTS).map(([k, v]) => `--log-opt=${k}=${v}`),
-        "--read-only",
-        "--tmpfs=/tmp:rw,size=64m",
-        "--cap-drop=ALL",
-        "--security-opt=no-new-privileges:true",
+        ...dockerRunFlags(containerPolicy({ memoryMb: svc.memoryMb })),
         ...(svc.user ? [`--user=${svc.user}`] : []),
-        // The image needs curl or wget (the platform's image contract, docs/app-contract.md).
-        `--health-cmd=${healthCommand(`http://127.0.0.1:${svc.port}${svc.healthPath}`)}`,
+        // Docker's own check feeds the status report and the watch; a release probes at once itself.
         "--health-interval=2s",
         "--health-timeout=2s",
         "--health-retries=3",
         "--health-start-period=5s",
-        ...Object.entries(labels).map(([k, v]) => `--label=${k}=${v}`),
+        `--label=${label}`,
+        ...watchtower,
     ];
     return {
         baseName: serviceBaseName(app.name, kind),
-        image: svc.image,
         port: svc.port,
         healthPath: svc.healthPath,
         network: appNetwork(app.name),
-        extraNetworks: kind === "backend" && app.database ? [DATABASE_NETWORK] : [],
-        memoryMb: svc.memoryMb,
-        labels,
+        extraNetworks: kind === "backend" && app.database ? [appDatabaseNetwork(app.name)] : [],
+        label,
+        // The image needs curl or wget (the platform's image contract, docs/app-contract.md).
+        healthCommand: healthCommand(`http://127.0.0.1:${svc.port}${svc.healthPath}`),
         runArgs,
     };
 }

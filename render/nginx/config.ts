@@ -5,10 +5,10 @@ import type { PlatformConfig } from "../../stacks/schema";
 import type { ServerFile } from "../bundle";
 import { CACHE_CONTROL_MAP, HTTP_HEADERS_SNIPPET, headersSnippet, securityHeaders } from "./headers";
 import { NginxRenderOptions, productionOptions } from "./options";
-import { PROXY_HEADERS, PROXY_SNIPPET, appHeaders, appLocations, appUpstreams } from "./routes";
+import { PROXY_HEADERS, PROXY_SNIPPET, appHeaders, appLocations, appUpstreams, probeLocations } from "./routes";
 import { ACME_SNIPPET, acmeSnippet, httpServers, httpsServers, statusServer } from "./servers";
 import { TLS_SNIPPET, tlsSnippet } from "./tls";
-import { ACCESS_LOG_FLUSH_SECONDS } from "./layout";
+import { ACCESS_LOG_FLUSH_SECONDS, RESOLVER_VALID_SECONDS } from "./layout";
 
 export { upstreamName } from "./routes";
 
@@ -23,7 +23,7 @@ const LOG_FORMAT = `log_format platform_json escape=json '{"time":"$time_iso8601
         '"host":"$host","method":"$request_method","uri":"$request_uri","status":$status,'
         '"bytes_sent":$body_bytes_sent,"request_time":$request_time,'
         '"upstream_addr":"$upstream_addr","upstream_status":"$upstream_status",'
-        '"upstream_response_time":"$upstream_response_time","user_agent":"$http_user_agent"}';`;
+        '"upstream_response_time":"$upstream_response_time","user_agent":"$http_user_agent","msec":$msec}';`;
 
 function mainConf(o: NginxRenderOptions): string {
     const temp = o.tempDir
@@ -64,6 +64,10 @@ ${CACHE_CONTROL_MAP.trimEnd().split("\n").map((l) => `    ${l}`).join("\n")}
     client_max_body_size 10m;
     proxy_connect_timeout 5s;
 
+    # Upstream slots are container names on Docker's networks, followed without reloads.
+    resolver ${o.resolver} valid=${RESOLVER_VALID_SECONDS}s ipv6=off;
+    resolver_timeout 5s;
+
     include conf.d/*.conf;
     include servers/*.conf;
 }
@@ -75,17 +79,17 @@ export function renderNginxConfig(cfg: PlatformConfig, options: NginxRenderOptio
     const o = options;
     return [
         { path: "nginx.conf", content: mainConf(o) },
-        { path: TLS_SNIPPET, content: tlsSnippet(o.paths.certs, cfg.domain, o.resolver) },
+        { path: TLS_SNIPPET, content: tlsSnippet(o.paths.certs, cfg.domain) },
         { path: headersSnippet(), content: securityHeaders(cfg.proxy.csp, true) },
         { path: HTTP_HEADERS_SNIPPET, content: securityHeaders(cfg.proxy.csp, false) },
         { path: PROXY_SNIPPET, content: PROXY_HEADERS },
         { path: ACME_SNIPPET, content: acmeSnippet(o.paths.acmeWebroot) },
         { path: "servers/http.conf", content: httpServers(cfg, o) },
         { path: "servers/https.conf", content: httpsServers(cfg, o) },
-        { path: "servers/status.conf", content: statusServer(o) },
+        { path: "servers/status.conf", content: statusServer(o, probeLocations(cfg.apps)) },
         ...cfg.apps.flatMap((app) => [
-            { path: `conf.d/${app.name}.conf`, content: appUpstreams(app, o.paths.upstreams) },
-            { path: `routes/${app.name}.conf`, content: appLocations(app) },
+            { path: `conf.d/${app.name}.conf`, content: appUpstreams(app) },
+            { path: `routes/${app.name}.conf`, content: appLocations(app, o.paths.upstreams) },
             { path: headersSnippet(app.name), content: appHeaders(cfg, app) },
         ]),
     ];

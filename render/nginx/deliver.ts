@@ -4,14 +4,12 @@
 import { NGINX_CONTAINER } from "../../stacks/naming";
 import { installBundleScript } from "../bundle";
 import { script, shq } from "../shell";
-import { CERTS_DIR, IN_CONTAINER, NGINX_BACKUP_DIR, NGINX_DIR, NGINX_LOCK, NGINX_LOGS_DIR, NGINX_STAGING_DIR, NginxPaths, PLACEHOLDER_UPSTREAM, UPSTREAMS_DIR, certLiveDir, mainConfig } from "./layout";
+import { CERTS_DIR, IN_CONTAINER, NGINX_BACKUP_DIR, NGINX_DIR, NGINX_LOCK, NGINX_LOGS_DIR, NGINX_STAGING_DIR, NginxPaths, UPSTREAMS_DIR, certLiveDir, mainConfig } from "./layout";
 
 /** Marks a bootstrap certificate, so certificate issuance knows it may replace the folder. */
 export const BOOTSTRAP_MARKER = "BOOTSTRAP-SELF-SIGNED";
 
 export interface DeliverOptions {
-    /** Upstream files the config includes; missing ones get the placeholder so `nginx -t` passes before an app's first release. */
-    readonly upstreamFiles: readonly string[];
     /** Names of the bootstrap certificate: the primary domain first. */
     readonly domains: readonly string[];
     /** Folders as nginx sees them. @default IN_CONTAINER */
@@ -53,9 +51,6 @@ export function deliverNginxConfigScript(root: string, options: DeliverOptions):
         // Empty staging in place: it is bind-mounted into the container, a new folder would not be.
         'find "$staging" -mindepth 1 -delete',
         'install_bundle "$staging"',
-        `for f in ${options.upstreamFiles.map(shq).join(" ")}; do`,
-        `  [ -e "$upstreams/$f" ] || printf '%s' ${shq(PLACEHOLDER_UPSTREAM)} > "$upstreams/$f"`,
-        "done",
         ...bootstrapCertificate(root, options.domains),
         `if [ "$(docker inspect -f '{{.State.Running}}' ${NGINX_CONTAINER} 2>/dev/null)" = "true" ]; then running=1; else running=0; fi`,
         'if [ "$running" = 1 ]; then',

@@ -3,7 +3,7 @@
 export const NGINX_DIR = "nginx"; // under the platform root: the live config
 export const NGINX_STAGING_DIR = "nginx-staging"; // next config, tested with `nginx -t` first
 export const NGINX_BACKUP_DIR = "nginx-previous"; // the last live config, restored if a swap fails
-export const UPSTREAMS_DIR = "nginx-upstreams"; // one file per app service, written by releases
+export const UPSTREAMS_DIR = "nginx-upstreams"; // which slot of each app service is live, switched by releases
 export const CERTS_DIR = "certs"; // certificates nginx serves (bootstrap self-signed, then Let's Encrypt)
 export const NGINX_LOGS_DIR = "logs/nginx";
 
@@ -23,13 +23,20 @@ export type NginxPaths = { readonly [K in keyof typeof IN_CONTAINER]: string };
 export const CONTAINER_PORTS = { http: 80, https: 443 } as const;
 /** pid file on the container's tmpfs (the root filesystem is read-only). */
 export const PID_FILE = "/tmp/nginx.pid";
-/** Docker's embedded DNS, for OCSP responder lookups. */
+/** Docker's embedded DNS: upstream slots (network aliases) and OCSP responders. */
 export const DOCKER_RESOLVER = "127.0.0.11";
+/** How long nginx trusts an answer: a new container in a slot is routable within this. */
+export const RESOLVER_VALID_SECONDS = 1;
+/** Where the status server proxies to each slot's upstream, for a release's checks (loopback only). */
+export const PROBE_PATH = "/probe";
 
 /** nginx.conf of a folder; includes inside it are relative to that folder. */
 export const mainConfig = (dir: string) => `${dir}/nginx.conf`;
-/** File holding the `server` line(s) of an app service's upstream. */
-export const upstreamFile = (app: string, service: string) => `${app}-${service}.conf`;
+/**
+ * Present: the service's green slot is live; absent: blue. nginx checks it per request, so a
+ * release switches traffic by creating or removing this one file, with no reload.
+ */
+export const liveMarker = (app: string, service: string) => `${app}-${service}.green`;
 /** Certificate folder of a domain under the certs folder (certbot's live/ layout). */
 export const certLiveDir = (certsDir: string, domain: string) => `${certsDir}/live/${domain}`;
 export const certFiles = (certsDir: string, domain: string) => ({
@@ -47,5 +54,3 @@ export const NGINX_LOCK = "state/nginx.lock";
 export const ACCESS_LOG_LOCK = "state/access-log.lock";
 /** nginx flushes its buffered access log at least this often; readers of the log wait this long. */
 export const ACCESS_LOG_FLUSH_SECONDS = 1;
-/** Upstream before an app's first release (or after a rollback with nothing to return to): 502. */
-export const PLACEHOLDER_UPSTREAM = "server 127.0.0.1:9 down;\n";

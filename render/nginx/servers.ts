@@ -71,17 +71,19 @@ ${indent(HEALTH)}
     return [primary, aliases].filter(Boolean).join("\n");
 }
 
-export function statusServer(o: NginxRenderOptions): string {
+/** @param probes the release probes (loopback only, see routes.ts). */
+export function statusServer(o: NginxRenderOptions, probes = ""): string {
     return `# Monitoring only: this port is not published, and only private addresses may read it.
 server {
     listen ${o.listen.status};
     server_name _;
     access_log off;
-${STATUS_ALLOW.map((a) => `    allow ${a};`).join("\n")}
-    deny all;
     location = ${STATUS_PATH} {
+${STATUS_ALLOW.map((a) => `        allow ${a};`).join("\n")}
+        deny all;
         stub_status;
     }
+${indent(probes)}
     location / {
         return 404;
     }

@@ -18,7 +18,8 @@ export const MOZILLA_INTERMEDIATE_CIPHERS = [
     "DHE-RSA-CHACHA20-POLY1305",
 ].join(":");
 
-export function tlsSnippet(certsDir: string, domain: string, resolver: string): string {
+/** OCSP responders are looked up through the http block's resolver (config.ts). */
+export function tlsSnippet(certsDir: string, domain: string): string {
     const cert = certFiles(certsDir, domain);
     return `ssl_certificate ${cert.fullchain};
 ssl_certificate_key ${cert.privkey};
@@ -33,7 +34,5 @@ ssl_session_tickets off;
 ssl_stapling on;
 ssl_stapling_verify on;
 ssl_trusted_certificate ${cert.fullchain};
-resolver ${resolver} valid=300s;
-resolver_timeout 5s;
 `;
 }

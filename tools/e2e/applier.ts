@@ -1,13 +1,16 @@
-// Applies what the program declares (recorded under mocks) to the local Docker engine, standing in
-// for the Pulumi engine, which cannot run here. Networks, volumes and containers get exactly their
-// declared settings; command scripts run with their stdin. Any property this applier does not know
-// fails loudly, so it can never silently differ from the program.
+// The engine double: applies what the program declares (recorded under mocks) to the local Docker
+// engine as `pulumi up` and `pulumi destroy` would, since the Pulumi engine cannot run here. What
+// it does with each resource is planned by engine.ts from the providers' own property rules:
+// delete-before-replace for containers, networks and volumes; replace, update or no effect per
+// property; a dependsOn that never re-runs an unchanged resource; independent resources at once;
+// deletes at the end and only after a run without failure; protect and retainOnDelete. Any input it
+// does not know fails loudly, so it can never silently differ from the program.
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createHash } from "node:crypto";
 import { RecordedResource, reveal } from "../record";
-import { shq } from "../../render/shell";
+import { dependentReplacements, layers, plan, Planned, PROVIDER_TYPES, State, StateEntry } from "./engine";
+import { containerArgs } from "./container-args";
 
 export interface ApplyLog {
     (line: string): void;
@@ -22,20 +25,25 @@ export interface CommandRun {
     readonly seconds: number;
 }
 
+export interface Step {
+    /** The resource's name (its key in state is type::name). */
+    readonly name: string;
+    readonly type: string;
+    readonly op: Planned["op"] | "delete";
+    readonly changed?: string[];
+}
+
 /** Result of one apply: like `pulumi up`, it stops at the first failure. */
 export interface ApplyResult {
     readonly ok: boolean;
     readonly error?: string;
+    /** Every step that did something (not "same"), in the order they finished. */
+    readonly steps: Step[];
     readonly commands: CommandRun[];
 }
 
-interface StateEntry {
-    readonly type: string;
-    readonly hash: string;
-    readonly inputs: Record<string, unknown>;
-    readonly dependsOn: string[];
-}
-type State = Record<string, StateEntry>;
+/** The engine's default parallelism: 4 × GOMAXPROCS (pkg/cmd/pulumi/operations/up.go). */
+export const DEFAULT_PARALLEL = 8;
 
 export function run(cmd: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
@@ -57,79 +65,28 @@ async function docker(args: string[]): Promise<string> {
     return r.stdout.trim();
 }
 
-/** Fails on any input key outside `known`. */
-function only(r: RecordedResource, inputs: Record<string, unknown>, known: string[]) {
-    const unknown = Object.keys(inputs).filter((k) => !known.includes(k));
-    if (unknown.length) throw new Error(`${r.type} ${r.name}: the applier does not understand ${unknown.join(", ")}; teach tools/e2e/applier.ts before using it`);
-}
-
 const labelFlags = (labels: unknown) => ((labels as { label: string; value: string }[] | undefined) ?? []).map((l) => `--label=${l.label}=${l.value}`);
 
-/** `docker run` arguments for a docker.Container's inputs; throws on anything unknown. */
-export function containerArgs(r: RecordedResource, inputs: Record<string, any>): { create: string[]; extraNetworks: { name: string; aliases: string[] }[] } {
-    only(r, inputs, ["name", "image", "command", "restart", "memory", "memorySwap", "logDriver", "logOpts", "securityOpts", "capabilities", "readOnly", "tmpfs", "labels", "envs", "volumes", "ports", "networksAdvanced", "healthcheck", "wait", "waitTimeout", "user"]);
-    const a: string[] = ["--name", inputs.name];
-    if (inputs.restart) a.push(`--restart=${inputs.restart}`);
-    if (inputs.memory) a.push(`--memory=${inputs.memory}m`);
-    if (inputs.memorySwap) a.push(`--memory-swap=${inputs.memorySwap}m`);
-    if (inputs.logDriver) a.push(`--log-driver=${inputs.logDriver}`);
-    for (const [k, v] of Object.entries(inputs.logOpts ?? {})) a.push(`--log-opt=${k}=${v}`);
-    for (const o of inputs.securityOpts ?? []) a.push(`--security-opt=${o}`);
-    if (inputs.capabilities) {
-        only(r, inputs.capabilities, ["adds", "drops"]);
-        for (const c of inputs.capabilities.drops ?? []) a.push(`--cap-drop=${c}`);
-        for (const c of inputs.capabilities.adds ?? []) a.push(`--cap-add=${c}`);
-    }
-    if (inputs.readOnly) a.push("--read-only");
-    for (const [path, opts] of Object.entries(inputs.tmpfs ?? {})) a.push(`--tmpfs=${path}:${opts}`);
-    if (inputs.user) a.push(`--user=${inputs.user}`);
-    a.push(...labelFlags(inputs.labels));
-    for (const e of inputs.envs ?? []) a.push("--env", e);
-    for (const v of inputs.volumes ?? []) {
-        only(r, v, ["hostPath", "volumeName", "containerPath", "readOnly"]);
-        const source = v.hostPath ?? v.volumeName;
-        if (v.hostPath) fs.mkdirSync(v.hostPath, { recursive: true }); // as dockerd does for binds
-        a.push(`--volume=${source}:${v.containerPath}${v.readOnly ? ":ro" : ""}`);
-    }
-    for (const p of inputs.ports ?? []) {
-        only(r, p, ["internal", "external", "ip", "protocol"]);
-        a.push(`--publish=${p.ip ? `${p.ip}:` : ""}${p.external}:${p.internal}/${p.protocol ?? "tcp"}`);
-    }
-    const networks = (inputs.networksAdvanced ?? []) as { name: string; aliases?: string[] }[];
-    for (const n of networks) only(r, n, ["name", "aliases"]);
-    if (networks[0]) {
-        a.push(`--network=${networks[0].name}`);
-        for (const alias of networks[0].aliases ?? []) a.push(`--network-alias=${alias}`);
-    }
-    if (inputs.healthcheck) {
-        const h = inputs.healthcheck;
-        only(r, h, ["tests", "interval", "timeout", "retries", "startPeriod"]);
-        const [kind, ...cmd] = h.tests as string[];
-        if (kind !== "CMD") throw new Error(`${r.name}: healthcheck ${kind} not understood`);
-        // --health-cmd runs through /bin/sh; quote each word so CMD's argv survives.
-        a.push(`--health-cmd=${cmd.map(shq).join(" ")}`);
-        if (h.interval) a.push(`--health-interval=${h.interval}`);
-        if (h.timeout) a.push(`--health-timeout=${h.timeout}`);
-        if (h.retries) a.push(`--health-retries=${h.retries}`);
-        if (h.startPeriod) a.push(`--health-start-period=${h.startPeriod}`);
-    }
-    a.push(inputs.image, ...(inputs.command ?? []));
-    return { create: a, extraNetworks: networks.slice(1).map((n) => ({ name: n.name, aliases: n.aliases ?? [] })) };
-}
+class StepFailed extends Error {}
 
-const hash = (v: unknown) => createHash("sha256").update(JSON.stringify(v)).digest("hex");
+/** The name part of a state key (type::name). */
+const nameOf = (key: string) => key.slice(key.lastIndexOf("::") + 2);
 
-const providerHost = (inputs: Record<string, unknown>) => {
-    const host = inputs.host;
-    if (host !== undefined && !/^unix:\/\//.test(String(host))) throw new Error(`provider host ${String(host)} is not the local engine`);
-};
-
-/** Applies recorded resources against state kept in `stateFile`, as an engine would. */
+/** Applies recorded resources against state kept in `stateFile`, as the engine would. */
 export class Applier {
     private state: State;
 
-    constructor(private readonly stateFile: string, private readonly log: ApplyLog = () => undefined) {
+    constructor(
+        private readonly stateFile: string,
+        private readonly log: ApplyLog = () => undefined,
+        private readonly parallel = DEFAULT_PARALLEL,
+    ) {
         this.state = fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, "utf8")) : {};
+    }
+
+    /** Names in state (what the last runs left). */
+    get stateNames(): string[] {
+        return Object.keys(this.state).map(nameOf);
     }
 
     private save() {
@@ -137,159 +94,295 @@ export class Applier {
         fs.writeFileSync(this.stateFile, JSON.stringify(this.state, null, 2), { mode: 0o600 });
     }
 
-    /** Dependencies first (dependsOn already holds property dependencies and parents' children order). */
-    private order(resources: RecordedResource[]): RecordedResource[] {
-        const byName = new Map(resources.map((r) => [r.name, r]));
-        const done = new Set<string>();
-        const out: RecordedResource[] = [];
-        const visit = (r: RecordedResource, path: string[]) => {
-            if (done.has(r.name)) return;
-            if (path.includes(r.name)) throw new Error(`dependency cycle: ${[...path, r.name].join(" -> ")}`);
-            for (const d of r.options.dependsOn) {
-                const dep = byName.get(d);
-                if (dep) visit(dep, [...path, r.name]);
-            }
-            done.add(r.name);
-            out.push(r);
+    private entry(r: RecordedResource, inputs: Record<string, unknown>, initError = false): StateEntry {
+        return {
+            type: r.type,
+            inputs,
+            dependsOn: r.options.dependsOn,
+            propertyDependencies: r.options.propertyDependencies,
+            protect: r.options.protect,
+            retainOnDelete: r.options.retainOnDelete,
+            ...(initError ? { initError } : {}),
         };
-        for (const r of resources) visit(r, []);
-        return out;
     }
 
+    /** What `pulumi preview` would show: the op per resource, nothing applied. */
+    preview(resources: RecordedResource[]): Step[] {
+        const steps: Step[] = resources.map((r) => ({ name: r.name, type: r.type, ...this.planOf(r) }));
+        const wanted = new Set(resources.map((r) => r.key));
+        for (const [key, e] of Object.entries(this.state)) if (!wanted.has(key)) steps.push({ name: nameOf(key), type: e.type, op: "delete" });
+        return steps.filter((s) => s.op !== "same");
+    }
+
+    private planOf(r: RecordedResource) {
+        const p = plan(r, reveal(r.inputs) as Record<string, unknown>, this.state[r.key]);
+        return { op: p.op, changed: p.changed };
+    }
+
+    /** `pulumi up`. */
     async apply(resources: RecordedResource[]): Promise<ApplyResult> {
+        const steps: Step[] = [];
         const commands: CommandRun[] = [];
-        const wanted = new Set(resources.map((r) => r.name));
-        try {
-            for (const r of this.order(resources)) {
-                const inputs = reveal(r.inputs) as Record<string, any>;
-                const h = hash(inputs);
-                const previous = this.state[r.name];
-                if (previous && previous.hash === h) continue;
-                const ran = await this.converge(r, inputs, previous);
-                if (ran) {
-                    commands.push(ran);
-                    if (ran.code !== 0) {
-                        // A failed update keeps the old state, as Pulumi does.
-                        this.save();
-                        return { ok: false, error: `${r.name}: ${ran.stderr.trim() || `exit ${ran.code}`}`, commands };
-                    }
+        const byName = new Map(resources.map((r) => [r.key, r]));
+        const wanted = new Set(byName.keys());
+        const deleteAtEnd: { name: string; entry: StateEntry }[] = [];
+        const deps = (n: string) => byName.get(n)?.options.dependsOn ?? [];
+        let failure: Error | undefined;
+
+        const stepFor = async (r: RecordedResource) => {
+            const inputs = reveal(r.inputs) as Record<string, any>;
+            const previous = this.state[r.key];
+            const p = plan(r, inputs, previous);
+            if (p.op === "same") return;
+            if (PROVIDER_TYPES.includes(r.type)) return this.checkProvider(r, inputs);
+            if (!r.custom) return;
+            steps.push({ name: r.name, type: r.type, op: p.op, changed: p.changed });
+            this.log(`${r.name}: ${p.op}${p.changed.length ? ` (${p.changed.join(", ")})` : ""}`);
+            if (p.op === "replace" && p.deleteBeforeReplace) {
+                // Dependents that must be replaced go first, then the old resource, then the new one.
+                for (const d of dependentReplacements(r.key, resources).filter((n) => this.state[n])) {
+                    await this.remove(d, this.state[d], commands);
+                    delete this.state[d];
                 }
-                this.state[r.name] = { type: r.type, hash: h, inputs, dependsOn: r.options.dependsOn };
+                await this.remove(r.key, previous!, commands);
+                delete this.state[r.key];
                 this.save();
             }
-            // Deletes last, dependents first, as Pulumi does.
-            const gone = Object.keys(this.state).filter((n) => !wanted.has(n)).reverse();
-            for (const name of gone) {
-                const ran = await this.remove(name, this.state[name]);
-                if (ran) commands.push(ran);
-                delete this.state[name];
+            const op = p.op === "update" ? "update" : "create";
+            if (p.op === "update" && p.noEffect) {
+                // Saved to state, never applied to the real thing (the provider has no update for it).
+                this.state[r.key] = this.entry(r, inputs);
+                return this.save();
+            }
+            const outcome = await this.converge(r, inputs, op, previous, commands);
+            if (outcome === "init-error" || outcome === "failed") {
+                // A partial create stays in state as failed to initialise; a failed command leaves nothing (a failed update keeps the old).
+                if (outcome === "init-error") this.state[r.key] = this.entry(r, inputs, true);
+                this.save();
+                throw new StepFailed(`${r.name}: ${this.lastError}`);
+            }
+            if (p.op === "replace" && !p.deleteBeforeReplace && previous) deleteAtEnd.push({ name: r.key, entry: previous });
+            this.state[r.key] = this.entry(r, inputs);
+            this.save();
+        };
+
+        try {
+            await this.schedule(resources.map((r) => r.key), deps, async (n) => {
+                if (failure) return;
+                try {
+                    await stepFor(byName.get(n)!);
+                } catch (err) {
+                    failure ??= err instanceof Error ? err : new Error(String(err));
+                }
+            });
+            if (failure) throw failure;
+            // Deletes last, dependents first, batch by batch; only after every step succeeded.
+            const gone = Object.keys(this.state).filter((n) => !wanted.has(n));
+            const stateDeps = (n: string) => this.state[n]?.dependsOn ?? [];
+            for (const batch of layers(gone, stateDeps).reverse()) {
+                await Promise.all(
+                    batch.map(async (name) => {
+                        steps.push({ name: nameOf(name), type: this.state[name].type, op: "delete" });
+                        await this.remove(name, this.state[name], commands);
+                        delete this.state[name];
+                    }),
+                );
                 this.save();
             }
-            return { ok: true, commands };
+            for (const d of deleteAtEnd) await this.remove(d.name, d.entry, commands);
+            return { ok: true, steps, commands };
         } catch (err) {
             this.save();
-            return { ok: false, error: err instanceof Error ? err.message : String(err), commands };
+            return { ok: false, error: err instanceof Error ? err.message : String(err), steps, commands };
         }
     }
 
-    /** Deletes everything in state (pulumi destroy), honouring retainOnDelete-style protection by `keep`. */
-    async destroy(keep: (name: string, type: string) => boolean = () => false): Promise<void> {
-        for (const name of Object.keys(this.state).reverse()) {
-            if (!keep(name, this.state[name].type)) await this.remove(name, this.state[name]);
-            delete this.state[name];
+    /**
+     * `pulumi destroy`. With `excludeProtected`, protected resources and what they depend on stay
+     * (--exclude-protected); without it they fail the run at the end, after everything else that
+     * could be deleted was deleted (--skip-preview, as pulumi/actions runs it).
+     */
+    async destroy(options: { excludeProtected?: boolean } = {}): Promise<ApplyResult> {
+        const steps: Step[] = [];
+        const commands: CommandRun[] = [];
+        const names = Object.keys(this.state);
+        const keep = new Set<string>();
+        const protectedNames = names.filter((n) => this.state[n].protect);
+        const addWithDeps = (n: string) => {
+            if (keep.has(n)) return;
+            keep.add(n);
+            for (const d of this.state[n]?.dependsOn ?? []) if (this.state[d]) addWithDeps(d);
+        };
+        protectedNames.forEach(addWithDeps);
+        const errors: string[] = [];
+        for (const batch of layers(names, (n) => this.state[n]?.dependsOn ?? []).reverse()) {
+            await Promise.all(
+                batch.map(async (name) => {
+                    if (keep.has(name)) {
+                        if (!options.excludeProtected && this.state[name].protect) errors.push(`resource "${name}" cannot be deleted because it is protected`);
+                        return;
+                    }
+                    steps.push({ name: nameOf(name), type: this.state[name].type, op: "delete" });
+                    await this.remove(name, this.state[name], commands);
+                    delete this.state[name];
+                }),
+            );
             this.save();
         }
+        return errors.length ? { ok: false, error: errors.join("\n"), steps, commands } : { ok: true, steps, commands };
     }
+
+    /** Runs `step` for every name once its dependencies finished, at most `parallel` at a time. */
+    private async schedule(names: string[], deps: (n: string) => readonly string[], step: (n: string) => Promise<void>) {
+        const known = new Set(names);
+        const done = new Map<string, Promise<void>>();
+        let running = 0;
+        const waiting: (() => void)[] = [];
+        const slot = async () => {
+            while (running >= this.parallel) await new Promise<void>((r) => waiting.push(r));
+            running++;
+        };
+        const release = () => {
+            running--;
+            waiting.shift()?.();
+        };
+        const start = (n: string, path: string[]): Promise<void> => {
+            if (path.includes(n)) throw new Error(`dependency cycle: ${[...path, n].join(" -> ")}`);
+            if (!done.has(n)) {
+                const before = deps(n).filter((d) => known.has(d)).map((d) => start(d, [...path, n]));
+                done.set(n, Promise.all(before).then(async () => {
+                    await slot();
+                    try {
+                        await step(n);
+                    } finally {
+                        release();
+                    }
+                }));
+            }
+            return done.get(n)!;
+        };
+        await Promise.all(names.map((n) => start(n, [])));
+    }
+
+    private lastError = "";
 
     private async runScript(name: string, op: CommandRun["op"], scriptText: string, stdin?: string): Promise<CommandRun> {
         const started = Date.now();
-        this.log(`${name}: ${op}`);
+        this.log(`${name}: run ${op}`);
         const r = await run("/bin/bash", ["-c", scriptText], stdin);
         return { name, op, code: r.code, stdout: r.stdout, stderr: r.stderr, seconds: (Date.now() - started) / 1000 };
     }
 
-    private async converge(r: RecordedResource, inputs: Record<string, any>, previous?: StateEntry): Promise<CommandRun | undefined> {
-        switch (r.type) {
-            case "pulumi:providers:docker":
-                only(r, inputs, ["host", "disableDockerDaemonCheck", "registryAuth"]);
-                providerHost(inputs);
-                return undefined;
-            case "random:index/randomPassword:RandomPassword":
-                return undefined; // its value came from the mocks
-            case "docker:index/network:Network": {
-                only(r, inputs, ["name", "driver", "internal", "labels"]);
-                if (previous) await this.remove(r.name, previous); // every input forces replacement
-                this.log(`${r.name}: create network`);
-                await docker(["network", "create", `--driver=${inputs.driver ?? "bridge"}`, ...(inputs.internal ? ["--internal"] : []), ...labelFlags(inputs.labels), inputs.name]);
-                return undefined;
-            }
-            case "docker:index/volume:Volume": {
-                only(r, inputs, ["name", "labels"]);
-                if (previous) throw new Error(`${r.name}: replacing a volume would lose data; refused`);
-                this.log(`${r.name}: create volume`);
-                await docker(["volume", "create", ...labelFlags(inputs.labels), inputs.name]);
-                return undefined;
-            }
-            case "docker:index/container:Container": {
-                const { create, extraNetworks } = containerArgs(r, inputs);
-                // The provider declares containers delete-before-replace.
-                if (previous) await this.remove(r.name, previous);
-                this.log(`${r.name}: create container`);
-                await run("docker", ["rm", "-f", inputs.name]);
-                await docker(["create", ...create]);
-                for (const n of extraNetworks) await docker(["network", "connect", ...n.aliases.map((a) => `--alias=${a}`), n.name, inputs.name]);
-                await docker(["start", inputs.name]);
-                if (inputs.wait) await this.waitHealthy(inputs.name, Number(inputs.waitTimeout ?? 60));
-                return undefined;
-            }
-            case "command:local:Command": {
-                only(r, inputs, ["interpreter", "create", "update", "delete", "stdin", "triggers", "logging"]);
-                if (JSON.stringify(inputs.interpreter) !== JSON.stringify(["/bin/bash", "-c"])) throw new Error(`${r.name}: interpreter ${JSON.stringify(inputs.interpreter)} not understood`);
-                // A change in triggers replaces the command (create new, delete old); other changes update.
-                if (previous && JSON.stringify(previous.inputs.triggers) !== JSON.stringify(inputs.triggers)) {
-                    const created = await this.runScript(r.name, "create", inputs.create, inputs.stdin);
-                    if (created.code === 0 && previous.inputs.delete) await this.runScript(r.name, "delete", previous.inputs.delete as string, previous.inputs.stdin as string);
-                    return created;
+    private checkProvider(r: RecordedResource, inputs: Record<string, any>) {
+        if (r.type === "pulumi:providers:docker" && inputs.host !== undefined && !/^unix:\/\//.test(String(inputs.host)))
+            throw new StepFailed(`provider host ${String(inputs.host)} is not the local engine`);
+    }
+
+    /** Creates or updates the real thing; "failed" or "init-error" with lastError set. */
+    private async converge(r: RecordedResource, inputs: Record<string, any>, op: "create" | "update", previous: StateEntry | undefined, commands: CommandRun[]): Promise<"ok" | "failed" | "init-error"> {
+        try {
+            switch (r.type) {
+                case "random:index/randomPassword:RandomPassword":
+                    return "ok"; // its value came from the mocks
+                case "docker:index/network:Network":
+                    await docker(["network", "create", `--driver=${inputs.driver ?? "bridge"}`, ...(inputs.internal ? ["--internal"] : []), ...labelFlags(inputs.labels), inputs.name]);
+                    return "ok";
+                case "docker:index/volume:Volume":
+                    // Docker hands back an existing volume of the same name (a retained one after a destroy).
+                    await docker(["volume", "create", ...labelFlags(inputs.labels), inputs.name]);
+                    return "ok";
+                case "docker:index/remoteImage:RemoteImage":
+                    if ((await run("docker", ["image", "inspect", inputs.name])).code !== 0) throw new Error(`cannot pull ${inputs.name}: no registry can be reached here; build it locally`);
+                    return "ok";
+                case "docker:index/image:Image":
+                    // Built when the program ran (the e2e outputs hook), as the engine builds at this step.
+                    if ((await run("docker", ["image", "inspect", inputs.imageName])).code !== 0) throw new Error(`image ${inputs.imageName} was not built`);
+                    return "ok";
+                case "docker:index/container:Container":
+                    return op === "update" ? (await this.updateContainer(inputs), "ok") : await this.createContainer(r, inputs);
+                case "command:local:Command": {
+                    if (JSON.stringify(inputs.interpreter) !== JSON.stringify(["/bin/bash", "-c"])) throw new Error(`interpreter ${JSON.stringify(inputs.interpreter)} not understood`);
+                    const text = op === "update" ? inputs.update ?? inputs.create : inputs.create;
+                    const ran = await this.runScript(r.name, op, text, inputs.stdin);
+                    commands.push(ran);
+                    if (ran.code !== 0) {
+                        this.lastError = ran.stderr.trim() || `exit ${ran.code}`;
+                        return "failed";
+                    }
+                    return "ok";
                 }
-                if (previous) return this.runScript(r.name, "update", inputs.update ?? inputs.create, inputs.stdin);
-                return this.runScript(r.name, "create", inputs.create, inputs.stdin);
+                default:
+                    throw new Error(`${r.type} ${r.name}: the local engine double cannot create this (local target only)`);
             }
-            default:
-                if (!r.custom) return undefined; // component resources hold nothing themselves
-                throw new Error(`${r.type} ${r.name}: the local applier cannot create this (local target only)`);
+        } catch (err) {
+            this.lastError = err instanceof Error ? err.message : String(err);
+            return "failed";
         }
     }
 
-    private async remove(name: string, entry: StateEntry): Promise<CommandRun | undefined> {
+    private async createContainer(r: RecordedResource, inputs: Record<string, any>): Promise<"ok" | "init-error"> {
+        const { create, extraNetworks } = containerArgs(r, inputs);
+        // ContainerCreate with the name: an existing container of that name fails the create.
+        await docker(["create", ...create]);
+        for (const n of extraNetworks) await docker(["network", "connect", ...n.aliases.map((a) => `--alias=${a}`), n.name, inputs.name]);
+        await docker(["start", inputs.name]);
+        if (inputs.wait) {
+            const error = await this.waitHealthy(inputs.name, Number(inputs.waitTimeout ?? 60));
+            if (error) {
+                this.lastError = error;
+                return "init-error";
+            }
+        }
+        return "ok";
+    }
+
+    /** resourceDockerContainerUpdate: one ContainerUpdate with the in-place properties. */
+    private async updateContainer(inputs: Record<string, any>) {
+        const args = ["update"];
+        if (inputs.memory) args.push(`--memory=${inputs.memory}m`);
+        if (inputs.memorySwap) args.push(`--memory-swap=${inputs.memorySwap}m`);
+        if (inputs.restart) args.push(`--restart=${inputs.restart}`);
+        await docker([...args, inputs.name]);
+    }
+
+    private async remove(name: string, entry: StateEntry, commands: CommandRun[]): Promise<void> {
         const i = entry.inputs as Record<string, any>;
+        if (entry.retainOnDelete) return this.log(`${name}: retained (retainOnDelete)`);
         switch (entry.type) {
             case "docker:index/container:Container":
                 this.log(`${name}: remove container`);
-                await run("docker", ["rm", "-f", i.name]);
-                return undefined;
+                // ContainerStop(destroyGraceSeconds, 0 when unset), then a forced remove; "no such container" is fine.
+                await run("docker", ["stop", "-t", String(i.destroyGraceSeconds ?? 0), i.name]);
+                await run("docker", ["rm", "-f", "-v", i.name]);
+                return;
             case "docker:index/network:Network":
                 this.log(`${name}: remove network`);
                 await run("docker", ["network", "rm", i.name]);
-                return undefined;
+                return;
             case "docker:index/volume:Volume":
                 this.log(`${name}: remove volume`);
-                await run("docker", ["volume", "rm", i.name]);
-                return undefined;
+                await run("docker", ["volume", "rm", "-f", i.name]);
+                return;
+            case "docker:index/remoteImage:RemoteImage":
+                if (!i.keepLocally) await run("docker", ["image", "rm", i.name]);
+                return;
             case "command:local:Command":
-                return i.delete ? this.runScript(name, "delete", i.delete, i.stdin) : undefined;
+                if (i.delete) commands.push(await this.runScript(nameOf(name), "delete", i.delete, i.stdin));
+                return;
             default:
-                return undefined;
+                return;
         }
     }
 
-    private async waitHealthy(container: string, timeoutSeconds: number) {
+    /** The provider's `wait`: poll the health status each second until healthy or the timeout. */
+    private async waitHealthy(container: string, timeoutSeconds: number): Promise<string | undefined> {
         const deadline = Date.now() + timeoutSeconds * 1000;
         for (;;) {
             const status = await docker(["inspect", "-f", "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.State.Status}}", container]);
-            if (status.startsWith("healthy") || status.startsWith("none running")) return;
+            if (status.startsWith("healthy") || status.startsWith("none running")) return undefined;
             if (!status.endsWith("running") || Date.now() > deadline) {
                 const logs = (await run("docker", ["logs", "--tail", "20", container])).stderr;
-                throw new Error(`${container} did not become healthy within ${timeoutSeconds}s (${status}): ${logs}`);
+                return `${container} did not become healthy within ${timeoutSeconds}s (${status}): ${logs}`;
             }
             await new Promise((r) => setTimeout(r, 500));
         }

@@ -1,15 +1,36 @@
 // The platform on this machine's Docker engine, driven from what the program declares.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { record, RecordedResource } from "../record";
+import { execFileSync } from "node:child_process";
+import { ComputeOutputs, record, RecordedResource } from "../record";
 import { readStackFile } from "../../stacks/stack-file";
 import { validateConfig } from "../../stacks/validate";
 import type { PlatformConfig } from "../../stacks/schema";
-import { Applier, ApplyResult, run } from "./applier";
-import { PLATFORM_LABEL } from "../../components/hardening";
-import { CERTBOT_VOLUME, CORE_NETWORK, DATABASE_NETWORK, POSTGRES_VOLUME, appNetwork } from "../../stacks/naming";
+import { Applier, ApplyResult, run, Step } from "./applier";
+import { CERTBOT_VOLUME, CORE_NETWORK, DATABASE_NETWORK, PLATFORM_LABEL, POSTGRES_VOLUME, appDatabaseNetwork, appNetwork } from "../../stacks/naming";
 
 export type RawConfig = Record<string, any>;
+
+/**
+ * What the real providers hand back for images, at the moment the engine would create them: the
+ * ID of a local image (no registry here), and for a build, the image it builds (DOCKER_BUILDKIT=0:
+ * this Docker has no buildx; PLATFORM_BUILD_ARGS adds build arguments such as the local base image).
+ */
+export const realOutputs: ComputeOutputs = (type, _name, inputs) => {
+    if (type === "docker:index/remoteImage:RemoteImage") {
+        const id = execFileSync("docker", ["image", "inspect", "-f", "{{.Id}}", inputs.name], { encoding: "utf8" }).trim();
+        return { imageId: id, repoDigest: inputs.name };
+    }
+    if (type === "docker:index/image:Image") {
+        const b = inputs.build ?? {};
+        const extra: Record<string, string> = JSON.parse(process.env.PLATFORM_BUILD_ARGS ?? "{}");
+        const args = Object.entries({ ...(b.args ?? {}), ...extra }).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
+        execFileSync("docker", ["build", "-q", "-t", inputs.imageName, ...(b.dockerfile ? ["-f", b.dockerfile] : []), ...args, b.context ?? "."], { env: { ...process.env, DOCKER_BUILDKIT: "0" }, stdio: ["ignore", "ignore", "inherit"] });
+        const id = execFileSync("docker", ["image", "inspect", "-f", "{{.Id}}", inputs.imageName], { encoding: "utf8" }).trim();
+        return { imageName: inputs.imageName, repoDigest: id };
+    }
+    return undefined;
+};
 
 export class LocalPlatform {
     readonly raw: RawConfig;
@@ -35,12 +56,20 @@ export class LocalPlatform {
 
     /** `pulumi up` with this config, or with a changed copy of it. */
     async up(change: (raw: RawConfig) => void = () => undefined): Promise<ApplyResult> {
+        this.resources = await this.declare(change);
+        return this.applier.apply(this.resources);
+    }
+
+    /** `pulumi preview`: what `up` would do with this config, nothing applied. */
+    async preview(change: (raw: RawConfig) => void = () => undefined): Promise<Step[]> {
+        return this.applier.preview(await this.declare(change));
+    }
+
+    private async declare(change: (raw: RawConfig) => void): Promise<RecordedResource[]> {
         const raw = structuredClone(this.raw);
         change(raw);
         const { program } = await import("../../stacks/program");
-        const { resources } = await record(raw, () => program());
-        this.resources = resources;
-        return this.applier.apply(resources);
+        return (await record(raw, () => program(), { outputs: realOutputs })).resources;
     }
 
     /** A generated secret the program declared, e.g. an app's database password. */
@@ -55,7 +84,7 @@ export class LocalPlatform {
         await this.applier.destroy();
         const leftovers = (await run("docker", ["ps", "-aq", "--filter", `label=${PLATFORM_LABEL}`])).stdout.split("\n").filter(Boolean);
         if (leftovers.length) await run("docker", ["rm", "-f", ...leftovers]);
-        for (const n of [CORE_NETWORK, DATABASE_NETWORK, ...this.cfg.apps.map((a) => appNetwork(a.name))]) await run("docker", ["network", "rm", n]);
+        for (const n of [CORE_NETWORK, DATABASE_NETWORK, ...this.cfg.apps.flatMap((a) => [appNetwork(a.name), appDatabaseNetwork(a.name)])]) await run("docker", ["network", "rm", n]);
         for (const v of [POSTGRES_VOLUME, CERTBOT_VOLUME]) await run("docker", ["volume", "rm", v]);
         fs.rmSync(this.root, { recursive: true, force: true });
     }

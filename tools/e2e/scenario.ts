@@ -8,7 +8,7 @@ import { reveal } from "../record";
 import { lastJsonLine } from "./run";
 import { DATABASE_NETWORK, NGINX_CONTAINER, POSTGRES_CONTAINER } from "../../stacks/naming";
 import { IN_CONTAINER, mainConfig } from "../../render/nginx/layout";
-import { PLATFORM_LABEL } from "../../components/hardening";
+import { PLATFORM_LABEL } from "../../stacks/naming";
 
 export interface ScenarioResult {
     readonly requests: number;

@@ -1,0 +1,181 @@
+# Releases one app service blue-green. Owns the whole sequence, so a failure at any step leaves the
+# server consistent (Pulumi has no container resource for app services: its delete-before-replace
+# and pending deletes can never touch the container nginx routes to; docs/engine-notes.md).
+#
+# Each service has two slots, blue and green: Docker network aliases <app>-<service>-<color> that
+# nginx resolves without reloading. One file (the live marker) says which slot a route uses, and
+# nginx checks it per request. A release:
+#   starts the new container in the idle slot -> waits until it answers its health check ->
+#   checks nginx reaches it through the idle slot's upstream -> switches the marker (no reload,
+#   no client connection closed) -> watches its health and 5xx share every second, switching
+#   back as soon as a limit is crossed -> stops the old container with a grace period.
+# If a gate before the switch fails, nothing nginx uses has changed and the old version serves.
+#
+# Parameters come from the header the platform renders above this text (render/app/release.ts).
+# stdin: the service's env file (secrets included), written to a private temp file only.
+# stdout: one JSON line describing the release; stderr: progress and the reason of a failure.
+
+started=$(date +%s.%N)
+log() { printf '%s release %s/%s: %s\n' "$(date -u +%T)" "$app" "$service" "$*" >&2; }
+fail() { printf 'release of %s %s (%s) failed: %s\n' "$app" "$service" "$image" "$*" >&2; exit 1; }
+now() { date +%s.%N; }
+since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.2f", a - b }'; }
+running() { [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
+health_status() { docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$1" 2>/dev/null || echo gone; }
+service_containers() { # [color]: this service's containers (in that slot)
+  docker ps -a --filter "label=$label" ${1:+--filter "label=$color_label=$1"} --format '{{.Names}}'
+}
+remove() { # container grace: stop with grace (SIGTERM, then SIGKILL), then remove
+  docker stop -t "$2" "$1" >/dev/null 2>&1 || true
+  docker rm -f "$1" >/dev/null 2>&1 || true
+}
+live_color() { if [ -e "$marker" ]; then echo green; else echo blue; fi; }
+other() { if [ "$1" = green ]; then echo blue; else echo green; fi; }
+# Make $1 the live slot: one rename or unlink, which nginx sees on its next request.
+switch_to() {
+  mkdir -p "$(dirname "$marker")"
+  if [ "$1" = green ]; then : >"$marker.tmp" && mv -f "$marker.tmp" "$marker"; else rm -f "$marker"; fi
+}
+probe() { # color: nginx reaches that slot through its own upstream
+  docker exec "$nginx" curl -fsS -o /dev/null --max-time 3 "$probe_base$1$health_path" 2>/dev/null
+}
+last_logs() { docker logs --tail 5 "$1" 2>&1 | tr -s '\n' ' ' | tail -c 300; }
+
+mkdir -p "$root/state"
+exec 7>"$root/state/release-$app-$service.lock"
+flock -w 1800 7 || fail "another release of $app $service still runs"
+
+envfile=$(mktemp)
+trap 'rm -f "$envfile"' EXIT
+cat >"$envfile"
+
+if ! docker image inspect "$image" >/dev/null 2>&1; then
+  log "pulling $image"
+  docker pull -q "$image" >/dev/null || fail "cannot pull the image; if it is private, add its registry to registries.credentials"
+fi
+# The container's identity: image, settings and env. Same identity as the live one: nothing to do.
+identity=$({ docker image inspect -f '{{.Id}}' "$image"; printf '%s\n' "$network" "${extra_networks[@]}" "${run_args[@]}" "$health_cmd"; cat "$envfile"; } | sha256sum | cut -c1-10)
+new="$base-$identity"
+live=$(live_color)
+idle=$(other "$live")
+current=$(service_containers "$live" | head -n1)
+
+if [ "$current" = "$new" ] && running "$new"; then
+  for leftover in $(service_containers "$idle"); do log "removing $leftover (idle slot)"; remove "$leftover" "$drain_seconds"; done
+  log "$new already serves this release; nothing to do"
+  printf '{"app":"%s","service":"%s","container":"%s","color":"%s","changed":false}\n' "$app" "$service" "$new" "$live"
+  exit 0
+fi
+
+# The idle slot never serves: whatever is in it (a failed or interrupted release) goes.
+for leftover in $(service_containers "$idle"); do log "removing $leftover from the idle $idle slot"; remove "$leftover" 0; done
+docker rm -f "$new" >/dev/null 2>&1 || true
+
+log "starting $new in the $idle slot beside ${current:-nothing} ($live)"
+docker create --name "$new" --hostname "$new" --network "$network" --network-alias "$alias_prefix-$idle" \
+  --env-file "$envfile" --env "RELEASE_ID=$new" --env "RELEASE_IMAGE=$image" \
+  --label "$color_label=$idle" --label "$identity_label=$identity" \
+  --health-cmd "$health_cmd" "${run_args[@]}" "$image" >/dev/null
+for n in "${extra_networks[@]}"; do docker network connect "$n" "$new"; done
+docker start "$new" >/dev/null
+
+# Gate 1: the container answers its own health check (probed at once, not at Docker's interval).
+deadline=$((SECONDS + health_timeout))
+until docker exec "$new" sh -c "$health_cmd" >/dev/null 2>&1; do
+  if ! running "$new" || [ $SECONDS -ge $deadline ]; then
+    why="not healthy within ${health_timeout}s"
+    running "$new" || why="exited with code $(docker inspect -f '{{.State.ExitCode}}' "$new" 2>/dev/null)"
+    out=$(docker exec "$new" sh -c "$health_cmd" 2>&1 | tr -s '\n' ' ' | tail -c 300 || true)
+    logs=$(last_logs "$new")
+    remove "$new" 0
+    fail "$why; last health output: ${out:-none}; last log lines: ${logs:-none}; ${current:-the previous version} keeps serving"
+  fi
+  sleep 0.5
+done
+healthy_at=$(now)
+
+# Gate 2: nginx itself resolves the idle slot to the new container and reaches it.
+reach_deadline=$((SECONDS + reach_timeout))
+until probe "$idle"; do
+  if [ $SECONDS -ge $reach_deadline ] || ! running "$new"; then
+    remove "$new" 0
+    fail "nginx cannot reach $new:$port$health_path through the $idle slot on $network; ${current:-the previous version} keeps serving"
+  fi
+  sleep 0.2
+done
+
+new_addr=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$network\").IPAddress}}" "$new"):$port
+# Shared: other releases' watches run alongside; log rotation waits for all of them.
+mkdir -p "$(dirname "$access_log_lock")"
+exec 8>"$access_log_lock"
+flock -s 8
+log_offset=$(stat -c %s "$access_log" 2>/dev/null || echo 0)
+switch_to "$idle"
+switched_at=$(now)
+log "nginx now routes to $new ($idle); watching for ${watch_seconds}s"
+
+# Requests nginx sent to the new container since the switch: "total errors first_5xx_msec" over
+# the lines logged at or after $1 (epoch seconds).
+counts() {
+  local size
+  size=$(stat -c %s "$access_log" 2>/dev/null || echo 0)
+  [ "$size" -ge "$log_offset" ] || log_offset=0
+  tail -c +$((log_offset + 1)) "$access_log" 2>/dev/null | awk -v addr="\"upstream_addr\":\"$new_addr" -v from="$1" '
+    index($0, addr) && match($0, /"msec":[0-9.]+/) {
+      t = substr($0, RSTART + 7, RLENGTH - 7) + 0
+      if (!match($0, /"status":[0-9]+/)) next
+      bad = substr($0, RSTART + 9, RLENGTH - 9) + 0 >= 500
+      if (bad && (first == "" || t < first)) first = t
+      if (t >= from) { n++; e += bad }
+    }
+    END { printf "%d %d %s\n", n, e, (first == "" ? "-" : first) }'
+}
+# More than max_5xx_percent of at least min_requests responses were 5xx (exact, in hundredths).
+too_many() { [ "$1" -ge "$min_requests" ] && [ $(($2 * 10000)) -gt $((max_5xx_hundredths * $1)) ]; }
+
+rollback() {
+  local reason="$1" total errors first rolled
+  switch_to "$live"
+  { [ -n "$current" ] && running "$current"; } || current=""
+  rolled=$(now)
+  sleep "$log_flush_seconds"
+  read -r total errors first < <(counts 0)
+  flock -u 8
+  remove "$new" "$drain_seconds"
+  awk -v f="$first" -v r="$rolled" -v t="$total" -v e="$errors" -v app="$app" -v s="$service" -v c="$new" 'BEGIN {
+    printf "{\"app\":\"%s\",\"service\":\"%s\",\"container\":\"%s\",\"changed\":false,\"rolledBack\":true,\"watchedRequests\":%d,\"served5xx\":%d,\"firstErrorToRollbackSeconds\":%s}\n",
+      app, s, c, t, e, (f == "-" ? "null" : sprintf("%.2f", r - f)) }'
+  fail "rolled back to ${current:-nothing} after the switch: $reason"
+}
+
+end=$((SECONDS + watch_seconds))
+probe_failures=0
+while [ $SECONDS -lt $end ]; do
+  sleep 1
+  h=$(health_status "$new")
+  if [ "$h" = unhealthy ] || ! running "$new"; then rollback "health check turned ${h/gone/exited} on $new"; fi
+  if probe "$idle"; then probe_failures=0; else probe_failures=$((probe_failures + 1)); fi
+  [ "$probe_failures" -lt 2 ] || rollback "nginx could not reach $new$health_path twice in a row"
+  window_start=$(awk -v n="$(now)" -v w="$window_seconds" 'BEGIN { printf "%.3f", n - w }')
+  read -r total errors _ < <(counts "$window_start")
+  if too_many "$total" "$errors"; then
+    rollback "$errors of $total responses from $new in the last ${window_seconds}s were 5xx (limit ${max_5xx_percent}%)"
+  fi
+done
+# The whole watch, once nginx has flushed its log.
+sleep "$log_flush_seconds"
+read -r total errors _ < <(counts 0)
+if too_many "$total" "$errors"; then rollback "$errors of $total responses from $new during the watch were 5xx (limit ${max_5xx_percent}%)"; fi
+flock -u 8
+
+# Drain: since the switch nginx sends the old slot nothing new; in-flight requests finish within
+# the grace period (SIGTERM first), then the old container goes.
+for old in $(service_containers "$live"); do
+  log "draining and removing $old"
+  remove "$old" "$drain_seconds"
+done
+finished=$(now)
+awk -v h="$healthy_at" -v s="$switched_at" -v f="$finished" -v b="$started" -v t="$total" -v e="$errors" \
+  -v app="$app" -v svc="$service" -v c="$new" -v p="$current" -v col="$idle" 'BEGIN {
+  printf "{\"app\":\"%s\",\"service\":\"%s\",\"container\":\"%s\",\"previous\":\"%s\",\"color\":\"%s\",\"changed\":true,", app, svc, c, p, col
+  printf "\"healthySeconds\":%.2f,\"healthyToSwitchSeconds\":%.2f,\"cutoverSeconds\":%.2f,\"totalSeconds\":%.2f,\"watchedRequests\":%d,\"watched5xx\":%d}\n", h - b, s - h, s - b, f - b, t, e }'

@@ -1,0 +1,116 @@
+// The engine double's planning: what `pulumi up` would do with each resource, from the old state,
+// the new inputs and the providers' property rules (tools/e2e/provider-rules.ts, read from their
+// source; engine behaviour in docs/engine-notes.md). Pure: no Docker here (see applier.ts).
+import { isDeepStrictEqual } from "node:util";
+import type { RecordedResource } from "../record";
+import { providerRules, ResourceRules } from "./provider-rules";
+
+/** What one resource gets in an update. */
+export type Op = "create" | "same" | "update" | "replace";
+
+export interface Planned {
+    readonly op: Op;
+    /** Inputs whose change decided the op. */
+    readonly changed: string[];
+    /** An update whose properties the provider saves but never applies (e.g. a container's healthcheck). */
+    readonly noEffect: boolean;
+    readonly deleteBeforeReplace: boolean;
+}
+
+export interface StateEntry {
+    readonly type: string;
+    readonly inputs: Record<string, unknown>;
+    readonly dependsOn: string[];
+    readonly propertyDependencies: Record<string, string[]>;
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    /** The provider's create failed after the resource existed (a container's `wait`): the next up updates it. */
+    readonly initError?: boolean;
+}
+export type State = Record<string, StateEntry>;
+
+/** Resource types that hold nothing real: components (and the stack). */
+const isComponent = (r: RecordedResource) => !r.custom;
+
+/** Providers are configuration; the double accepts only an unchanged local engine. */
+export const PROVIDER_TYPES = ["pulumi:providers:docker", "pulumi:providers:command", "pulumi:providers:random"];
+
+function rulesOf(type: string): ResourceRules {
+    const rules = providerRules[type];
+    if (!rules) throw new Error(`${type}: the engine double knows no property rules for it; add them to tools/e2e/provider-rules.ts from the provider's source`);
+    return rules;
+}
+
+/**
+ * Top-level input names whose values differ. `ignoreChanges` paths ("image", "rootVolume.sizeInGb")
+ * first get their old values back, as the engine does (processIgnoreChanges).
+ */
+export function changedInputs(before: Record<string, unknown>, after: Record<string, unknown>, ignoreChanges: readonly string[] = []): string[] {
+    const next: Record<string, any> = structuredClone(after);
+    for (const path of ignoreChanges) {
+        const keys = path.split(".");
+        const last = keys.pop()!;
+        const oldHolder = keys.reduce<any>((o, k) => (o == null ? o : o[k]), before);
+        const newHolder = keys.reduce<any>((o, k) => (o == null ? o : o[k]), next);
+        if (newHolder == null || typeof newHolder !== "object") continue;
+        if (oldHolder != null && last in oldHolder) newHolder[last] = structuredClone(oldHolder[last]);
+        else delete newHolder[last];
+    }
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(next)])].sort();
+    return keys.filter((k) => !isDeepStrictEqual(before[k], next[k]));
+}
+
+/** The engine's decision for one resource (step_generator.go: diff, then replaceOnChanges, then protect). */
+export function plan(r: RecordedResource, inputs: Record<string, unknown>, previous: StateEntry | undefined): Planned {
+    if (isComponent(r) || PROVIDER_TYPES.includes(r.type)) return { op: previous ? "same" : "create", changed: [], noEffect: true, deleteBeforeReplace: false };
+    const rules = rulesOf(r.type);
+    const dbr = rules.deleteBeforeReplace || r.options.deleteBeforeReplace;
+    if (!previous) return { op: "create", changed: [], noEffect: false, deleteBeforeReplace: dbr };
+    const changed = changedInputs(previous.inputs, inputs, r.options.ignoreChanges);
+    if (!changed.length) return previous.initError ? { op: "update", changed: [], noEffect: true, deleteBeforeReplace: dbr } : { op: "same", changed, noEffect: true, deleteBeforeReplace: dbr };
+    const unknown = changed.filter((k) => ![...rules.replaceOn, ...rules.updateInPlace, ...rules.noEffect].includes(k));
+    if (unknown.length) throw new Error(`${r.type} ${r.name}: the engine double does not know what a change to ${unknown.join(", ")} does; add it to tools/e2e/provider-rules.ts from the provider's source`);
+    const replaceOnChanges = r.options.replaceOnChanges;
+    const replacing = changed.filter((k) => rules.replaceOn.includes(k) || replaceOnChanges.includes(k) || replaceOnChanges.includes("*"));
+    if (replacing.length) {
+        if (previous.protect && r.options.protect)
+            throw new Error(`unable to replace resource "${r.name}" as it is currently marked for protection (changed: ${replacing.join(", ")})`);
+        return { op: "replace", changed: replacing, noEffect: false, deleteBeforeReplace: dbr };
+    }
+    return { op: "update", changed, noEffect: changed.every((k) => rules.noEffect.includes(k)), deleteBeforeReplace: dbr };
+}
+
+/**
+ * Resources the engine deletes before a delete-before-replace of `replaced`: those with a
+ * property dependency on it through an input whose change would replace them
+ * (calculateDependentReplacements).
+ */
+export function dependentReplacements(replaced: string, resources: readonly RecordedResource[]): string[] {
+    // `replaced` and the result are keys (type::name).
+    return resources
+        .filter((r) => r.custom && providerRules[r.type])
+        .filter((r) =>
+            Object.entries(r.options.propertyDependencies).some(([prop, deps]) => deps.includes(replaced) && (rulesOf(r.type).replaceOn.includes(prop) || r.options.replaceOnChanges.includes(prop))),
+        )
+        .map((r) => r.key);
+}
+
+/**
+ * Groups of names in which every member's dependencies come in earlier groups: creates run group by
+ * group forwards, deletes backwards (the engine's antichains).
+ */
+export function layers(names: readonly string[], dependsOn: (name: string) => readonly string[]): string[][] {
+    const wanted = new Set(names);
+    const depth = new Map<string, number>();
+    const visit = (n: string, path: string[]): number => {
+        if (depth.has(n)) return depth.get(n)!;
+        if (path.includes(n)) throw new Error(`dependency cycle: ${[...path, n].join(" -> ")}`);
+        const d = Math.max(-1, ...dependsOn(n).filter((x) => wanted.has(x)).map((x) => visit(x, [...path, n]))) + 1;
+        depth.set(n, d);
+        return d;
+    };
+    names.forEach((n) => visit(n, []));
+    const out: string[][] = [];
+    for (const [n, d] of depth) (out[d] ??= []).push(n);
+    return out.filter(Boolean);
+}
