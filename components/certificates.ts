@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Host } from "./host";
 import { BIN_DIR, ScheduledJob } from "../render/schedule";
 import { acmeDirectoryUrl, TlsInput } from "../render/tls/certbot";
-import { issueCertificateScript } from "../render/tls/issue";
+import { firstIssueJob, issueCertificateScript, serverAddressScript } from "../render/tls/issue";
 import { renewalJob } from "../render/tls/renew";
 import { expiryJob } from "../render/tls/expiry";
 import type { PlatformConfig } from "../stacks/schema";
@@ -20,6 +20,8 @@ export interface CertificatesArgs {
     readonly certbotImage: string;
     /** The running proxy: issuance needs it to answer the HTTP-01 challenge. */
     readonly proxy: pulumi.Resource;
+    /** The address every name must resolve to before the first certificate is requested. */
+    readonly serverAddress: pulumi.Input<string>;
 }
 
 export class Certificates extends pulumi.ComponentResource {
@@ -37,9 +39,11 @@ export class Certificates extends pulumi.ComponentResource {
         this.expiryCheck = `${args.host.root}/${BIN_DIR}/${expiry.name}.sh`;
         if (args.acme.enabled) {
             const issue = issueCertificateScript({ ...tls, directoryUrl: acmeDirectoryUrl(args.acme.directory), email: args.acme.email });
+            const address = args.host.runScript(`${name}-address`, { create: serverAddressScript(args.host.root), stdin: args.serverAddress }, { parent: this });
             // Names, directory and email are in the script text: changing any re-runs it (an update).
-            this.issued = args.host.runScript(`${name}-issue`, { create: issue }, { parent: this, dependsOn: [args.proxy] });
-            this.jobs = [renewalJob(tls, issue), expiry];
+            // Until DNS points at the server it converges without a certificate (see issue.ts).
+            this.issued = args.host.runScript(`${name}-issue`, { create: issue }, { parent: this, dependsOn: [args.proxy, address] });
+            this.jobs = [renewalJob(tls, issue), firstIssueJob(tls, issue), expiry];
         } else {
             this.jobs = [expiry];
         }

@@ -4,8 +4,12 @@
 //   guard  - before a replacement, removes a same-named container the engine would not delete (one
 //            recreated outside Pulumi, e.g. by hand), which would fail the create with
 //            "name already in use";
-//   limits - applies what the provider cannot set (the pids limit), keyed on the container's ID so
-//            it runs again for every new container.
+//   ready  - applies what the provider cannot set (the pids limit) and waits until the container
+//            answers its health check, keyed on the container's ID so it runs again for every new
+//            container. Not the provider's `wait`: that polls Docker's health status, which starts
+//            only after the first interval, and would hold back everything that follows a
+//            replacement (nginx joining the app networks) for that long; a failed readiness
+//            command also leaves nothing in state, so the next `up` checks again.
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
@@ -15,7 +19,15 @@ import { PLATFORM_LABEL, SPEC_LABEL } from "../stacks/naming";
 import { script, shq } from "../render/shell";
 
 /** What a core container is, besides the policy: everything else of docker.ContainerArgs it sets. */
-export type CoreContainerArgs = Pick<docker.ContainerArgs, "command" | "envs" | "ports" | "volumes" | "networksAdvanced" | "healthcheck" | "user" | "wait" | "waitTimeout">;
+export type CoreContainerArgs = Pick<docker.ContainerArgs, "command" | "envs" | "ports" | "volumes" | "networksAdvanced" | "user">;
+
+/** The container's health check: Docker runs it every interval; readiness runs it at once, repeatedly. */
+export interface HealthCheck {
+    /** Run inside the container (argv, no shell). */
+    readonly test: readonly string[];
+    /** Seconds a new container gets to pass it. */
+    readonly readyTimeoutSeconds: number;
+}
 
 export interface CoreContainerSpec {
     readonly host: Host;
@@ -29,6 +41,7 @@ export interface CoreContainerSpec {
     /** Seconds a stop waits for a clean shutdown before SIGKILL (on delete and replace). */
     readonly stopGraceSeconds: number;
     readonly args: CoreContainerArgs;
+    readonly health?: HealthCheck;
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -62,17 +75,33 @@ export function guardScript(name: string, spec: string, graceSeconds: number): s
     );
 }
 
-export function limitsScript(name: string, pidsLimit: number, containerId: string): string {
-    return script(`# container ${containerId}`, `docker update --pids-limit ${pidsLimit} ${shq(name)} >/dev/null`);
+/** Applies the pids limit, then waits until the health check passes (or the container stops). */
+export function readyScript(name: string, containerId: string, pidsLimit: number, health?: HealthCheck): string {
+    const wait = health
+        ? [
+              `deadline=$((SECONDS + ${health.readyTimeoutSeconds}))`,
+              `until docker exec "$name" ${health.test.map(shq).join(" ")} >/dev/null 2>&1; do`,
+              `  if [ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" != true ] || [ $SECONDS -ge $deadline ]; then`,
+              `    echo "$name did not pass its health check within ${health.readyTimeoutSeconds}s; last log lines:" >&2`,
+              '    docker logs --tail 20 "$name" >&2 2>&1 || true',
+              "    exit 1",
+              "  fi",
+              "  sleep 0.25",
+              "done",
+              'echo "$name is ready"',
+          ]
+        : [];
+    return script(`# container ${containerId}`, `name=${shq(name)}`, `docker update --pids-limit ${pidsLimit} "$name" >/dev/null`, ...wait);
 }
 
 const hashOf = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 12);
 
-export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { image: docker.RemoteImage; container: docker.Container } {
+export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { image: docker.RemoteImage; container: docker.Container; ready: pulumi.Resource } {
     const provider = s.host.docker;
     const policy = policyArgs(s.policy);
     // Everything whose change replaces the container (not the update-in-place memory/restart/wait).
-    const replacing = { name: s.name, image: s.image, role: s.role, ...policy, memory: undefined, memorySwap: undefined, restart: undefined, ...s.args, wait: undefined, waitTimeout: undefined };
+    const healthcheck = s.health && { tests: ["CMD", ...s.health.test], interval: "10s", timeout: "3s", retries: 3, startPeriod: "5s" };
+    const replacing = { name: s.name, image: s.image, role: s.role, ...policy, memory: undefined, memorySwap: undefined, restart: undefined, ...s.args, healthcheck };
     // A hash reveals nothing of a secret env value, and the guard's log must stay readable.
     const spec = pulumi.unsecret(pulumi.output(replacing).apply(hashOf));
     const guard = s.host.runScript(`${s.name}-guard`, { create: spec.apply((h) => guardScript(s.name, h, s.stopGraceSeconds)) }, { parent });
@@ -84,6 +113,7 @@ export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { 
             image: image.imageId,
             ...policy,
             ...s.args,
+            healthcheck,
             labels: [
                 { label: PLATFORM_LABEL, value: s.role },
                 { label: SPEC_LABEL, value: spec },
@@ -92,6 +122,6 @@ export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { 
         },
         { parent, provider, dependsOn: [guard, ...(s.dependsOn ?? [])], replaceOnChanges: REPLACE_ON_CHANGES, deleteBeforeReplace: true },
     );
-    s.host.runScript(`${s.name}-limits`, { create: container.id.apply((id) => limitsScript(s.name, s.policy.pidsLimit, id)) }, { parent, dependsOn: [container] });
-    return { image, container };
+    const ready = s.host.runScript(`${s.name}-ready`, { create: container.id.apply((id) => readyScript(s.name, id, s.policy.pidsLimit, s.health)) }, { parent, dependsOn: [container] });
+    return { image, container, ready };
 }

@@ -40,6 +40,8 @@ export const SUPERUSER_PASSWORD_FILE = "/run/secrets/postgres-superuser";
 
 export class Database extends pulumi.ComponentResource {
     readonly container: docker.Container;
+    /** PostgreSQL accepts connections. */
+    readonly ready: pulumi.Resource;
     readonly volume: docker.Volume;
     readonly superuserPassword: pulumi.Output<string>;
     /** Each app's login password (secret). */
@@ -69,7 +71,7 @@ export class Database extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        this.container = coreContainer(this, {
+        const core = coreContainer(this, {
             host: args.host,
             name: POSTGRES_CONTAINER,
             image: args.image,
@@ -85,15 +87,15 @@ export class Database extends pulumi.ComponentResource {
                     { hostPath: secretFile, containerPath: SUPERUSER_PASSWORD_FILE, readOnly: true },
                 ],
                 networksAdvanced: [{ name: args.network.name, aliases: [POSTGRES_HOST] }],
-                // Over TCP: during first-time init the entrypoint's temporary server answers on the socket only.
-                healthcheck: { tests: ["CMD", "pg_isready", "-q", "-h", "127.0.0.1", "-U", "postgres"], interval: "5s", timeout: "3s", retries: 10, startPeriod: "10s" },
-                wait: true,
-                waitTimeout: 120,
             },
+            // Over TCP: during first-time init the entrypoint's temporary server answers on the socket only.
+            health: { test: ["pg_isready", "-q", "-h", "127.0.0.1", "-U", "postgres"], readyTimeoutSeconds: 120 },
             dependsOn: [secret],
-        }).container;
+        });
+        this.container = core.container;
+        this.ready = core.ready;
 
-        const baseline = args.host.runScript("database-baseline", { create: psqlScript(baselineSql(), false) }, { parent: this, dependsOn: [this.container] });
+        const baseline = args.host.runScript("database-baseline", { create: psqlScript(baselineSql(), false) }, { parent: this, dependsOn: [this.ready] });
 
         for (const app of args.apps) {
             const password = new random.RandomPassword(`${app}-db-password`, { length: 32, special: false }, { parent: this });
@@ -106,7 +108,7 @@ export class Database extends pulumi.ComponentResource {
                     stdin: pulumi.interpolate`${this.appPasswords[app]}\n`,
                     quiet: true,
                 },
-                { parent: this, dependsOn: [this.container, baseline] },
+                { parent: this, dependsOn: [this.ready, baseline] },
             );
             const network = args.appNetworks[app];
             if (!network) throw new pulumi.ResourceError(`app ${app} has no database network`, this);
@@ -124,7 +126,7 @@ export class Database extends pulumi.ComponentResource {
             args.host.runScript(
                 "shared-database",
                 { create: psqlScript(sharedDatabaseSql(args.sharedDbGrants, args.apps), false) },
-                { parent: this, dependsOn: [this.container, ...Object.values(this.appProvisioned)] },
+                { parent: this, dependsOn: [this.ready, ...Object.values(this.appProvisioned)] },
             );
         }
         this.registerOutputs({ container: this.container.name, volume: this.volume.name });

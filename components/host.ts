@@ -22,6 +22,8 @@ export interface Host {
     readonly root: string;
     /** The server's Docker engine. */
     readonly docker: docker.Provider;
+    /** The address the platform's domain must resolve to (the server's public IP; 127.0.0.1 locally). */
+    readonly address: pulumi.Input<string>;
     /** Run a bash script on the server as a command resource. */
     runScript(name: string, args: HostCommandArgs, opts?: pulumi.CustomResourceOptions): pulumi.CustomResource;
 }
@@ -38,6 +40,7 @@ const quietResourceOptions = (args: HostCommandArgs): pulumi.CustomResourceOptio
 /** The local Docker engine and local bash: the default a newcomer runs first. */
 export class LocalHost implements Host {
     readonly docker: docker.Provider;
+    readonly address = "127.0.0.1";
     constructor(readonly root: string, parent?: pulumi.Resource) {
         this.docker = new docker.Provider("local-docker", { host: process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock" }, { parent });
     }
@@ -69,11 +72,14 @@ export function sshConnection(c: SshConnection, agentLoaded = !!process.env.SSH_
 /** A server reached over SSH; scripts run in the deploy user's bash login shell. */
 export class RemoteHost implements Host {
     readonly root = "/opt/platform";
+    readonly address: pulumi.Input<string>;
     constructor(
         readonly docker: docker.Provider,
         private readonly connection: SshConnection,
         private readonly ready: pulumi.Resource,
-    ) {}
+    ) {
+        this.address = connection.host;
+    }
     runScript(name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions = {}): pulumi.CustomResource {
         const dependsOn = [this.ready, ...(Array.isArray(opts.dependsOn) ? opts.dependsOn : opts.dependsOn ? [opts.dependsOn] : [])] as pulumi.Input<pulumi.Resource>[];
         return new command.remote.Command(

@@ -29,6 +29,8 @@ export const PROXY_STOP_GRACE_SECONDS = 30;
 
 export class Proxy extends pulumi.ComponentResource {
     readonly container: docker.Container;
+    /** nginx answers /health: what needs it serving (certificate issuance) waits for this. */
+    readonly ready: pulumi.Resource;
     readonly config: pulumi.Resource;
     readonly certbotVolume: docker.Volume;
 
@@ -46,7 +48,7 @@ export class Proxy extends pulumi.ComponentResource {
         this.certbotVolume = new docker.Volume(CERTBOT_VOLUME, { name: CERTBOT_VOLUME }, { parent: this, provider, retainOnDelete: true });
 
         const bind = (dir: string, containerPath: string, readOnly = true) => ({ hostPath: `${root}/${dir}`, containerPath, readOnly });
-        this.container = coreContainer(this, {
+        const core = coreContainer(this, {
             host: args.host,
             name: NGINX_CONTAINER,
             image: args.image,
@@ -75,12 +77,12 @@ export class Proxy extends pulumi.ComponentResource {
                 // App networks are joined by each app's command (a change here would replace nginx);
                 // upstreams resolve through Docker's DNS, so nginx starts before it joins them.
                 networksAdvanced: [{ name: args.network.name }],
-                healthcheck: { tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1/health"], interval: "10s", timeout: "3s", retries: 3, startPeriod: "5s" },
-                wait: true,
-                waitTimeout: 60,
             },
+            health: { test: ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1/health"], readyTimeoutSeconds: 60 },
             dependsOn: [this.config],
-        }).container;
+        });
+        this.container = core.container;
+        this.ready = core.ready;
         this.registerOutputs({ container: this.container.name });
     }
 }

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { Host } from "./host";
-import { registryOf, repositoryOf } from "../stacks/naming";
+import { registryOf } from "../stacks/naming";
 import { script, shq } from "../render/shell";
 import { ConfigError, Problem } from "../stacks/problem";
 
@@ -44,7 +44,8 @@ export async function pinImages(images: readonly ImageToPin[], credentials: read
             try {
                 const r = await docker.getRegistryImage({ name: i.image }, { provider });
                 if (!/^sha256:[a-f0-9]{64}$/.test(r.sha256Digest ?? "")) throw new Error(`no digest in the answer (${JSON.stringify(r.sha256Digest)})`);
-                pinned[i.field] = `${repositoryOf(i.image)}@${r.sha256Digest}`;
+                // The tag stays for people reading it (nginx:1.30@sha256:...); Docker uses the digest.
+                pinned[i.field] = `${i.image.split("@")[0]}@${r.sha256Digest}`;
             } catch (err) {
                 const detail = (err as { details?: string }).details || (err instanceof Error && err.message) || "the registry refused";
                 const hint = credentials.some((c) => c.server === registry)

@@ -30,7 +30,7 @@ export const COLORS: readonly Color[] = ["blue", "green"];
 export const appNames = (cfg: PlatformConfig) => cfg.apps.map((a) => a.name);
 export const appNetwork = (app: string) => `${app}-network`;
 /** Internal network of one app's backend and PostgreSQL: no app reaches another app's containers. */
-export const appDatabaseNetwork = (app: string) => `${app}-database`;
+export const appDatabaseNetwork = (app: string) => `${app}-database-network`;
 export const databaseName = (app: string) => `${app.replace(/-/g, "_")}_db`;
 export const roleName = (app: string) => app.replace(/-/g, "_");
 export const routePrefix = (app: AppConfig) => app.routePrefix ?? `/${app.name}`;

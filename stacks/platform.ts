@@ -114,13 +114,13 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
     }
     const certificates = new Certificates(
         "certificates",
-        { host, domain: cfg.domain, aliases: cfg.aliases, acme: cfg.acme, certbotImage: cfg.images.certbot, proxy: proxy.container },
+        { host, domain: cfg.domain, aliases: cfg.aliases, acme: cfg.acme, certbotImage: cfg.images.certbot, proxy: proxy.ready, serverAddress: host.address },
         opts,
     );
     const backups = new Backups("backups", { host, config: cfg.backups, offsiteKeys: secrets.offsiteKeys }, opts);
     const monitoring = new Monitoring(
         "monitoring",
-        { host, config: cfg.monitoring, coreNetwork: networks.core, databaseNetwork: networks.database, database: database.container, proxyConfig: proxy.config, nginxStatusPort: cfg.proxy.statusPort },
+        { host, config: cfg.monitoring, coreNetwork: networks.core, databaseNetwork: networks.database, database: database.ready, proxyConfig: proxy.config, nginxStatusPort: cfg.proxy.statusPort },
         opts,
     );
     // One scheduler owns the crontab block: every component's jobs go through it.
@@ -128,7 +128,7 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
     const scheduler = new Scheduler(
         "scheduler",
         { host, jobs: [...certificates.jobs, ...ops.jobs], commands: ops.commands, cron: cfg.target === "scaleway" || cfg.local.cron },
-        { parent, dependsOn: [database.container, proxy.container] },
+        { parent, dependsOn: [database.ready, proxy.ready] },
     );
     return { networks, database, proxy, autoUpdater, apps, certificates, backups, monitoring, scheduler };
 }

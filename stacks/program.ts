@@ -103,6 +103,8 @@ export async function program(config = new pulumi.Config()) {
     return {
         address: deployment.address,
         urls: cfg.apps.map((a) => `https://${cfg.domain}${a.routePrefix ?? `/${a.name}`}/`),
+        // What to put in DNS: the first certificate is requested once every name points here.
+        dnsRecords: pulumi.output(deployment.address).apply((ip) => [cfg.domain, ...cfg.aliases].map((name) => `${name}. A ${ip}`)),
         // Read by .github/scripts/ssh-access.sh to let a CI runner through for the length of a job.
         sshFirewall: deployment.server && { zone: cfg.server.zone, securityGroupId: deployment.server.securityGroup.id },
     };

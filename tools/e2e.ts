@@ -13,6 +13,8 @@ const ROOT = path.resolve(__dirname, "..");
 // Loopback only, against the platform's bootstrap self-signed certificate; TLS itself is proven by
 // the proxy and certificate tests.
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
+// This Docker (Debian's 20.10) has no buildx: image builds use the classic builder.
+process.env.DOCKER_BUILDKIT = "0";
 
 function usage(message: string): never {
     console.error(`${message}\nusage: npm run e2e -- [--config FILE] [--keep] [--down]`);

@@ -27,10 +27,14 @@ export interface RecordedResource {
 export interface RecordedOptions {
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
-    /** Keys (`type::name`) of the resources this one waits for. */
+    /** Names of the resources this one waits for. */
     readonly dependsOn: string[];
-    /** Per input property, the keys of the resources its value came from. */
+    /** The same as keys (`type::name`), unique in the stack: what the engine double orders by. */
+    readonly dependsOnKeys: string[];
+    /** Per input property, the names of the resources its value came from. */
     readonly propertyDependencies: Record<string, string[]>;
+    /** The same as keys. */
+    readonly propertyDependencyKeys: Record<string, string[]>;
     readonly ignoreChanges: string[];
     readonly replaceOnChanges: string[];
     /** The resource option; the provider may also declare it (tools/e2e/provider-rules.ts). */
@@ -143,14 +147,18 @@ export async function record<T>(
         const parentUrn: string = req.getParent();
         if (parentUrn) parents.set(key, nameOf(parentUrn));
         const propertyDependencies: Record<string, string[]> = {};
+        const propertyDependencyKeys: Record<string, string[]> = {};
         req.getPropertydependenciesMap().forEach((deps: any, prop: string) => {
-            propertyDependencies[prop] = deps.getUrnsList().map(keyOf);
+            propertyDependencies[prop] = deps.getUrnsList().map(nameOf);
+            propertyDependencyKeys[prop] = deps.getUrnsList().map(keyOf);
         });
         recordedOptions.set(key, {
             protect: !!req.getProtect(),
             retainOnDelete: !!req.getRetainondelete(),
-            dependsOn: req.getDependenciesList().map(keyOf),
+            dependsOn: req.getDependenciesList().map(nameOf),
+            dependsOnKeys: req.getDependenciesList().map(keyOf),
             propertyDependencies,
+            propertyDependencyKeys,
             ignoreChanges: req.getIgnorechangesList(),
             replaceOnChanges: req.getReplaceonchangesList(),
             deleteBeforeReplace: !!req.getDeletebeforereplace(),

@@ -128,7 +128,7 @@ counts() {
       if (bad && (first == "" || t < first)) first = t
       if (t >= from) { n++; e += bad }
     }
-    END { printf "%d %d %s\n", n, e, (first == "" ? "-" : first) }'
+    END { if (first == "") printf "%d %d -\n", n, e; else printf "%d %d %.3f\n", n, e, first }'
 }
 # More than max_5xx_percent of at least min_requests responses were 5xx (exact, in hundredths).
 too_many() { [ "$1" -ge "$min_requests" ] && [ $(($2 * 10000)) -gt $((max_5xx_hundredths * $1)) ]; }

@@ -1,16 +1,48 @@
 // First issuance, run by `pulumi up` once nginx is up and serving the ACME webroot on port 80.
 // Idempotent: a lineage that already covers the configured names from the configured directory
 // is left alone; a changed name list or directory gets a new certificate into the same lineage.
-import { script, shq } from "../shell";
+import { heredoc, script, shq } from "../shell";
+import type { ScheduledJob } from "../schedule";
 import { BOOTSTRAP_MARKER } from "../nginx/deliver";
 import { IN_CONTAINER } from "../nginx/layout";
-import { allDomains, BOOTSTRAP_ASIDE_DIR, certbotPrelude, TlsInput } from "./certbot";
+import { allDomains, BOOTSTRAP_ASIDE_DIR, certbotPrelude, LETSENCRYPT_DIR, TlsInput } from "./certbot";
+
+/** Where the server's public address is kept (written by the Certificates component), for the DNS check. */
+export const SERVER_ADDRESS_FILE = "state/public-address";
+export const FIRST_ISSUE_JOB = "cert-issue";
+/** Until the first certificate exists, how often the job looks at DNS again. */
+export const FIRST_ISSUE_SCHEDULE = "*/10 * * * *";
 
 export interface IssueInput extends TlsInput {
     /** ACME directory URL. */
     readonly directoryUrl: string;
     /** Account email; none registers without one (Let's Encrypt no longer mails expiry notices). */
     readonly email?: string;
+}
+
+/**
+ * Before the first certificate: every name must resolve to this server's public address and
+ * nothing else, or the CA's validation fails and counts against Let's Encrypt's failed-validation
+ * limit. Until DNS is right the script exits 0 (nginx keeps the bootstrap certificate) and the
+ * cert-issue job tries again every 10 minutes. Tests point DNS_LOOKUP at their own resolver.
+ */
+function dnsCheck(): string[] {
+    return [
+        'lookup() { if [ -n "${DNS_LOOKUP:-}" ]; then $DNS_LOOKUP "$1"; else getent ahosts "$1" | awk \'{ print $1 }\' | sort -u; fi; }',
+        'if [ ! -f "$renewal_conf" ]; then',
+        `  address=$(cat "$root/${SERVER_ADDRESS_FILE}" 2>/dev/null || true)`,
+        "  pending=()",
+        '  for d in "${domains[@]}"; do',
+        '    got=$(lookup "$d" | paste -sd" " - || true)',
+        '    [ -n "$address" ] && [ "$got" = "$address" ] || pending+=("$d resolves to ${got:-nothing}")',
+        "  done",
+        '  if [ "${#pending[@]}" -gt 0 ]; then',
+        '    echo "not asking $server for a certificate yet: every name must point at ${address:-this server} (A record) and nowhere else; ${pending[*]}."',
+        `    echo "nginx serves the bootstrap certificate meanwhile; the ${FIRST_ISSUE_JOB} job asks again every 10 minutes once DNS is right."`,
+        "    exit 0",
+        "  fi",
+        "fi",
+    ];
 }
 
 export function issueCertificateScript(t: IssueInput): string {
@@ -26,6 +58,7 @@ export function issueCertificateScript(t: IssueInput): string {
         "names_of() {",
         "  { openssl x509 -in \"$1\" -noout -ext subjectAltName 2>/dev/null || true; } | grep -o 'DNS:[^,[:space:]]*' | cut -c5- | sort -u | paste -sd' ' - || true",
         "}",
+        ...dnsCheck(),
         "take_lock",
         "want=$(printf '%s\\n' \"${domains[@]}\" | sort -u | paste -sd' ' -)",
         "extra=()",
@@ -67,4 +100,18 @@ export function issueCertificateScript(t: IssueInput): string {
         'echo "certificate $domain issued for $want by $server"',
         "reload_nginx",
     );
+}
+
+/** Every 10 minutes until the first certificate exists (DNS pointed at the server); then a no-op. */
+export function firstIssueJob(t: TlsInput, issue: string): ScheduledJob {
+    return {
+        name: FIRST_ISSUE_JOB,
+        schedule: FIRST_ISSUE_SCHEDULE,
+        script: [`[ ! -f ${shq(`${t.root}/${LETSENCRYPT_DIR}/renewal/${t.domain}.conf`)} ] || exit 0`, `exec bash ${heredoc(issue, "ISSUE_EOF")}`].join("\n"),
+    };
+}
+
+/** Writes the server's public address (stdin) where the DNS check reads it. */
+export function serverAddressScript(root: string): string {
+    return script(`file=${shq(`${root}/${SERVER_ADDRESS_FILE}`)}`, 'mkdir -p "$(dirname "$file")"', 'cat > "$file.tmp" && mv -f "$file.tmp" "$file"');
 }

@@ -23,10 +23,10 @@ const all = Object.values(files).join("\n");
 /** Top-level `location ... { ... }` blocks of a file (our renders never nest them). */
 const blocks = (text: string) => text.match(/^location [^{]+\{[\s\S]*?^\}/gm) ?? [];
 
-test("production paths: certificates, upstream files, logs, ACME webroot", () => {
+test("production paths: certificates, slot markers, logs, ACME webroot", () => {
     assert.match(files["snippets/tls.conf"], /^ssl_certificate \/etc\/nginx\/certs\/live\/mhylle\.com\/fullchain\.pem;$/m);
     assert.match(files["snippets/tls.conf"], /^ssl_certificate_key \/etc\/nginx\/certs\/live\/mhylle\.com\/privkey\.pem;$/m);
-    assert.match(files["conf.d/app1.conf"], /include \/etc\/nginx\/upstreams\/app1-frontend\.conf;/);
+    assert.match(files["routes/app1.conf"], /if \(-f \/etc\/nginx\/upstreams\/app1-frontend\.green\) \{/);
     assert.match(files["nginx.conf"], /access_log \/var\/log\/nginx\/access\.log platform_json/);
     assert.match(files["snippets/acme-challenge.conf"], /root \/var\/www\/certbot;/);
     assert.match(files["servers/http.conf"], /listen 80 default_server;/);
@@ -37,7 +37,7 @@ test("production paths: certificates, upstream files, logs, ACME webroot", () =>
 
 test("every include of the platform's own files is relative, so nginx -t of staging tests staging", () => {
     const absolute = [...all.matchAll(/include (\/\S+);/g)].map((m) => m[1]);
-    for (const p of absolute) assert.match(p, /^(\/etc\/nginx\/mime\.types|\/etc\/nginx\/upstreams\/.+)$/, p);
+    for (const p of absolute) assert.match(p, /^\/etc\/nginx\/mime\.types$/, p);
 });
 
 test("every block with its own add_header includes the full security header snippet", () => {
@@ -51,10 +51,25 @@ test("every block with its own add_header includes the full security header snip
     assert.doesNotMatch(files["snippets/headers-http.conf"], /Strict-Transport-Security/, "HSTS only over HTTPS");
 });
 
+test("each service has two slots that nginx resolves through Docker's DNS without a reload", () => {
+    const up = files["conf.d/app1.conf"];
+    for (const slot of ["frontend_blue", "frontend_green", "backend_blue", "backend_green"]) assert.match(up, new RegExp(`upstream app1_${slot} \\{\\n    zone app1_${slot} 64k;`));
+    assert.match(up, /server app1-frontend-blue:8080 resolve max_fails=0;/);
+    assert.match(up, /server app1-backend-green:3000 resolve max_fails=0;/);
+    assert.match(files["nginx.conf"], /^    resolver 127\.0\.0\.11 valid=1s ipv6=off;$/m);
+});
+
+test("a route sends to its live slot: blue unless the service's marker file exists", () => {
+    const api = /location \/api\/app1\/ \{[\s\S]*?\n\}/.exec(files["routes/app1.conf"])![0];
+    assert.match(api, /set \$app1_backend app1_backend_blue;\n    if \(-f \/etc\/nginx\/upstreams\/app1-backend\.green\) \{\n        set \$app1_backend app1_backend_green;\n    \}/);
+    assert.match(api, /proxy_pass http:\/\/\$app1_backend;/);
+});
+
 test("prefix kept or stripped per service; per-app body size and timeouts", () => {
-    assert.match(files["routes/app1.conf"], /location \/app1\/ \{[\s\S]*proxy_pass http:\/\/app1_frontend;/);
-    assert.match(files["routes/app2.conf"], /location \/app2\/ \{[\s\S]*X-Forwarded-Prefix \/app2;[\s\S]*proxy_pass http:\/\/app2_frontend\/;/);
-    assert.match(files["routes/app2.conf"], /location \/api\/app2\/ \{[\s\S]*proxy_pass http:\/\/app2_backend;/);
+    assert.match(files["routes/app1.conf"], /location \/app1\/ \{[\s\S]*proxy_pass http:\/\/\$app1_frontend;/);
+    assert.doesNotMatch(files["routes/app1.conf"], /rewrite/);
+    assert.match(files["routes/app2.conf"], /location \/app2\/ \{[\s\S]*rewrite \^\/app2\/\(\.\*\)\$ \/\$1 break;[\s\S]*X-Forwarded-Prefix \/app2;[\s\S]*proxy_pass http:\/\/\$app2_frontend;/);
+    assert.match(files["routes/app2.conf"], /location \/api\/app2\/ \{[\s\S]*proxy_pass http:\/\/\$app2_backend;/);
     assert.match(files["routes/app2.conf"], /client_max_body_size 50m;[\s\S]*proxy_read_timeout 300s;/);
 });
 
@@ -65,11 +80,16 @@ test("TLS: 1.2 and 1.3 only, session tickets off, stapling on", () => {
     assert.match(tls, /^ssl_stapling on;$/m);
 });
 
-test("the status page allows only loopback and private ranges", () => {
+test("the status page allows only loopback and private ranges; the release probes only loopback", () => {
     const status = files["servers/status.conf"];
-    assert.match(status, /stub_status;/);
-    assert.match(status, /deny all;/);
-    for (const allow of status.match(/allow \S+;/g) ?? []) assert.match(allow, /allow (127\.0\.0\.1|::1|10\.0\.0\.0\/8|172\.16\.0\.0\/12|192\.168\.0\.0\/16);/);
+    const stub = /location = \/nginx_status \{[\s\S]*?\}/.exec(status)![0];
+    assert.match(stub, /stub_status;/);
+    assert.match(stub, /deny all;/);
+    for (const allow of stub.match(/allow \S+;/g) ?? []) assert.match(allow, /allow (127\.0\.0\.1|::1|10\.0\.0\.0\/8|172\.16\.0\.0\/12|192\.168\.0\.0\/16);/);
+    const probes = status.match(/location \/probe\/[\s\S]*?\}/g) ?? [];
+    assert.equal(probes.length, 8, "2 apps x 2 services x 2 slots");
+    for (const probe of probes) assert.match(probe, /allow 127\.0\.0\.1;\n        deny all;/);
+    assert.match(status, /location \/probe\/app2_backend_green\/ \{[\s\S]*?proxy_pass http:\/\/app2_backend_green\/;/);
 });
 
 test("no alias server without aliases", () => {
@@ -79,7 +99,7 @@ test("no alias server without aliases", () => {
 });
 
 test("the delivery script tests staging before the swap and restores on a failed live check", () => {
-    const text = deliverNginxConfigScript("/opt/platform", { upstreamFiles: ["app1-frontend.conf"], domains: ["mhylle.com", "www.mhylle.com"] });
+    const text = deliverNginxConfigScript("/opt/platform", { domains: ["mhylle.com", "www.mhylle.com"] });
     const lock = text.indexOf('flock 9');
     const testStaging = text.indexOf("docker exec mhylle-nginx nginx -t -c /etc/nginx/platform-staging/nginx.conf");
     const swap = text.indexOf('cp -a "$staging/." "$live/"');

@@ -1,13 +1,21 @@
-// The production stack under mocks: what `pulumi up` would create on Scaleway.
-import { before, test } from "node:test";
+// The production stack under mocks: what `pulumi up` would create on Scaleway, and the guards that
+// keep the real engine from doing harm there (docs/engine-notes.md).
+import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { READY_TIMEOUT } from "../../components/server";
-import { CONTAINER, NETWORK, REMOTE_COMMAND, Recorded, VOLUME, isSecret, recordProgram, reveal, stackConfig } from "../support/program";
+import { READY_TIMEOUT, SERVER_IGNORED_CHANGES } from "../../components/server";
+import { CONTAINER, NETWORK, REMOTE_COMMAND, Recorded, TEST_ADMIN_CIDR, VOLUME, isSecret, prodConfig, recordProgram, reveal } from "../support/program";
 
 let p: Recorded;
+const agent = process.env.SSH_AUTH_SOCK;
 before(async () => {
-    p = await recordProgram(stackConfig("prod"));
+    // As in GitHub Actions: the deploy key is in an ssh-agent, not in stack config.
+    process.env.SSH_AUTH_SOCK = "/run/test-agent.sock";
+    p = await recordProgram(prodConfig(), {});
+});
+after(() => {
+    if (agent === undefined) delete process.env.SSH_AUTH_SOCK;
+    else process.env.SSH_AUTH_SOCK = agent;
 });
 
 test("declares the server: IP, firewall, SSH key and Ubuntu 24.04 instance of 3 cores / 4 GB", () => {
@@ -21,14 +29,19 @@ test("declares the server: IP, firewall, SSH key and Ubuntu 24.04 instance of 3 
     assert.deepEqual(instance.options.propertyDependencies.securityGroupId, ["server-firewall"]);
 });
 
+test("the server is never replaced by `up`: protected, and image, root volume and user data changes ignored", () => {
+    const instance = p.byName("server-instance");
+    assert.equal(instance.options.protect, true);
+    assert.deepEqual(instance.options.ignoreChanges.sort(), [...SERVER_IGNORED_CHANGES].sort());
+    assert.equal(p.byName("server-ip").options.protect, true, "the address DNS points at survives a destroy by mistake");
+});
+
 test("the firewall drops inbound by default, opens 80/443 to all and 22 only to admin CIDRs", () => {
     const fw = p.byName("server-firewall").inputs as any;
     assert.equal(fw.inboundDefaultPolicy, "drop");
     const rules = fw.inboundRules as { port: number; ipRange: string; action: string }[];
-    assert.ok(rules.every((r) => r.action === "accept"));
     assert.deepEqual([...new Set(rules.filter((r) => r.port !== 22).map((r) => r.port))].sort(), [443, 80]);
-    assert.deepEqual(rules.filter((r) => r.port === 22).map((r) => r.ipRange), ["203.0.113.10/32"]);
-    assert.deepEqual([...new Set(rules.map((r) => r.port))].sort((a, b) => a - b), [22, 80, 443]);
+    assert.deepEqual(rules.filter((r) => r.port === 22).map((r) => r.ipRange), [TEST_ADMIN_CIDR]);
 });
 
 test("SSH is the security group's rule alone: UFW lets 22 through, so a new admin address never meets a stale copy", () => {
@@ -56,17 +69,30 @@ test("the Docker provider is configured only after the server is ready", () => {
     assert.equal(connection.user, "deploy");
 });
 
-test("every server command waits for readiness and reaches the server with a secret key", () => {
+test("with an ssh-agent loaded, no command's connection holds key text (a reformatted key never re-runs every script)", () => {
+    for (const cmd of p.ofType(REMOTE_COMMAND)) {
+        const connection = reveal(cmd.inputs.connection) as Record<string, unknown>;
+        assert.equal(connection.privateKey, undefined, cmd.name);
+        assert.equal(connection.host, "51.159.168.239", cmd.name);
+    }
+});
+
+test("every command asks for no previous output in its environment (sshd refuses it)", () => {
+    assert.ok(p.ofType(REMOTE_COMMAND).length > 10);
+    for (const cmd of p.ofType(REMOTE_COMMAND)) assert.equal(cmd.inputs.addPreviousOutputInEnv, false, cmd.name);
+});
+
+test("every server command waits for readiness, over a secret connection", () => {
     for (const cmd of p.ofType(REMOTE_COMMAND).filter((c) => c.name !== "server-ready")) {
         assert.ok(cmd.options.dependsOn.includes("server-ready"), `${cmd.name} must wait for server-ready`);
         assert.ok(isSecret(cmd.inputs.connection), `${cmd.name} connection must be secret`);
     }
 });
 
-test("networks: core, an internal database network and one per app", () => {
+test("networks: core, internal database, one per app and one internal per app's database", () => {
     const nets = Object.fromEntries(p.ofType(NETWORK).map((n) => [n.name, n.inputs as any]));
-    assert.deepEqual(Object.keys(nets).sort(), ["app1-network", "app2-network", "mhylle-database", "mhylle-network"]);
-    assert.equal(nets["mhylle-database"].internal, true, "the database network has no way out");
+    assert.deepEqual(Object.keys(nets).sort(), ["app1-database-network", "app1-network", "app2-database-network", "app2-network", "mhylle-database", "mhylle-network"]);
+    for (const internal of ["mhylle-database", "app1-database-network", "app2-database-network"]) assert.equal(nets[internal].internal, true, internal);
     assert.equal(nets["mhylle-network"].internal, false);
 });
 
@@ -78,72 +104,82 @@ test("only nginx publishes ports: 80 and 443", () => {
     }
 });
 
-test("postgres is reachable only on the database network, as `postgres`", () => {
-    const pg = p.byName("mhylle-postgres").inputs as any;
-    assert.deepEqual(pg.networksAdvanced, [{ name: "mhylle-database", aliases: ["postgres"] }]);
-    assert.equal(pg.image, "postgres:15");
-    assert.deepEqual(pg.healthcheck.tests.slice(0, 2), ["CMD", "pg_isready"]);
+test("core images are pulled by their own resource before a replacement deletes the old container", () => {
+    for (const name of ["mhylle-nginx", "mhylle-postgres", "mhylle-watchtower"]) {
+        const image = p.byName(`${name}-image`);
+        assert.equal(image.type, "docker:index/remoteImage:RemoteImage");
+        assert.equal(image.inputs.keepLocally, true);
+        assert.deepEqual(p.byName(name).options.propertyDependencies.image, [`${name}-image`]);
+    }
+    assert.match(String(p.byName("mhylle-nginx-image").inputs.name), /^nginx:1\.30@sha256:[0-9a-f]{64}$/, "pinned by digest at preview");
 });
 
-test("nginx sits on the core network and joins each app network by command, never by replacement", () => {
+test("postgres: on its internal network as `postgres`, and joins each app's database network by a command keyed on its ID", () => {
+    const pg = p.byName("mhylle-postgres").inputs as any;
+    assert.deepEqual(pg.networksAdvanced, [{ name: "mhylle-database", aliases: ["postgres"] }]);
+    for (const app of ["app1", "app2"]) {
+        const attach = p.byName(`${app}-database-attach`);
+        assert.match(String(attach.inputs.create), new RegExp(`^# mhylle-postgres is container mhylle-postgres-[0-9a-f]{12}$`, "m"));
+        assert.match(String(attach.inputs.create), /docker network connect --alias 'postgres' "\$net" "\$c"/);
+        assert.deepEqual(attach.options.propertyDependencies.create.sort(), [`${app}-database-network`, "mhylle-postgres"].sort());
+    }
+});
+
+test("nginx joins each app network by a command keyed on its container's ID, so a replaced nginx joins again", () => {
     const nginx = p.byName("mhylle-nginx").inputs as any;
     assert.deepEqual(nginx.networksAdvanced, [{ name: "mhylle-network" }]);
     for (const app of ["app1", "app2"]) {
         const attach = p.byName(`${app}-proxy-attach`);
-        assert.match(String(attach.inputs.create), new RegExp(`docker network connect '${app}-network' mhylle-nginx`));
-        assert.ok(attach.options.dependsOn.includes(`${app}-network`));
+        assert.match(String(attach.inputs.create), /^# mhylle-nginx is container mhylle-nginx-[0-9a-f]{12}$/m);
+        assert.match(String(attach.inputs.create), new RegExp(`net='${app}-network'`));
+        assert.ok(attach.options.propertyDependencies.create.includes("mhylle-nginx"));
     }
 });
 
-test("each backend joins its app network and the database network; frontends do not reach the database", () => {
+test("each backend joins its own database network only; frontends reach no database", () => {
     for (const app of ["app1", "app2"]) {
         const backend = String(p.byName(`${app}-backend-release`).inputs.create);
         assert.match(backend, new RegExp(`^network='${app}-network'$`, "m"));
-        assert.match(backend, /^extra_networks=\('mhylle-database'\)$/m);
-        assert.match(backend, /docker create --name "\$new" --network "\$network"/);
-        assert.match(backend, /docker network connect "\$n" "\$new"/);
+        assert.match(backend, new RegExp(`^extra_networks=\\('${app}-database-network'\\)$`, "m"));
         const frontend = String(p.byName(`${app}-frontend-release`).inputs.create);
-        assert.match(frontend, new RegExp(`^network='${app}-network'$`, "m"));
         assert.match(frontend, /^extra_networks=\(\)$/m);
-        assert.doesNotMatch(frontend, /mhylle-database/);
+        assert.doesNotMatch(frontend, /database/);
     }
 });
 
-test("the postgres volume is protected and kept on destroy", () => {
+test("the postgres volume is protected and kept on destroy; the superuser password is a file, not an env var", () => {
     const vol = p.byName("postgres-data");
     assert.equal(vol.type, VOLUME);
     assert.equal(vol.options.protect, true);
     assert.equal(vol.options.retainOnDelete, true);
-    assert.deepEqual((p.byName("mhylle-postgres").inputs as any).volumes, [{ volumeName: "postgres-data", containerPath: "/var/lib/postgresql/data" }]);
+    const pg = p.byName("mhylle-postgres").inputs as any;
+    assert.deepEqual(pg.envs, ["POSTGRES_PASSWORD_FILE=/run/secrets/postgres-superuser", "PGDATA=/var/lib/postgresql/data/pgdata"]);
+    assert.deepEqual(pg.volumes[1], { hostPath: "/opt/platform/secrets/postgres-superuser", containerPath: "/run/secrets/postgres-superuser", readOnly: true });
+    assert.ok(isSecret(p.byName("database-superuser-secret").inputs.stdin));
 });
 
-test("secrets are marked secret wherever they travel", () => {
-    assert.ok(isSecret(p.byName("mhylle-postgres").inputs.envs), "postgres env holds the superuser password");
+test("secrets are marked secret wherever they travel, and no generated password is in any script", () => {
     for (const app of ["app1", "app2"]) {
-        assert.ok(isSecret(p.byName(`${app}-database`).inputs.stdin), `${app} role password arrives on stdin as a secret`);
+        const db = p.resources.find((r) => r.name === `${app}-database` && r.type === REMOTE_COMMAND)!;
+        assert.ok(isSecret(db.inputs.stdin), `${app} role password arrives on stdin as a secret`);
         assert.ok(isSecret(p.byName(`${app}-backend-release`).inputs.stdin), `${app} backend env file is secret`);
-        assert.doesNotMatch(JSON.stringify(p.byName(`${app}-database`).inputs.create), /mock-/, "no password in the script");
     }
-    const plain = JSON.stringify(p.resources.map((r) => [r.inputs.create, r.inputs.update, r.inputs.delete]));
-    assert.doesNotMatch(plain, /mock-[a-z0-9-]+-password/, "no generated password in any command line");
+    const plain = JSON.stringify(p.resources.map((r) => [r.inputs.create, r.inputs.update, r.inputs.delete, r.inputs.envs]));
+    assert.doesNotMatch(plain, /mock-[a-z0-9-]+-password/);
 });
 
-test("Watchtower labels: nginx and watchtower opt in, postgres and the apps do not", () => {
-    const labels = (name: string) => Object.fromEntries(((p.byName(name).inputs.labels as any[]) ?? []).map((l) => [l.label, l.value]));
-    for (const name of ["mhylle-nginx", "mhylle-watchtower"]) {
-        assert.equal(labels(name)["com.centurylinklabs.watchtower.enable"], "true", name);
-        assert.equal(labels(name)["com.centurylinklabs.watchtower.scope"], "mhylle", name);
+test("no container Pulumi manages carries Watchtower's labels (its recreate would block Pulumi's next replacement)", () => {
+    for (const c of p.ofType(CONTAINER)) {
+        const labels = ((c.inputs.labels as any[]) ?? []).map((l) => l.label);
+        assert.ok(!labels.some((l: string) => l.startsWith("com.centurylinklabs.watchtower")), `${c.name}: ${labels}`);
     }
-    assert.equal(labels("mhylle-postgres")["com.centurylinklabs.watchtower.enable"], undefined);
-    assert.doesNotMatch(String(p.byName("app1-backend-release").inputs.create), /watchtower\.enable/);
+    assert.doesNotMatch(String(p.byName("app1-backend-release").inputs.create), /watchtower\.enable/, "apps opt in one by one");
     const env = (p.byName("mhylle-watchtower").inputs.envs as string[]).join("\n");
     assert.match(env, /WATCHTOWER_LABEL_ENABLE=true/);
     assert.match(env, /WATCHTOWER_SCOPE=mhylle/);
-    assert.match(env, /WATCHTOWER_SCHEDULE=0 0 \*\/6 \* \* \*/);
-    assert.doesNotMatch(String(p.byName("mhylle-watchtower").inputs.image), /containrrr/);
 });
 
-test("every container is limited and hardened", () => {
+test("every container is limited, hardened, stops with a grace period and is replaced when its health check or tmpfs changes", () => {
     for (const c of p.ofType(CONTAINER)) {
         const i = c.inputs as any;
         assert.equal(i.restart, "unless-stopped", c.name);
@@ -152,21 +188,34 @@ test("every container is limited and hardened", () => {
         assert.ok(i.securityOpts.includes("no-new-privileges:true"), c.name);
         assert.deepEqual(i.capabilities.drops, ["ALL"], c.name);
         assert.equal(i.readOnly, true, c.name);
+        assert.ok(i.destroyGraceSeconds >= 10, `${c.name} stops with a grace period`);
+        assert.deepEqual(c.options.replaceOnChanges.sort(), ["healthcheck", "tmpfs"], c.name);
+        assert.match(String(p.byName(`${c.name}-ready`).inputs.create), /docker update --pids-limit 512/, `${c.name} gets a pids limit`);
     }
+    assert.equal((p.byName("mhylle-postgres").inputs as any).destroyGraceSeconds, 60);
     for (const app of ["app1", "app2"])
         for (const kind of ["frontend", "backend"]) {
             const s = String(p.byName(`${app}-${kind}-release`).inputs.create);
-            for (const flag of ["--read-only", "--cap-drop=ALL", "--security-opt=no-new-privileges:true", "--user=10001:10001", "--memory=", "--restart=unless-stopped", "--log-opt=max-size=10m"])
+            for (const flag of ["--read-only", "--cap-drop=ALL", "--security-opt=no-new-privileges:true", "--user=10001:10001", "--memory=", "--pids-limit=512", "--restart=unless-stopped", "--log-opt=max-size=10m"])
                 assert.ok(s.includes(flag), `${app}-${kind} lacks ${flag}`);
         }
 });
 
-test("each app gets its database by an idempotent command that runs after postgres is up", () => {
+test("a replaced core container first removes any same-named container Pulumi did not make", () => {
+    for (const c of p.ofType(CONTAINER)) {
+        const guard = p.byName(`${c.name}-guard`);
+        assert.ok(c.options.dependsOn.includes(guard.name), c.name);
+        const spec = ((c.inputs.labels as any[]) ?? []).find((l) => l.label === "com.mhylle.platform.spec")?.value;
+        assert.match(String(spec), /^[0-9a-f]{12}$/);
+        assert.match(String(guard.inputs.create), new RegExp(`spec='${spec}'`));
+    }
+});
+
+test("each app gets its database by an idempotent command that runs once postgres is ready", () => {
     for (const app of ["app1", "app2"]) {
-        const db = p.byName(`${app}-database`);
-        assert.ok(db.options.dependsOn.includes("mhylle-postgres"));
+        const db = p.resources.find((r) => r.name === `${app}-database` && r.type === REMOTE_COMMAND)!;
+        assert.ok(db.options.dependsOn.includes("mhylle-postgres-ready"));
         assert.match(String(db.inputs.create), new RegExp(`CREATE DATABASE ${app}_db OWNER ${app}' WHERE NOT EXISTS`));
-        assert.match(String(db.inputs.create), new RegExp(`REVOKE ALL ON DATABASE ${app}_db FROM PUBLIC`));
     }
     assert.match(String(p.byName("shared-database").inputs.create), /GRANT CONNECT, TEMPORARY ON DATABASE shared_db TO app1/);
 });

@@ -98,8 +98,8 @@ export class Applier {
         return {
             type: r.type,
             inputs,
-            dependsOn: r.options.dependsOn,
-            propertyDependencies: r.options.propertyDependencies,
+            dependsOn: r.options.dependsOnKeys,
+            propertyDependencies: r.options.propertyDependencyKeys,
             protect: r.options.protect,
             retainOnDelete: r.options.retainOnDelete,
             ...(initError ? { initError } : {}),
@@ -126,16 +126,15 @@ export class Applier {
         const byName = new Map(resources.map((r) => [r.key, r]));
         const wanted = new Set(byName.keys());
         const deleteAtEnd: { name: string; entry: StateEntry }[] = [];
-        const deps = (n: string) => byName.get(n)?.options.dependsOn ?? [];
+        const deps = (n: string) => byName.get(n)?.options.dependsOnKeys ?? [];
         let failure: Error | undefined;
 
         const stepFor = async (r: RecordedResource) => {
             const inputs = reveal(r.inputs) as Record<string, any>;
             const previous = this.state[r.key];
+            if (PROVIDER_TYPES.includes(r.type)) return this.checkProvider(r, inputs);
             const p = plan(r, inputs, previous);
             if (p.op === "same") return;
-            if (PROVIDER_TYPES.includes(r.type)) return this.checkProvider(r, inputs);
-            if (!r.custom) return;
             steps.push({ name: r.name, type: r.type, op: p.op, changed: p.changed });
             this.log(`${r.name}: ${p.op}${p.changed.length ? ` (${p.changed.join(", ")})` : ""}`);
             if (p.op === "replace" && p.deleteBeforeReplace) {

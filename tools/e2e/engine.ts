@@ -62,7 +62,8 @@ export function changedInputs(before: Record<string, unknown>, after: Record<str
 
 /** The engine's decision for one resource (step_generator.go: diff, then replaceOnChanges, then protect). */
 export function plan(r: RecordedResource, inputs: Record<string, unknown>, previous: StateEntry | undefined): Planned {
-    if (isComponent(r) || PROVIDER_TYPES.includes(r.type)) return { op: previous ? "same" : "create", changed: [], noEffect: true, deleteBeforeReplace: false };
+    // Components hold nothing real, and a provider's config is checked by the applier: no step.
+    if (isComponent(r) || PROVIDER_TYPES.includes(r.type)) return { op: "same", changed: [], noEffect: true, deleteBeforeReplace: false };
     const rules = rulesOf(r.type);
     const dbr = rules.deleteBeforeReplace || r.options.deleteBeforeReplace;
     if (!previous) return { op: "create", changed: [], noEffect: false, deleteBeforeReplace: dbr };
@@ -90,7 +91,7 @@ export function dependentReplacements(replaced: string, resources: readonly Reco
     return resources
         .filter((r) => r.custom && providerRules[r.type])
         .filter((r) =>
-            Object.entries(r.options.propertyDependencies).some(([prop, deps]) => deps.includes(replaced) && (rulesOf(r.type).replaceOn.includes(prop) || r.options.replaceOnChanges.includes(prop))),
+            Object.entries(r.options.propertyDependencyKeys).some(([prop, deps]) => deps.includes(replaced) && (rulesOf(r.type).replaceOn.includes(prop) || r.options.replaceOnChanges.includes(prop))),
         )
         .map((r) => r.key);
 }

@@ -1,0 +1,138 @@
+// End to end on a real Docker engine: the platform as the program declares it, applied by the
+// engine double (tools/e2e/applier.ts), with releases and day-two changes under load from clients
+// that never retry. The run happens once (npm run e2e); each test asserts one outcome of it.
+// Figures (rates, seconds) are printed by `npm run bench`, never asserted beyond safety bounds.
+import { before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { needs } from "../support/requirements";
+import { runScenarioProcess } from "../../tools/e2e/run";
+import type { ScenarioResult } from "../../tools/e2e/scenario";
+
+const skip = needs("docker", "root", "debootstrap", "wrk", "h2load");
+let r: ScenarioResult;
+const lost = (c: { failed: number; non2xx: number }) => c.failed + c.non2xx;
+
+describe("the platform on Docker", { skip, timeout: 1_800_000 }, () => {
+    before(() => {
+        r = runScenarioProcess();
+    }, { timeout: 1_800_000 });
+
+    describe("bring-up", () => {
+        test("every route answers through HTTPS, and anything else is 404", () => {
+            assert.deepEqual(r.bringUp.routes, { "/health": 200, "/app1/": 200, "/api/app1/items": 200, "/app2/": 200, "/api/app2/items": 200, "/unknown": 404 });
+        });
+        test("each backend counts visits in its own database", () => {
+            assert.ok(r.bringUp.databases.app1_db >= 1 && r.bringUp.databases.app2_db >= 1, JSON.stringify(r.bringUp.databases));
+        });
+        test("an app's role cannot connect to another app's database", () => {
+            assert.match(r.bringUp.isolation, /permission denied for database "app2_db"/);
+        });
+        test("an app's backend reaches PostgreSQL but no container of another app", () => {
+            assert.deepEqual(r.bringUp.network, { reachesPostgres: true, resolvesApp2: false, reachesApp2ByAddress: false, onDatabaseNetwork: false });
+        });
+    });
+
+    describe("a release of app1's backend under load", () => {
+        test("succeeds: only the new version answers, from one container", () => {
+            assert.equal(r.release.ok, true, r.release.error);
+            assert.deepEqual(r.release.versionsAfter, ["2"]);
+            assert.equal(r.release.containersAfter.length, 1, `old container left: ${r.release.containersAfter}`);
+        });
+        test("autocannon and the strict Node client lose nothing and see only 2xx", () => {
+            assert.deepEqual([r.release.failed, r.release.non2xx], [0, 0]);
+            assert.deepEqual([r.release.strict.failed, r.release.strict.non2xx], [0, 0], String(r.release.strict.errors));
+        });
+        for (const client of ["wrk GET", "wrk POST", "h2load"]) {
+            test(`${client}, which never retries, loses nothing`, () => {
+                const c = r.release.clients.find((x) => x.client === client);
+                assert.ok(c, `no result from ${client}`);
+                assert.ok(c.requests > 0, `${client} sent nothing`);
+                assert.deepEqual([c.failed, c.non2xx], [0, 0], JSON.stringify(c));
+            });
+        }
+        test("the clients ran for the whole release", () => {
+            assert.equal(r.release.clientsOutlastedRelease, true);
+        });
+        test("nginx switches only once the new container is healthy", () => {
+            assert.ok(r.healthyToSwitchSeconds !== null && r.healthyToSwitchSeconds >= 0, String(r.healthyToSwitchSeconds));
+            assert.ok(r.cutoverSeconds !== null && r.cutoverSeconds > 0 && r.cutoverSeconds < 60, `cutover ${r.cutoverSeconds}s`);
+        });
+        test("enough traffic went through that a lost request would show", () => {
+            assert.ok(r.requests > 1000, `only ${r.requests} requests were sent`);
+        });
+    });
+
+    describe("the same config again", () => {
+        test("runs no command and replaces nothing", () => {
+            assert.deepEqual(r.rerun.commandsRun, []);
+            assert.deepEqual(r.rerun.stepsRun, []);
+        });
+        test("the release script, forced to run, finds the release already serving", () => {
+            assert.equal(r.rerun.forcedScript.code, 0);
+            assert.equal(r.rerun.forcedScript.changed, false);
+            assert.deepEqual(r.rerun.forcedScript.containersAfter, r.release.containersAfter);
+        });
+    });
+
+    describe("a release to a broken image", () => {
+        test("fails `up` naming the app, the image and the health output", () => {
+            assert.equal(r.brokenRelease.ok, false);
+            assert.match(r.brokenRelease.error, /release of app2 backend \(local\/demo\/backend:broken\) failed: not healthy within 20s; last health output: .*500/);
+            assert.match(r.brokenRelease.error, /keeps serving/);
+        });
+        test("leaves the old version serving without losing a request, even for a client that never retries", () => {
+            assert.deepEqual(r.brokenRelease.versionsAfter, ["1"]);
+            assert.deepEqual([r.brokenRelease.failed, r.brokenRelease.non2xx], [0, 0]);
+            assert.deepEqual([r.brokenRelease.strict.failed, r.brokenRelease.strict.non2xx], [0, 0], String(r.brokenRelease.strict.errors));
+        });
+    });
+
+    describe("a release that fails real requests after the switch", () => {
+        test("is switched back during the watch, naming the 5xx share", () => {
+            assert.equal(r.watchRollback.ok, false);
+            assert.match(r.watchRollback.error, /release of app1 backend .* failed: rolled back to app1-backend-\w+ after the switch: \d+ of \d+ responses from app1-backend-\w+ in the last \d+s were 5xx/);
+        });
+        test("the previous version serves again and the failed container is gone", () => {
+            assert.deepEqual(r.watchRollback.versionsAfter, ["2"]);
+            assert.equal(r.watchRollback.containersAfter.length, 1, `containers: ${r.watchRollback.containersAfter}`);
+        });
+        test("reports how many 5xx users got and how fast it switched back", () => {
+            assert.ok(r.watchRollback.served5xx !== null && r.watchRollback.served5xx > 0, String(r.watchRollback.served5xx));
+            assert.equal(typeof r.watchRollback.firstErrorToRollbackSeconds, "number");
+        });
+        test("no connection failed while the bad version served", () => {
+            assert.equal(r.watchRollback.failed, 0);
+        });
+    });
+
+    describe("day-two changes", () => {
+        test("a second `up` with nothing changed plans nothing and runs no command", () => {
+            assert.deepEqual([r.secondUp.previewSteps, r.secondUp.stepsRun, r.secondUp.commandsRun, r.secondUp.ok], [[], [], [], true]);
+        });
+        test("a new nginx image replaces nginx, and every app is routed again in the same `up`", () => {
+            assert.equal(r.nginxReplace.ok, true, r.nginxReplace.error);
+            assert.deepEqual(r.nginxReplace.preview, ["replace"]);
+            assert.ok(["app1-proxy-attach", "app2-proxy-attach"].every((c) => r.nginxReplace.commandsRun.includes(c)), r.nginxReplace.commandsRun.join(", "));
+            assert.ok(Object.values(r.nginxReplace.routesAfter).every((s) => s === 200), JSON.stringify(r.nginxReplace.routesAfter));
+        });
+        test("a new PostgreSQL minor image keeps every acknowledged row, and apps reconnect", () => {
+            const pg = r.postgresReplace;
+            assert.equal(pg.ok, true, pg.error);
+            assert.equal(pg.postgresRunning, true);
+            assert.ok(pg.acknowledgedWrites > 0, "the writer wrote nothing");
+            assert.equal(pg.rowsAfter, pg.rowsBefore + pg.acknowledgedWrites, `rows ${pg.rowsBefore} + ${pg.acknowledgedWrites} acknowledged != ${pg.rowsAfter}`);
+            assert.ok(Object.values(pg.routesAfter).every((s) => s === 200), JSON.stringify(pg.routesAfter));
+        });
+        test("nginx recreated outside Pulumi is replaced by the next change, not a blocked create", () => {
+            const o = r.outOfBandRecreate;
+            assert.ok(Object.values(o.routesBetween).every((s) => s === 200), `the stray nginx served: ${JSON.stringify(o.routesBetween)}`);
+            assert.equal(o.ok, true, o.error);
+            assert.equal(o.replacedTheStray, true);
+            assert.ok(Object.values(o.routesAfter).every((s) => s === 200), JSON.stringify(o.routesAfter));
+        });
+    });
+
+    test("for comparison, a naive recreate does lose requests: the load can see failures", () => {
+        assert.ok(lost(r.naive) > 0, `naive recreate lost nothing? ${JSON.stringify(r.naive)}`);
+    });
+});

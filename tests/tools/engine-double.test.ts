@@ -1,0 +1,104 @@
+// The engine double (tools/e2e) plans each resource as the real engine would, from the providers'
+// property rules, and maps containers to Docker one for one. No Docker needed here.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { containerArgs } from "../../tools/e2e/container-args";
+import { changedInputs, dependentReplacements, layers, plan, StateEntry } from "../../tools/e2e/engine";
+import type { RecordedOptions, RecordedResource } from "../../tools/record";
+import { prodConfig, recordProgram } from "../support/program";
+
+const options = (o: Partial<RecordedOptions> = {}): RecordedOptions => ({
+    protect: false,
+    retainOnDelete: false,
+    dependsOn: [],
+    dependsOnKeys: [],
+    propertyDependencies: {},
+    propertyDependencyKeys: {},
+    ignoreChanges: [],
+    replaceOnChanges: [],
+    deleteBeforeReplace: false,
+    additionalSecretOutputs: [],
+    customTimeouts: {},
+    ...o,
+});
+const resource = (type: string, name: string, inputs: Record<string, unknown>, o: Partial<RecordedOptions> = {}): RecordedResource => ({ key: `${type}::${name}`, type, name, inputs, custom: true, state: {}, options: options(o) });
+const state = (r: RecordedResource, inputs: Record<string, unknown>, extra: Partial<StateEntry> = {}): StateEntry => ({ type: r.type, inputs, dependsOn: [], propertyDependencies: {}, protect: r.options.protect, retainOnDelete: false, ...extra });
+
+const CONTAINER = "docker:index/container:Container";
+const COMMAND = "command:local:Command";
+const nginx = { name: "mhylle-nginx", image: "sha256:aaa", memory: 128, restart: "unless-stopped", healthcheck: { tests: ["CMD", "true"] } };
+
+test("a new image replaces a container, deleting the old one first; memory is changed in place", () => {
+    const r = resource(CONTAINER, "mhylle-nginx", {});
+    assert.deepEqual(plan(r, { ...nginx, image: "sha256:bbb" }, state(r, nginx)), { op: "replace", changed: ["image"], noEffect: false, deleteBeforeReplace: true });
+    assert.deepEqual(plan(r, { ...nginx, memory: 256 }, state(r, nginx)), { op: "update", changed: ["memory"], noEffect: false, deleteBeforeReplace: true });
+    assert.equal(plan(r, nginx, state(r, nginx)).op, "same");
+});
+
+test("a health check change does nothing to the running container, unless replaceOnChanges names it", () => {
+    const changed = { ...nginx, healthcheck: { tests: ["CMD", "false"] } };
+    const plain = resource(CONTAINER, "c", {});
+    assert.deepEqual(plan(plain, changed, state(plain, nginx)), { op: "update", changed: ["healthcheck"], noEffect: true, deleteBeforeReplace: true });
+    const guarded = resource(CONTAINER, "c", {}, { replaceOnChanges: ["healthcheck", "tmpfs"] });
+    assert.equal(plan(guarded, changed, state(guarded, nginx)).op, "replace");
+});
+
+test("a command's script change updates it (runs again); a trigger change replaces it, create before delete", () => {
+    const r = resource(COMMAND, "x", {});
+    const before = { interpreter: ["/bin/bash", "-c"], create: "echo 1", triggers: ["a"] };
+    assert.deepEqual(plan(r, { ...before, create: "echo 2" }, state(r, before)), { op: "update", changed: ["create"], noEffect: false, deleteBeforeReplace: false });
+    assert.deepEqual(plan(r, { ...before, triggers: ["b"] }, state(r, before)), { op: "replace", changed: ["triggers"], noEffect: false, deleteBeforeReplace: false });
+});
+
+test("a property the rules do not know fails loudly instead of guessing", () => {
+    const r = resource(CONTAINER, "c", {});
+    assert.throws(() => plan(r, { ...nginx, madeUp: 1 }, state(r, nginx)), /does not know what a change to madeUp does/);
+    assert.throws(() => plan(resource("aws:s3/bucket:Bucket", "b", {}), {}, undefined), /knows no property rules/);
+});
+
+test("a protected resource is never replaced: the change fails, as the engine's does", () => {
+    const r = resource(CONTAINER, "c", {}, { protect: true });
+    assert.throws(() => plan(r, { ...nginx, image: "sha256:new" }, state(r, nginx)), /unable to replace resource "c" as it is currently marked for protection/);
+});
+
+test("ignoreChanges paths keep their old values before the diff, top-level or nested", () => {
+    assert.deepEqual(changedInputs({ image: "a", rootVolume: { sizeInGb: 40, type: "l" } }, { image: "b", rootVolume: { sizeInGb: 80, type: "l" } }, ["image", "rootVolume.sizeInGb"]), []);
+    assert.deepEqual(changedInputs({ image: "a", tags: ["x"] }, { image: "b", tags: ["y"] }, ["image"]), ["tags"]);
+});
+
+test("a failed container create that left the container (init error) is updated next time, changing nothing", () => {
+    const r = resource(CONTAINER, "c", {});
+    assert.deepEqual(plan(r, nginx, state(r, nginx, { initError: true })), { op: "update", changed: [], noEffect: true, deleteBeforeReplace: true });
+});
+
+test("delete-before-replace takes down first what would be replaced with it (a property dependency on a replacing input)", () => {
+    const net = resource("docker:index/network:Network", "n", {});
+    const onIt = resource(CONTAINER, "c", {}, { propertyDependencyKeys: { networksAdvanced: [net.key] } });
+    const attach = resource(COMMAND, "attach", {}, { propertyDependencyKeys: { create: [net.key] } });
+    const ordered = resource(CONTAINER, "d", {}, { dependsOnKeys: [net.key] });
+    assert.deepEqual(dependentReplacements(net.key, [net, onIt, attach, ordered]), [onIt.key]);
+});
+
+test("layers order creates forwards and deletes backwards; a cycle is refused", () => {
+    const deps: Record<string, string[]> = { a: [], b: ["a"], c: ["a"], d: ["b", "c"] };
+    assert.deepEqual(layers(["d", "c", "b", "a"], (n) => deps[n]).map((l) => l.sort()), [["a"], ["b", "c"], ["d"]]);
+    assert.throws(() => layers(["x", "y"], (n) => (n === "x" ? ["y"] : ["x"])), /dependency cycle/);
+});
+
+test("an unknown container input fails loudly in the Docker mapping too", () => {
+    const r = resource(CONTAINER, "c", {});
+    assert.throws(() => containerArgs(r, { name: "c", image: "i:1", privileged: true }), /does not understand privileged/);
+    assert.throws(() => containerArgs(r, { name: "c", image: "i:1", volumes: [{ hostPath: "/x", containerPath: "/y", bindOptions: {} }] }), /does not understand bindOptions/);
+    assert.throws(() => containerArgs(r, { name: "c", image: "i:1", healthcheck: { tests: ["CMD-SHELL", "true"] } }), /CMD-SHELL not understood/);
+});
+
+test("the declared nginx container maps to docker flags one for one", async () => {
+    const p = await recordProgram(prodConfig());
+    const container = p.byName("mhylle-nginx");
+    const { create, extraNetworks } = containerArgs(container, container.inputs as Record<string, any>);
+    for (const flag of ["--restart=unless-stopped", "--memory=128m", "--read-only", "--cap-drop=ALL", "--cap-add=NET_BIND_SERVICE", "--security-opt=no-new-privileges:true", "--publish=0.0.0.0:80:80/tcp", "--publish=0.0.0.0:443:443/tcp", "--network=mhylle-network", "--log-opt=max-size=10m"])
+        assert.ok(create.includes(flag), `missing ${flag} in ${create.join(" ")}`);
+    assert.deepEqual(extraNetworks, []);
+    assert.match(create.at(-6)!, /^sha256:[0-9a-f]{64}$/, "the image ID the RemoteImage pulled");
+    assert.deepEqual(create.slice(-5), ["nginx", "-g", "daemon off;", "-c", "/etc/nginx/platform/nginx.conf"]);
+});
