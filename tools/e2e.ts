@@ -44,7 +44,7 @@ async function main() {
         else if (argv[i] === "--keep" || argv[i] === "--down") flags.add(argv[i]);
         else usage(`unknown argument ${argv[i]}`);
     }
-    const log = (line: string) => console.error(`e2e: ${line}`);
+    const log = (line: string) => console.error(`e2e ${new Date().toISOString().slice(11, 23)}: ${line}`);
     const platform = new LocalPlatform(config, log);
     if (flags.has("--down")) {
         await platform.down();

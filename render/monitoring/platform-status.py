@@ -84,17 +84,16 @@ def check_containers(r, core):
 
 
 def upstream_of(app, service):
-    """The container nginx routes an app service to, from the upstream file releases write."""
-    path = os.path.join(ROOT, "nginx-upstreams", f"{app}-{service}.conf")
-    try:
-        text = open(path).read()
-    except OSError:
+    """The container nginx routes an app service to: the live slot's (blue unless the service's
+    marker file exists), found by the labels releases give it."""
+    marker = os.path.join(ROOT, CONFIG["slots"]["markersDir"], f"{app['name']}-{service}.green")
+    slot = "green" if os.path.exists(marker) else "blue"
+    code, out, _ = run(["docker", "ps", "-a", "--filter", f"label={CONFIG['slots']['platformLabel']}=app:{app['name']}:{service}",
+                        "--filter", f"label={CONFIG['slots']['slotLabel']}={slot}", "--format", "{{.Names}}"])
+    names = sorted(n for n in out.split() if n) if code == 0 else []
+    if not names:
         return None
-    # Releases write "server NAME:PORT max_fails=0;"; the placeholder is "server 127.0.0.1:9 down;".
-    m = re.search(r"server\s+([A-Za-z0-9_.-]+):([0-9]+)\b", text)
-    if not m or re.search(r"\bdown\s*;", text):
-        return None
-    return m.group(1), int(m.group(2))
+    return names[0], int(app[service]["port"])
 
 
 def http_via_nginx(url):
@@ -113,9 +112,9 @@ def check_endpoints(r, apps):
     for app in apps:
         for service in ("frontend", "backend"):
             label = f"{app['name']} {service}"
-            target = upstream_of(app["name"], service)
+            target = upstream_of(app, service)
             if target is None:
-                r.add("health", label, "warn", "not released yet (no upstream)")
+                r.add("health", label, "warn", "not released yet (no container in the live slot)")
                 continue
             name, port = target
             s, health = container_state(name)

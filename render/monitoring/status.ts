@@ -4,6 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AppConfig, PlatformConfig } from "../../stacks/schema";
 import type { OpsTargets } from "../backup/layout";
+import { UPSTREAMS_DIR } from "../nginx/layout";
+import { PLATFORM_LABEL, SLOT_LABEL } from "../../stacks/naming";
 
 export interface StatusInput extends OpsTargets {
     /** Containers that must be running (nginx, postgres, watchtower, exporters). */
@@ -32,7 +34,9 @@ export function statusProgram(s: StatusInput): string {
         postgresContainer: s.postgresContainer,
         nginxContainer: s.nginxContainer,
         coreContainers: s.coreContainers,
-        apps: s.apps.map((a) => ({ name: a.name, frontend: { healthPath: a.frontend.healthPath }, backend: { healthPath: a.backend.healthPath } })),
+        apps: s.apps.map((a) => ({ name: a.name, frontend: { healthPath: a.frontend.healthPath, port: a.frontend.port }, backend: { healthPath: a.backend.healthPath, port: a.backend.port } })),
+        // How releases mark the live slot and label its container (render/app/release.sh).
+        slots: { markersDir: UPSTREAMS_DIR, platformLabel: PLATFORM_LABEL, slotLabel: SLOT_LABEL },
         domains: s.domains,
         certWarnDays: m.certWarnDays,
         certFailDays: m.certFailDays,

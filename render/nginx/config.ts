@@ -42,6 +42,9 @@ http {
     sendfile on;
     tcp_nopush on;
     keepalive_timeout 65s;
+    # nginx ends a client connection after this many requests: on HTTP/2 with a GOAWAY that refuses
+    # the streams already in flight, which a client that never retries loses (default 1000).
+    keepalive_requests 100000;
     # Relative redirects keep the port the client used (published ports differ from 80/443 locally).
     absolute_redirect off;
 ${temp}    ${LOG_FORMAT}

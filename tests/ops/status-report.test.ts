@@ -5,6 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { PLATFORM_LABEL, SLOT_LABEL } from "../../stacks/naming";
 import { afterFlush, BACKEND_IMAGE, BROKEN_BACKEND_IMAGE, NGINX_IMAGE, POSTGRES_IMAGE, certificate, network, needsImages, ok, opsRoot, removeContainers, sh, startNginx, startPostgres, waitFor } from "../support/ops";
 
 const P = "opstest-status";
@@ -14,7 +15,8 @@ const NET = `${P}-net`;
 const APP = { front: `${P}-app1-frontend`, back: `${P}-app1-backend`, broken: `${P}-app1-broken` };
 const DOMAIN = "status.example.test";
 const skip = needsImages(POSTGRES_IMAGE, NGINX_IMAGE, BACKEND_IMAGE, BROKEN_BACKEND_IMAGE);
-const app = (name: string) => ({ name, frontend: { image: "ghcr.io/x/f:1", healthPath: "/health" }, backend: { image: "ghcr.io/x/b:1" } });
+// The test runs a backend image as the frontend too: it listens on 3000.
+const app = (name: string) => ({ name, frontend: { image: "ghcr.io/x/f:1", healthPath: "/health", port: 3000 }, backend: { image: "ghcr.io/x/b:1" } });
 const ops = skip ? undefined : opsRoot({ domain: DOMAIN, apps: [app("app1")] });
 const env = () => ({ ...ops!.env, PLATFORM_POSTGRES_CONTAINER: PG, PLATFORM_NGINX_CONTAINER: NGINX, PLATFORM_CORE_CONTAINERS: `${NGINX} ${PG}` });
 
@@ -27,9 +29,14 @@ function report(): { code: number; status: string; checks: Check[]; text: string
     return { code: r.code, status: json.status, checks: json.checks, text: r.stdout, ms };
 }
 const find = (checks: Check[], group: string, name: string) => checks.find((c) => c.group === group && c.name === name);
-const upstream = (service: string, container: string, port = 3000) => {
-    fs.mkdirSync(path.join(ops!.root, "nginx-upstreams"), { recursive: true });
-    fs.writeFileSync(path.join(ops!.root, "nginx-upstreams", `app1-${service}.conf`), `server ${container}:${port} max_fails=0;\n`);
+/** What a release leaves: the service's container labelled with its slot, and that slot live (blue: no marker). */
+const releaseLabels = (service: string, slot = "blue") => ["--label", `${PLATFORM_LABEL}=app:app1:${service}`, "--label", `${SLOT_LABEL}=${slot}`];
+/** Switch the backend's live slot (a release does this with the same file). */
+const liveSlot = (slot: "blue" | "green") => {
+    const marker = path.join(ops!.root, "nginx-upstreams", "app1-backend.green");
+    fs.mkdirSync(path.dirname(marker), { recursive: true });
+    if (slot === "green") fs.writeFileSync(marker, "");
+    else fs.rmSync(marker, { force: true });
 };
 
 before(() => {
@@ -37,13 +44,11 @@ before(() => {
     network(NET);
     startPostgres(PG);
     startNginx(NGINX, ops!.root, NET);
-    for (const [name, image] of [[APP.front, BACKEND_IMAGE], [APP.back, BACKEND_IMAGE], [APP.broken, BROKEN_BACKEND_IMAGE]]) {
+    for (const [name, image, labels] of [[APP.front, BACKEND_IMAGE, releaseLabels("frontend")], [APP.back, BACKEND_IMAGE, releaseLabels("backend")], [APP.broken, BROKEN_BACKEND_IMAGE, releaseLabels("backend", "green")]] as const) {
         removeContainers(name);
-        ok("docker", ["run", "-d", "--name", name, "--label", "opstest=1", "--network", NET, image]);
+        ok("docker", ["run", "-d", "--name", name, "--label", "opstest=1", ...labels, "--network", NET, image]);
     }
     for (const name of [APP.front, APP.back, APP.broken]) waitFor(() => sh("docker", ["exec", NGINX, "curl", "-sS", "-o", "/dev/null", `http://${name}:3000/health`]).code === 0, 30_000, `${name} up`);
-    upstream("frontend", APP.front);
-    upstream("backend", APP.back);
     certificate(ops!.root, DOMAIN, 60);
     // Some traffic for the log summary.
     for (let i = 0; i < 5; i++) sh("docker", ["exec", NGINX, "curl", "-s", "-o", "/dev/null", "http://127.0.0.1/app1/"]);
@@ -84,14 +89,14 @@ test("a stopped app container turns the report red", { skip }, () => {
 });
 
 test("a failing health endpoint turns the report red", { skip }, () => {
-    upstream("backend", APP.broken);
+    liveSlot("green");
     try {
         const r = report();
         assert.equal(r.status, "red", r.text);
         assert.equal(r.code, 1);
         assert.match(find(r.checks, "health", "app1 backend")!.summary, new RegExp(`/health on ${APP.broken}: HTTP 500`));
     } finally {
-        upstream("backend", APP.back);
+        liveSlot("blue");
     }
 });
 
