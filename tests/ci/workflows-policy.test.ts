@@ -33,11 +33,18 @@ test("pulumi/actions is the current major, v7", () => {
     for (const u of pulumiUses) assert.equal(u, "pulumi/actions@v7");
 });
 
-test("the deploy key goes into ssh-agent from stdin and into stack config as a secret", () => {
+test("the deploy key goes into ssh-agent from stdin and nowhere else (no key text in stack config or state)", () => {
     const runs = pulumiAction.runs.steps.map((s: { run?: string }) => s.run ?? "").join("\n");
     assert.match(runs, /ssh-add -q - <<< "\$SSH_PRIVATE_KEY"/);
-    assert.match(runs, /\| pulumi config set --secret --stack "\$STACK" sshPrivateKey/);
+    assert.doesNotMatch(runs, /sshPrivateKey/);
     assert.doesNotMatch(runs, /> *[^ ]*(id_|key)/, "the key is never written to a file");
+});
+
+test("the stack is selected, and created on first use, before any Pulumi command (pulumi config set no longer runs)", () => {
+    const steps = pulumiAction.runs.steps as { run?: string; uses?: string }[];
+    const select = steps.findIndex((s) => /pulumi stack select --create "\$STACK"/.test(s.run ?? ""));
+    assert.ok(select >= 0 && select < steps.findIndex((s) => (s.uses ?? "").startsWith("pulumi/actions@") && s !== steps.find((x) => (x.uses ?? "").startsWith("pulumi/actions@"))));
+    assert.doesNotMatch(steps.map((s) => s.run ?? "").join("\n"), /pulumi config set/);
 });
 
 test("npm ci runs before any secret is in a step's environment", () => {
@@ -54,6 +61,20 @@ test("preview: every pull request, result commented, with pull-requests: write",
     const step = wf.jobs.preview.steps.find(usesPulumi);
     assert.equal(step.with.command, "preview");
     assert.equal(step.with["comment-on-pr"], "true");
+});
+
+test("preview has the same secrets as up, from an environment not limited to main", () => {
+    const secretsOf = (file: string, job: string) => {
+        const step = load(file).jobs[job].steps.find(usesPulumi);
+        return Object.entries(step.with as Record<string, string>).filter(([, v]) => /secrets\.|vars\./.test(String(v))).sort();
+    };
+    assert.deepEqual(secretsOf(".github/workflows/preview.yml", "preview"), secretsOf(".github/workflows/up.yml", "up"));
+    assert.equal(load(".github/workflows/preview.yml").jobs.preview.environment, "preview");
+});
+
+test("up also runs weekly, so new core image digests (security patches) are applied through Pulumi", () => {
+    const wf = load(".github/workflows/up.yml");
+    assert.match(wf.on.schedule[0].cron, /^\d+ \d+ \* \* \d$/);
 });
 
 for (const [file, job] of [[".github/workflows/up.yml", "up"], [".github/workflows/release.yml", "up"], [".github/workflows/destroy.yml", "destroy"]]) {
@@ -81,6 +102,20 @@ test("destroy: by manual dispatch only, refused before checkout unless confirmed
     assert.match(steps[0].run, /"\$CONFIRM" != "destroy prod"/);
     assert.ok(steps.findIndex(usesPulumi) > 0);
     assert.equal(steps.find(usesPulumi).with.command, "destroy");
+});
+
+test("destroy keeping protected resources passes --exclude-protected; a full teardown needs a second confirmation and unprotects first", () => {
+    const wf = load(".github/workflows/destroy.yml");
+    const step = wf.jobs.destroy.steps.find(usesPulumi);
+    assert.equal(step.with["exclude-protected"], "${{ inputs.keep-protected }}");
+    assert.equal(step.with.unprotect, "${{ !inputs.keep-protected }}");
+    assert.match(wf.jobs.destroy.steps[0].run, /"\$KEEP_PROTECTED" != "true" \] && \[ "\$CONFIRM_TEARDOWN" != "delete the server and its data" \]/);
+    const steps = pulumiAction.runs.steps as { run?: string; uses?: string; if?: string; with?: Record<string, string> }[];
+    const unprotect = steps.findIndex((s) => /pulumi state unprotect --all --yes/.test(s.run ?? ""));
+    const command = steps.findIndex((s) => (s.uses ?? "").startsWith("pulumi/actions@") && s.with?.command !== undefined);
+    assert.ok(unprotect >= 0 && unprotect < command, "unprotect runs before the destroy");
+    assert.equal(steps[unprotect].if, "inputs.command == 'destroy' && inputs.unprotect == 'true'");
+    assert.equal(steps[command].with!["exclude-protected"], "${{ inputs.command == 'destroy' && inputs.exclude-protected || 'false' }}");
 });
 
 test("release: repository_dispatch; the request is checked before anything is recorded or Pulumi runs", () => {
