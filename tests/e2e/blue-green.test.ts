@@ -43,7 +43,7 @@ test("blue-green releases drop no request; a broken release changes nothing; a n
     assert.deepEqual(result.brokenRelease.versionsAfter, ["1"]);
     // nginx is never reloaded for a release that fails its gates: even a client that never retries loses nothing.
     assert.deepEqual([result.brokenRelease.strict.failed, result.brokenRelease.strict.non2xx], [0, 0], String(result.brokenRelease.strict.errors));
-    assert.match(result.brokenRelease.error, /release of app2 backend \(local\/demo-backend:broken\) failed: not healthy within 20s; last health output: .*500/);
+    assert.match(result.brokenRelease.error, /release of app2 backend \(local\/demo\/backend:broken\) failed: not healthy within 20s; last health output: .*500/);
     assert.match(result.brokenRelease.error, /keeps serving/);
 
     // After the switch: a version that passes its health check but fails real requests is switched back.

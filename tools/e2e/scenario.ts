@@ -90,14 +90,14 @@ export async function runScenario(p: LocalPlatform, log: (line: string) => void)
 
     log("releasing app1's backend 1 -> 2 under load");
     let load = startLoad(p.baseUrl, LOAD_PATHS);
-    const release = await p.up((raw) => (raw.apps[0].backend.image = "local/demo-backend:2"));
+    const release = await p.up((raw) => (raw.apps[0].backend.image = "local/demo/backend:2"));
     const releaseLoad = await load.stop();
     const releaseRun = release.commands.find((c) => c.name === "app1-backend-release");
     const summary = lastJsonLine<{ cutoverSeconds?: number }>(releaseRun?.stdout ?? "", {});
     const releaseAfter = { versionsAfter: await versions(p.baseUrl, "/api/app1/items"), containersAfter: await serviceContainers("app1", "backend") };
 
     log("the same config again: nothing may run; the release script forced to run changes nothing");
-    const again = await p.up((raw) => (raw.apps[0].backend.image = "local/demo-backend:2"));
+    const again = await p.up((raw) => (raw.apps[0].backend.image = "local/demo/backend:2"));
     const releaseCommand = p.resources.find((r) => r.name === "app1-backend-release")!;
     const inputs = reveal(releaseCommand.inputs) as { create: string; stdin: string };
     const forced = await run("/bin/bash", ["-c", inputs.create], inputs.stdin);
@@ -109,15 +109,15 @@ export async function runScenario(p: LocalPlatform, log: (line: string) => void)
     log("releasing app2's backend to a broken image under load");
     load = startLoad(p.baseUrl, LOAD_PATHS);
     const broken = await p.up((raw) => {
-        raw.apps[0].backend.image = "local/demo-backend:2";
-        raw.apps[1].backend.image = "local/demo-backend:broken";
+        raw.apps[0].backend.image = "local/demo/backend:2";
+        raw.apps[1].backend.image = "local/demo/backend:broken";
     });
     const brokenLoad = await load.stop();
 
     log("releasing app1's backend as a version that fails real requests, under load");
     load = startLoad(p.baseUrl, LOAD_PATHS);
     const failing = await p.up((raw) => {
-        raw.apps[0].backend.image = "local/demo-backend:2";
+        raw.apps[0].backend.image = "local/demo/backend:2";
         raw.apps[0].backend.env = { DEMO_FAIL_REQUESTS: "1" };
     });
     const failingLoad = await load.stop();
@@ -132,7 +132,7 @@ export async function runScenario(p: LocalPlatform, log: (line: string) => void)
     log("the same release as a naive recreate, under load");
     load = startLoad(p.baseUrl, LOAD_PATHS);
     await new Promise((r) => setTimeout(r, 1000));
-    const downtimeSeconds = await naiveRecreate(p, "app1", "local/demo-backend:1");
+    const downtimeSeconds = await naiveRecreate(p, "app1", "local/demo/backend:1");
     await new Promise((r) => setTimeout(r, 2000));
     const naiveLoad = await load.stop();
 
