@@ -16,8 +16,8 @@ export const afterFlush = () => spawnSync("sleep", [String(ACCESS_LOG_FLUSH_SECO
 
 export const POSTGRES_IMAGE = process.env.PLATFORM_TEST_POSTGRES_IMAGE ?? "local/postgres:15";
 export const NGINX_IMAGE = process.env.PLATFORM_TEST_NGINX_IMAGE ?? "local/nginx:1";
-export const BACKEND_IMAGE = process.env.PLATFORM_TEST_BACKEND_IMAGE ?? "local/demo-backend:1";
-export const BROKEN_BACKEND_IMAGE = process.env.PLATFORM_TEST_BROKEN_BACKEND_IMAGE ?? "local/demo-backend:broken";
+export const BACKEND_IMAGE = process.env.PLATFORM_TEST_BACKEND_IMAGE ?? "local/demo/backend:1";
+export const BROKEN_BACKEND_IMAGE = process.env.PLATFORM_TEST_BROKEN_BACKEND_IMAGE ?? "local/demo/backend:broken";
 
 /** Skip reason (or throw in CI) unless Docker runs and every image is built. */
 export function needsImages(...images: string[]): string | false {

@@ -1,0 +1,88 @@
+'use strict';
+// The backend's own database (DATABASE_URL, given by the platform): a `visits` table, made at
+// start, that counts visits. Without DATABASE_URL the backend runs with no database at all.
+const { settings, log } = require('./http-server');
+
+const databaseUrl = process.env.DATABASE_URL || '';
+let pool = null;
+if (databaseUrl) {
+  const { Pool } = require('pg');
+  pool = new Pool({
+    connectionString: databaseUrl,
+    max: 5,
+    connectionTimeoutMillis: 3000,
+    idleTimeoutMillis: 30000,
+    query_timeout: 5000,
+    application_name: `demo-backend-${settings.version}`,
+  });
+  // An idle client losing its connection (a database restart) must not crash the process.
+  pool.on('error', (err) => log(`database: idle client error: ${err.message}`));
+}
+
+const CREATE_TABLE =
+  'CREATE TABLE IF NOT EXISTS visits(id serial primary key, at timestamptz default now(), version text)';
+let tableReady = null;
+function ensureTable() {
+  if (!tableReady) {
+    tableReady = pool.query(CREATE_TABLE).catch((err) => {
+      // Two releases starting together can race on IF NOT EXISTS; the loser sees a duplicate.
+      if (err.code === '23505' || err.code === '42P07') return;
+      tableReady = null;
+      throw err;
+    });
+  }
+  return tableReady;
+}
+
+async function createTableAtStart() {
+  for (;;) {
+    try {
+      await ensureTable();
+      log('database: table visits ready');
+      return;
+    } catch (err) {
+      log(`database: not ready (${err.message}); retrying in 2 s`);
+      await new Promise((resolve) => setTimeout(resolve, 2000).unref());
+    }
+  }
+}
+if (pool) createTableAtStart();
+
+const configured = () => pool !== null;
+
+/** Throws unless the database answers (no-op without one). */
+async function ping() {
+  if (pool) await pool.query('SELECT 1');
+}
+
+async function visitCount(client) {
+  const { rows } = await client.query('SELECT count(*)::int AS visits FROM visits');
+  return rows[0].visits;
+}
+
+/** Records one visit; the database's state with the new count. */
+async function countVisit() {
+  await ensureTable();
+  const client = await pool.connect();
+  try {
+    await client.query('INSERT INTO visits(version) VALUES ($1)', [settings.version]);
+    return { connected: true, visits: await visitCount(client) };
+  } finally {
+    client.release();
+  }
+}
+
+/** The database's state, read only: null without a database, never throws. */
+async function status() {
+  if (!pool) return null;
+  try {
+    await ensureTable();
+    return { connected: true, visits: await visitCount(pool) };
+  } catch (err) {
+    return { connected: false, error: err.message };
+  }
+}
+
+const close = async () => { if (pool) await pool.end(); };
+
+module.exports = { configured, ping, countVisit, status, close };
