@@ -1,10 +1,11 @@
 // One app of the seed: an Angular frontend and a NestJS backend on the app's own network,
 // routed by nginx, the backend also on the app's own database network with its own database.
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { Host } from "./host";
 import type { AppConfig } from "../stacks/schema";
-import { NGINX_CONTAINER, POSTGRES_HOST, ServiceKind, databaseName, roleName } from "../stacks/naming";
+import { NGINX_CONTAINER, POSTGRES_HOST, ServiceKind, databaseName, localImageName, roleName } from "../stacks/naming";
 import { containerSpec } from "../render/app/container-spec";
 import { releaseScript, removeServiceScript } from "../render/app/release";
 import { attachScript, detachScript } from "../render/network-attach";
@@ -25,8 +26,8 @@ export interface AppArgs {
      */
     readonly database?: { readonly password: pulumi.Output<string>; readonly provisioned: pulumi.Resource; readonly attached: pulumi.Resource };
     readonly watchtowerScope: string;
-    /** Images to release per service, pinned by digest when digests are resolved. */
-    readonly images: Record<ServiceKind, pulumi.Input<string>>;
+    /** Where `build` contexts are (the project folder). */
+    readonly projectDir: string;
     /** Registry logins on the server (and local image builds): releases pull or use them after. */
     readonly imageSources: readonly pulumi.Resource[];
 }
@@ -70,8 +71,26 @@ export class App extends pulumi.ComponentResource {
             { parent: this, dependsOn: [args.network, args.proxy] },
         );
 
+        /** The image to release: the config's (pinned by digest when resolved), or built here from source. */
+        const imageOf = (kind: ServiceKind): { image: pulumi.Input<string>; built?: pulumi.Resource } => {
+            const svc = app[kind];
+            if (!svc.build) return { image: svc.image! };
+            const built = new docker.Image(
+                `${name}-${kind}-image`,
+                {
+                    imageName: localImageName(app.name, kind),
+                    build: { context: path.resolve(args.projectDir, svc.build.context), dockerfile: path.resolve(args.projectDir, svc.build.context, svc.build.dockerfile), args: svc.build.args },
+                    skipPush: true,
+                },
+                { parent: this, provider: host.docker },
+            );
+            // The local image ID: a rebuild with a change gives a new one, which releases it.
+            return { image: built.repoDigest, built };
+        };
+
         const release = (kind: ServiceKind) => {
             const spec = containerSpec(app, kind, args.watchtowerScope);
+            const { image: imageInput, built } = imageOf(kind);
             const database = kind === "backend" ? args.database : undefined;
             return host.runScript(
                 `${name}-${kind}-release`,
@@ -79,13 +98,13 @@ export class App extends pulumi.ComponentResource {
                     // The pinned image is in the script text: a new digest updates the command, which
                     // reruns the release; an unchanged one runs nothing (never in triggers: a change
                     // there replaces the command, and the old one's delete would remove the service).
-                    create: pulumi.output(args.images[kind]).apply((image) =>
+                    create: pulumi.output(imageInput).apply((image) =>
                         releaseScript({ root: host.root, app: app.name, service: kind, spec, image, statusPort: args.proxyStatusPort, ...app.release }),
                     ),
                     delete: removeServiceScript(host.root, app.name, kind, spec.label),
                     stdin: serviceEnv(app, kind, database?.password),
                 },
-                { parent: this, dependsOn: [attach, args.proxyConfig, ...args.imageSources, ...(database ? [database.provisioned, database.attached] : [])] },
+                { parent: this, dependsOn: [attach, args.proxyConfig, ...args.imageSources, ...(built ? [built] : []), ...(database ? [database.provisioned, database.attached] : [])] },
             );
         };
         this.releases = { frontend: release("frontend"), backend: release("backend") };

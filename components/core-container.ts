@@ -120,7 +120,8 @@ export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { 
             ],
             destroyGraceSeconds: s.stopGraceSeconds,
         },
-        { parent, provider, dependsOn: [guard, ...(s.dependsOn ?? [])], replaceOnChanges: REPLACE_ON_CHANGES, deleteBeforeReplace: true },
+        // After the host is ready: on the local target its data folder (bind mounts) outlives the container.
+        { parent, provider, dependsOn: [s.host.ready, guard, ...(s.dependsOn ?? [])], replaceOnChanges: REPLACE_ON_CHANGES, deleteBeforeReplace: true },
     );
     const ready = s.host.runScript(`${s.name}-ready`, { create: container.id.apply((id) => readyScript(s.name, id, s.policy.pidsLimit, s.health)) }, { parent, dependsOn: [container] });
     return { image, container, ready };

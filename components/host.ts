@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
+import { createDataFolderScript, removeDataFolderScript } from "../render/data-folder";
 
 export interface HostCommandArgs {
     /** Bash script run on create (and on update unless `update` is given). */
@@ -24,8 +25,16 @@ export interface Host {
     readonly docker: docker.Provider;
     /** The address the platform's domain must resolve to (the server's public IP; 127.0.0.1 locally). */
     readonly address: pulumi.Input<string>;
+    /** What every resource on the host waits for (the server ready; the local data folder made). */
+    readonly ready: pulumi.Resource;
     /** Run a bash script on the server as a command resource. */
     runScript(name: string, args: HostCommandArgs, opts?: pulumi.CustomResourceOptions): pulumi.CustomResource;
+}
+
+/** Options with the host's readiness added to dependsOn. */
+function afterReady(ready: pulumi.Resource, opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
+    const given = Array.isArray(opts.dependsOn) ? opts.dependsOn : opts.dependsOn ? [opts.dependsOn] : [];
+    return { ...opts, dependsOn: [ready, ...given] as pulumi.Input<pulumi.Resource>[] };
 }
 
 // Every command: no previous output in the environment (it asks sshd to accept
@@ -41,10 +50,16 @@ const quietResourceOptions = (args: HostCommandArgs): pulumi.CustomResourceOptio
 export class LocalHost implements Host {
     readonly docker: docker.Provider;
     readonly address = "127.0.0.1";
+    /** The data folder: made first, removed last on destroy (only the platform's own folders in it). */
+    readonly ready: pulumi.Resource;
     constructor(readonly root: string, parent?: pulumi.Resource) {
         this.docker = new docker.Provider("local-docker", { host: process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock" }, { parent });
+        this.ready = this.command("local-data", { create: createDataFolderScript(root), delete: removeDataFolderScript(root) }, { parent });
     }
     runScript(name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions = {}): pulumi.CustomResource {
+        return this.command(name, args, afterReady(this.ready, opts));
+    }
+    private command(name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
         return new command.local.Command(
             name,
             { interpreter: ["/bin/bash", "-c"], create: args.create, update: args.update, delete: args.delete, stdin: args.stdin, triggers: args.triggers, ...commandDefaults(args) },
@@ -76,12 +91,11 @@ export class RemoteHost implements Host {
     constructor(
         readonly docker: docker.Provider,
         private readonly connection: SshConnection,
-        private readonly ready: pulumi.Resource,
+        readonly ready: pulumi.Resource,
     ) {
         this.address = connection.host;
     }
     runScript(name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions = {}): pulumi.CustomResource {
-        const dependsOn = [this.ready, ...(Array.isArray(opts.dependsOn) ? opts.dependsOn : opts.dependsOn ? [opts.dependsOn] : [])] as pulumi.Input<pulumi.Resource>[];
         return new command.remote.Command(
             name,
             {
@@ -93,7 +107,7 @@ export class RemoteHost implements Host {
                 triggers: args.triggers,
                 ...commandDefaults(args),
             },
-            { ...opts, dependsOn, ...quietResourceOptions(args) },
+            { ...afterReady(this.ready, opts), ...quietResourceOptions(args) },
         );
     }
 }

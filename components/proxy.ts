@@ -22,6 +22,8 @@ export interface ProxyArgs {
     readonly httpPort: number;
     readonly httpsPort: number;
     readonly bindAddress: string;
+    /** Keep what outlives a destroy on a server (the certbot volume); false on the local target. */
+    readonly keepData: boolean;
 }
 
 /** nginx finishes in-flight requests on SIGQUIT (the image's stop signal); long downloads get this long. */
@@ -45,7 +47,8 @@ export class Proxy extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        this.certbotVolume = new docker.Volume(CERTBOT_VOLUME, { name: CERTBOT_VOLUME }, { parent: this, provider, retainOnDelete: true });
+        // Kept on a server's destroy (account keys and challenges); removed on the local target's.
+        this.certbotVolume = new docker.Volume(CERTBOT_VOLUME, { name: CERTBOT_VOLUME }, { parent: this, provider, retainOnDelete: args.keepData });
 
         const bind = (dir: string, containerPath: string, readOnly = true) => ({ hostPath: `${root}/${dir}`, containerPath, readOnly });
         const core = coreContainer(this, {

@@ -37,6 +37,8 @@ export const routePrefix = (app: AppConfig) => app.routePrefix ?? `/${app.name}`
 export const apiPrefix = (app: AppConfig) => `/api/${app.name}`;
 /** Base of the container names of an app's service; a release adds its identity. */
 export const serviceBaseName = (app: string, service: ServiceKind) => `${app}-${service}`;
+/** Tag of an image built from source on the local target (its ID, not this name, is what is released). */
+export const localImageName = (app: string, service: ServiceKind) => `platform-local/${app}-${service}:built`;
 /** DNS name (network alias on the app network) of the container in a service's slot. */
 export const slotAlias = (app: string, service: ServiceKind, color: Color) => `${app}-${service}-${color}`;
 

@@ -74,6 +74,7 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
             httpPort: cfg.proxy.httpPort,
             httpsPort: cfg.proxy.httpsPort,
             bindAddress: cfg.proxy.bindAddress,
+            keepData: cfg.target === "scaleway",
         },
         opts,
     );
@@ -106,7 +107,7 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
                     ? { password: database.appPasswords[app.name], provisioned: database.appProvisioned[app.name], attached: database.appAttached[app.name] }
                     : undefined,
                 watchtowerScope: cfg.autoUpdater.scope,
-                images: { frontend: app.frontend.image, backend: app.backend.image },
+                projectDir: process.cwd(),
                 imageSources: logins.logins,
             },
             opts,

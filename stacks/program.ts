@@ -1,4 +1,6 @@
 // The program behind index.ts, as a function so tests and render can run it under mocks.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./load";
 import { ConfigError, Problem } from "./problem";
@@ -7,6 +9,18 @@ import type { PlatformConfig } from "./schema";
 import { ImageToPin, pinImages, RegistryCredential } from "../components/registry";
 import type { Releases } from "./platform";
 import type { OffsiteKeys } from "../components/backups";
+
+/** Build contexts must be folders of the project holding their Dockerfile. */
+function missingBuildContexts(cfg: PlatformConfig, projectDir: string): Problem[] {
+    return cfg.apps.flatMap((app, i) =>
+        (["frontend", "backend"] as const).flatMap((kind) => {
+            const b = app[kind].build;
+            if (!b) return [];
+            const dockerfile = path.join(projectDir, b.context, b.dockerfile);
+            return fs.existsSync(dockerfile) ? [] : [{ field: `apps[${i}].${kind}.build.context`, problem: `has no ${b.dockerfile} (looked for ${dockerfile}); give a folder of this repository with a Dockerfile`, got: b.context }];
+        }),
+    );
+}
 
 /**
  * Secrets live in their own config keys, never in the catalogue. Every missing one is reported at
@@ -63,7 +77,10 @@ export class RefusedConfig extends pulumi.RunError {
  */
 function imagesToPin(cfg: PlatformConfig): ImageToPin[] {
     const apps = cfg.apps.flatMap((app, i) =>
-        (["frontend", "backend"] as const).map((kind) => ({ field: `apps[${i}].${kind}.image`, who: `${app.name} ${kind}`, image: app[kind].image })),
+        (["frontend", "backend"] as const).flatMap((kind) => {
+            const image = app[kind].image;
+            return image ? [{ field: `apps[${i}].${kind}.image`, who: `${app.name} ${kind}`, image }] : [];
+        }),
     );
     const core = (field: string, who: string, image: string, used = true) => (used ? [{ field, who, image }] : []);
     return [
@@ -88,7 +105,7 @@ export async function program(config = new pulumi.Config()) {
     let offsite: OffsiteKeys | undefined;
     try {
         cfg = loadConfig(config);
-        const missing = missingSecrets(cfg, config);
+        const missing = [...missingBuildContexts(cfg, process.cwd()), ...missingSecrets(cfg, config)];
         if (missing.length) throw new ConfigError(missing);
         const credentials = registryCredentials(cfg, config);
         const images = cfg.registries.resolveDigests ? await pinImages(imagesToPin(cfg), credentials) : Object.fromEntries(imagesToPin(cfg).map((i) => [i.field, i.image]));

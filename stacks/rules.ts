@@ -53,8 +53,15 @@ export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
         const csp = app.proxy.csp;
         if (csp !== undefined && (!HEADER_VALUE.test(csp) || HEADER_FORBIDDEN.test(csp)))
             add(`${at}.proxy.csp`, 'must be printable ASCII without ", \\, $, { or }', csp);
-        if (app.watchtower && app.backend.image.includes("@sha256:"))
+        if (app.watchtower && app.backend.image?.includes("@sha256:"))
             add(`${at}.watchtower`, "has no effect on an image pinned by digest; pin a tag or turn watchtower off", app.backend.image);
+        for (const service of ["frontend", "backend"] as const) {
+            const svc = app[service];
+            if (svc.image && svc.build) add(`${at}.${service}.build`, "is set together with image; keep one: a registry image, or a build from source", svc.build.context);
+            if (!svc.image && !svc.build) add(`${at}.${service}.image`, "is required (an image with a tag or digest, or build: a folder with a Dockerfile on the local target)", undefined);
+            if (svc.build && cfg.target !== "local") add(`${at}.${service}.build`, "builds from source only on the local target; push the image to a registry and set image instead", svc.build.context);
+            if (svc.build && app.watchtower) add(`${at}.watchtower`, "cannot update an image built from source; turn watchtower off", true);
+        }
     });
 
     const csp = cfg.proxy.csp;

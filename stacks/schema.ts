@@ -38,10 +38,26 @@ const memoryMb = (def: number) => z.number().int().min(16).max(65536).default(de
 const port = (def: number) => z.number().int().min(1).max(65535).default(def);
 const envMap = z.record(z.string().regex(ENV_KEY, "must be a shell-style variable name"), z.string()).default({});
 
+/** Names a build argument may have (Dockerfile ARG names). */
+export const BUILD_ARG = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A folder of this repository (relative, no `..`), in characters safe in any language it reaches. */
+export const BUILD_CONTEXT = /^(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
+const buildSchema = z.strictObject({
+    /** The build context: a folder of this repository holding the Dockerfile, e.g. demo/backend. */
+    context: z.string().regex(BUILD_CONTEXT, "must be a folder of this repository such as demo/backend (relative, no ..)"),
+    /** The Dockerfile, relative to the context. @default "Dockerfile" */
+    dockerfile: z.string().regex(BUILD_CONTEXT, "must be a file in the build context such as Dockerfile").default("Dockerfile"),
+    /** Build arguments (ARG), e.g. DEMO_VERSION. */
+    args: z.record(z.string().regex(BUILD_ARG, "must be a build argument name such as DEMO_VERSION"), z.string().regex(/^[\x20-\x7e]*$/, "must be printable ASCII")).default({}),
+});
+
 export const serviceSchema = (defaults: { port: number; healthPath: string; memoryMb: number }) =>
     z.strictObject({
-        /** Image reference with a tag or digest, e.g. ghcr.io/mhylle/app1-backend:1.4.0. */
-        image: imageRef("ghcr.io/owner/name:1.0.0"),
+        /** Image reference with a tag or digest, e.g. ghcr.io/mhylle/app1-backend:1.4.0 (or `build`). */
+        image: imageRef("ghcr.io/owner/name:1.0.0").optional(),
+        /** Build the image from source on the target's Docker instead (local target): a Dockerfile's folder. */
+        build: buildSchema.optional(),
         /** Port the container listens on. */
         port: port(defaults.port),
         /** Path answered with 2xx when the container is healthy. */

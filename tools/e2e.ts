@@ -21,11 +21,21 @@ function usage(message: string): never {
     process.exit(64);
 }
 
+/** Registry images of the shipped stacks and their locally built stand-ins (no registry here). */
+const STAND_INS: Record<string, string> = { "nginx:1.30": "local/nginx:1.30", "postgres:15": "local/postgres:15" };
+/** The base the demo Dockerfiles build on here, instead of Docker Hub's node image. */
+const LOCAL_BUILD_BASE = "local/node-npm:bookworm";
+
+const exists = (image: string) => spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status === 0;
+
 function prepare() {
     for (const script of ["tools/dockerd.sh", "tests/support/images/build.sh"]) {
         const r = spawnSync("bash", [path.join(ROOT, script)], { stdio: ["ignore", "ignore", "inherit"] });
         if (r.status !== 0) usage(`${script} failed`);
     }
+    // The shipped stacks name Docker Hub's images: the local stand-ins answer to those names.
+    for (const [name, local] of Object.entries(STAND_INS)) if (!exists(name) && exists(local)) spawnSync("docker", ["tag", local, name], { stdio: "inherit" });
+    if (!process.env.PLATFORM_BUILD_ARGS && exists(LOCAL_BUILD_BASE)) process.env.PLATFORM_BUILD_ARGS = JSON.stringify({ BASE_IMAGE: LOCAL_BUILD_BASE });
 }
 
 /** One run at a time per machine: every run uses the same container names on the shared engine. */
@@ -47,8 +57,12 @@ async function main() {
     const log = (line: string) => console.error(`e2e ${new Date().toISOString().slice(11, 23)}: ${line}`);
     const platform = new LocalPlatform(config, log);
     if (flags.has("--down")) {
+        // `pulumi destroy`, then what it left behind (nothing, when it works): one JSON line.
+        const destroyed = await platform.destroy();
+        const leftovers = await platform.leftovers();
+        console.log(JSON.stringify({ ok: destroyed.ok, error: destroyed.error ?? "", commandsRun: destroyed.commands.map((c) => c.name), leftovers }));
         await platform.down();
-        log("removed");
+        if (!destroyed.ok || Object.values(leftovers).some((l) => (Array.isArray(l) ? l.length : l))) process.exit(1);
         return;
     }
     prepare();

@@ -1,6 +1,8 @@
 // The platform on this machine's Docker engine, driven from what the program declares.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as os from "node:os";
+import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { ComputeOutputs, record, RecordedResource } from "../record";
 import { readStackFile } from "../../stacks/stack-file";
@@ -45,8 +47,8 @@ export class LocalPlatform {
         this.cfg = validateConfig(this.raw);
         if (this.cfg.target !== "local") throw new Error(`${configFile}: the end-to-end run needs target: local (got ${this.cfg.target})`);
         this.root = path.resolve(this.cfg.local.dataDir);
-        fs.mkdirSync(this.root, { recursive: true });
-        this.applier = new Applier(path.join(this.root, ".e2e-state.json"), log);
+        // The engine double's state lives outside the data folder, as Pulumi's state does.
+        this.applier = new Applier(path.join(os.tmpdir(), "mhylle-platform-e2e", `${createHash("sha256").update(path.resolve(configFile)).digest("hex").slice(0, 12)}.json`), log);
     }
 
     /** HTTPS as users reach it (HTTP redirects there); the certificate is the bootstrap one. */
@@ -79,7 +81,24 @@ export class LocalPlatform {
         return r.state.result;
     }
 
-    /** Removes everything: containers (app releases included), networks, volumes, the data folder. */
+    /** `pulumi destroy`, as the engine would run it. */
+    destroy(): Promise<ApplyResult> {
+        return this.applier.destroy();
+    }
+
+    /** What the platform made that is still here: containers, networks, volumes, the data folder. */
+    async leftovers() {
+        const list = async (args: string[]) => (await run("docker", args)).stdout.split("\n").filter(Boolean);
+        const networks = [CORE_NETWORK, DATABASE_NETWORK, ...this.cfg.apps.flatMap((a) => [appNetwork(a.name), appDatabaseNetwork(a.name)])];
+        return {
+            containers: await list(["ps", "-a", "--filter", `label=${PLATFORM_LABEL}`, "--format", "{{.Names}}"]),
+            networks: (await list(["network", "ls", "--format", "{{.Name}}"])).filter((n) => networks.includes(n)),
+            volumes: (await list(["volume", "ls", "--format", "{{.Name}}"])).filter((v) => [POSTGRES_VOLUME, CERTBOT_VOLUME].includes(v)),
+            dataFolder: fs.existsSync(this.root),
+        };
+    }
+
+    /** Removes everything, whatever state says: a clean slate before a run. */
     async down(): Promise<void> {
         await this.applier.destroy();
         const leftovers = (await run("docker", ["ps", "-aq", "--filter", `label=${PLATFORM_LABEL}`])).stdout.split("\n").filter(Boolean);
