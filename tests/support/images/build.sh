@@ -4,6 +4,7 @@
 # small overlay (demo app, postgres entrypoint), `docker import`ed once, then given each tag's
 # config with `docker commit -c` (the same changes `docker import -c` takes, without importing the
 # same 430 MB six times). Tags whose label matches the input hash are reused (warm run: ~1 s).
+# Then build-nginx.sh builds local/nginx:1.30 (Debian sid's nginx, production's line) the same way.
 #
 #   tests/support/images/build.sh [--force]
 #
@@ -392,6 +393,8 @@ main() {
 		docker image prune -f --filter "label=$LABEL" >/dev/null
 	fi
 	echo "images ready in $(elapsed "$START") s"
+	# local/nginx:1.30, production's nginx line, comes from a sid rootfs of its own.
+	if [ "$FORCE" = 1 ]; then bash "$HERE/build-nginx.sh" --force; else bash "$HERE/build-nginx.sh"; fi
 }
 
 main "$@"
