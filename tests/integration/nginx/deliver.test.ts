@@ -5,11 +5,11 @@ import { test, before, after } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { needs } from "../../support/requirements";
+import { needs, needsImages } from "../../support/requirements";
 import * as h from "../../support/nginx";
 import { get } from "../../support/http-client";
 
-const skip = needs("nginx", "openssl", "root");
+const skip = needs("docker", "openssl", "root") || needsImages(h.NGINX_IMAGE);
 let sb: h.Sandbox;
 let nginx: h.RunningNginx;
 const echoes: h.Echo[] = [];
