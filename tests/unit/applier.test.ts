@@ -27,5 +27,5 @@ test("the declared nginx container maps to docker flags one for one", async () =
     for (const flag of ["--restart=unless-stopped", "--memory=128m", "--read-only", "--cap-drop=ALL", "--cap-add=NET_BIND_SERVICE", "--security-opt=no-new-privileges:true", "--publish=0.0.0.0:80:80/tcp", "--publish=0.0.0.0:443:443/tcp", "--network=mhylle-network", "--log-opt=max-size=10m"])
         assert.ok(create.includes(flag), `missing ${flag} in ${create.join(" ")}`);
     assert.deepEqual(extraNetworks, []);
-    assert.deepEqual(create.slice(-6), ["nginx:1", "nginx", "-g", "daemon off;", "-c", "/etc/nginx/platform/nginx.conf"]);
+    assert.deepEqual(create.slice(-6), ["nginx:1.30", "nginx", "-g", "daemon off;", "-c", "/etc/nginx/platform/nginx.conf"]);
 });

@@ -1,5 +1,5 @@
-// The production delivery script against a real nginx process (a `docker` shim maps
-// `docker exec mhylle-nginx nginx ...` to the host nginx): a broken config is never loaded and
+// The production delivery script against a real nginx container (a `docker` shim maps
+// `docker exec mhylle-nginx nginx ...` to the sandbox's container): a broken config is never loaded and
 // traffic keeps flowing; a good one is reloaded gracefully, never restarted.
 import { test, before, after } from "node:test";
 import * as assert from "node:assert/strict";
