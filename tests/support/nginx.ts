@@ -17,10 +17,9 @@ import { CERTS_DIR, IN_CONTAINER, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, 
 import { NginxHost, RunningNginx, dockerShim, nginxOnce, removeNginx, startNginx } from "./nginx-container";
 import { freePort } from "./ports";
 
-export { freePort, dockerShim, startNginx };
+export { freePort, dockerShim, startNginx, productionOptions };
 export type { RunningNginx };
 export { NGINX_IMAGE } from "./nginx-container";
-
 
 export interface Echo {
     readonly port: number;
@@ -124,8 +123,6 @@ export function nginxTestAsProduction(sb: Sandbox) {
     ].map(([dir, inside]) => [path.join(sb.root, dir), inside] as const);
     return nginxOnce(["-t", "-c", mainConfig(IN_CONTAINER.config)], [...mounts, [sb.options.paths.acmeWebroot, IN_CONTAINER.acmeWebroot]]);
 }
-
-export { productionOptions };
 
 /** Deliver `cfg` with the production script and start nginx on it. */
 export async function serve(sb: Sandbox, cfg: PlatformConfig): Promise<RunningNginx> {
