@@ -1,6 +1,6 @@
 // Benchmark: the same Node backend reached directly and through the rendered nginx config (HTTPS,
 // keepalive to the upstream), with wrk. Prints one JSON line per figure.
-// Run alone: npx tsx bench/proxy.ts   (needs nginx, openssl, wrk)
+// Run alone: npx tsx bench/proxy.ts   (needs Docker and the local/nginx:1.30 image, openssl, wrk)
 import * as fs from "node:fs";
 import { spawn } from "node:child_process";
 import * as h from "../tests/support/nginx";
@@ -71,11 +71,11 @@ async function benchProxyWith(backendCpuUs: number): Promise<void> {
         h.setUpstream(sb, "bench", "frontend", backend.port);
         nginx = await h.serve(sb, h.config({ domain: "bench.test", apps: [h.app("bench")] }));
         const direct = await wrk(`http://127.0.0.1:${backend.port}/api/bench/items`);
-        const nginxCpu0 = nginxWorkersCpu(nginx.proc.pid!);
+        const nginxCpu0 = nginxWorkersCpu(nginx.masterPid);
         const cpu0 = process.cpuUsage();
         const proxied = await wrk(`https://127.0.0.1:${sb.ports.https}/api/bench/items`, ["Host: bench.test"]);
         const cpu = process.cpuUsage(cpu0);
-        const nginxCpu = nginxWorkersCpu(nginx.proc.pid!) - nginxCpu0;
+        const nginxCpu = nginxWorkersCpu(nginx.masterPid) - nginxCpu0;
         line("direct_rps", direct.rps, "req/s");
         line("direct_p99", direct.p99Ms, "ms");
         line("proxied_rps", proxied.rps, "req/s");

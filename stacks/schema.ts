@@ -157,10 +157,11 @@ export const configSchema = z.strictObject({
             reservedMb: z.number().int().min(0).default(512),
         })
         .prefault({}),
-    /** Pinned core images (major version tags: Watchtower updates within the major). */
+    /** Pinned core images (version-line tags: Watchtower updates within the line). */
     images: z
         .strictObject({
-            nginx: coreImage("nginx:1"),
+            // The line the tests run (local/nginx:1.30, tests/support/images/build-nginx.sh): move both together.
+            nginx: coreImage("nginx:1.30"),
             postgres: coreImage("postgres:15"),
             watchtower: coreImage("nickfedor/watchtower:1"),
             certbot: coreImage("certbot/certbot:v3.3.0"),

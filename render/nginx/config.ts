@@ -26,9 +26,6 @@ const LOG_FORMAT = `log_format platform_json escape=json '{"time":"$time_iso8601
         '"upstream_response_time":"$upstream_response_time","user_agent":"$http_user_agent","msec":$msec}';`;
 
 function mainConf(o: NginxRenderOptions): string {
-    const temp = o.tempDir
-        ? ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `    ${t}_temp_path ${o.tempDir}/${t};`).join("\n") + "\n"
-        : "";
     return `${o.user ? `user ${o.user};\n` : ""}worker_processes ${o.workerProcesses ?? "auto"};
 pid ${o.pidFile};
 error_log ${o.paths.logs}/error.log warn;
@@ -47,7 +44,7 @@ http {
     keepalive_requests 100000;
     # Relative redirects keep the port the client used (published ports differ from 80/443 locally).
     absolute_redirect off;
-${temp}    ${LOG_FORMAT}
+    ${LOG_FORMAT}
     # Buffered: one write per 64k of log lines or per second, not one per request.
     access_log ${o.paths.logs}/access.log platform_json buffer=64k flush=${ACCESS_LOG_FLUSH_SECONDS}s;
 

@@ -14,8 +14,6 @@ export interface NginxRenderOptions {
     readonly resolver: string;
     /** `user` directive; undefined keeps the image's compiled default (nginx in the official image). */
     readonly user?: string;
-    /** Folder for nginx's temp files; undefined keeps the compiled default. */
-    readonly tempDir?: string;
     readonly workerProcesses?: number | "auto";
 }
 

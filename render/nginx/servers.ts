@@ -45,9 +45,11 @@ ${indent(HEALTH)}
     ].join("\n");
 }
 
+// `http2 on;` per server, not `listen ... http2` (deprecated since nginx 1.25.1: a warning at every `nginx -t`).
 export function httpsServers(cfg: PlatformConfig, o: NginxRenderOptions): string {
     const primary = `server {
-    listen ${o.listen.https} ssl http2 default_server;
+    listen ${o.listen.https} ssl default_server;
+    http2 on;
     server_name ${cfg.domain};
     include ${TLS_SNIPPET};
     include ${headersSnippet()};
@@ -60,7 +62,8 @@ ${indent(HEALTH)}
 `;
     const aliases = cfg.aliases.length
         ? `server {
-    listen ${o.listen.https} ssl http2;
+    listen ${o.listen.https} ssl;
+    http2 on;
     server_name ${cfg.aliases.join(" ")};
     include ${TLS_SNIPPET};
     include ${headersSnippet()};

@@ -74,4 +74,25 @@ describe("local test images", { skip, timeout: 15 * 60_000 }, () => {
         await docker(["exec", ng, "nginx", "-s", "reload"]);
         assert.equal((await httpGet(ng, "http://localhost/")).status, 200);
     });
+
+    it("local/nginx:1.30 is production's nginx line with every module the platform's config uses", async () => {
+        const v = (await docker(["run", "--rm", "local/nginx:1.30", "nginx", "-V"])).stderr;
+        assert.match(v, /nginx version: nginx\/1\.30\.\d+/);
+        for (const m of ["http_ssl", "http_v2", "http_realip", "http_stub_status"]) assert.match(v, new RegExp(`--with-${m}_module(\\s|$)`), m);
+        assert.doesNotMatch(v, /--without-http_gzip_module/);
+    });
+
+    it("local/nginx:1.30 serves with workers as uid 101, reloads, and stops gracefully on docker stop", async () => {
+        const ng = `${PREFIX}nginx130`;
+        await docker(["run", "-d", "--name", ng, "local/nginx:1.30"]);
+        assert.equal((await firstAnswer(ng, "http://localhost/")).status, 200);
+        const workers = (await docker(["top", ng, "-eo", "pid,uid,args"])).stdout.split("\n").filter((l) => /nginx: worker process/.test(l));
+        assert.ok(workers.length > 0 && workers.every((l) => l.trim().split(/\s+/)[1] === "101"), workers.join("\n"));
+        await docker(["exec", ng, "nginx", "-s", "reload"]);
+        assert.equal((await httpGet(ng, "http://localhost/")).status, 200);
+        await docker(["stop", ng]);
+        // dumb-init turned docker stop's SIGTERM into nginx's graceful SIGQUIT.
+        assert.match((await docker(["logs", ng])).stderr, /signal 3 \(SIGQUIT\) received/);
+        assert.equal((await docker(["inspect", "-f", "{{.State.ExitCode}}", ng])).stdout.trim(), "0");
+    });
 });

@@ -1,23 +1,25 @@
-// A real nginx on this machine running the platform's rendered config: host folders stand in for
-// the container's, high 127.0.0.1 ports for 80/443/8081. Used by the nginx integration tests and the bench.
+// The platform's rendered nginx config on a real nginx: production's line in a container
+// (nginx-container.ts), with sandbox folders standing in for the container's and high 127.0.0.1
+// ports for 80/443/8081. Used by the nginx and TLS integration tests and the bench.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as http from "node:http";
 import * as net from "node:net";
-import { spawn, spawnSync, ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { validateConfig } from "../../stacks/validate";
 import type { PlatformConfig } from "../../stacks/schema";
 import { renderNginxConfig } from "../../render/nginx/config";
-import type { NginxRenderOptions } from "../../render/nginx/options";
+import { NginxRenderOptions, productionOptions } from "../../render/nginx/options";
 import { deliverNginxConfigScript } from "../../render/nginx/deliver";
 import { encodeBundle, ServerFile } from "../../render/bundle";
-import { CERTS_DIR, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR, mainConfig, upstreamFile } from "../../render/nginx/layout";
-import { NGINX_CONTAINER } from "../../stacks/naming";
+import { CERTS_DIR, IN_CONTAINER, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR, mainConfig, upstreamFile } from "../../render/nginx/layout";
+import { NginxHost, RunningNginx, dockerShim, nginxOnce, removeNginx, startNginx } from "./nginx-container";
 import { freePort } from "./ports";
 
-export { freePort };
-
+export { freePort, dockerShim, startNginx, productionOptions };
+export type { RunningNginx };
+export { NGINX_IMAGE } from "./nginx-container";
 
 export interface Echo {
     readonly port: number;
@@ -41,7 +43,8 @@ export async function echoServer(name: string, cpuMicros = 0): Promise<Echo> {
     return { port, server, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
 }
 
-export interface Sandbox {
+/** A platform root in a temp folder, and the container that runs nginx on it (nginx-container.ts). */
+export interface Sandbox extends NginxHost {
     readonly dir: string;
     /** Stands in for /opt/platform. */
     readonly root: string;
@@ -52,9 +55,11 @@ export interface Sandbox {
 /** Temp folders and free ports; render options that point nginx at them. */
 export async function sandbox(): Promise<Sandbox> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "proxytest-"));
+    // nginx's workers run as uid 101: they must reach the ACME webroot under it.
+    fs.chmodSync(dir, 0o755);
     const root = path.join(dir, "platform");
     const ports = { http: await freePort(), https: await freePort(), status: await freePort() };
-    for (const d of ["tmp", "webroot"]) fs.mkdirSync(path.join(dir, d), { recursive: true });
+    fs.mkdirSync(path.join(dir, "webroot"), { recursive: true });
     const options: NginxRenderOptions = {
         paths: {
             config: path.join(root, NGINX_DIR),
@@ -68,12 +73,12 @@ export async function sandbox(): Promise<Sandbox> {
         publicHttpsPort: ports.https,
         pidFile: path.join(dir, "nginx.pid"),
         resolver: "127.0.0.1",
-        // Running as root: workers as root too, so they can use the temp folder without chown games.
-        user: process.getuid?.() === 0 ? "root root" : undefined,
-        tempDir: path.join(dir, "tmp"),
+        user: "nginx",
         workerProcesses: process.env.NGINX_WORKERS ? Number(process.env.NGINX_WORKERS) : 1,
     };
-    return { dir, root, options, ports };
+    // The container is named after the sandbox (mkdtemp's suffix is letters and digits).
+    const container = path.basename(dir);
+    return { dir, root, options, ports, container, mainConfig: mainConfig(options.paths.config), pidFile: options.pidFile, healthPort: ports.http };
 }
 
 export const config = (raw: Record<string, unknown>): PlatformConfig => validateConfig(raw);
@@ -85,30 +90,14 @@ export const app = (name: string, extra: Record<string, unknown> = {}) => ({
     ...extra,
 });
 
-/** A `docker` on PATH that maps the delivery script's calls to the host nginx of the sandbox. */
-export function dockerShim(sb: Sandbox): string {
-    const bin = path.join(sb.dir, "bin");
-    fs.mkdirSync(bin, { recursive: true });
-    fs.writeFileSync(
-        path.join(bin, "docker"),
-        `#!/bin/bash
-# Test double for the delivery script's docker calls: ${NGINX_CONTAINER} is the sandbox nginx.
-case "$1" in
-  inspect) if [ -s '${sb.options.pidFile}' ] && kill -0 "$(cat '${sb.options.pidFile}')" 2>/dev/null; then echo true; else echo false; fi ;;
-  exec) [ "$2" = '${NGINX_CONTAINER}' ] || { echo "shim: unknown container $2" >&2; exit 1; }; shift 2; exec "$@" ;;
-  *) echo "shim: unsupported docker $*" >&2; exit 1 ;;
-esac
-`,
-        { mode: 0o755 },
-    );
-    return bin;
-}
-
-/** Run the production delivery script (rendered for the sandbox's paths) with the docker shim. */
-export function deliver(sb: Sandbox, cfg: PlatformConfig, edit: (files: ServerFile[]) => ServerFile[] = (f) => f) {
-    const files = edit(renderNginxConfig(cfg, sb.options));
+/**
+ * Run the production delivery script (rendered for `options`, the sandbox's by default) with the
+ * docker shim: while the sandbox's nginx runs, it tests and reloads that nginx.
+ */
+export function deliver(sb: Sandbox, cfg: PlatformConfig, edit: (files: ServerFile[]) => ServerFile[] = (f) => f, options = sb.options) {
+    const files = edit(renderNginxConfig(cfg, options));
     const upstreamFiles = cfg.apps.flatMap((a) => [upstreamFile(a.name, "frontend"), upstreamFile(a.name, "backend")]);
-    const text = deliverNginxConfigScript(sb.root, { upstreamFiles, domains: [cfg.domain, ...cfg.aliases], paths: sb.options.paths });
+    const text = deliverNginxConfigScript(sb.root, { upstreamFiles, domains: [cfg.domain, ...cfg.aliases], paths: options.paths });
     const bin = dockerShim(sb);
     return spawnSync("/bin/bash", ["-c", text], {
         input: encodeBundle(files, NGINX_DIR),
@@ -116,6 +105,23 @@ export function deliver(sb: Sandbox, cfg: PlatformConfig, edit: (files: ServerFi
         env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
         timeout: 60_000,
     });
+}
+
+/** `nginx -t` of the sandbox's config folder `dir` (the live one by default), nginx not running. */
+export function nginxTest(sb: Sandbox, dir = sb.options.paths.config) {
+    return nginxOnce(["-t", "-c", mainConfig(dir)], [[sb.dir, sb.dir]]);
+}
+
+/** `nginx -t` of a config delivered with productionOptions: the sandbox's folders where the proxy container mounts them. */
+export function nginxTestAsProduction(sb: Sandbox) {
+    const mounts = [
+        [NGINX_DIR, IN_CONTAINER.config],
+        [NGINX_STAGING_DIR, IN_CONTAINER.staging],
+        [UPSTREAMS_DIR, IN_CONTAINER.upstreams],
+        [CERTS_DIR, IN_CONTAINER.certs],
+        [NGINX_LOGS_DIR, IN_CONTAINER.logs],
+    ].map(([dir, inside]) => [path.join(sb.root, dir), inside] as const);
+    return nginxOnce(["-t", "-c", mainConfig(IN_CONTAINER.config)], [...mounts, [sb.options.paths.acmeWebroot, IN_CONTAINER.acmeWebroot]]);
 }
 
 /** Deliver `cfg` with the production script and start nginx on it. */
@@ -131,57 +137,7 @@ export function setUpstream(sb: Sandbox, appName: string, service: "frontend" | 
     fs.writeFileSync(path.join(sb.options.paths.upstreams, upstreamFile(appName, service)), `server 127.0.0.1:${port};\n`);
 }
 
-export interface RunningNginx {
-    readonly proc: ChildProcess;
-    stderr(): string;
-    reload(): void;
-    stop(): Promise<void>;
-}
-
-/**
- * Start nginx in the foreground on the live config folder and wait until it answers /health.
- * Ready means this nginx wrote its pid file (it does so only once every listener is bound) and
- * the answer is nginx's own: anything else on the port would pass a bare status check.
- */
-export async function startNginx(sb: Sandbox): Promise<RunningNginx> {
-    let err = "";
-    const proc = spawn("nginx", ["-c", mainConfig(sb.options.paths.config), "-g", "daemon off;"], { stdio: ["ignore", "ignore", "pipe"] });
-    proc.stderr!.on("data", (d) => (err += d));
-    const ownPid = () => {
-        try {
-            return fs.readFileSync(sb.options.pidFile, "utf8").trim() === String(proc.pid);
-        } catch {
-            return false;
-        }
-    };
-    const answers = () =>
-        fetch(`http://127.0.0.1:${sb.ports.http}/health`, { signal: AbortSignal.timeout(2_000) }).then(
-            async (r) => r.ok && /^nginx/.test(r.headers.get("server") ?? "") && (await r.text()) === "ok\n",
-            () => false,
-        );
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-        if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`nginx exited (${proc.exitCode ?? proc.signalCode}): ${err}`);
-        if (ownPid() && (await answers())) break;
-        if (Date.now() > deadline) throw new Error(`nginx did not answer /health: ${err}`);
-        await new Promise((r) => setTimeout(r, 50));
-    }
-    return {
-        proc,
-        stderr: () => err,
-        reload: () => {
-            const r = spawnSync("nginx", ["-s", "reload", "-c", mainConfig(sb.options.paths.config)], { encoding: "utf8" });
-            if (r.status !== 0) throw new Error(r.stderr);
-        },
-        stop: () =>
-            new Promise((resolve) => {
-                if (proc.exitCode !== null) return resolve();
-                proc.once("exit", () => resolve());
-                proc.kill("SIGQUIT");
-            }),
-    };
-}
-
 export function cleanup(sb: Sandbox) {
+    removeNginx(sb);
     fs.rmSync(sb.dir, { recursive: true, force: true });
 }

@@ -4,31 +4,23 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { needs, inCI } from "./requirements";
+import { needsImages } from "./requirements";
+import { NGINX_IMAGE } from "./nginx-container";
 import { validateConfig } from "../../stacks/validate";
 import { opsSchedule, productionTargets } from "../../render/ops";
 import { jobFiles } from "../../render/schedule";
 import type { PlatformConfig } from "../../stacks/schema";
 import { ACCESS_LOG_FLUSH_SECONDS } from "../../render/nginx/layout";
 
+export { needsImages, NGINX_IMAGE };
+
 /** Long enough for nginx to have flushed its buffered access log. */
 export const afterFlush = () => spawnSync("sleep", [String(ACCESS_LOG_FLUSH_SECONDS + 0.5)]);
 
 export const POSTGRES_IMAGE = process.env.PLATFORM_TEST_POSTGRES_IMAGE ?? "local/postgres:15";
-export const NGINX_IMAGE = process.env.PLATFORM_TEST_NGINX_IMAGE ?? "local/nginx:1";
 export const BACKEND_IMAGE = process.env.PLATFORM_TEST_BACKEND_IMAGE ?? "local/demo/backend:1";
 export const BROKEN_BACKEND_IMAGE = process.env.PLATFORM_TEST_BROKEN_BACKEND_IMAGE ?? "local/demo/backend:broken";
 
-/** Skip reason (or throw in CI) unless Docker runs and every image is built. */
-export function needsImages(...images: string[]): string | false {
-    const base = needs("docker");
-    if (base) return base;
-    const missing = images.filter((i) => spawnSync("docker", ["image", "inspect", i], { stdio: "ignore" }).status !== 0);
-    if (!missing.length) return false;
-    const reason = `needs the images ${missing.join(", ")} (bash tests/support/images/build.sh)`;
-    if (inCI) throw new Error(`${reason}; CI=true so this test may not skip`);
-    return reason;
-}
 
 export interface Run {
     readonly code: number;

@@ -29,3 +29,14 @@ export function needs(...what: ("docker" | "root" | string)[]): string | false {
     if (inCI) throw new Error(`${reason}; CI=true so this test may not skip`);
     return reason;
 }
+
+/** Skip reason (or throw in CI) unless Docker runs and every image is built. */
+export function needsImages(...images: string[]): string | false {
+    const base = needs("docker");
+    if (base) return base;
+    const missing = images.filter((i) => spawnSync("docker", ["image", "inspect", i], { stdio: "ignore" }).status !== 0);
+    if (!missing.length) return false;
+    const reason = `needs the images ${missing.join(", ")} (bash tests/support/images/build.sh)`;
+    if (inCI) throw new Error(`${reason}; CI=true so this test may not skip`);
+    return reason;
+}

@@ -49,7 +49,7 @@ export async function underLoad(o: { port: number; path: string; servername: str
     const agent = new https.Agent({ keepAlive: true, maxSockets: 4 });
     // A GET the server closed the connection on without answering is retried on a new
     // connection (up to 3 attempts), as RFC 9110 (9.2.2) allows for idempotent requests and as
-    // autocannon does silently. nginx 1.22, on reload, closes connections of its old workers that
+    // autocannon does silently. nginx (1.22 and 1.30 alike), on reload, closes connections of its old workers that
     // have no request in progress (idle keep-alive and just-accepted ones): a request racing that
     // close gets no answer. Every such close is counted in `unanswered`; `failed` counts requests
     // still unanswered after 3 attempts; anything else (TLS error, non-200) goes to `otherErrors`.

@@ -30,7 +30,7 @@ test("production paths: certificates, slot markers, logs, ACME webroot", () => {
     assert.match(files["nginx.conf"], /access_log \/var\/log\/nginx\/access\.log platform_json/);
     assert.match(files["snippets/acme-challenge.conf"], /root \/var\/www\/certbot;/);
     assert.match(files["servers/http.conf"], /listen 80 default_server;/);
-    assert.match(files["servers/https.conf"], /listen 443 ssl http2 default_server;/);
+    assert.match(files["servers/https.conf"], /listen 443 ssl default_server;\n    http2 on;/);
     assert.match(files["servers/status.conf"], /listen 8081;/);
     assert.match(files["nginx.conf"], /^user nginx;\npid \/tmp\/nginx\.pid;|^user nginx;$/m);
 });

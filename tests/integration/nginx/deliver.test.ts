@@ -1,15 +1,15 @@
-// The production delivery script against a real nginx process (a `docker` shim maps
-// `docker exec mhylle-nginx nginx ...` to the host nginx): a broken config is never loaded and
+// The production delivery script against a real nginx container (a `docker` shim maps
+// `docker exec mhylle-nginx nginx ...` to the sandbox's container): a broken config is never loaded and
 // traffic keeps flowing; a good one is reloaded gracefully, never restarted.
 import { test, before, after } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { needs } from "../../support/requirements";
+import { needs, needsImages } from "../../support/requirements";
 import * as h from "../../support/nginx";
 import { get } from "../../support/http-client";
 
-const skip = needs("nginx", "openssl", "root");
+const skip = needs("docker", "openssl", "root") || needsImages(h.NGINX_IMAGE);
 let sb: h.Sandbox;
 let nginx: h.RunningNginx;
 const echoes: h.Echo[] = [];

@@ -5,11 +5,11 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tls from "node:tls";
-import { needs } from "../../support/requirements";
+import { needs, needsImages } from "../../support/requirements";
 import * as h from "../../support/nginx";
 import { get, Reply } from "../../support/http-client";
 
-const skip = needs("nginx", "openssl", "root");
+const skip = needs("docker", "openssl", "root") || needsImages(h.NGINX_IMAGE);
 let sb: h.Sandbox;
 let nginx: h.RunningNginx;
 const echoes: Record<string, h.Echo> = {};

@@ -1,14 +1,15 @@
 // TLS on a real nginx with the bootstrap certificate: 1.0 and 1.1 refused, 1.2 and 1.3 accepted,
-// only Mozilla-intermediate ciphers, HSTS present.
+// only Mozilla-intermediate ciphers, HTTP/2 offered, HSTS present.
 import { test, before, after } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { needs } from "../../support/requirements";
+import * as tls from "node:tls";
+import { needs, needsImages } from "../../support/requirements";
 import * as h from "../../support/nginx";
 import { get } from "../../support/http-client";
 import { MOZILLA_INTERMEDIATE_CIPHERS } from "../../../render/nginx/tls";
 
-const skip = needs("nginx", "openssl", "root");
+const skip = needs("docker", "openssl", "root") || needsImages(h.NGINX_IMAGE);
 let sb: h.Sandbox;
 let nginx: h.RunningNginx;
 
@@ -26,7 +27,7 @@ function handshake(flag: string, extra: string[] = []) {
 before(async () => {
     if (skip) return;
     sb = await h.sandbox();
-    nginx = await h.serve(sb, h.config({ domain: "example.test", apps: [h.app("app1")] }));
+    nginx = await h.serve(sb, h.config({ domain: "example.test", aliases: ["www.example.test"], apps: [h.app("app1")] }));
 });
 
 after(async () => {
@@ -52,6 +53,19 @@ test("weak TLS 1.2 ciphers are refused", { skip }, () => {
     for (const cipher of ["AES128-SHA", "ECDHE-RSA-AES128-SHA", "DES-CBC3-SHA"]) {
         const r = spawnSync("openssl", ["s_client", "-connect", `127.0.0.1:${sb.ports.https}`, "-tls1_2", "-cipher", `${cipher}:@SECLEVEL=0`], { input: "", encoding: "utf8", timeout: 10_000 });
         assert.notEqual(r.status, 0, `${cipher} must be refused`);
+    }
+});
+
+test("HTTP/2 is offered (ALPN h2) on the domain and on its aliases", { skip }, async () => {
+    for (const servername of ["example.test", "www.example.test"]) {
+        const alpn = await new Promise<string | false>((resolve, reject) => {
+            const s = tls.connect({ host: "127.0.0.1", port: sb.ports.https, servername, ALPNProtocols: ["h2", "http/1.1"], rejectUnauthorized: false }, () => {
+                resolve(s.alpnProtocol ?? false);
+                s.end();
+            });
+            s.on("error", reject);
+        });
+        assert.equal(alpn, "h2", servername);
     }
 });
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { needs } from "../../support/requirements";
+import { needs, needsImages } from "../../support/requirements";
 import * as h from "../../support/nginx";
 import { jobFiles } from "../../../render/schedule";
 import { TlsInput } from "../../../render/tls/certbot";
@@ -23,7 +23,7 @@ const ALIASES = ["www.tls.example.test"];
 // 20 days: inside certbot's 30-day renewal window, so the scheduled job renews for real.
 const VALIDITY_DAYS = 20;
 
-const skip = needs("nginx", "pebble", "pebble-challtestsrv", "certbot", "openssl", "testssl", "flock", "root");
+const skip = needs("docker", "pebble", "pebble-challtestsrv", "certbot", "openssl", "testssl", "flock", "root") || needsImages(h.NGINX_IMAGE);
 
 interface Run {
     code: number;

@@ -4,7 +4,8 @@
 # small overlay (demo app, postgres entrypoint), `docker import`ed once, then given each tag's
 # config with `docker commit -c` (the same changes `docker import -c` takes, without importing the
 # same 430 MB six times). Tags whose label matches the input hash are reused (warm run: ~1 s).
-# Then demo-images.sh builds the demo app's images (local/demo/*) from demo/*/Dockerfile.
+# Then build-nginx.sh builds local/nginx:1.30 (Debian sid's nginx, production's line) the same way,
+# and demo-images.sh builds the demo app's images (local/demo/*) from demo/*/Dockerfile.
 #
 #   tests/support/images/build.sh [--force]
 #
@@ -393,6 +394,8 @@ main() {
 		docker image prune -f --filter "label=$LABEL" >/dev/null
 	fi
 	echo "images ready in $(elapsed "$START") s"
+	# local/nginx:1.30, production's nginx line, comes from a sid rootfs of its own.
+	if [ "$FORCE" = 1 ]; then bash "$HERE/build-nginx.sh" --force; else bash "$HERE/build-nginx.sh"; fi
 	# The demo app's images, built from demo/*/Dockerfile on this rootfs (their own cache).
 	if [ "$FORCE" = 1 ]; then bash "$HERE/demo-images.sh" --force; else bash "$HERE/demo-images.sh"; fi
 }
