@@ -64,13 +64,12 @@ async function benchProxyWith(backendCpuUs: number): Promise<void> {
     const line = (metric: string, value: number, unit: string) =>
         console.log(JSON.stringify({ bench: "proxy", metric, value: Math.round(value * 1000) / 1000, unit, backendCpuUs }));
     const sb = await h.sandbox();
-    const backend = await h.echoServer("bench-backend", backendCpuUs);
+    const backend = await h.slot(sb, "bench", "backend", "blue", backendCpuUs);
     let nginx: h.RunningNginx | undefined;
     try {
-        h.setUpstream(sb, "bench", "backend", backend.port);
-        h.setUpstream(sb, "bench", "frontend", backend.port);
-        nginx = await h.serve(sb, h.config({ domain: "bench.test", apps: [h.app("bench")] }));
-        const direct = await wrk(`http://127.0.0.1:${backend.port}/api/bench/items`);
+        nginx = await h.serve(sb, h.config({ domain: "bench.test", apps: [h.app("bench", {}, sb)] }));
+        const address = (backend.server.address() as import("node:net").AddressInfo).address;
+        const direct = await wrk(`http://${address}:${backend.port}/api/bench/items`);
         const nginxCpu0 = nginxWorkersCpu(nginx.masterPid);
         const cpu0 = process.cpuUsage();
         const proxied = await wrk(`https://127.0.0.1:${sb.ports.https}/api/bench/items`, ["Host: bench.test"]);

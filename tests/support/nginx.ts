@@ -13,7 +13,9 @@ import { renderNginxConfig } from "../../render/nginx/config";
 import { NginxRenderOptions, productionOptions } from "../../render/nginx/options";
 import { deliverNginxConfigScript } from "../../render/nginx/deliver";
 import { encodeBundle, ServerFile } from "../../render/bundle";
-import { CERTS_DIR, IN_CONTAINER, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR, mainConfig, upstreamFile } from "../../render/nginx/layout";
+import { CERTS_DIR, IN_CONTAINER, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR, liveMarker, mainConfig } from "../../render/nginx/layout";
+import { Color, ServiceKind, slotAlias } from "../../stacks/naming";
+import { Dns, startDns } from "./dns";
 import { NginxHost, RunningNginx, dockerShim, nginxOnce, removeNginx, startNginx } from "./nginx-container";
 import { freePort } from "./ports";
 
@@ -28,17 +30,17 @@ export interface Echo {
 }
 
 /** A stand-in app service: answers JSON naming itself and the path and headers it received. */
-export async function echoServer(name: string, cpuMicros = 0): Promise<Echo> {
+export async function echoServer(name: string, cpuMicros = 0, host = "127.0.0.1", listenPort = 0): Promise<Echo> {
     const server = http.createServer((req, res) => {
         // Optional busy work standing in for a real handler (bench only).
         for (const end = process.hrtime.bigint() + BigInt(cpuMicros * 1000); cpuMicros && process.hrtime.bigint() < end; );
-        const body = JSON.stringify({ service: name, url: req.url, headers: req.headers });
+        const body = JSON.stringify({ service: name, url: req.url, headers: req.headers, address: req.socket.localAddress });
         const type = req.url?.endsWith(".css") ? "text/css" : "application/json";
         res.writeHead(200, { "content-type": type, "cache-control": "private, max-age=5", "x-powered-by": "Express" });
         res.end(body);
     });
     server.keepAliveTimeout = 65_000;
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    await new Promise<void>((r) => server.listen(listenPort, host, r));
     const port = (server.address() as net.AddressInfo).port;
     return { port, server, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
 }
@@ -49,7 +51,10 @@ export interface Sandbox extends NginxHost {
     /** Stands in for /opt/platform. */
     readonly root: string;
     readonly options: NginxRenderOptions;
-    readonly ports: { http: number; https: number; status: number };
+    /** nginx's ports, and the ports every app's frontend and backend listen on (h.app sets them). */
+    readonly ports: { http: number; https: number; status: number; frontend: number; backend: number };
+    /** Stands in for Docker's DNS: each slot's alias resolves to its stand-in's loopback address. */
+    readonly dns: Dns;
 }
 
 /** Temp folders and free ports; render options that point nginx at them. */
@@ -58,7 +63,8 @@ export async function sandbox(): Promise<Sandbox> {
     // nginx's workers run as uid 101: they must reach the ACME webroot under it.
     fs.chmodSync(dir, 0o755);
     const root = path.join(dir, "platform");
-    const ports = { http: await freePort(), https: await freePort(), status: await freePort() };
+    const ports = { http: await freePort(), https: await freePort(), status: await freePort(), frontend: await freePort(), backend: await freePort() };
+    const dns = await startDns(await freePort());
     fs.mkdirSync(path.join(dir, "webroot"), { recursive: true });
     const options: NginxRenderOptions = {
         paths: {
@@ -69,25 +75,26 @@ export async function sandbox(): Promise<Sandbox> {
             logs: path.join(root, NGINX_LOGS_DIR),
             acmeWebroot: path.join(dir, "webroot"),
         },
-        listen: ports,
+        listen: { http: ports.http, https: ports.https, status: ports.status },
         publicHttpsPort: ports.https,
         pidFile: path.join(dir, "nginx.pid"),
-        resolver: "127.0.0.1",
+        resolver: `127.0.0.1:${dns.port}`,
         user: "nginx",
         workerProcesses: process.env.NGINX_WORKERS ? Number(process.env.NGINX_WORKERS) : 1,
     };
     // The container is named after the sandbox (mkdtemp's suffix is letters and digits).
     const container = path.basename(dir);
-    return { dir, root, options, ports, container, mainConfig: mainConfig(options.paths.config), pidFile: options.pidFile, healthPort: ports.http };
+    return { dir, root, options, ports, dns, container, mainConfig: mainConfig(options.paths.config), pidFile: options.pidFile, healthPort: ports.http };
 }
 
 export const config = (raw: Record<string, unknown>): PlatformConfig => validateConfig(raw);
 
-export const app = (name: string, extra: Record<string, unknown> = {}) => ({
+/** An app's config; in a sandbox its services listen on the sandbox's ports (each slot its own address). */
+export const app = (name: string, extra: Record<string, any> = {}, sb?: Sandbox) => ({
     name,
-    frontend: { image: `ghcr.io/mhylle/${name}-frontend:1.0.0` },
-    backend: { image: `ghcr.io/mhylle/${name}-backend:1.0.0` },
     ...extra,
+    frontend: { image: `ghcr.io/mhylle/${name}-frontend:1.0.0`, ...(sb ? { port: sb.ports.frontend } : {}), ...extra.frontend },
+    backend: { image: `ghcr.io/mhylle/${name}-backend:1.0.0`, ...(sb ? { port: sb.ports.backend } : {}), ...extra.backend },
 });
 
 /**
@@ -96,8 +103,7 @@ export const app = (name: string, extra: Record<string, unknown> = {}) => ({
  */
 export function deliver(sb: Sandbox, cfg: PlatformConfig, edit: (files: ServerFile[]) => ServerFile[] = (f) => f, options = sb.options) {
     const files = edit(renderNginxConfig(cfg, options));
-    const upstreamFiles = cfg.apps.flatMap((a) => [upstreamFile(a.name, "frontend"), upstreamFile(a.name, "backend")]);
-    const text = deliverNginxConfigScript(sb.root, { upstreamFiles, domains: [cfg.domain, ...cfg.aliases], paths: options.paths });
+    const text = deliverNginxConfigScript(sb.root, { domains: [cfg.domain, ...cfg.aliases], paths: options.paths });
     const bin = dockerShim(sb);
     return spawnSync("/bin/bash", ["-c", text], {
         input: encodeBundle(files, NGINX_DIR),
@@ -131,13 +137,29 @@ export async function serve(sb: Sandbox, cfg: PlatformConfig): Promise<RunningNg
     return startNginx(sb);
 }
 
-/** Point an app service's upstream at a port, as a release does. */
-export function setUpstream(sb: Sandbox, appName: string, service: "frontend" | "backend", port: number) {
+let nextAddress = 1;
+
+/**
+ * A stand-in for the container in an app service's slot, as a release starts it: an echo server on
+ * a loopback address of its own, at the service's port, that the slot's alias resolves to.
+ */
+export async function slot(sb: Sandbox, appName: string, service: ServiceKind, color: Color = "blue", cpuMicros = 0): Promise<Echo> {
+    const address = `127.0.${Math.floor(nextAddress / 250) + 1}.${(nextAddress++ % 250) + 1}`;
+    const echo = await echoServer(`${appName}-${service}`, cpuMicros, address, sb.ports[service]);
+    sb.dns.set(slotAlias(appName, service, color), address);
+    return echo;
+}
+
+/** Make `color` the live slot of a service: the file a release creates or removes. */
+export function switchTo(sb: Sandbox, appName: string, service: ServiceKind, color: Color) {
+    const marker = path.join(sb.options.paths.upstreams, liveMarker(appName, service));
     fs.mkdirSync(sb.options.paths.upstreams, { recursive: true });
-    fs.writeFileSync(path.join(sb.options.paths.upstreams, upstreamFile(appName, service)), `server 127.0.0.1:${port};\n`);
+    if (color === "green") fs.writeFileSync(marker, "");
+    else fs.rmSync(marker, { force: true });
 }
 
 export function cleanup(sb: Sandbox) {
     removeNginx(sb);
+    void sb.dns.close();
     fs.rmSync(sb.dir, { recursive: true, force: true });
 }

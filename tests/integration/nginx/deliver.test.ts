@@ -14,7 +14,7 @@ let sb: h.Sandbox;
 let nginx: h.RunningNginx;
 const echoes: h.Echo[] = [];
 
-const base = { domain: "example.test", apps: [h.app("app1")] };
+const base = () => ({ domain: "example.test", apps: [h.app("app1", {}, sb)] });
 const https = (p: string) => get(`https://127.0.0.1:${sb.ports.https}${p}`, { host: "example.test" });
 const masterPid = () => fs.readFileSync(sb.options.pidFile, "utf8").trim();
 
@@ -22,11 +22,9 @@ before(async () => {
     if (skip) return;
     sb = await h.sandbox();
     for (const [app, svc] of [["app1", "frontend"], ["app1", "backend"], ["app2", "frontend"], ["app2", "backend"]] as const) {
-        const e = await h.echoServer(`${app}-${svc}`);
-        echoes.push(e);
-        h.setUpstream(sb, app, svc, e.port);
+        echoes.push(await h.slot(sb, app, svc));
     }
-    const first = h.deliver(sb, h.config(base));
+    const first = h.deliver(sb, h.config(base()));
     assert.equal(first.status, 0, first.stderr);
     assert.doesNotMatch(first.stdout, /reloaded/, "nothing to reload before nginx runs");
     nginx = await h.startNginx(sb);
@@ -43,7 +41,7 @@ test("adding an app reloads nginx in place: same master process, new route live"
     const pid = masterPid();
     const staging = fs.statSync(sb.options.paths.staging).ino;
     assert.equal((await https("/app2/")).status, 404);
-    const r = h.deliver(sb, h.config({ ...base, apps: [h.app("app1"), h.app("app2")] }));
+    const r = h.deliver(sb, h.config({ ...base(), apps: [h.app("app1", {}, sb), h.app("app2", {}, sb)] }));
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /nginx reloaded/);
     let status = 0;
@@ -60,7 +58,7 @@ test("a config that fails nginx -t is never loaded: the script fails with nginx'
     const live = fs.readFileSync(path.join(sb.options.paths.config, "routes/app1.conf"), "utf8");
     const pid = masterPid();
     // A CSP per app is free text to nginx; a route to an upstream that does not exist is not.
-    const broken = h.deliver(sb, h.config({ ...base, apps: [h.app("app1"), h.app("app2")] }), (files) => [
+    const broken = h.deliver(sb, h.config({ ...base(), apps: [h.app("app1", {}, sb), h.app("app2", {}, sb)] }), (files) => [
         ...files,
         { path: "routes/zz-broken.conf", content: "location /broken/ { proxy_pass http://no_such_upstream; }\n" },
     ]);
@@ -78,7 +76,7 @@ test("a config that fails nginx -t is never loaded: the script fails with nginx'
 });
 
 test("removing an app removes its files from the live folder", { skip }, async () => {
-    const r = h.deliver(sb, h.config(base));
+    const r = h.deliver(sb, h.config(base()));
     assert.equal(r.status, 0, r.stderr);
     assert.equal(fs.existsSync(path.join(sb.options.paths.config, "routes/app2.conf")), false);
     let status = 0;
@@ -93,7 +91,7 @@ test("an existing certificate is kept; a missing one is bootstrapped self-signed
     const live = path.join(sb.root, "certs/live/example.test");
     const before = fs.readFileSync(path.join(live, "fullchain.pem"), "utf8");
     assert.ok(fs.existsSync(path.join(live, "BOOTSTRAP-SELF-SIGNED")));
-    const again = h.deliver(sb, h.config(base));
+    const again = h.deliver(sb, h.config(base()));
     assert.equal(again.status, 0, again.stderr);
     assert.equal(fs.readFileSync(path.join(live, "fullchain.pem"), "utf8"), before, "not regenerated");
     assert.equal((fs.statSync(path.join(live, "privkey.pem")).mode & 0o077), 0, "private key readable by its owner only");
