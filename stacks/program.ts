@@ -51,6 +51,10 @@ const registryCredentials = (cfg: PlatformConfig, config: pulumi.Config): Regist
 const offsiteKeys = (cfg: PlatformConfig, config: pulumi.Config): OffsiteKeys | undefined =>
     cfg.backups.offsite.enabled ? { accessKey: config.requireSecret("backupAccessKey"), secretKey: config.requireSecret("backupSecretKey") } : undefined;
 
+/** Where people open the apps: the domain, or on the local target this machine's HTTPS port. */
+export const publicBase = (cfg: PlatformConfig) =>
+    cfg.target === "local" ? `https://127.0.0.1${cfg.proxy.httpsPort === 443 ? "" : `:${cfg.proxy.httpsPort}`}` : `https://${cfg.domain}`;
+
 /** A copy of config with each image field (apps[0].backend.image, images.nginx) set to `images`' value. */
 export function withImages(cfg: PlatformConfig, images: Record<string, string>): PlatformConfig {
     const copy = structuredClone(cfg);
@@ -119,7 +123,7 @@ export async function program(config = new pulumi.Config()) {
     const deployment = cfg.target === "scaleway" ? deployScaleway(cfg, releases, config.getSecret("sshPrivateKey"), { offsiteKeys: offsite }) : deployLocal(cfg, releases);
     return {
         address: deployment.address,
-        urls: cfg.apps.map((a) => `https://${cfg.domain}${a.routePrefix ?? `/${a.name}`}/`),
+        urls: cfg.apps.map((a) => `${publicBase(cfg)}${a.routePrefix ?? `/${a.name}`}/`),
         // What to put in DNS: the first certificate is requested once every name points here.
         dnsRecords: pulumi.output(deployment.address).apply((ip) => [cfg.domain, ...cfg.aliases].map((name) => `${name}. A ${ip}`)),
         // Read by .github/scripts/ssh-access.sh to let a CI runner through for the length of a job.
