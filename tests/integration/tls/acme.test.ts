@@ -11,7 +11,7 @@ import { needs, needsImages } from "../../support/requirements";
 import * as h from "../../support/nginx";
 import { jobFiles } from "../../../render/schedule";
 import { TlsInput } from "../../../render/tls/certbot";
-import { issueCertificateScript } from "../../../render/tls/issue";
+import { firstIssueJob, issueCertificateScript, SERVER_ADDRESS_FILE } from "../../../render/tls/issue";
 import { renewalJob } from "../../../render/tls/renew";
 import { expiryJob } from "../../../render/tls/expiry";
 import { BOOTSTRAP_MARKER } from "../../../render/nginx/deliver";
@@ -38,6 +38,9 @@ describe("certificates against Pebble, certbot and the platform's nginx", { skip
     let nginx: h.RunningNginx;
     let env: NodeJS.ProcessEnv;
     let bootstrap: string;
+    let dns: string;
+    /** What every name resolves to, for the issuance's DNS check. */
+    const setDns = (address: string) => fs.writeFileSync(dns, `#!/bin/bash\necho ${address}\n`, { mode: 0o755 });
 
     const tls = (aliases = ALIASES, webroot = sb.options.paths.acmeWebroot): TlsInput => ({
         root: sb.root,
@@ -64,7 +67,7 @@ describe("certificates against Pebble, certbot and the platform's nginx", { skip
     /** The scheduler's files, as installed on the server. */
     const installJobs = (t: TlsInput) => {
         fs.mkdirSync(path.join(sb.root, "bin"), { recursive: true });
-        for (const f of jobFiles(sb.root, [renewalJob(t, issueScript(t)), expiryJob({ ...t, warnDays: 14 })])) fs.writeFileSync(path.join(sb.root, "bin", f.path), f.content, { mode: 0o755 });
+        for (const f of jobFiles(sb.root, [renewalJob(t, issueScript(t)), firstIssueJob(t, issueScript(t)), expiryJob({ ...t, warnDays: 14 })])) fs.writeFileSync(path.join(sb.root, "bin", f.path), f.content, { mode: 0o755 });
     };
     const live = (f: string) => path.join(sb.root, "certs/live", DOMAIN, f);
     const masterPid = () => fs.readFileSync(sb.options.pidFile, "utf8").trim();
@@ -94,8 +97,14 @@ describe("certificates against Pebble, certbot and the platform's nginx", { skip
         assert.equal(delivered.status, 0, delivered.stderr);
         bootstrap = fs.readFileSync(live("fullchain.pem"), "utf8");
         nginx = await h.startNginx(sb);
+        // Pebble's own DNS answers 127.0.0.1 for every name; the issuance checks DNS the same way first.
+        fs.mkdirSync(path.dirname(path.join(sb.root, SERVER_ADDRESS_FILE)), { recursive: true });
+        fs.writeFileSync(path.join(sb.root, SERVER_ADDRESS_FILE), "127.0.0.1");
+        dns = path.join(sb.dir, "dns-lookup");
+        setDns("127.0.0.1");
         env = {
             ...process.env,
+            DNS_LOOKUP: dns,
             // docker exec mhylle-nginx ... goes to the sandbox nginx.
             PATH: `${h.dockerShim(sb)}:${process.env.PATH}`,
             // The production scripts, with certbot from Debian instead of the certbot image.
@@ -116,6 +125,21 @@ describe("certificates against Pebble, certbot and the platform's nginx", { skip
         assert.match(s.issuer, new RegExp(`CN=${DOMAIN.replace(/\./g, "\\.")}`));
         assert.equal(s.authorized, false, "self-signed");
         assert.ok(fs.existsSync(live(BOOTSTRAP_MARKER)));
+    });
+
+    test("while DNS points elsewhere, the first-issuance job asks no CA, and nginx keeps the bootstrap certificate", async () => {
+        installJobs(tls());
+        setDns("203.0.113.50");
+        try {
+            const r = await run(path.join(sb.root, "bin/run-job"), ["cert-issue"]);
+            assert.equal(r.code, 0);
+            const log = fs.readFileSync(path.join(sb.root, "logs/jobs/cert-issue.log"), "utf8");
+            assert.match(log, /not asking https:\/\/127\.0\.0\.1:\d+\/dir for a certificate yet: every name must point at 127\.0\.0\.1 .*tls\.example\.test resolves to 203\.0\.113\.50/);
+            assert.ok(fs.existsSync(live(BOOTSTRAP_MARKER)));
+            assert.ok(!fs.existsSync(path.join(sb.root, "certs/renewal", `${DOMAIN}.conf`)), "no lineage, no order");
+        } finally {
+            setDns("127.0.0.1");
+        }
     });
 
     test("a failed challenge fails with certbot's message and puts the bootstrap back (renewal job before any certificate)", async () => {
