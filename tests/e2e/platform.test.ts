@@ -27,6 +27,9 @@ describe("the platform on Docker", { skip, timeout: 1_800_000 }, () => {
         test("an app's role cannot connect to another app's database", () => {
             assert.match(r.bringUp.isolation, /permission denied for database "app2_db"/);
         });
+        test("the PostgreSQL superuser password is not in `docker inspect` (it is a file)", () => {
+            assert.equal(r.bringUp.superuserPasswordInInspect, false);
+        });
         test("an app's backend reaches PostgreSQL but no container of another app", () => {
             assert.deepEqual(r.bringUp.network, { reachesPostgres: true, resolvesApp2: false, reachesApp2ByAddress: false, onDatabaseNetwork: false });
         });

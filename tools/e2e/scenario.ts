@@ -4,7 +4,7 @@
 // figures; tests/e2e/platform.test.ts asserts the outcomes, `npm run bench` prints the figures.
 import type { LocalPlatform, RawConfig } from "./platform";
 import { run } from "./applier";
-import { DATABASE_NETWORK } from "../../stacks/naming";
+import { DATABASE_NETWORK, POSTGRES_CONTAINER } from "../../stacks/naming";
 import { get, psql, serviceContainers } from "./scenarios/common";
 import { LOAD_PATHS, brokenRelease, failingAfterSwitch, naive, releaseUnderLoad, reloadSwitch, sameConfigAgain } from "./scenarios/releases";
 import { nginxReplaced, postgresReplaced, recreatedOutsidePulumi, secondUp } from "./scenarios/day-two";
@@ -22,7 +22,10 @@ async function bringUp(p: LocalPlatform) {
     const databases: Record<string, number> = {};
     for (const app of ["app1", "app2"]) databases[`${app}_db`] = Number((await psql(`${app}_db`, "SELECT count(*) FROM visits")).stdout.trim() || -1);
     const cross = await psql("app2_db", "SELECT 1", "app1", p.generated("app1-db-password"));
-    return { ok: up.ok, routes, databases, isolation: cross.code === 0 ? "app1 reached app2_db" : cross.stderr.trim(), network: await networkIsolation() };
+    // The superuser's password reaches PostgreSQL as a file: `docker inspect` shows only its path.
+    const inspected = (await run("docker", ["inspect", POSTGRES_CONTAINER])).stdout;
+    const superuserPasswordInInspect = inspected.includes(p.generated("database-superuser-password"));
+    return { ok: up.ok, routes, databases, isolation: cross.code === 0 ? "app1 reached app2_db" : cross.stderr.trim(), network: await networkIsolation(), superuserPasswordInInspect };
 }
 
 /** From inside app1's backend: PostgreSQL answers, app2's containers do not (no shared network). */
