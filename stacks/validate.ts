@@ -49,11 +49,29 @@ function humanize(issue: z.core.$ZodIssue): string {
     }
 }
 
+/**
+ * Env keys a JavaScript object drops on the way (`__proto__` sets a prototype instead of a key):
+ * each raw key must still be there after parsing, or the app would silently run without it.
+ */
+function droppedKeys(raw: unknown, cfg: PlatformConfig): Problem[] {
+    const problems: Problem[] = [];
+    cfg.apps.forEach((app, i) => {
+        for (const service of ["frontend", "backend"] as const) {
+            const rawEnv = valueAt(raw, ["apps", i, service, "env"]);
+            if (rawEnv === null || typeof rawEnv !== "object") continue;
+            for (const key of Object.keys(rawEnv))
+                if (!Object.prototype.hasOwnProperty.call(app[service].env, key))
+                    problems.push({ field: `apps[${i}].${service}.env.${key}`, problem: "is a name JavaScript objects treat specially, so the variable would be dropped; rename it", got: key });
+        }
+    });
+    return problems;
+}
+
 /** Parse, default and check stack config. Throws ConfigError listing every problem. */
 export function validateConfig(raw: unknown): PlatformConfig {
     const parsed = configSchema.safeParse(raw ?? {});
     if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap((i) => issueToProblems(i, raw)));
-    const problems = crossFieldProblems(parsed.data);
+    const problems = [...droppedKeys(raw, parsed.data), ...crossFieldProblems(parsed.data)];
     if (problems.length) throw new ConfigError(problems);
     return parsed.data;
 }

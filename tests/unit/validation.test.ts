@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { validateConfig } from "../../stacks/validate";
 import { ConfigError, formatProblem } from "../../stacks/problem";
 import { stackConfig } from "../support/program";
+import { TEST_DEPLOY_PUBLIC_KEY, prodConfig } from "../support/prod-stack";
 
 const app = (name: string, extra: Record<string, unknown> = {}) => ({
     name,
@@ -31,9 +32,16 @@ function refuses(raw: unknown, field: string, pattern: RegExp) {
     assert.match(line, / \(got .+\)$/, "every line ends with the bad value");
 }
 
-test("the shipped stacks are valid", () => {
-    assert.deepEqual(problems(stackConfig("prod")), []);
+test("the shipped stacks are valid once the production access values are set", () => {
+    assert.deepEqual(problems(prodConfig()), []);
     assert.deepEqual(problems(stackConfig("local")), []);
+});
+
+test("the shipped production stack names exactly what a new user must set, and nothing else", () => {
+    const lines = problems(stackConfig("prod"));
+    assert.deepEqual(lines.map((l) => l.split(":")[0]), ["server.adminCidrs", "server.sshPublicKey"]);
+    assert.match(lines[0], /pulumi config set --path 'server\.adminCidrs\[0\]'/);
+    assert.match(lines[1], /pulumi config set --path server\.sshPublicKey/);
 });
 
 test("defaults fill in what a minimal app leaves out", () => {
@@ -86,13 +94,13 @@ const cases: [string, unknown, string, RegExp][] = [
     ],
     ["shared_db grant to an unknown app", { apps: [app("app1")], database: { sharedDbGrants: ["app9"] } }, "database.sharedDbGrants[0]", /names no app; use one of: app1/],
     ["bad admin CIDR", { server: { adminCidrs: ["10.0.0.1"] } }, "server.adminCidrs[0]", /CIDR/],
-    ["scaleway without admin CIDRs", { target: "scaleway", domain: "example.com", server: { sshPublicKey: "ssh-ed25519 AAAA x" } }, "server.adminCidrs", /nobody could reach SSH/],
-    ["scaleway without SSH key", { target: "scaleway", domain: "example.com", server: { adminCidrs: ["203.0.113.7/32"] } }, "server.sshPublicKey", /required on the scaleway target/],
+    ["scaleway without admin CIDRs", { target: "scaleway", domain: "example.com", server: { sshPublicKey: TEST_DEPLOY_PUBLIC_KEY } }, "server.adminCidrs", /nobody could reach SSH/],
+    ["scaleway without SSH key", { target: "scaleway", domain: "example.com", server: { adminCidrs: ["51.159.0.10/32"] } }, "server.sshPublicKey", /required on the scaleway target/],
     ["ACME without email", { acme: { enabled: true } }, "acme.email", /required when acme.enabled/],
     ["ACME directory over http", { acme: { directory: "http://acme.example/dir" } }, "acme.directory", /https:\/\//],
     ["domain with upper case", { domain: "Mhylle.com" }, "domain", /lower-case DNS name/],
     ["same port twice", { proxy: { httpPort: 8080, httpsPort: 8080 } }, "proxy.httpsPort", /equals proxy.httpPort/],
-    ["bad cron", { autoUpdater: { schedule: "every 6 hours" } }, "autoUpdater.schedule", /cron expression/],
+    ["bad cron", { autoUpdater: { schedule: "every 6 hours" } }, "autoUpdater.schedule", /Watchtower's schedule takes 6 fields/],
 ];
 
 for (const [what, raw, field, pattern] of cases) {
