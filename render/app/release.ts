@@ -151,7 +151,8 @@ export function releaseScript(r: ReleaseInput): string {
         'size=$(stat -c %s "$access_log" 2>/dev/null || echo 0)',
         '[ "$size" -ge "$log_offset" ] || log_offset=0',
         `read -r total errors < <(tail -c +$((log_offset + 1)) "$access_log" 2>/dev/null | awk -v route="\\"$route" 'index($0, route) { n++; if ($0 ~ /"status": *"?5[0-9][0-9]/) e++ } END { print n + 0, e + 0 }')`,
-        'if [ "$errors" -gt 0 ] && [ $((errors * 100)) -gt $((max_5xx_percent * total)) ]; then',
+        // Exact in integers for any allowed limit (two decimals at most): bash has no fractions.
+        `if [ "$errors" -gt 0 ] && [ $((errors * 10000)) -gt $((${Math.round(r.max5xxPercent * 100)} * total)) ]; then`,
         '  rollback "$errors of $total responses on $route were 5xx (limit ${max_5xx_percent}%)"',
         "fi",
         "flock -u 8",
