@@ -8,13 +8,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { CONTAINER, REMOTE_COMMAND, isSecret, recordProgram, reveal, stackConfig } from "../support/program";
+import { prodConfig } from "../support/prod-stack";
 import { decodeBundle } from "../../render/bundle";
 import { crontabBlock } from "../../render/schedule";
 import { opsSchedule, productionTargets } from "../../render/ops";
 import { validateConfig } from "../../stacks/validate";
 import { needs } from "../support/requirements";
 
-const prod = stackConfig("prod");
+const prod = prodConfig();
 const full = {
     ...prod,
     backups: { offsite: { enabled: true, bucket: "mhylle-backups", expireDays: 45 } },

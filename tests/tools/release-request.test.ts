@@ -9,11 +9,12 @@ import { spawnSync } from "node:child_process";
 import { resolveRelease, repositoryOf } from "../../tools/release-request";
 import { validateConfig } from "../../stacks/validate";
 import { readStackFile } from "../../stacks/stack-file";
+import { prodConfig, prodStackText } from "../support/prod-stack";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
-const cfg = validateConfig(readStackFile(path.join(ROOT, "Pulumi.prod.yaml")).raw);
+const cfg = validateConfig(prodConfig());
 const good = { app: "app1", service: "backend", digest: DIGEST };
 
 /** The single problem line for one field, or a failure listing what came back. */
@@ -86,7 +87,7 @@ test("repositoryOf keeps a registry port and drops tag and digest", () => {
 /** Runs the script as the workflow does, in a scratch copy of the repository's stack file. */
 function run(request: string | undefined, ...args: string[]) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "release-request-"));
-    fs.copyFileSync(path.join(ROOT, "Pulumi.prod.yaml"), path.join(dir, "Pulumi.prod.yaml"));
+    fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), prodStackText());
     const env = { ...process.env, RELEASE_REQUEST: request };
     if (request === undefined) delete env.RELEASE_REQUEST;
     const r = spawnSync(TSX, [path.join(ROOT, "tools", "release-request.ts"), "--stack", "prod", ...args], { cwd: dir, env, encoding: "utf8" });
@@ -100,7 +101,7 @@ test("the script exits 2 with one FIELD: PROBLEM (got VALUE) line per problem an
     const lines = r.stderr.trim().split("\n");
     assert.deepEqual(lines.map((l) => l.split(":")[0]), ["app", "digest"]);
     assert.match(lines[1], /\(got "sha256:12"\)$/);
-    assert.equal(r.stackFile(), fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8"));
+    assert.equal(r.stackFile(), prodStackText());
 });
 
 test("the script refuses invalid JSON and a missing request with exit 2", () => {
@@ -116,7 +117,7 @@ test("--pin changes exactly one line of the stack file and --github-output hands
     const r = run(JSON.stringify({ ...good, source: "mhylle/app1@3f2a1c0" }), "--pin", "--github-output", out);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), `ghcr.io/mhylle/app1-backend@${DIGEST}`);
-    const before = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8").split("\n");
+    const before = prodStackText().split("\n");
     const after = r.stackFile().split("\n");
     assert.equal(after.length, before.length);
     const changed = after.filter((line, i) => line !== before[i]);

@@ -3,7 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { containerArgs } from "../../tools/e2e/applier";
 import type { RecordedResource } from "../../tools/record";
-import { Recorded, recordProgram, stackConfig } from "../support/program";
+import { Recorded, recordProgram } from "../support/program";
+import { prodConfig } from "../support/prod-stack";
 
 const fake = (inputs: Record<string, unknown>): RecordedResource => ({
     type: "docker:index/container:Container",
@@ -21,7 +22,7 @@ test("an unknown container property fails loudly", () => {
 });
 
 test("the declared nginx container maps to docker flags one for one", async () => {
-    const p: Recorded = await recordProgram(stackConfig("prod"));
+    const p: Recorded = await recordProgram(prodConfig());
     const nginx = p.byName("mhylle-nginx");
     const { create, extraNetworks } = containerArgs(nginx, nginx.inputs as Record<string, any>);
     for (const flag of ["--restart=unless-stopped", "--memory=128m", "--read-only", "--cap-drop=ALL", "--cap-add=NET_BIND_SERVICE", "--security-opt=no-new-privileges:true", "--publish=0.0.0.0:80:80/tcp", "--publish=0.0.0.0:443:443/tcp", "--network=mhylle-network", "--log-opt=max-size=10m"])

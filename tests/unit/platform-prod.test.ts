@@ -3,11 +3,12 @@ import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { READY_TIMEOUT } from "../../components/server";
-import { CONTAINER, NETWORK, REMOTE_COMMAND, Recorded, VOLUME, isSecret, recordProgram, reveal, stackConfig } from "../support/program";
+import { CONTAINER, NETWORK, REMOTE_COMMAND, Recorded, VOLUME, isSecret, recordProgram, reveal } from "../support/program";
+import { prodConfig, TEST_ADMIN_CIDR } from "../support/prod-stack";
 
 let p: Recorded;
 before(async () => {
-    p = await recordProgram(stackConfig("prod"));
+    p = await recordProgram(prodConfig());
 });
 
 test("declares the server: IP, firewall, SSH key and Ubuntu 24.04 instance of 3 cores / 4 GB", () => {
@@ -27,7 +28,7 @@ test("the firewall drops inbound by default, opens 80/443 to all and 22 only to 
     const rules = fw.inboundRules as { port: number; ipRange: string; action: string }[];
     assert.ok(rules.every((r) => r.action === "accept"));
     assert.deepEqual([...new Set(rules.filter((r) => r.port !== 22).map((r) => r.port))].sort(), [443, 80]);
-    assert.deepEqual(rules.filter((r) => r.port === 22).map((r) => r.ipRange), ["203.0.113.10/32"]);
+    assert.deepEqual(rules.filter((r) => r.port === 22).map((r) => r.ipRange), [TEST_ADMIN_CIDR]);
     assert.deepEqual([...new Set(rules.map((r) => r.port))].sort((a, b) => a - b), [22, 80, 443]);
 });
 
