@@ -106,11 +106,11 @@ export const configSchema = z.strictObject({
     /** Where the platform runs: the local Docker engine or a Scaleway server over SSH. */
     target: z.enum(["local", "scaleway"]).default("local"),
     /** Primary domain; its server block serves every app. */
-    domain: z
-        .string()
-        .regex(HOSTNAME, "must be a lower-case DNS name such as mhylle.com")
-        .max(MAX_COMMON_NAME, `is longer than ${MAX_COMMON_NAME} characters, the most a certificate's common name holds; use a shorter primary domain and put this one in aliases`)
-        .default("localhost.localdomain"),
+    domain: checked(z.string().regex(HOSTNAME, "must be a lower-case DNS name such as mhylle.com"), (d) =>
+        d.length > MAX_COMMON_NAME
+            ? `is longer than ${MAX_COMMON_NAME} characters, the most a certificate's common name holds; use a shorter primary domain and put this one in aliases`
+            : undefined,
+    ).default("localhost.localdomain"),
     /** Extra names (e.g. www.mhylle.com) redirected to the primary domain. */
     aliases: z.array(z.string().regex(HOSTNAME, "must be a lower-case DNS name")).default([]),
     acme: z

@@ -31,13 +31,14 @@ function issueToProblems(issue: z.core.$ZodIssue, raw: unknown): Problem[] {
         const first = issue.errors[0][0];
         if (first) return [{ field, problem: first.message, got: valueAt(raw, issue.path) }];
     }
-    return [{ field: field || "(root)", problem: humanize(issue), got: valueAt(raw, issue.path) }];
+    const got = valueAt(raw, issue.path);
+    return [{ field: field || "(root)", problem: humanize(issue, got), got }];
 }
 
-function humanize(issue: z.core.$ZodIssue): string {
+function humanize(issue: z.core.$ZodIssue, got: unknown): string {
     switch (issue.code) {
         case "invalid_type":
-            return issue.input === undefined ? `is required (${issue.expected})` : `must be a ${issue.expected}`;
+            return got === undefined ? `is required (${issue.expected})` : `must be a ${issue.expected}`;
         case "too_small":
             return `must be at least ${String(issue.minimum)}`;
         case "too_big":

