@@ -1,7 +1,10 @@
 // Every validation rule refuses its bad case with a field-named line; good stacks pass.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { validateConfig } from "../../stacks/validate";
+import { POSTGRES_UPGRADE_RUNBOOK } from "../../stacks/postgres-names";
 import { ConfigError, formatProblem } from "../../stacks/problem";
 import { stackConfig } from "../support/program";
 import { TEST_DEPLOY_PUBLIC_KEY, prodConfig } from "../support/prod-stack";
@@ -108,3 +111,9 @@ const cases: [string, unknown, string, RegExp][] = [
 for (const [what, raw, field, pattern] of cases) {
     test(`refuses ${what}`, () => refuses(raw, field, pattern));
 }
+
+test("the runbook a PostgreSQL major version change is sent to exists and uses the platform's own commands", () => {
+    const text = fs.readFileSync(path.resolve(__dirname, "../..", POSTGRES_UPGRADE_RUNBOOK), "utf8");
+    for (const step of ["/opt/platform/bin/run-job backup", "pg_dumpall", "POSTGRES_VOLUME", "pulumi state unprotect", "diff counts-15.txt counts-16.txt", "## Roll back"]) assert.ok(text.includes(step), step);
+    assert.match(problems({ images: { postgres: "postgres:16" } }).join("\n"), new RegExp(`see ${POSTGRES_UPGRADE_RUNBOOK}`));
+});
