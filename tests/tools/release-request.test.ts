@@ -125,3 +125,13 @@ test("--pin changes exactly one line of the stack file and --github-output hands
     assert.equal(validateConfig(readStackFile(path.join(r.dir, "Pulumi.prod.yaml")).raw).apps[0].backend.image, `ghcr.io/mhylle/app1-backend@${DIGEST}`);
     assert.match(fs.readFileSync(out, "utf8"), new RegExp(`^app=app1\nservice=backend\nimage=.*@${DIGEST}\nconfig-path=apps\\[0\\]\\.backend\\.image\nsource=mhylle/app1@3f2a1c0\n$`));
 });
+
+test("a stack file that is not plain YAML config: exit 2 with FILE: PROBLEM (line N), the file unchanged", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "release-request-"));
+    const text = prodStackText().replace("  mhylle-platform:target: scaleway\n", "  mhylle-platform:target: scaleway\n  mhylle-platform:target: local\n");
+    fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), text);
+    const r = spawnSync(TSX, [path.join(ROOT, "tools", "release-request.ts"), "--stack", "prod", "--pin"], { cwd: dir, env: { ...process.env, RELEASE_REQUEST: JSON.stringify(good) }, encoding: "utf8" });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr.trim(), /^Pulumi\.prod\.yaml: has the key "mhylle-platform:target" twice in one mapping; .* \(line \d+\)$/);
+    assert.equal(fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8"), text);
+});
