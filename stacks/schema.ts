@@ -274,8 +274,9 @@ export const configSchema = z.strictObject({
             credentials: z
                 .array(
                     z.strictObject({
-                        server: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?$/, "must be a registry host such as ghcr.io"),
-                        username: z.string().regex(/^[A-Za-z0-9._-]+$/, "must be a registry user name"),
+                        // Never starting with "-": docker would read it as an option.
+                        server: z.string().regex(/^[a-z0-9][a-z0-9.-]*(:[0-9]+)?$/, "must be a registry host such as ghcr.io"),
+                        username: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be a registry user name (letters, digits, . _ -, not starting with -)"),
                         /** Name of the secret config key holding the token, e.g. ghcrToken. */
                         tokenKey: z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, "must be a config key name such as ghcrToken"),
                     }),

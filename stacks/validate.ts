@@ -1,7 +1,7 @@
 // Validation: turn raw stack config into a typed PlatformConfig or every problem at once.
 import { z } from "zod";
 import { configSchema, PlatformConfig } from "./schema";
-import { crossFieldProblems } from "./rules";
+import { crossFieldProblems, PLATFORM_SECRETS } from "./rules";
 import { ConfigError, Problem } from "./problem";
 
 export function fieldPath(path: readonly PropertyKey[]): string {
@@ -12,14 +12,27 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
     return path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), root);
 }
 
+/** Config keys that hold secrets: the platform's own and each registry login's token key. */
+function secretKeysOf(raw: unknown): string[] {
+    const credentials = valueAt(raw, ["registries", "credentials"]);
+    const tokenKeys = Array.isArray(credentials) ? credentials.map((c) => valueAt(c, ["tokenKey"])).filter((k): k is string => typeof k === "string") : [];
+    return [...PLATFORM_SECRETS, ...tokenKeys];
+}
+
 function issueToProblems(issue: z.core.$ZodIssue, raw: unknown): Problem[] {
     const field = fieldPath(issue.path);
     if (issue.code === "unrecognized_keys") {
-        return issue.keys.map((key) => ({
-            field: field ? `${field}.${key}` : key,
-            problem: "is not a known field; check its spelling against the config reference in README.md",
-            got: valueAt(raw, [...issue.path, key]),
-        }));
+        return issue.keys.map((key) => {
+            const plainSecret = !field && secretKeysOf(raw).includes(key);
+            return {
+                field: field ? `${field}.${key}` : key,
+                problem: plainSecret
+                    ? `is a secret written in plain text; remove it from the stack file and set it encrypted: pulumi config set --secret ${key} <value>`
+                    : "is not a known field; check its spelling against the config reference in README.md",
+                // A plain-text secret is not repeated in the output.
+                got: plainSecret ? "[secret]" : valueAt(raw, [...issue.path, key]),
+            };
+        });
     }
     if (issue.code === "invalid_key") {
         // A bad key of a map (e.g. an env variable name): report the key itself.

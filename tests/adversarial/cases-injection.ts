@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { accept, app, Case, local, refuse, scaleway } from "./case";
+import { TEST_DEPLOY_PRIVATE_KEY } from "../support/prod-stack";
 
 const ROOT = path.resolve(__dirname, "../..");
 const cred = (server: string, tokenKey: string, username = "mhylle") => ({ server, username, tokenKey });
@@ -19,6 +20,22 @@ const credentials: Case[] = [
     refuse("credentials", "a token key naming a config field", local(registries(cred("ghcr.io", "domain"))), `${CRED}[0].tokenKey`, /the config field domain/),
     refuse("credentials", "two registries sharing one token key", local(registries(cred("ghcr.io", "ghcrToken"), cred("quay.io", "ghcrToken"))), `${CRED}[1].tokenKey`, /the token of registries\.credentials\[0\]/, ["ghcrToken"]),
     refuse("credentials", "two registries sharing one token key in other case", local(registries(cred("ghcr.io", "ghcrToken"), cred("quay.io", "GhcrToken"))), `${CRED}[1].tokenKey`, /the token of registries\.credentials\[0\]/, ["ghcrToken", "GhcrToken"]),
+    refuse("credentials", "a registry host docker would read as an option", local(registries(cred("-H", "ghcrToken"))), `${CRED}[0].server`, /registry host/, ["ghcrToken"]),
+    refuse("credentials", "a registry user name docker would read as an option", local(registries(cred("ghcr.io", "ghcrToken", "--password=x"))), `${CRED}[0].username`, /not starting with -/, ["ghcrToken"]),
+    refuse(
+        "credentials",
+        "the SSH private key in plain text in the stack file (never echoed back)",
+        `config:\n  mhylle-platform:target: local\n  mhylle-platform:sshPrivateKey: |\n${TEST_DEPLOY_PRIVATE_KEY.trimEnd().split("\n").map((l) => `    ${l}`).join("\n")}\n`,
+        "sshPrivateKey",
+        /is a secret written in plain text; .*pulumi config set --secret sshPrivateKey <value> \(got "\[secret\]"\)$/,
+    ),
+    refuse(
+        "credentials",
+        "a registry token in plain text in the stack file",
+        { ...local(registries(cred("ghcr.io", "ghcrToken"))), ghcrToken: "ghp_plaintexttoken" },
+        "ghcrToken",
+        /is a secret written in plain text.*\(got "\[secret\]"\)$/,
+    ),
     refuse("credentials", "a token key whose secret is not set", local(registries(cred("ghcr.io", "ghcrToken"))), `${CRED}[0].tokenKey`, /not set; run: pulumi config set --secret ghcrToken/),
     accept(
         "credentials",
