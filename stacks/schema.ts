@@ -83,7 +83,7 @@ export const appSchema = z.strictObject({
             /** Content-Security-Policy for this app's responses. @default platform CSP */
             csp: cspValue().optional(),
             /** nginx client_max_body_size for the app's routes. */
-            clientMaxBodySize: z.string().regex(NGINX_SIZE, "must be an nginx size such as 10m").default("10m"),
+            clientMaxBodySize: z.string().regex(NGINX_SIZE, "must be an nginx size such as 10m: at most 7 digits, then k or m").default("10m"),
             /** Seconds nginx waits for the backend to answer. */
             readTimeoutSeconds: z.number().int().min(1).max(3600).default(60),
         })
