@@ -64,5 +64,7 @@ export function renderCloudInit(c: CloudInitInput): string {
         ],
         final_message: "platform server ready after $UPTIME seconds",
     };
-    return "#cloud-config\n" + stringify(doc, { lineWidth: 0 });
+    // cloud-init reads YAML 1.1 (PyYAML): written as 1.1, a user named on, yes or off stays a
+    // quoted string instead of turning into a boolean.
+    return "#cloud-config\n" + stringify(doc, { lineWidth: 0, version: "1.1" });
 }

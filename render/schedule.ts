@@ -59,20 +59,43 @@ export function jobFiles(root: string, jobs: readonly ScheduledJob[], commands: 
     ];
 }
 
+/** Lists the files of <root>/bin the platform installed: the only ones install and destroy ever delete. */
+export const BIN_MANIFEST = "state/bin-files";
+
+/**
+ * The platform's crontab block. cron hands the command to /bin/sh, so the runner's path is quoted;
+ * a "%" (cron's newline) or a line break could never be quoted and is refused outright.
+ */
 export function crontabBlock(root: string, jobs: readonly ScheduledJob[]): string {
-    return [CRON_BEGIN, "CRON_TZ=UTC", ...jobs.map((j) => `${j.schedule} ${root}/${BIN_DIR}/run-job ${j.name}`), CRON_END].join("\n") + "\n";
+    const runner = shq(`${root}/${BIN_DIR}/run-job`);
+    if (/[%\n\r]/.test(runner)) throw new Error(`platform root ${JSON.stringify(root)} cannot go in a crontab line`);
+    return [CRON_BEGIN, "CRON_TZ=UTC", ...jobs.map((j) => `${j.schedule} ${runner} ${j.name}`), CRON_END].join("\n") + "\n";
+}
+
+/** Bash lines setting $bin and $manifest; `manifest_files` prints the listed names that are plain file names. */
+function binVars(root: string): string[] {
+    return [
+        `bin=${shq(`${root}/${BIN_DIR}`)}`,
+        `manifest=${shq(`${root}/${BIN_MANIFEST}`)}`,
+        `manifest_files() { [ -f "$manifest" ] || return 0; while IFS= read -r f; do case "$f" in ""|.|..|*/*) ;; *) printf '%s\\n' "$f" ;; esac; done < "$manifest"; }`,
+    ];
 }
 
 /** Installs the job scripts (bundle on stdin) and replaces the platform's block in the crontab. */
 /** @param cron false installs the scripts without touching the crontab (run them with run-job). */
 export function installJobsScript(root: string, jobs: readonly ScheduledJob[], commands: readonly BinCommand[] = [], cron = true): string {
     const block = crontabBlock(root, jobs);
+    const files = ["run-job", ...jobs.map((j) => `${j.name}.sh`), ...commands.map((c) => c.name)];
     return script(
         installBundleScript(),
-        `install_bundle ${shq(`${root}/${BIN_DIR}`)}`,
-        // Scripts of removed jobs go too.
-        `keep=${shq(["run-job", ...jobs.map((j) => `${j.name}.sh`), ...commands.map((c) => c.name)].join(" "))}`,
-        `for f in ${shq(`${root}/${BIN_DIR}`)}/*; do case " $keep " in *" $(basename "$f") "*) ;; *) rm -f "$f" ;; esac; done`,
+        ...binVars(root),
+        'install_bundle "$bin"',
+        // Scripts of removed jobs go too, but only files an earlier install listed: whatever else is
+        // in the folder is not the platform's to delete.
+        `keep=${shq(` ${files.join(" ")} `)}`,
+        'manifest_files | while IFS= read -r f; do case "$keep" in *" $f "*) ;; *) rm -f -- "$bin/$f" ;; esac; done',
+        'mkdir -p "$(dirname "$manifest")"',
+        `printf '%s\\n' ${files.map(shq).join(" ")} > "$manifest.tmp" && mv -f "$manifest.tmp" "$manifest"`,
         ...(cron
             ? [
                   "if command -v crontab >/dev/null; then",
@@ -87,7 +110,7 @@ export function installJobsScript(root: string, jobs: readonly ScheduledJob[], c
     );
 }
 
-/** Takes the platform's block out of the crontab and its scripts out of <root>/bin (on destroy). */
+/** Takes the platform's block out of the crontab and its own scripts out of <root>/bin (on destroy). */
 export function removeJobsScript(root: string): string {
     return script(
         "if command -v crontab >/dev/null; then",
@@ -96,6 +119,10 @@ export function removeJobsScript(root: string): string {
         `  if [ -n "$(printf '%s' "$rest" | tr -d '[:space:]')" ]; then printf '%s\\n' "$rest" | crontab -; else crontab -r 2>/dev/null || true; fi`,
         '  echo "platform jobs removed from the crontab"',
         "fi",
-        `rm -rf ${shq(`${root}/${BIN_DIR}`)}`,
+        // Only the files the platform installed; the folder goes if that leaves it empty.
+        ...binVars(root),
+        'manifest_files | while IFS= read -r f; do rm -f -- "$bin/$f"; done',
+        'rm -f "$manifest"',
+        'rmdir "$bin" 2>/dev/null || true',
     );
 }

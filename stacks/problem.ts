@@ -5,8 +5,12 @@ export interface Problem {
     readonly got: unknown;
 }
 
+/** Longest value shown after "got": a 5,000-character CSP would bury the problem itself. */
+const MAX_SHOWN = 160;
+
 export function formatProblem(p: Problem): string {
-    const got = p.got === undefined ? "nothing" : JSON.stringify(p.got);
+    let got = p.got === undefined ? "nothing" : JSON.stringify(p.got) ?? String(p.got);
+    if (got.length > MAX_SHOWN) got = `${got.slice(0, MAX_SHOWN)}… (${got.length} characters)`;
     return `${p.field}: ${p.problem} (got ${got})`;
 }
 

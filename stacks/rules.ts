@@ -1,28 +1,26 @@
 // Rules that look across fields: what a schema of single fields cannot say.
-import * as net from "node:net";
-import { HEADER_FORBIDDEN, HEADER_VALUE, PlatformConfig } from "./schema";
+import { configSchema, PlatformConfig } from "./schema";
 import { Problem } from "./problem";
 import { appNames, databaseName } from "./naming";
+import { adminCidrProblem, isCidr } from "./admin-cidrs";
+import { roleNameProblem } from "./postgres-names";
+import { MAX_CERTIFICATE_NAMES, platformEnvProblem } from "./field-checks";
+import { KEYGEN_HINT } from "./ssh-key";
+
+export { isCidr };
 
 // Paths nginx answers itself or keeps for the platform: no app may claim them.
 export const RESERVED_PREFIXES = ["/api", "/health", "/.well-known", "/nginx_status", "/status", "/metrics"];
 // Names whose derived container, network or database names would collide with core ones.
 export const RESERVED_NAMES = ["api", "health", "mhylle", "nginx", "postgres", "watchtower", "certbot", "shared", "template0", "template1", "status", "metrics"];
+/** Secret config keys the platform reads for itself: a registry token may never be one of them. */
+export const PLATFORM_SECRETS = ["sshPrivateKey", "backupAccessKey", "backupSecretKey"];
 
 const isPrefixOf = (a: string, b: string) => a === b || b.startsWith(a + "/");
 
-export function isCidr(value: string): boolean {
-    const [addr, bits, ...rest] = value.split("/");
-    if (rest.length || bits === undefined || !/^[0-9]{1,3}$/.test(bits)) return false;
-    const family = net.isIP(addr);
-    return family !== 0 && Number(bits) <= (family === 4 ? 32 : 128);
-}
+type Add = (field: string, problem: string, got: unknown) => void;
 
-/** Every cross-field problem of an already shape-checked config. */
-export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
-    const problems: Problem[] = [];
-    const add = (field: string, problem: string, got: unknown) => problems.push({ field, problem, got });
-
+function appProblems(cfg: PlatformConfig, add: Add) {
     const seen = new Map<string, number>();
     const prefixes: { field: string; prefix: string }[] = [];
     cfg.apps.forEach((app, i) => {
@@ -32,6 +30,8 @@ export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
         if (RESERVED_NAMES.includes(app.name)) add(`${at}.name`, `is reserved for the platform (${RESERVED_NAMES.join(", ")}); choose another name`, app.name);
         if (app.name.length > 24) add(`${at}.name`, "is longer than 24 characters; container and database names derive from it", app.name);
         if (databaseName(app.name).length > 63) add(`${at}.name`, "makes a database name longer than PostgreSQL's 63 bytes", app.name);
+        const role = roleNameProblem(app.name);
+        if (role) add(`${at}.name`, role, app.name);
 
         const prefix = app.routePrefix ?? `/${app.name}`;
         const prefixField = app.routePrefix ? `${at}.routePrefix` : `${at}.name`;
@@ -47,12 +47,10 @@ export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
         for (const service of ["frontend", "backend"] as const) {
             for (const [key, value] of Object.entries(app[service].env)) {
                 if (/[\n\r\0]/.test(value)) add(`${at}.${service}.env.${key}`, "holds a line break or NUL, which an env file cannot carry", value);
-                if (/^(DATABASE_|PG)/.test(key)) add(`${at}.${service}.env.${key}`, "is set by the platform from the app's database; remove it", key);
+                const reservedKey = platformEnvProblem(key);
+                if (reservedKey) add(`${at}.${service}.env.${key}`, reservedKey, key);
             }
         }
-        const csp = app.proxy.csp;
-        if (csp !== undefined && (!HEADER_VALUE.test(csp) || HEADER_FORBIDDEN.test(csp)))
-            add(`${at}.proxy.csp`, 'must be printable ASCII without ", \\, $, { or }', csp);
         if (app.watchtower && app.backend.image?.includes("@sha256:"))
             add(`${at}.watchtower`, "has no effect on an image pinned by digest; pin a tag or turn watchtower off", app.backend.image);
         for (const service of ["frontend", "backend"] as const) {
@@ -63,42 +61,69 @@ export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
             if (svc.build && app.watchtower) add(`${at}.watchtower`, "cannot update an image built from source; turn watchtower off", true);
         }
     });
+}
 
-    const csp = cfg.proxy.csp;
-    if (!HEADER_VALUE.test(csp) || HEADER_FORBIDDEN.test(csp)) add("proxy.csp", 'must be printable ASCII without ", \\, $, { or }', csp);
-
+function databaseProblems(cfg: PlatformConfig, add: Add) {
     const names = appNames(cfg);
     cfg.database.sharedDbGrants.forEach((grant, i) => {
         if (!names.includes(grant)) add(`database.sharedDbGrants[${i}]`, `names no app; use one of: ${names.join(", ") || "(no apps)"}`, grant);
         else if (!cfg.apps.find((a) => a.name === grant)?.database) add(`database.sharedDbGrants[${i}]`, "names an app without a database role; set its database: true", grant);
     });
     if (cfg.database.sharedDbGrants.length && !cfg.database.sharedDb) add("database.sharedDbGrants", "has grants but database.sharedDb is false", cfg.database.sharedDbGrants);
+}
 
+function domainProblems(cfg: PlatformConfig, add: Add) {
     const seenDomains = new Set([cfg.domain]);
     cfg.aliases.forEach((alias, i) => {
         if (seenDomains.has(alias)) add(`aliases[${i}]`, "repeats a domain already configured", alias);
         seenDomains.add(alias);
     });
+    if (cfg.aliases.length + 1 > MAX_CERTIFICATE_NAMES)
+        add("aliases", `makes ${cfg.aliases.length + 1} names with the domain; one certificate holds at most ${MAX_CERTIFICATE_NAMES}: drop some`, `${cfg.aliases.length} aliases`);
+}
 
-    cfg.server.adminCidrs.forEach((cidr, i) => {
-        if (!isCidr(cidr)) add(`server.adminCidrs[${i}]`, "must be a CIDR such as 203.0.113.7/32", cidr);
+/** SSH access and the deploy key: only on the scaleway target do they reach a firewall and a server. */
+function serverProblems(cfg: PlatformConfig, add: Add) {
+    const s = cfg.server;
+    s.adminCidrs.forEach((cidr, i) => {
+        if (cfg.target !== "scaleway") {
+            if (!isCidr(cidr)) add(`server.adminCidrs[${i}]`, "must be a CIDR (ADDRESS/BITS)", cidr);
+            return;
+        }
+        const problem = adminCidrProblem(cidr, s.sshOpenToInternet);
+        if (problem) add(`server.adminCidrs[${i}]`, problem, cidr);
     });
-    if (cfg.target === "scaleway") {
-        if (!cfg.server.adminCidrs.length) add("server.adminCidrs", "is empty: nobody could reach SSH; add your address as a /32 CIDR", cfg.server.adminCidrs);
-        if (!cfg.server.sshPublicKey) add("server.sshPublicKey", "is required on the scaleway target: the deploy user logs in with it", undefined);
-        if (cfg.domain === "localhost.localdomain") add("domain", "must be your real domain on the scaleway target", cfg.domain);
-    }
-    if (cfg.acme.enabled && !cfg.acme.email) add("acme.email", "is required when acme.enabled is true (Let's Encrypt sends expiry notices there)", undefined);
-    if (!["production", "staging"].includes(cfg.acme.directory) && !/^https:\/\/[^\s"'\\]+$/.test(cfg.acme.directory))
-        add("acme.directory", 'must be "production", "staging" or an https:// ACME directory URL', cfg.acme.directory);
-    if ([80, 443].includes(cfg.proxy.statusPort)) add("proxy.statusPort", "collides with nginx's own 80/443 inside the container; pick another port such as 8081", cfg.proxy.statusPort);
-    if (cfg.proxy.httpPort === cfg.proxy.httpsPort) add("proxy.httpsPort", "equals proxy.httpPort; nginx needs two ports", cfg.proxy.httpsPort);
+    if (cfg.target !== "scaleway") return;
+    if (!s.adminCidrs.length)
+        add("server.adminCidrs", `is empty: nobody could reach SSH; add your public address as a /32: pulumi config set --path 'server.adminCidrs[0]' "$(curl -s https://api.ipify.org)/32"`, s.adminCidrs);
+    if (!s.sshPublicKey)
+        add("server.sshPublicKey", `is required on the scaleway target: the deploy user logs in with it; ${KEYGEN_HINT}: pulumi config set --path server.sshPublicKey "$(cat ~/.ssh/mhylle_deploy.pub)"`, undefined);
+    if (cfg.domain === "localhost.localdomain") add("domain", "must be your real domain on the scaleway target", cfg.domain);
+}
 
+/**
+ * A registry token key names a secret of its own: not one the platform reads for itself (the SSH
+ * key would go to a registry and to `docker login`), not a config field, not another login's.
+ */
+function registryProblems(cfg: PlatformConfig, add: Add) {
     const servers = new Set<string>();
+    const taken = new Map<string, string>([
+        ...PLATFORM_SECRETS.map((k): [string, string] => [k.toLowerCase(), `the platform's secret ${k}`]),
+        ...Object.keys(configSchema.shape).map((k): [string, string] => [k.toLowerCase(), `the config field ${k}`]),
+    ]);
     cfg.registries.credentials.forEach((c, i) => {
-        if (servers.has(c.server)) add(`registries.credentials[${i}].server`, "has a login already; one per registry", c.server);
+        const at = `registries.credentials[${i}]`;
+        if (servers.has(c.server)) add(`${at}.server`, "has a login already; one per registry", c.server);
         servers.add(c.server);
+        const owner = taken.get(c.tokenKey.toLowerCase());
+        const base = c.server.split(/[.:]/)[0].replace(/[^a-z0-9]/g, "");
+        const own = `${/^[a-z]/.test(base) ? base : "registry"}Token${i ? i + 1 : ""}`;
+        if (owner) add(`${at}.tokenKey`, `names ${owner}; a registry token needs a secret key of its own: pulumi config set --secret ${own} <token>, and tokenKey: ${own}`, c.tokenKey);
+        else taken.set(c.tokenKey.toLowerCase(), `the token of ${at}`);
     });
+}
+
+function opsProblems(cfg: PlatformConfig, add: Add) {
     const b = cfg.backups;
     if (b.keepDaily + b.keepWeekly === 0) add("backups.keepDaily", "and backups.keepWeekly are both 0: every backup would be deleted; keep at least 1", b.keepDaily);
     if (b.offsite.enabled) {
@@ -112,6 +137,23 @@ export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
     const m = cfg.monitoring;
     if (m.certFailDays >= m.certWarnDays) add("monitoring.certFailDays", `must be below monitoring.certWarnDays (${m.certWarnDays}) so a certificate turns amber before red`, m.certFailDays);
     if (m.prometheus.enabled && !m.enabled) add("monitoring.prometheus.enabled", "is true but monitoring.enabled is false; enable monitoring or turn the exporters off", m.prometheus.enabled);
+}
+
+/** Every cross-field problem of an already shape-checked config. */
+export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
+    const problems: Problem[] = [];
+    const add: Add = (field, problem, got) => problems.push({ field, problem, got });
+    appProblems(cfg, add);
+    databaseProblems(cfg, add);
+    domainProblems(cfg, add);
+    serverProblems(cfg, add);
+    if (cfg.acme.enabled && !cfg.acme.email) add("acme.email", "is required when acme.enabled is true (Let's Encrypt sends expiry notices there)", undefined);
+    if (!["production", "staging"].includes(cfg.acme.directory) && !/^https:\/\/[^\s"'\\]+$/.test(cfg.acme.directory))
+        add("acme.directory", 'must be "production", "staging" or an https:// ACME directory URL', cfg.acme.directory);
+    if ([80, 443].includes(cfg.proxy.statusPort)) add("proxy.statusPort", "collides with nginx's own 80/443 inside the container; pick another port such as 8081", cfg.proxy.statusPort);
+    if (cfg.proxy.httpPort === cfg.proxy.httpsPort) add("proxy.httpsPort", "equals proxy.httpPort; nginx needs two ports", cfg.proxy.httpsPort);
+    registryProblems(cfg, add);
+    opsProblems(cfg, add);
 
     const budget = memoryBudget(cfg);
     if (budget.neededMb > budget.availableMb)

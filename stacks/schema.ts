@@ -1,6 +1,11 @@
 // The shape of stack config and its defaults. Cross-field rules (unique names, nested
 // prefixes, memory budget) live in rules.ts; this file only says what each field may hold.
 import { z } from "zod";
+import { CRONTAB_FIELDS, cronProblem, WATCHTOWER_FIELDS } from "./cron";
+import { sshPublicKeyProblem } from "./ssh-key";
+import { postgresImageProblem } from "./postgres-names";
+import { dataDirProblem } from "./data-dir";
+import { containerUserProblem, cspProblem, deployUserProblem, MAX_COMMON_NAME } from "./field-checks";
 
 // Patterns that keep every value safe to put into nginx config, SQL, shell and Docker names.
 export const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -11,18 +16,22 @@ export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const IMAGE_REF =
     /^(?:[a-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 export const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
-// Header values go inside double quotes in nginx: no quotes, backslashes, variables or braces.
-export const HEADER_VALUE = /^[\x20-\x7e]*$/;
-export const HEADER_FORBIDDEN = /["\\${}]/;
-export const NGINX_SIZE = /^[0-9]+[kKmM]?$/;
-export const CRON = /^[0-9*\/,-]+( [0-9*\/,-]+){4,5}$/;
-/** Five-field crontab line (minute hour day month weekday), as the scheduler writes it. */
-export const CRON5 = /^[0-9*\/,-]+( [0-9*\/,-]+){4}$/;
+// At most 7 digits: nginx refuses a size that overflows its offset type at `nginx -t`.
+export const NGINX_SIZE = /^[0-9]{1,7}[kKmM]?$/;
 /** S3 bucket name rules (Scaleway Object Storage follows them). */
 export const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** Last path segment carries a tag, or the reference pins a digest. */
 export const hasTagOrDigest = (ref: string) => ref.includes("@sha256:") || (ref.split("/").pop() ?? "").includes(":");
+/** A string checked by a function that names what is wrong (undefined: fine). */
+const checked = (schema: z.ZodString, problem: (value: string) => string | undefined) =>
+    schema.superRefine((value, ctx) => {
+        const message = problem(value);
+        if (message) ctx.addIssue({ code: "custom", message });
+    });
+const crontab = (example: string) => checked(z.string(), (v) => cronProblem(v, CRONTAB_FIELDS, example)).default(example);
+const cspValue = () => checked(z.string(), cspProblem);
+
 const imageRef = (hint: string) =>
     z
         .string()
@@ -37,6 +46,8 @@ const coreImage = (def: string) =>
 const memoryMb = (def: number) => z.number().int().min(16).max(65536).default(def);
 const port = (def: number) => z.number().int().min(1).max(65535).default(def);
 const envMap = z.record(z.string().regex(ENV_KEY, "must be a shell-style variable name"), z.string()).default({});
+/** A fraction of a percent with at most two decimals: the release script compares it in whole hundredths. */
+const hundredths = (v: number) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6;
 
 /** Names a build argument may have (Dockerfile ARG names). */
 export const BUILD_ARG = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -67,7 +78,7 @@ export const serviceSchema = (defaults: { port: number; healthPath: string; memo
         /** Hard memory limit in MiB. */
         memoryMb: memoryMb(defaults.memoryMb),
         /** uid[:gid] the container runs as; "" keeps the image's own user (which must not be root). */
-        user: z.string().regex(/^([0-9]+(:[0-9]+)?)?$/, "must be a numeric uid or uid:gid, or empty").default("10001:10001"),
+        user: checked(z.string(), containerUserProblem).default("10001:10001"),
         /** Keep the route prefix when proxying (true) or strip it (false). */
         keepPrefix: z.boolean().default(true),
     });
@@ -86,9 +97,9 @@ export const appSchema = z.strictObject({
     proxy: z
         .strictObject({
             /** Content-Security-Policy for this app's responses. @default platform CSP */
-            csp: z.string().optional(),
+            csp: cspValue().optional(),
             /** nginx client_max_body_size for the app's routes. */
-            clientMaxBodySize: z.string().regex(NGINX_SIZE, "must be an nginx size such as 10m").default("10m"),
+            clientMaxBodySize: z.string().regex(NGINX_SIZE, "must be an nginx size such as 10m: at most 7 digits, then k or m").default("10m"),
             /** Seconds nginx waits for the backend to answer. */
             readTimeoutSeconds: z.number().int().min(1).max(3600).default(60),
         })
@@ -100,12 +111,7 @@ export const appSchema = z.strictObject({
             /** Seconds the old container is kept after the switch, watching the new one. */
             watchSeconds: z.number().int().min(0).max(3600).default(30),
             /** Percent of 5xx responses (at most two decimals) that rolls the release back during the watch. */
-            max5xxPercent: z
-                .number()
-                .min(0)
-                .max(100)
-                .refine((v) => Math.abs(Math.round(v * 100) - v * 100) < 1e-9, "must have at most two decimals, e.g. 0.5")
-                .default(1),
+            max5xxPercent: z.number().min(0).max(100).refine(hundredths, "must have at most two decimals (e.g. 0.5 or 0.25)").default(1),
             /** Seconds of traffic the 5xx share is judged over, every second of the watch. */
             windowSeconds: z.number().int().min(1).max(600).default(10),
             /** A window with fewer responses than this is not judged for 5xx (too few to tell); health still is. */
@@ -120,13 +126,20 @@ export const configSchema = z.strictObject({
     /** Where the platform runs: the local Docker engine or a Scaleway server over SSH. */
     target: z.enum(["local", "scaleway"]).default("local"),
     /** Primary domain; its server block serves every app. */
-    domain: z.string().regex(HOSTNAME, "must be a lower-case DNS name such as mhylle.com").default("localhost.localdomain"),
+    domain: checked(z.string().regex(HOSTNAME, "must be a lower-case DNS name such as mhylle.com"), (d) =>
+        d.length > MAX_COMMON_NAME
+            ? `is longer than ${MAX_COMMON_NAME} characters, the most a certificate's common name holds; use a shorter primary domain and put this one in aliases`
+            : undefined,
+    ).default("localhost.localdomain"),
     /** Extra names (e.g. www.mhylle.com) redirected to the primary domain. */
     aliases: z.array(z.string().regex(HOSTNAME, "must be a lower-case DNS name")).default([]),
     acme: z
         .strictObject({
             /** Account email for Let's Encrypt. */
-            email: z.email("must be an email address").optional(),
+            email: z
+                .email("must be an email address")
+                .refine((e) => !e.startsWith("-"), "starts with -, which certbot would read as an option; use the address without it")
+                .optional(),
             /** "production", "staging", or an ACME directory URL. */
             directory: z
                 .string()
@@ -148,11 +161,13 @@ export const configSchema = z.strictObject({
             image: z.string().default("ubuntu_noble"),
             rootVolumeGb: z.number().int().min(10).max(1000).default(40),
             /** Login user that runs Docker and the platform's commands. */
-            deployUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,30}$/, "must be a Unix user name").default("deploy"),
-            /** OpenSSH public key installed for the deploy user. */
-            sshPublicKey: z.string().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+\/=]+( [^\n]*)?$/, "must be one OpenSSH public key line").optional(),
-            /** CIDRs allowed to reach SSH (port 22). */
+            deployUser: checked(z.string(), deployUserProblem).default("deploy"),
+            /** OpenSSH public key installed for the deploy user (its wire format is checked). */
+            sshPublicKey: checked(z.string(), sshPublicKeyProblem).optional(),
+            /** CIDRs allowed to reach SSH (port 22): public addresses, at most a /16 (IPv4) or /48 (IPv6). */
             adminCidrs: z.array(z.string()).default([]),
+            /** Allow adminCidrs wider than /16 or /48, up to the whole internet: an explicit opt-in. */
+            sshOpenToInternet: z.boolean().default(false),
             /** Memory kept free for the OS and Docker, in MiB. */
             reservedMb: z.number().int().min(0).default(512),
         })
@@ -162,7 +177,11 @@ export const configSchema = z.strictObject({
         .strictObject({
             // The line the tests run (local/nginx:1.30, tests/support/images/build-nginx.sh): move both together.
             nginx: coreImage("nginx:1.30"),
-            postgres: coreImage("postgres:15"),
+            // The data volume holds PostgreSQL 15's format: another major needs a dump and restore.
+            postgres: coreImage("postgres:15").superRefine((image, ctx) => {
+                const message = postgresImageProblem(image);
+                if (message) ctx.addIssue({ code: "custom", message });
+            }),
             watchtower: coreImage("nickfedor/watchtower:1"),
             certbot: coreImage("certbot/certbot:v3.3.0"),
         })
@@ -179,7 +198,7 @@ export const configSchema = z.strictObject({
             /** Port of the internal status server (stub_status at /nginx_status); never published. */
             statusPort: port(8081),
             /** Default Content-Security-Policy. */
-            csp: z.string().default("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"),
+            csp: cspValue().default("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"),
         })
         .prefault({}),
     database: z
@@ -196,7 +215,7 @@ export const configSchema = z.strictObject({
             enabled: z.boolean().default(true),
             memoryMb: memoryMb(64),
             /** Six-field cron (seconds first): every 6 hours by default. */
-            schedule: z.string().regex(CRON, "must be a cron expression such as 0 0 */6 * * *").default("0 0 */6 * * *"),
+            schedule: checked(z.string(), (v) => cronProblem(v, WATCHTOWER_FIELDS, "0 0 */6 * * *")).default("0 0 */6 * * *"),
             /** Watchtower scope: only containers labelled with it are touched. */
             scope: z.string().regex(/^[a-z0-9-]+$/, "must be lower-case letters, digits and hyphens").default("mhylle"),
         })
@@ -206,7 +225,7 @@ export const configSchema = z.strictObject({
             /** Daily pg_dump of every database into <root>/backups (false: no backup job at all). */
             enabled: z.boolean().default(true),
             /** Five-field cron, UTC: when the backup job runs. */
-            schedule: z.string().regex(CRON5, "must be a five-field cron expression such as 30 2 * * *").default("30 2 * * *"),
+            schedule: crontab("30 2 * * *"),
             /** Newest backup of each of the last N days that have one is kept. */
             keepDaily: z.number().int().min(0).max(366).default(7),
             /** Newest backup of each of the last N ISO weeks that have one is kept. */
@@ -236,7 +255,7 @@ export const configSchema = z.strictObject({
             /** Status job writing <root>/state/status.json and `platform-status`. */
             enabled: z.boolean().default(true),
             /** Five-field cron, UTC: how often the status report is refreshed. */
-            schedule: z.string().regex(CRON5, "must be a five-field cron expression such as */5 * * * *").default("*/5 * * * *"),
+            schedule: crontab("*/5 * * * *"),
             /** A certificate with fewer days left turns the report amber. */
             certWarnDays: z.number().int().min(1).max(365).default(21),
             /** A certificate with fewer days left turns the report red. */
@@ -246,13 +265,13 @@ export const configSchema = z.strictObject({
             /** nginx access-log window the report summarises, in minutes. */
             logWindowMinutes: z.number().int().min(1).max(1440).default(15),
             /** Percent of 5xx responses in the window that turns the report red. */
-            max5xxPercent: z.number().min(0).max(100).default(5),
+            max5xxPercent: z.number().min(0).max(100).refine(hundredths, "must have at most two decimals (e.g. 0.5 or 0.25)").default(5),
             /** Percent of max_connections in use that turns the report amber. */
             connectionsWarnPercent: z.number().min(1).max(100).default(80),
             /** Monthly VACUUM ANALYZE of every database (five-field cron, UTC). */
-            maintenanceSchedule: z.string().regex(CRON5, "must be a five-field cron expression such as 0 3 1 * *").default("0 3 1 * *"),
+            maintenanceSchedule: crontab("0 3 1 * *"),
             /** nginx log rotation (five-field cron, UTC) and how many rotated files to keep. */
-            logRotateSchedule: z.string().regex(CRON5, "must be a five-field cron expression such as 0 0 * * *").default("0 0 * * *"),
+            logRotateSchedule: crontab("0 0 * * *"),
             nginxLogKeep: z.number().int().min(1).max(365).default(14),
             prometheus: z
                 .strictObject({
@@ -276,8 +295,9 @@ export const configSchema = z.strictObject({
             credentials: z
                 .array(
                     z.strictObject({
-                        server: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?$/, "must be a registry host such as ghcr.io"),
-                        username: z.string().regex(/^[A-Za-z0-9._-]+$/, "must be a registry user name"),
+                        // Never starting with "-": docker would read it as an option.
+                        server: z.string().regex(/^[a-z0-9][a-z0-9.-]*(:[0-9]+)?$/, "must be a registry host such as ghcr.io"),
+                        username: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be a registry user name (letters, digits, . _ -, not starting with -)"),
                         /** Name of the secret config key holding the token, e.g. ghcrToken. */
                         tokenKey: z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, "must be a config key name such as ghcrToken"),
                     }),
@@ -288,7 +308,7 @@ export const configSchema = z.strictObject({
     local: z
         .strictObject({
             /** Host folder that stands in for /opt/platform on the local target. */
-            dataDir: z.string().default(".platform-data"),
+            dataDir: checked(z.string(), (d) => dataDirProblem(d)).default(".platform-data"),
             /** Put the platform's jobs (backups, status, ...) in this machine's crontab; off by default so a try-out never edits yours. */
             cron: z.boolean().default(false),
         })

@@ -6,7 +6,7 @@
 // through env, never through the shell's command text).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readStackFile } from "../stacks/stack-file";
+import { formatFileProblem, readStackFile, StackFileError } from "../stacks/stack-file";
 import { validateConfig } from "../stacks/validate";
 import { ConfigError, Problem, formatProblem } from "../stacks/problem";
 import { IMAGE_REF } from "../stacks/schema";
@@ -128,9 +128,13 @@ function main() {
     }
     let cfg: PlatformConfig;
     try {
-        cfg = validateConfig(readStackFile(file).raw);
+        cfg = validateConfig(readStackFile(file, path.basename(file)).raw);
     } catch (err) {
         if (err instanceof ConfigError) fail(err.problems);
+        if (err instanceof StackFileError) {
+            for (const p of err.problems) console.error(formatFileProblem(p));
+            process.exit(2);
+        }
         throw err;
     }
     const { release, problems } = resolveRelease(payload, cfg, args.stack);

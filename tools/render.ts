@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { readStackFile } from "../stacks/stack-file";
+import { formatFileProblem, readStackFile, StackFile, StackFileError } from "../stacks/stack-file";
 import { validateConfig } from "../stacks/validate";
 import { ConfigError, formatProblem, Problem } from "../stacks/problem";
 import { record, redact, RecordedResource, SECRET_PLACEHOLDER, isSecret } from "./record";
@@ -51,36 +51,60 @@ export function serverFiles(r: RecordedResource): { path: string; content: strin
     return out;
 }
 
-async function main() {
-    const args = parseArgs(process.argv.slice(2));
-    const file = args.config ?? path.join(process.cwd(), `Pulumi.${args.stack}.yaml`);
-    if (!fs.existsSync(file)) usage(`no such stack config: ${file}`);
-    const { raw, secretKeys } = readStackFile(file);
+export interface RenderOptions {
+    /** Stack name under the mocks. @default "render" */
+    readonly stack?: string;
+    /** Value of each secret config key (the SSH key, registry tokens); placeholders by default. */
+    readonly secretValue?: (key: string) => string;
+    /** How the file is named in problems. @default its path */
+    readonly displayName?: string;
+}
+
+export interface RenderOutcome {
+    /** 0: rendered; 2: refused (bad file or bad config). */
+    readonly status: 0 | 2;
+    /** One line per problem: `FILE: PROBLEM (line N)` or `FIELD: PROBLEM (got VALUE)`. */
+    readonly problems: string[];
+    readonly summary?: string;
+}
+
+const refused = (problems: string[]): RenderOutcome => ({ status: 2, problems });
+
+/** The whole of `npm run render` but the process around it: callable many times in one process. */
+export async function renderConfigFile(file: string, outDir: string, options: RenderOptions = {}): Promise<RenderOutcome> {
+    let stackFile: StackFile;
+    try {
+        stackFile = readStackFile(file, options.displayName ?? file);
+    } catch (err) {
+        if (err instanceof StackFileError) return refused(err.problems.map(formatFileProblem));
+        throw err;
+    }
+    const { raw, secretKeys } = stackFile;
     try {
         validateConfig(raw);
     } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        for (const p of err.problems) console.error(formatProblem(p));
-        process.exit(2);
+        if (err instanceof ConfigError) return refused(err.problems.map(formatProblem));
+        throw err;
     }
-    const secrets = Object.fromEntries([...secretKeys, "sshPrivateKey"].map((k) => [k, SECRET_PLACEHOLDER]));
+    const secretValue = options.secretValue ?? (() => SECRET_PLACEHOLDER);
+    const secrets = Object.fromEntries([...secretKeys, "sshPrivateKey"].map((k) => [k, secretValue(k)]));
     const { program, RefusedConfig } = await import("../stacks/program");
-    let refused: readonly Problem[] | undefined;
+    let refusedBy: readonly Problem[] | undefined;
     const { resources } = await record(
         raw,
         () =>
             program().catch((err) => {
                 if (!(err instanceof RefusedConfig)) throw err;
-                refused = err.problems;
+                refusedBy = err.problems;
             }),
-        { secrets, stack: args.stack ?? "render" },
+        { secrets, stack: options.stack ?? "render" },
     );
-    if (refused) {
-        for (const p of refused) console.error(formatProblem(p));
-        process.exit(2);
-    }
+    if (refusedBy) return refused(refusedBy.map(formatProblem));
+    return { status: 0, problems: [], summary: writeRendered(resources, path.resolve(outDir)) };
+}
 
-    const out = path.resolve(args.out);
+/** resources.json, files/ and scripts/ under `out` (emptied first); returns a one-line summary. */
+function writeRendered(resources: readonly RecordedResource[], out: string): string {
     fs.rmSync(out, { recursive: true, force: true });
     const listed = resources.map((r) => ({ type: r.type, name: r.name, inputs: redact(r.inputs), parent: r.parent ?? null }));
     write(path.join(out, "resources.json"), JSON.stringify(listed, null, 2) + "\n");
@@ -102,10 +126,22 @@ async function main() {
             }
         }
     }
-    console.log(`rendered ${resources.length} resources, ${files} files, ${scripts} scripts to ${out}`);
+    return `rendered ${resources.length} resources, ${files} files, ${scripts} scripts to ${out}`;
 }
 
-main().catch((err) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exit(1);
-});
+async function main() {
+    const args = parseArgs(process.argv.slice(2));
+    const file = args.config ?? path.join(process.cwd(), `Pulumi.${args.stack}.yaml`);
+    if (!fs.existsSync(file)) usage(`no such stack config: ${file}`);
+    // Problems name the file as the user did: the --config path, or Pulumi.<stack>.yaml.
+    const outcome = await renderConfigFile(file, args.out, { stack: args.stack, displayName: args.config ?? path.basename(file) });
+    for (const line of outcome.problems) console.error(line);
+    if (outcome.summary) console.log(outcome.summary);
+    process.exit(outcome.status);
+}
+
+if (require.main === module)
+    main().catch((err) => {
+        console.error(err instanceof Error ? err.message : String(err));
+        process.exit(1);
+    });

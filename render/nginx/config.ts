@@ -7,7 +7,7 @@ import { CACHE_CONTROL_MAP, HTTP_HEADERS_SNIPPET, headersSnippet, securityHeader
 import { NginxRenderOptions, productionOptions } from "./options";
 import { PROXY_HEADERS, PROXY_SNIPPET, appHeaders, appLocations, appUpstreams, probeLocations } from "./routes";
 import { ACME_SNIPPET, acmeSnippet, httpServers, httpsServers, statusServer } from "./servers";
-import { TLS_SNIPPET, tlsSnippet } from "./tls";
+import { tlsFiles } from "./tls";
 import { ACCESS_LOG_FLUSH_SECONDS, RESOLVER_VALID_SECONDS } from "./layout";
 
 export { upstreamName } from "./routes";
@@ -63,6 +63,8 @@ ${CACHE_CONTROL_MAP.trimEnd().split("\n").map((l) => `    ${l}`).join("\n")}
 
     client_max_body_size 10m;
     proxy_connect_timeout 5s;
+    # Room for names up to DNS's 253 characters (the default fits about 40 in server_name).
+    server_names_hash_bucket_size 512;
 
     # Upstream slots are container names on Docker's networks, followed without reloads.
     resolver ${o.resolver} valid=${RESOLVER_VALID_SECONDS}s ipv6=off;
@@ -79,7 +81,7 @@ export function renderNginxConfig(cfg: PlatformConfig, options: NginxRenderOptio
     const o = options;
     return [
         { path: "nginx.conf", content: mainConf(o) },
-        { path: TLS_SNIPPET, content: tlsSnippet(o.paths.certs, cfg.domain) },
+        ...tlsFiles(o.paths.certs, cfg.domain),
         { path: headersSnippet(), content: securityHeaders(cfg.proxy.csp, true) },
         { path: HTTP_HEADERS_SNIPPET, content: securityHeaders(cfg.proxy.csp, false) },
         { path: PROXY_SNIPPET, content: PROXY_HEADERS },

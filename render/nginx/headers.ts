@@ -4,8 +4,11 @@ import type { AppConfig, PlatformConfig } from "../../stacks/schema";
 
 export const HSTS = "max-age=63072000; includeSubDomains; preload";
 
-/** Snippet files, relative to the nginx folder. */
-export const headersSnippet = (app?: string) => (app ? `snippets/headers-${app}.conf` : "snippets/headers.conf");
+/**
+ * Snippet files, relative to the nginx folder. Apps' snippets have a folder of their own: an app
+ * named like a platform snippet (http, say) can never overwrite it.
+ */
+export const headersSnippet = (app?: string) => (app ? `snippets/apps/${app}-headers.conf` : "snippets/headers.conf");
 export const HTTP_HEADERS_SNIPPET = "snippets/headers-http.conf";
 
 /** The seed's headers, `always` so errors and redirects carry them too. */

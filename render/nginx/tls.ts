@@ -1,9 +1,26 @@
-// TLS for the HTTPS servers: Mozilla's "intermediate" profile (TLS 1.2 + 1.3), session settings,
-// OCSP stapling. Stapling only acts when the certificate names a responder: a no-op (with a warning
+// TLS for the HTTPS servers: Mozilla's "intermediate" profile (TLS 1.2 + 1.3) complete, with the
+// ffdhe2048 group for its DHE suites, session settings, OCSP stapling. Stapling only acts when the certificate names a responder: a no-op (with a warning
 // at `nginx -t`) for the bootstrap self-signed certificate.
 import { certFiles } from "./layout";
 
 export const TLS_SNIPPET = "snippets/tls.conf";
+/** Relative to the nginx folder, like includes: the staged and the live config each read their own. */
+export const DHPARAM_FILE = "tls/ffdhe2048.pem";
+
+/**
+ * RFC 7919's ffdhe2048 group, as Mozilla's intermediate profile ships it for the DHE suites (its
+ * ffdhe2048.txt; `openssl pkeyparam -text` names it GROUP: ffdhe2048). A well-known group, not a
+ * secret: generating our own would be slower and no safer.
+ */
+export const FFDHE2048 = `-----BEGIN DH PARAMETERS-----
+MIIBCAKCAQEA//////////+t+FRYortKmq/cViAnPTzx2LnFg84tNpWp4TZBFGQz
++8yTnc4kmz75fS/jY2MMddj2gbICrsRhetPfHtXV/WVhJDP1H18GbtCFY2VVPe0a
+87VXE15/V8k1mE8McODmi3fipona8+/och3xWKE2rec1MKzKT0g6eXq8CrGCsyT7
+YdEIqUuyyOP7uWrat2DX9GgdT0Kj3jlN9K5W7edjcrsZCwenyO4KbXCeAvzhzffi
+7MA0BM0oNC9hkXL+nOmFg/+OTxIy7vKBg8P+OxtMb61zO7X8vC7CIAXFjvGDfRaD
+ssbzSibBsu/6iGtCOGEoXJf//////////wIBAg==
+-----END DH PARAMETERS-----
+`;
 
 // https://ssl-config.mozilla.org/ intermediate, v5.7.
 export const MOZILLA_INTERMEDIATE_CIPHERS = [
@@ -26,6 +43,8 @@ ssl_certificate_key ${cert.privkey};
 ssl_protocols TLSv1.2 TLSv1.3;
 ssl_ecdh_curve X25519:prime256v1:secp384r1;
 ssl_ciphers ${MOZILLA_INTERMEDIATE_CIPHERS};
+# The DHE suites use this group; without it nginx would not offer them at all.
+ssl_dhparam ${DHPARAM_FILE};
 ssl_prefer_server_ciphers off;
 ssl_session_timeout 1d;
 ssl_session_cache shared:platform_tls:10m;
@@ -35,4 +54,12 @@ ssl_stapling on;
 ssl_stapling_verify on;
 ssl_trusted_certificate ${cert.fullchain};
 `;
+}
+
+/** The TLS files of the nginx folder: the snippet and the DH group it names. */
+export function tlsFiles(certsDir: string, domain: string): { path: string; content: string }[] {
+    return [
+        { path: TLS_SNIPPET, content: tlsSnippet(certsDir, domain) },
+        { path: DHPARAM_FILE, content: FFDHE2048 },
+    ];
 }

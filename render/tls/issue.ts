@@ -46,7 +46,8 @@ function dnsCheck(): string[] {
 }
 
 export function issueCertificateScript(t: IssueInput): string {
-    const account = t.email ? `--email ${shq(t.email)} --no-eff-email` : "--register-unsafely-without-email";
+    // --email=VALUE: the address is one argument even if it starts with "-" (argparse would read it as an option).
+    const account = t.email ? `--email=${shq(t.email)} --no-eff-email` : "--register-unsafely-without-email";
     return script(
         certbotPrelude(t),
         `domains=(${allDomains(t).map(shq).join(" ")})`,

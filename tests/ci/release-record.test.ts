@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { ROOT } from "./workflow-files";
+import { prodStackText } from "../support/prod-stack";
 
 const DIGEST = `sha256:${"5e".repeat(32)}`;
 const IMAGE = `ghcr.io/mhylle/app2-backend:abc123@${DIGEST}`;
@@ -29,9 +30,11 @@ function setup() {
     const origin = path.join(dir, "origin.git");
     const seed = path.join(dir, "seed");
     git(dir, "init", "-q", "--bare", "-b", "main", origin);
-    for (const p of ["Pulumi.prod.yaml", "package.json", "tsconfig.json", "stacks", "tools/release-request.ts", ".github/scripts"]) {
+    for (const p of ["package.json", "tsconfig.json", "stacks", "tools/release-request.ts", ".github/scripts"]) {
         fs.cpSync(path.join(ROOT, p), path.join(seed, p), { recursive: true });
     }
+    // The user's own stack file: the shipped one with their key and admin address set.
+    fs.writeFileSync(path.join(seed, "Pulumi.prod.yaml"), prodStackText());
     fs.writeFileSync(path.join(seed, ".gitignore"), "node_modules\n");
     git(dir, "init", "-q", "-b", "main", seed);
     git(seed, "config", "user.email", "dev@example.test");
@@ -69,7 +72,7 @@ test("a release becomes one commit on main changing one line, made from the newe
     assert.match(git(origin, "log", "-1", "--format=%s%n%b", "main"), /^release: app2 backend ghcr\.io\/mhylle\/app2-backend:abc123@sha256:5e5e.*\n\s*Requested by repository_dispatch from mhylle\/app2@abc123\./);
     assert.match(show(), /# a later edit$/);
     const diff = git(origin, "diff", "main~1", "main", "--unified=0").split("\n").filter((l) => /^[-+] /.test(l));
-    assert.deepEqual(diff, ["-        image: ghcr.io/mhylle/app2-backend:latest", `+        image: ${IMAGE}`]);
+    assert.deepEqual(diff, ["-        image: ghcr.io/mhylle/app2-backend:1.0.0", `+        image: ${IMAGE}`]);
 });
 
 test("a bad request pushes nothing and fails with the problem lines", () => {
@@ -98,7 +101,7 @@ test("after a failed up the pin is reverted, unless a newer commit changed that 
     const revert = sh(runner, "bash", [".github/scripts/revert-release.sh", "prod", first.outputs.commit, IMAGE]);
     assert.equal(revert.status, 0, revert.err);
     assert.doesNotMatch(show(), /sha256:5e5e/);
-    assert.match(show(), /image: ghcr\.io\/mhylle\/app2-backend:latest/);
+    assert.match(show(), /image: ghcr\.io\/mhylle\/app2-backend:1.0.0/);
 
     // Released again, then superseded by a newer release of the same service: the revert leaves main alone.
     const second = record(runner, REQUEST);

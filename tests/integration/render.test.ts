@@ -7,11 +7,12 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { listFiles, renderStack, RenderResult } from "../support/render";
 import { needs } from "../support/requirements";
+import { prodStackFile } from "../support/prod-stack";
 
 let prod: RenderResult;
 let local: RenderResult;
 before(() => {
-    prod = renderStack(["--stack", "prod"]);
+    prod = renderStack(["--config", prodStackFile()]);
     local = renderStack(["--stack", "local"]);
 });
 

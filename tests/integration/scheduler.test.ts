@@ -41,7 +41,7 @@ test("install writes the block and the scripts, keeps the user's own lines, and 
     assert.equal(r.status, 0, r.stderr);
     let text = fs.readFileSync(tab, "utf8");
     assert.match(text, /own-job/);
-    assert.match(text, new RegExp(`1 2,14 \\* \\* \\* ${root}/bin/run-job cert-renew`));
+    assert.match(text, new RegExp(`1 2,14 \\* \\* \\* '${root}/bin/run-job' cert-renew`));
     assert.deepEqual(fs.readdirSync(path.join(root, BIN_DIR)).sort(), ["cert-expiry.sh", "cert-renew.sh", "run-job"]);
     r = install([job("cert-expiry", "3 7 * * *")]);
     assert.equal(r.status, 0, r.stderr);
@@ -61,4 +61,18 @@ test("remove takes the block and the scripts away and keeps the user's own lines
     r = bash(removeJobsScript(root));
     assert.equal(r.status, 0, r.stderr);
     assert.ok(!fs.existsSync(tab), "no crontab left");
+});
+
+test("install and destroy delete only the files the platform installed, never others in its bin folder", { skip: needs("sed") }, () => {
+    const mine = path.join(root, BIN_DIR, "someone-elses-tool");
+    fs.mkdirSync(path.dirname(mine), { recursive: true });
+    fs.writeFileSync(mine, "#!/bin/sh\n");
+    assert.equal(install([job("cert-expiry", "3 7 * * *"), job("backup", "30 2 * * *")]).status, 0);
+    assert.equal(install([job("cert-expiry", "3 7 * * *")]).status, 0);
+    assert.ok(!fs.existsSync(path.join(root, BIN_DIR, "backup.sh")), "a removed job's script goes");
+    assert.ok(fs.existsSync(mine), "a file the platform did not install stays on install");
+    const r = bash(removeJobsScript(root));
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(fs.readdirSync(path.join(root, BIN_DIR)), ["someone-elses-tool"], "and on destroy");
+    fs.rmSync(path.join(root, BIN_DIR), { recursive: true });
 });

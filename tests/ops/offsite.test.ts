@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { POSTGRES_IMAGE, needsImages, opsRoot, psql, removeContainers, sh, startPostgres } from "../support/ops";
 import { appDatabaseSql, ROLE_PASSWORD_ENV } from "../../render/database-sql";
 import { installOffsiteEnvScript, offsiteEnvFile } from "../../render/backup/offsite";
+import { TEST_SERVER_ACCESS } from "../support/prod-stack";
 
 const PG = "opstest-offsite-postgres";
 const ACCESS = "SCWOPSTESTACCESSKEY1";
@@ -18,7 +19,7 @@ const ops = skip
     : opsRoot({
           target: "scaleway",
           domain: "mhylle.com",
-          server: { sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHh0 deploy@x", adminCidrs: ["203.0.113.10/32"] },
+          server: TEST_SERVER_ACCESS,
           backups: { offsite: { enabled: true, bucket: "mhylle-backups", region: "nl-ams" } },
       });
 const fake = () => path.join(ops!.root, "fake");

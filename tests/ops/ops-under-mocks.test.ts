@@ -8,13 +8,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { CONTAINER, REMOTE_COMMAND, isSecret, recordProgram, reveal, stackConfig } from "../support/program";
+import { prodConfig } from "../support/prod-stack";
 import { decodeBundle } from "../../render/bundle";
 import { crontabBlock } from "../../render/schedule";
 import { opsSchedule, productionTargets } from "../../render/ops";
 import { validateConfig } from "../../stacks/validate";
 import { needs } from "../support/requirements";
 
-const prod = stackConfig("prod");
+const prod = prodConfig();
 const full = {
     ...prod,
     backups: { offsite: { enabled: true, bucket: "mhylle-backups", expireDays: 45 } },
@@ -28,10 +29,10 @@ test("prod: one crontab block with backup, status, maintenance and log rotation;
     assert.equal(
         crontabBlock("/opt/platform", jobs).split("\n").filter((l) => /^[0-9*]/.test(l)).join("\n"),
         [
-            "30 2 * * * /opt/platform/bin/run-job backup",
-            "0 3 1 * * /opt/platform/bin/run-job maintenance",
-            "0 0 * * * /opt/platform/bin/run-job rotate-nginx-logs",
-            "*/5 * * * * /opt/platform/bin/run-job status",
+            "30 2 * * * '/opt/platform/bin/run-job' backup",
+            "0 3 1 * * '/opt/platform/bin/run-job' maintenance",
+            "0 0 * * * '/opt/platform/bin/run-job' rotate-nginx-logs",
+            "*/5 * * * * '/opt/platform/bin/run-job' status",
         ].join("\n"),
     );
     assert.deepEqual(commands.map((c) => c.name).sort(), ["platform-status", "prune-backups", "restore"]);
@@ -139,7 +140,7 @@ test("local target: jobs are installed but this machine's crontab is left alone 
         assert.equal(on.status, 0, on.stderr);
         const table = fs.readFileSync(path.join(dir, "table"), "utf8");
         assert.match(table, /^0 1 \* \* \* \/home\/me\/my-own-job$/m);
-        assert.match(table, new RegExp(`^30 2 \\* \\* \\* ${dir}/root/bin/run-job backup$`, "m"));
+        assert.match(table, new RegExp(`^30 2 \\* \\* \\* '${dir}/root/bin/run-job' backup$`, "m"));
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -4,11 +4,12 @@ import assert from "node:assert/strict";
 import { validateConfig } from "../../stacks/validate";
 import { ConfigError, formatProblem } from "../../stacks/problem";
 import { memoryBudget } from "../../stacks/rules";
+import { TEST_SERVER_ACCESS } from "../support/prod-stack";
 
 const scaleway = {
     target: "scaleway",
     domain: "mhylle.com",
-    server: { sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHh0 deploy@x", adminCidrs: ["203.0.113.10/32"] },
+    server: TEST_SERVER_ACCESS,
 };
 
 function problems(raw: Record<string, unknown>): string[] {
@@ -40,7 +41,7 @@ test("defaults: daily backups kept 7 days and 4 weeks, status every 5 minutes, m
 });
 
 test("a six-field schedule is refused: the crontab has five fields", () => {
-    assert.match(onlyProblem({ backups: { schedule: "0 30 2 * * *" } }, "backups.schedule"), /five-field cron/);
+    assert.match(onlyProblem({ backups: { schedule: "0 30 2 * * *" } }, "backups.schedule"), /has 6 fields but a crontab schedule takes 5/);
 });
 
 test("keepDaily and keepWeekly both 0 is refused", () => {

@@ -29,15 +29,7 @@ export async function recordProgram(raw: Record<string, unknown>, secrets: Recor
 
 export const stackConfig = (stack: string) => readStackFile(`${__dirname}/../../Pulumi.${stack}.yaml`).raw;
 
-/** A real public key made for the tests (its private half was thrown away): not anyone's secret. */
-export const TEST_SSH_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMrCg+3M60RsaJ608fFeP7x2bNzOi4BIv6Es91PwMFGP platform-tests@example.invalid";
-/** An admin address outside the documentation ranges that validation refuses. */
-export const TEST_ADMIN_CIDR = "82.64.10.20/32";
-
-/** The production stack as shipped, with the two values its owner sets (the deploy key, the admin address). */
-export function prodConfig(): Record<string, any> {
-    const raw = stackConfig("prod") as Record<string, any>;
-    return { ...raw, server: { ...raw.server, sshPublicKey: TEST_SSH_PUBLIC_KEY, adminCidrs: [TEST_ADMIN_CIDR] } };
+export { prodConfig, TEST_ADMIN_CIDR } from "./prod-stack"; };
 }
 export { reveal, isSecret };
 

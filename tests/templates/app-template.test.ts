@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { validateConfig } from "../../stacks/validate";
-import { readStackFile } from "../../stacks/stack-file";
+import { prodConfig } from "../support/prod-stack";
 import { serviceEnv } from "../../components/app";
 import { resolveRelease } from "../../tools/release-request";
 
@@ -102,7 +102,7 @@ test("the template's release request is one the platform accepts", () => {
     assert.equal(dispatch.env.DIGEST, "${{ steps.build.outputs.digest }}");
     assert.match(dispatch.run, /client_payload: \{app: \$app, service: \$service, image: \$image, digest: \$digest, source: \$source\}/);
     // The payload the workflow would send for the production catalogue's app1.
-    const catalogue = validateConfig(readStackFile(path.join(ROOT, "Pulumi.prod.yaml")).raw);
+    const catalogue = validateConfig(prodConfig());
     const sha = "3f2a1c0de1b2c3d4e5f60718293a4b5c6d7e8f90";
     for (const service of ["frontend", "backend"]) {
         const payload = { app: wf.env.APP, service, image: `ghcr.io/mhylle/${wf.env.APP}-${service}:${sha}`, digest: `sha256:${"c".repeat(64)}`, source: `mhylle/app1@${sha}` };

@@ -9,11 +9,12 @@ import { spawnSync } from "node:child_process";
 import { resolveRelease, repositoryOf } from "../../tools/release-request";
 import { validateConfig } from "../../stacks/validate";
 import { readStackFile } from "../../stacks/stack-file";
+import { prodConfig, prodStackText } from "../support/prod-stack";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
-const cfg = validateConfig(readStackFile(path.join(ROOT, "Pulumi.prod.yaml")).raw);
+const cfg = validateConfig(prodConfig());
 const good = { app: "app1", service: "backend", digest: DIGEST };
 
 /** The single problem line for one field, or a failure listing what came back. */
@@ -86,7 +87,7 @@ test("repositoryOf keeps a registry port and drops tag and digest", () => {
 /** Runs the script as the workflow does, in a scratch copy of the repository's stack file. */
 function run(request: string | undefined, ...args: string[]) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "release-request-"));
-    fs.copyFileSync(path.join(ROOT, "Pulumi.prod.yaml"), path.join(dir, "Pulumi.prod.yaml"));
+    fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), prodStackText());
     const env = { ...process.env, RELEASE_REQUEST: request };
     if (request === undefined) delete env.RELEASE_REQUEST;
     const r = spawnSync(TSX, [path.join(ROOT, "tools", "release-request.ts"), "--stack", "prod", ...args], { cwd: dir, env, encoding: "utf8" });
@@ -100,7 +101,7 @@ test("the script exits 2 with one FIELD: PROBLEM (got VALUE) line per problem an
     const lines = r.stderr.trim().split("\n");
     assert.deepEqual(lines.map((l) => l.split(":")[0]), ["app", "digest"]);
     assert.match(lines[1], /\(got "sha256:12"\)$/);
-    assert.equal(r.stackFile(), fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8"));
+    assert.equal(r.stackFile(), prodStackText());
 });
 
 test("the script refuses invalid JSON and a missing request with exit 2", () => {
@@ -116,11 +117,21 @@ test("--pin changes exactly one line of the stack file and --github-output hands
     const r = run(JSON.stringify({ ...good, source: "mhylle/app1@3f2a1c0" }), "--pin", "--github-output", out);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), `ghcr.io/mhylle/app1-backend@${DIGEST}`);
-    const before = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8").split("\n");
+    const before = prodStackText().split("\n");
     const after = r.stackFile().split("\n");
     assert.equal(after.length, before.length);
     const changed = after.filter((line, i) => line !== before[i]);
     assert.deepEqual(changed, [`        image: ghcr.io/mhylle/app1-backend@${DIGEST}`]);
     assert.equal(validateConfig(readStackFile(path.join(r.dir, "Pulumi.prod.yaml")).raw).apps[0].backend.image, `ghcr.io/mhylle/app1-backend@${DIGEST}`);
     assert.match(fs.readFileSync(out, "utf8"), new RegExp(`^app=app1\nservice=backend\nimage=.*@${DIGEST}\nconfig-path=apps\\[0\\]\\.backend\\.image\nsource=mhylle/app1@3f2a1c0\n$`));
+});
+
+test("a stack file that is not plain YAML config: exit 2 with FILE: PROBLEM (line N), the file unchanged", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "release-request-"));
+    const text = prodStackText().replace("  mhylle-platform:target: scaleway\n", "  mhylle-platform:target: scaleway\n  mhylle-platform:target: local\n");
+    fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), text);
+    const r = spawnSync(TSX, [path.join(ROOT, "tools", "release-request.ts"), "--stack", "prod", "--pin"], { cwd: dir, env: { ...process.env, RELEASE_REQUEST: JSON.stringify(good) }, encoding: "utf8" });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr.trim(), /^Pulumi\.prod\.yaml: has the key "mhylle-platform:target" twice in one mapping; .* \(line \d+\)$/);
+    assert.equal(fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8"), text);
 });

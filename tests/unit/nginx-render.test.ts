@@ -43,11 +43,11 @@ test("every include of the platform's own files is relative, so nginx -t of stag
 test("every block with its own add_header includes the full security header snippet", () => {
     for (const [file, text] of Object.entries(files)) {
         for (const block of blocks(text)) {
-            if (block.includes("add_header")) assert.match(block, /include snippets\/headers[-\w]*\.conf;/, `${file}: ${block}`);
+            if (block.includes("add_header")) assert.match(block, /include snippets\/(headers[-\w]*|apps\/[-\w]+-headers)\.conf;/, `${file}: ${block}`);
         }
     }
-    assert.match(files["snippets/headers-app2.conf"], /Content-Security-Policy "default-src 'none'" always;/);
-    assert.match(files["snippets/headers-app1.conf"], new RegExp(`Content-Security-Policy "${cfg.proxy.csp}" always;`));
+    assert.match(files["snippets/apps/app2-headers.conf"], /Content-Security-Policy "default-src 'none'" always;/);
+    assert.match(files["snippets/apps/app1-headers.conf"], new RegExp(`Content-Security-Policy "${cfg.proxy.csp}" always;`));
     assert.doesNotMatch(files["snippets/headers-http.conf"], /Strict-Transport-Security/, "HSTS only over HTTPS");
 });
 

@@ -4,10 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { record, RecordedResource, isSecret } from "../../tools/record";
-import { stackConfig } from "../support/program";
+import { prodConfig } from "../support/prod-stack";
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
-const prod = stackConfig("prod");
+const prod = prodConfig();
 const secrets = { sshPrivateKey: "test-key", ghcrToken: "ghp_testtoken123" };
 
 async function run(raw: Record<string, unknown>, registry: Record<string, string | Error> = {}) {
@@ -20,7 +20,7 @@ const byName = (rs: RecordedResource[]) => Object.fromEntries(rs.map((r) => [r.n
 
 test("a new digest for app1's backend changes only app1's backend release", async () => {
     const before = byName((await run(prod)).resources);
-    const after = byName((await run(prod, { "ghcr.io/mhylle/app1-backend:latest": digest("2") })).resources);
+    const after = byName((await run(prod, { "ghcr.io/mhylle/app1-backend:1.0.0": digest("2") })).resources);
     const changed = Object.keys(after).filter((n) => after[n] !== before[n]);
     assert.deepEqual(changed, ["app1-backend-release"]);
     assert.match(after["app1-backend-release"], new RegExp(`ghcr.io/mhylle/app1-backend@${digest("2")}`));
@@ -44,7 +44,7 @@ test("adding an app leaves every other app, nginx's container and the database u
 });
 
 test("a refused registry stops the run before any resource is declared, naming the app and registry", async () => {
-    const { resources, refused } = await run(prod, { "ghcr.io/mhylle/app2-frontend:latest": new Error("denied") });
+    const { resources, refused } = await run(prod, { "ghcr.io/mhylle/app2-frontend:1.0.0": new Error("denied") });
     assert.ok(refused, "the program refuses");
     assert.equal(refused.problems.length, 1);
     assert.equal(refused.problems[0].field, "apps[1].frontend.image");
@@ -83,9 +83,9 @@ test("images pinned by digest in config, or with resolveDigests off, are release
     apps[0].backend.image = pinned;
     const { resources } = await run({ ...prod, apps }, { [pinned]: new Error("must not be asked") });
     assert.match(JSON.stringify(resources.find((r) => r.name === "app1-backend-release")!.inputs.create), new RegExp(`image='${pinned}'`));
-    const off = await run({ ...prod, registries: { resolveDigests: false } }, { "ghcr.io/mhylle/app1-backend:latest": new Error("must not be asked") });
+    const off = await run({ ...prod, registries: { resolveDigests: false } }, { "ghcr.io/mhylle/app1-backend:1.0.0": new Error("must not be asked") });
     assert.equal(off.refused, undefined);
-    assert.match(JSON.stringify(off.resources.find((r) => r.name === "app1-backend-release")!.inputs.create), /image='ghcr.io\/mhylle\/app1-backend:latest'/);
+    assert.match(JSON.stringify(off.resources.find((r) => r.name === "app1-backend-release")!.inputs.create), /image='ghcr.io\/mhylle\/app1-backend:1.0.0'/);
 });
 
 test("every missing secret is reported at once", async () => {

@@ -1,9 +1,13 @@
 // Every validation rule refuses its bad case with a field-named line; good stacks pass.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { validateConfig } from "../../stacks/validate";
+import { POSTGRES_UPGRADE_RUNBOOK } from "../../stacks/postgres-names";
 import { ConfigError, formatProblem } from "../../stacks/problem";
 import { stackConfig } from "../support/program";
+import { TEST_DEPLOY_PUBLIC_KEY, prodConfig } from "../support/prod-stack";
 
 const app = (name: string, extra: Record<string, unknown> = {}) => ({
     name,
@@ -31,9 +35,18 @@ function refuses(raw: unknown, field: string, pattern: RegExp) {
     assert.match(line, / \(got .+\)$/, "every line ends with the bad value");
 }
 
-test("the shipped stacks are valid", () => {
-    assert.deepEqual(problems(stackConfig("prod")), []);
+test("the shipped stacks are valid once the production access values are set", () => {
+    assert.deepEqual(problems(prodConfig()), []);
     assert.deepEqual(problems(stackConfig("local")), []);
+});
+
+const shipsAccess = () => ["sshPublicKey", "adminCidrs"].some((k) => (stackConfig("prod").server as Record<string, unknown> | undefined)?.[k] !== undefined);
+
+test("the shipped production stack names exactly what a new user must set, and nothing else", { skip: shipsAccess() && "this copy of Pulumi.prod.yaml has its own access values" }, () => {
+    const lines = problems(stackConfig("prod"));
+    assert.deepEqual(lines.map((l) => l.split(":")[0]), ["server.adminCidrs", "server.sshPublicKey"]);
+    assert.match(lines[0], /pulumi config set --path 'server\.adminCidrs\[0\]'/);
+    assert.match(lines[1], /pulumi config set --path server\.sshPublicKey/);
 });
 
 test("defaults fill in what a minimal app leaves out", () => {
@@ -86,15 +99,21 @@ const cases: [string, unknown, string, RegExp][] = [
     ],
     ["shared_db grant to an unknown app", { apps: [app("app1")], database: { sharedDbGrants: ["app9"] } }, "database.sharedDbGrants[0]", /names no app; use one of: app1/],
     ["bad admin CIDR", { server: { adminCidrs: ["10.0.0.1"] } }, "server.adminCidrs[0]", /CIDR/],
-    ["scaleway without admin CIDRs", { target: "scaleway", domain: "example.com", server: { sshPublicKey: "ssh-ed25519 AAAA x" } }, "server.adminCidrs", /nobody could reach SSH/],
-    ["scaleway without SSH key", { target: "scaleway", domain: "example.com", server: { adminCidrs: ["203.0.113.7/32"] } }, "server.sshPublicKey", /required on the scaleway target/],
+    ["scaleway without admin CIDRs", { target: "scaleway", domain: "example.com", server: { sshPublicKey: TEST_DEPLOY_PUBLIC_KEY } }, "server.adminCidrs", /nobody could reach SSH/],
+    ["scaleway without SSH key", { target: "scaleway", domain: "example.com", server: { adminCidrs: ["51.159.0.10/32"] } }, "server.sshPublicKey", /required on the scaleway target/],
     ["ACME without email", { acme: { enabled: true } }, "acme.email", /required when acme.enabled/],
     ["ACME directory over http", { acme: { directory: "http://acme.example/dir" } }, "acme.directory", /https:\/\//],
     ["domain with upper case", { domain: "Mhylle.com" }, "domain", /lower-case DNS name/],
     ["same port twice", { proxy: { httpPort: 8080, httpsPort: 8080 } }, "proxy.httpsPort", /equals proxy.httpPort/],
-    ["bad cron", { autoUpdater: { schedule: "every 6 hours" } }, "autoUpdater.schedule", /cron expression/],
+    ["bad cron", { autoUpdater: { schedule: "every 6 hours" } }, "autoUpdater.schedule", /Watchtower's schedule takes 6 fields/],
 ];
 
 for (const [what, raw, field, pattern] of cases) {
     test(`refuses ${what}`, () => refuses(raw, field, pattern));
 }
+
+test("the runbook a PostgreSQL major version change is sent to exists and uses the platform's own commands", () => {
+    const text = fs.readFileSync(path.resolve(__dirname, "../..", POSTGRES_UPGRADE_RUNBOOK), "utf8");
+    for (const step of ["/opt/platform/bin/run-job backup", "pg_dumpall", "POSTGRES_VOLUME", "pulumi state unprotect", "diff counts-15.txt counts-16.txt", "## Roll back"]) assert.ok(text.includes(step), step);
+    assert.match(problems({ images: { postgres: "postgres:16" } }).join("\n"), new RegExp(`see ${POSTGRES_UPGRADE_RUNBOOK}`));
+});

@@ -12,6 +12,7 @@ import { renewalSchedule } from "../../../render/tls/renew";
 import { acmeDirectoryUrl } from "../../../render/tls/certbot";
 import { tempDirs } from "../../support/tmp";
 import { renderStack } from "../../support/render";
+import { prodStackFile } from "../../support/prod-stack";
 
 const tmp = tempDirs();
 
@@ -21,7 +22,7 @@ function render(args: string[]): string {
     return r.out;
 }
 
-const prod = render(["--stack", "prod"]);
+const prod = render(["--config", prodStackFile()]);
 const bin = path.join(prod, "files/opt/platform/bin");
 
 test("prod: render writes the job scripts to <root>/bin and the issuance script", () => {

@@ -1,0 +1,40 @@
+// The shipped production stack with the two values every user sets for themselves: Pulumi.prod.yaml
+// ships neither (a placeholder key or a documentation address would make `pulumi up` hang), so
+// tests that build prod supply a real test key pair (fixtures/, made once with ssh-keygen, nobody's
+// secret) and a routable admin address.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseDocument } from "yaml";
+import { PROJECT, readStackFile } from "../../stacks/stack-file";
+
+const ROOT = path.resolve(__dirname, "../..");
+export const PROD_STACK_FILE = path.join(ROOT, "Pulumi.prod.yaml");
+export const TEST_DEPLOY_PUBLIC_KEY = fs.readFileSync(path.join(__dirname, "fixtures/test-deploy-key.pub"), "utf8").trim();
+export const TEST_DEPLOY_PRIVATE_KEY = fs.readFileSync(path.join(__dirname, "fixtures/test-deploy-key"), "utf8");
+/** A public address (Scaleway's range) standing in for an admin's workstation. */
+export const TEST_ADMIN_CIDR = "51.159.0.10/32";
+export const TEST_SERVER_ACCESS = { sshPublicKey: TEST_DEPLOY_PUBLIC_KEY, adminCidrs: [TEST_ADMIN_CIDR] };
+
+/** Raw config with the test key and admin address merged into `server`. */
+export function withTestAccess(raw: Record<string, unknown>): Record<string, unknown> {
+    return { ...raw, server: { ...(raw.server as object | undefined), ...TEST_SERVER_ACCESS } };
+}
+
+/** Pulumi.prod.yaml's config, ready to build: the shipped file plus the test access values. */
+export const prodConfig = () => withTestAccess(readStackFile(PROD_STACK_FILE).raw);
+
+/** The text of Pulumi.prod.yaml with the test access values set, as `pulumi config set --path` would. */
+export function prodStackText(): string {
+    const doc = parseDocument(fs.readFileSync(PROD_STACK_FILE, "utf8"));
+    doc.setIn(["config", `${PROJECT}:server`, "sshPublicKey"], TEST_DEPLOY_PUBLIC_KEY);
+    doc.setIn(["config", `${PROJECT}:server`, "adminCidrs"], [TEST_ADMIN_CIDR]);
+    return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+}
+
+/** Writes that text to Pulumi.prod.yaml in a new temporary folder and returns the file's path. */
+export function prodStackFile(dir = fs.mkdtempSync(path.join(os.tmpdir(), "prod-stack-"))): string {
+    const file = path.join(dir, "Pulumi.prod.yaml");
+    fs.writeFileSync(file, prodStackText());
+    return file;
+}
