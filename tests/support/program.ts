@@ -29,8 +29,7 @@ export async function recordProgram(raw: Record<string, unknown>, secrets: Recor
 
 export const stackConfig = (stack: string) => readStackFile(`${__dirname}/../../Pulumi.${stack}.yaml`).raw;
 
-export { prodConfig, TEST_ADMIN_CIDR } from "./prod-stack"; };
-}
+export { prodConfig, TEST_ADMIN_CIDR } from "./prod-stack";
 export { reveal, isSecret };
 
 export const CONTAINER = "docker:index/container:Container";
