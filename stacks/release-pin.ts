@@ -14,6 +14,8 @@ export function pinImage(text: string, app: string, service: ServiceKind, image:
     if (!appsKey || !isSeq(apps)) throw new Error(`no apps list in the stack file; cannot record the release of ${app}`);
     const index = apps.items.findIndex((item) => isMap(item) && item.get("name") === app);
     if (index < 0) throw new Error(`app ${app} is not in the stack file's apps list`);
+    if (doc.hasIn([...root, appsKey, index, service, "build"]))
+        throw new Error(`${app}'s ${service} is built from source (build:) in this stack; a release by digest is for an image from a registry`);
     doc.setIn([...root, appsKey, index, service, "image"], image);
     // Keep the file as people wrote it: no folding of long lines (the SSH public key), no padding in [a, b].
     return doc.toString({ lineWidth: 0, flowCollectionPadding: false });

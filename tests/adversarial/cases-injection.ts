@@ -131,11 +131,10 @@ const postgresNames: Case[] = [
 /** Runs the rendered 5xx gate of a release with that many errors of total: true when it rolls back. */
 export function gateRollsBack(release: string, errors: number, total: number): boolean {
     const lines = release.split("\n");
-    const vars = lines.find((l) => l.startsWith("health_timeout="))!;
-    const at = lines.findIndex((l) => l.startsWith('if [ "$errors" -gt 0 ]'));
-    assert.ok(vars && at > 0, "the release script has its 5xx gate");
-    const gate = lines.slice(at, at + 3).join("\n");
-    const r = spawnSync("bash", ["-c", `set -euo pipefail\nroute=/api/app1/\nrollback() { echo ROLLBACK; }\n${vars}\nerrors=${errors} total=${total}\n${gate}\necho KEPT`], { encoding: "utf8" });
+    const vars = lines.find((l) => l.startsWith("min_requests="));
+    const gate = lines.find((l) => l.startsWith("too_many() {"));
+    assert.ok(vars && gate, "the release script has its 5xx gate");
+    const r = spawnSync("bash", ["-c", `set -euo pipefail\n${vars}\n${gate}\nif too_many ${total} ${errors}; then echo ROLLBACK; else echo KEPT; fi`], { encoding: "utf8" });
     assert.equal(r.stderr, "", `the gate runs cleanly: ${r.stderr}`);
     return r.stdout.includes("ROLLBACK");
 }

@@ -9,7 +9,16 @@ import { pinImage } from "../../stacks/release-pin";
 const ROOT = path.resolve(__dirname, "../..");
 const IMAGE = `ghcr.io/mhylle/app2-frontend@sha256:${"ab".repeat(32)}`;
 
-for (const file of fs.readdirSync(ROOT).filter((f) => /^Pulumi\..+\.yaml$/.test(f))) {
+// Stacks whose apps come from a registry (the local stack builds its demo apps from source).
+const withImages = fs.readdirSync(ROOT).filter((f) => /^Pulumi\..+\.yaml$/.test(f) && /^\s+image: /m.test(fs.readFileSync(path.join(ROOT, f), "utf8")));
+
+test("some shipped stack takes releases by digest", () => assert.ok(withImages.includes("Pulumi.prod.yaml"), withImages.join(", ")));
+
+test("a service built from source is not pinned: that release is a change of its build", () => {
+    assert.throws(() => pinImage(fs.readFileSync(path.join(ROOT, "Pulumi.local.yaml"), "utf8"), "app2", "frontend", IMAGE), /app2's frontend is built from source/);
+});
+
+for (const file of withImages) {
     test(`${file}: pinning app2's frontend changes exactly that line`, () => {
         const before = fs.readFileSync(path.join(ROOT, file), "utf8");
         const after = pinImage(before, "app2", "frontend", IMAGE);

@@ -35,10 +35,11 @@ test("the DNS records to create are a stack output", () => {
 });
 
 test("renewal twice a day, first issuance every 10 minutes and the daily expiry check are in the crontab block", () => {
-    const jobs = String(p.byName("scheduler-jobs").inputs.create);
-    assert.ok(jobs.includes(`${renewalSchedule("mhylle.com")} /opt/platform/bin/run-job cert-renew`), jobs);
-    assert.ok(jobs.includes(`${FIRST_ISSUE_SCHEDULE} /opt/platform/bin/run-job cert-issue`), jobs);
-    assert.match(jobs, /\d+ 7 \* \* \* \/opt\/platform\/bin\/run-job cert-expiry/);
+    // The crontab block is inside a quoted string of the install script: the runner's path is quoted in it.
+    const jobs = String(p.byName("scheduler-jobs").inputs.create).replace(/'\\''/g, "'");
+    assert.ok(jobs.includes(`${renewalSchedule("mhylle.com")} '/opt/platform/bin/run-job' cert-renew`), jobs);
+    assert.ok(jobs.includes(`${FIRST_ISSUE_SCHEDULE} '/opt/platform/bin/run-job' cert-issue`), jobs);
+    assert.match(jobs, /\d+ 7 \* \* \* '\/opt\/platform\/bin\/run-job' cert-expiry/);
 });
 
 /** Runs the issuance script with a fake DNS and a certbot that records it was called. */

@@ -23,7 +23,7 @@ test("a new digest for app1's backend changes only app1's backend release", asyn
     const after = byName((await run(prod, { "ghcr.io/mhylle/app1-backend:1.0.0": digest("2") })).resources);
     const changed = Object.keys(after).filter((n) => after[n] !== before[n]);
     assert.deepEqual(changed, ["app1-backend-release"]);
-    assert.match(after["app1-backend-release"], new RegExp(`ghcr.io/mhylle/app1-backend@${digest("2")}`));
+    assert.match(after["app1-backend-release"], new RegExp(`ghcr.io/mhylle/app1-backend:1\\.0\\.0@${digest("2")}`));
 });
 
 test("the same digests again change nothing: a rerun releases nothing", async () => {
