@@ -39,6 +39,13 @@ function missingSecrets(cfg: PlatformConfig, config: pulumi.Config): Problem[] {
             problem: "is needed on the scaleway target when no ssh-agent holds the deploy key; load it with `ssh-add KEYFILE` (preferred: the Docker provider needs the agent too), or run: pulumi config set --secret sshPrivateKey < KEYFILE",
             got: undefined,
         });
+    // The release coordinator reaches every server over SSH from where `pulumi up` runs (the agent's key).
+    if (cfg.target === "scaleway" && cfg.server.count > 1 && !process.env.SSH_AUTH_SOCK)
+        problems.push({
+            field: "server.count",
+            problem: "above 1 needs the deploy key in an ssh-agent where `pulumi up` runs: releases roll from there to each server over SSH; load it with `ssh-add KEYFILE`",
+            got: cfg.server.count,
+        });
     if (cfg.backups.offsite.enabled)
         for (const k of ["backupAccessKey", "backupSecretKey"])
             if (!set(k)) problems.push({ field: k, problem: `is required when backups.offsite.enabled is true; run: pulumi config set --secret ${k} <value>`, got: undefined });

@@ -6,6 +6,7 @@ import { adminCidrProblem, isCidr } from "./admin-cidrs";
 import { roleNameProblem } from "./postgres-names";
 import { MAX_CERTIFICATE_NAMES, platformEnvProblem } from "./field-checks";
 import { KEYGEN_HINT } from "./ssh-key";
+import { multiServerProblems } from "./multi-server-rules";
 
 export { isCidr };
 
@@ -154,6 +155,7 @@ export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
     if (cfg.proxy.httpPort === cfg.proxy.httpsPort) add("proxy.httpsPort", "equals proxy.httpPort; nginx needs two ports", cfg.proxy.httpsPort);
     registryProblems(cfg, add);
     opsProblems(cfg, add);
+    multiServerProblems(cfg, add);
 
     const budget = memoryBudget(cfg);
     if (budget.neededMb > budget.availableMb)
@@ -167,8 +169,12 @@ export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
 
 /** Memory the platform's limits add up to, counting the largest container twice (blue-green overlap). */
 export function memoryBudget(cfg: PlatformConfig) {
-    const exportersMb = cfg.monitoring.enabled && cfg.monitoring.prometheus.enabled ? 2 * cfg.monitoring.prometheus.memoryMb : 0;
-    const coreMb = cfg.proxy.memoryMb + cfg.database.memoryMb + (cfg.autoUpdater.enabled ? cfg.autoUpdater.memoryMb : 0) + exportersMb;
+    // The PostgreSQL exporter runs only beside the PostgreSQL container.
+    const exporters = cfg.database.managed.enabled ? 1 : 2;
+    const exportersMb = cfg.monitoring.enabled && cfg.monitoring.prometheus.enabled ? exporters * cfg.monitoring.prometheus.memoryMb : 0;
+    // With the managed database no PostgreSQL container runs on the server.
+    const databaseMb = cfg.database.managed.enabled ? 0 : cfg.database.memoryMb;
+    const coreMb = cfg.proxy.memoryMb + databaseMb + (cfg.autoUpdater.enabled ? cfg.autoUpdater.memoryMb : 0) + exportersMb;
     const services = cfg.apps.flatMap((a) => [a.frontend.memoryMb, a.backend.memoryMb]);
     const appsMb = services.reduce((a, b) => a + b, 0);
     const releaseMb = services.length ? Math.max(...services) : 0;

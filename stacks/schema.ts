@@ -18,6 +18,13 @@ export const IMAGE_REF =
 export const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
 // At most 7 digits: nginx refuses a size that overflows its offset type at `nginx -t`.
 export const NGINX_SIZE = /^[0-9]{1,7}[kKmM]?$/;
+/** Most app servers one stack runs (each is a backend of the load balancer). */
+export const MAX_SERVERS = 10;
+export const MAX_READ_REPLICAS = 3;
+/** Scaleway's Load Balancer offers, smallest first. */
+export const LB_TYPES = ["LB-S", "LB-GP-M", "LB-GP-L", "LB-GP-XL"] as const;
+/** The managed database engine: PostgreSQL 15, as the container the platform runs. */
+export const MANAGED_ENGINE = "PostgreSQL-15";
 /** S3 bucket name rules (Scaleway Object Storage follows them). */
 export const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
@@ -94,6 +101,8 @@ export const appSchema = z.strictObject({
     database: z.boolean().default(true),
     /** Let Watchtower replace this app's containers in place instead of blue-green releases. */
     watchtower: z.boolean().default(false),
+    /** Also give the backend DATABASE_READ_URL, a read replica of its database (database.managed.readReplicas). */
+    readReplica: z.boolean().default(false),
     proxy: z
         .strictObject({
             /** Content-Security-Policy for this app's responses. @default platform CSP */
@@ -170,6 +179,28 @@ export const configSchema = z.strictObject({
             sshOpenToInternet: z.boolean().default(false),
             /** Memory kept free for the OS and Docker, in MiB. */
             reservedMb: z.number().int().min(0).default(512),
+            /** App servers: more than one puts them behind a Scaleway Load Balancer (loadBalancer) on a private network. */
+            count: z.number().int().min(1).max(MAX_SERVERS).default(1),
+        })
+        .prefault({}),
+    /** Scaleway's managed Load Balancer in front of the app servers (used when server.count > 1). */
+    loadBalancer: z
+        .strictObject({
+            /** Load Balancer offer; LB-S is the smallest. */
+            type: z.enum(LB_TYPES).default("LB-S"),
+            /** Port nginx serves the load balancer on, on each server's private address (HTTP with the PROXY protocol). */
+            backendPort: port(8080),
+            /** How fast a server that stops answering leaves the pool, and comes back (the provider's defaults are 60 s / 30 s). */
+            healthCheck: z
+                .strictObject({
+                    /** Seconds between two checks of a server. */
+                    delaySeconds: z.number().int().min(1).max(60).default(2),
+                    /** Seconds a check may take; below delaySeconds. */
+                    timeoutSeconds: z.number().int().min(1).max(30).default(1),
+                    /** Failed checks in a row that take a server out of the pool. */
+                    retries: z.number().int().min(1).max(10).default(2),
+                })
+                .prefault({}),
         })
         .prefault({}),
     /** Pinned core images (version-line tags: Watchtower updates within the line). */
@@ -208,6 +239,45 @@ export const configSchema = z.strictObject({
             sharedDb: z.boolean().default(true),
             /** Apps whose roles may use shared_db. */
             sharedDbGrants: z.array(z.string()).default([]),
+            /** Scaleway's managed PostgreSQL instead of the PostgreSQL container (needed by server.count > 1). */
+            managed: z
+                .strictObject({
+                    enabled: z.boolean().default(false),
+                    /** Database node type, e.g. DB-DEV-S (2 vCPUs, 2 GB) or DB-PLAY2-PICO. */
+                    nodeType: z.string().regex(/^DB-[A-Z0-9]+(-[A-Z0-9]+)*$/, "must be a Scaleway database node type such as DB-DEV-S or DB-PLAY2-PICO").default("DB-DEV-S"),
+                    /** The engine: PostgreSQL 15 only, the version the platform's data and dumps are in. */
+                    engine: z
+                        .string()
+                        .refine((e) => e === MANAGED_ENGINE, `must be ${MANAGED_ENGINE}: the platform runs PostgreSQL 15 and its dumps restore into 15; another major needs docs/runbooks/upgrade-postgres.md first`)
+                        .default(MANAGED_ENGINE),
+                    /** A standby node that takes over on failure (changing it recreates the instance: choose before the data moves in). */
+                    isHaCluster: z.boolean().default(false),
+                    /** Scaleway's own backups of the instance, beside the platform's nightly dump. */
+                    backup: z
+                        .strictObject({
+                            /** Hours between two backups. */
+                            frequencyHours: z.number().int().min(1).max(24).default(24),
+                            /** Days each backup is kept. */
+                            retentionDays: z.number().int().min(1).max(365).default(7),
+                        })
+                        .prefault({}),
+                    volume: z
+                        .strictObject({
+                            /** Block storage (sbs_5k, sbs_15k: resizable) or the node's local SSD (lssd: its size comes with the node type). */
+                            type: z.enum(["sbs_5k", "sbs_15k", "lssd"]).default("sbs_5k"),
+                            /** Size in GB of a block storage volume. */
+                            sizeGb: z.number().int().min(5).max(10000).default(10),
+                        })
+                        .prefault({}),
+                    /** Read replicas on the private network; apps with readReplica: true get DATABASE_READ_URL. */
+                    readReplicas: z.number().int().min(0).max(MAX_READ_REPLICAS).default(0),
+                    /**
+                     * How apps check the instance's certificate (DATABASE_URL's sslmode, with the instance's CA):
+                     * verify-full also checks the address is in it; TLS is required in every mode.
+                     */
+                    sslMode: z.enum(["verify-full", "verify-ca", "require"]).default("verify-full"),
+                })
+                .prefault({}),
         })
         .prefault({}),
     autoUpdater: z
@@ -321,3 +391,5 @@ export type AppConfig = z.infer<typeof appSchema>;
 export type ServiceConfig = AppConfig["frontend"];
 export type BackupsConfig = PlatformConfig["backups"];
 export type MonitoringConfig = PlatformConfig["monitoring"];
+export type LoadBalancerConfig = PlatformConfig["loadBalancer"];
+export type ManagedDatabaseConfig = PlatformConfig["database"]["managed"];

@@ -1,0 +1,103 @@
+// Config for more than one server, the load balancer and the managed database: defaults, and every
+// bad value refused with a field-named line before any resource is touched.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { validateConfig } from "../../stacks/validate";
+import { ConfigError, formatProblem } from "../../stacks/problem";
+import { prodConfig } from "../support/prod-stack";
+
+/** The production stack with changes merged one level into each section. */
+function prod(changes: Record<string, Record<string, unknown>> = {}, apps?: unknown[]) {
+    const raw = prodConfig() as Record<string, any>;
+    for (const [key, value] of Object.entries(changes)) raw[key] = { ...(raw[key] ?? {}), ...value };
+    if (apps) raw.apps = apps;
+    return raw;
+}
+const managed = (extra: Record<string, unknown> = {}) => ({ database: { sharedDb: true, sharedDbGrants: ["app1", "app2"], managed: { enabled: true, ...extra } } });
+
+function problems(raw: unknown): string[] {
+    try {
+        validateConfig(raw);
+        return [];
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, String(err));
+        return err.problems.map(formatProblem);
+    }
+}
+
+function refuses(raw: unknown, field: string, pattern: RegExp) {
+    const lines = problems(raw);
+    const line = lines.find((l) => l.startsWith(`${field}: `));
+    assert.ok(line, `expected a problem for ${field}, got:\n${lines.join("\n") || "(none)"}`);
+    assert.match(line, pattern);
+    assert.match(line, / \(got .+\)$/, "the line ends with the bad value");
+}
+
+test("defaults: one server, no managed database, an LB-S with checks every 2 s that time out after 1 s", () => {
+    const cfg = validateConfig(prodConfig());
+    assert.equal(cfg.server.count, 1);
+    assert.equal(cfg.database.managed.enabled, false);
+    assert.deepEqual(cfg.loadBalancer, { type: "LB-S", backendPort: 8080, healthCheck: { delaySeconds: 2, timeoutSeconds: 1, retries: 2 } });
+    assert.deepEqual(
+        { ...cfg.database.managed, enabled: undefined },
+        { enabled: undefined, nodeType: "DB-DEV-S", engine: "PostgreSQL-15", isHaCluster: false, backup: { frequencyHours: 24, retentionDays: 7 }, volume: { type: "sbs_5k", sizeGb: 10 }, readReplicas: 0, sslMode: "verify-full" },
+    );
+});
+
+test("three servers with a managed database and a read replica are accepted", () => {
+    const raw = prod({ server: { count: 3 }, ...managed({ readReplicas: 1 }) });
+    raw.apps[0].readReplica = true;
+    assert.deepEqual(problems(raw), []);
+});
+
+test("more than one server needs the managed database: each server would keep its own data", () => {
+    refuses(prod({ server: { count: 2 } }), "server.count", /database\.managed\.enabled is false: each server would run a PostgreSQL of its own/);
+});
+
+test("more than one server and the managed database need the scaleway target", () => {
+    const raw = { target: "local", server: { count: 2 }, database: { managed: { enabled: true } } };
+    refuses(raw, "server.count", /needs target scaleway/);
+    refuses(raw, "database.managed.enabled", /needs target scaleway/);
+});
+
+test("the engine is PostgreSQL 15 only, naming the upgrade runbook", () => {
+    refuses(prod(managed({ engine: "PostgreSQL-16" })), "database.managed.engine", /must be PostgreSQL-15: .*upgrade-postgres\.md/);
+});
+
+test("a node type, volume and backup schedule outside Scaleway's values are refused", () => {
+    refuses(prod(managed({ nodeType: "db-dev-s" })), "database.managed.nodeType", /must be a Scaleway database node type/);
+    refuses(prod(managed({ volume: { type: "ssd" } })), "database.managed.volume.type", /must be one of: "sbs_5k", "sbs_15k", "lssd"/);
+    refuses(prod(managed({ backup: { frequencyHours: 0 } })), "database.managed.backup.frequencyHours", /at least 1/);
+    refuses(prod(managed({ backup: { retentionDays: 400 } })), "database.managed.backup.retentionDays", /at most 365/);
+});
+
+test("a health check that would outlast its own interval is refused", () => {
+    refuses(prod({ loadBalancer: { healthCheck: { delaySeconds: 2, timeoutSeconds: 2 } } }), "loadBalancer.healthCheck.timeoutSeconds", /must be below loadBalancer\.healthCheck\.delaySeconds \(2\)/);
+    refuses(prod({ loadBalancer: { healthCheck: { delaySeconds: 0 } } }), "loadBalancer.healthCheck.delaySeconds", /at least 1/);
+});
+
+test("an unknown load balancer type and a backend port nginx already uses are refused", () => {
+    refuses(prod({ loadBalancer: { type: "LB-XXL" } }), "loadBalancer.type", /must be one of: "LB-S"/);
+    refuses(prod({ loadBalancer: { backendPort: 8081 } }), "loadBalancer.backendPort", /collides with one of nginx's own ports/);
+    refuses(prod({ server: { count: 11 } }), "server.count", /at most 10/);
+});
+
+test("an app asking for a read replica needs one, and a database", () => {
+    const noReplica = prod(managed());
+    noReplica.apps[0].readReplica = true;
+    refuses(noReplica, "apps[0].readReplica", /set database\.managed\.readReplicas to 1 or more/);
+    const noDb = prod(managed({ readReplicas: 1 }));
+    noDb.apps[1].readReplica = true;
+    noDb.apps[1].database = false;
+    noDb.database.sharedDbGrants = ["app1"];
+    refuses(noDb, "apps[1].readReplica", /needs database: true/);
+    refuses(prod({ database: { managed: { readReplicas: 1 } } }), "database.managed.readReplicas", /needs database\.managed\.enabled: true/);
+});
+
+test("the managed database frees the memory the PostgreSQL container had", () => {
+    // 4096 - 512 reserved: the container's 768 MiB would not fit beside these apps; without it they do.
+    const big = (name: string) => ({ name, frontend: { image: `ghcr.io/x/${name}-f:1`, memoryMb: 128 }, backend: { image: `ghcr.io/x/${name}-b:1`, memoryMb: 700 } });
+    const apps = [big("app1"), big("app2"), big("app3")];
+    assert.ok(problems(prod({ database: { sharedDbGrants: [] } }, apps)).some((l) => l.startsWith("apps: memory limits need")));
+    assert.deepEqual(problems(prod({ database: { sharedDbGrants: [], managed: { enabled: true } } }, apps)), []);
+});
