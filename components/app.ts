@@ -9,6 +9,19 @@ import { NGINX_CONTAINER, POSTGRES_HOST, ServiceKind, databaseName, localImageNa
 import { containerSpec } from "../render/app/container-spec";
 import { releaseScript, removeServiceScript } from "../render/app/release";
 import { attachScript, detachScript } from "../render/network-attach";
+import { DatabaseEndpoint, SslMode, managedEnvLines } from "../render/managed-database";
+
+/** The managed database as one backend reaches it. */
+export interface ManagedConnection {
+    readonly user: string;
+    readonly database: string;
+    readonly endpoint: pulumi.Output<DatabaseEndpoint>;
+    /** A read replica, for apps with readReplica: true. */
+    readonly readEndpoint?: pulumi.Output<DatabaseEndpoint>;
+    readonly sslMode: SslMode;
+    /** The instance's certificate on the server. */
+    readonly caFile: string;
+}
 
 export interface AppArgs {
     readonly host: Host;
@@ -24,7 +37,13 @@ export interface AppArgs {
      * The app's database (when database: true): its password, the command that created its role,
      * and PostgreSQL joining the app's database network.
      */
-    readonly database?: { readonly password: pulumi.Output<string>; readonly provisioned: pulumi.Resource; readonly attached: pulumi.Resource };
+    readonly database?: {
+        readonly password: pulumi.Output<string>;
+        readonly provisioned: pulumi.Resource;
+        readonly attached: pulumi.Resource;
+        /** Scaleway's managed database instead of the container. */
+        readonly managed?: ManagedConnection;
+    };
     readonly watchtowerScope: string;
     /** Where `build` contexts are (the project folder). */
     readonly projectDir: string;
@@ -33,10 +52,16 @@ export interface AppArgs {
 }
 
 /** Env file lines of a service: its plain env plus, for a backend, the database settings. */
-export function serviceEnv(app: AppConfig, kind: ServiceKind, password?: pulumi.Output<string>): pulumi.Output<string> {
+export function serviceEnv(app: AppConfig, kind: ServiceKind, password?: pulumi.Output<string>, managed?: ManagedConnection): pulumi.Output<string> {
     const plain = Object.entries(app[kind].env).map(([k, v]) => `${k}=${v}`);
     const base = [`PORT=${app[kind].port}`, `APP_NAME=${app.name}`, ...plain];
     if (kind !== "backend" || !password) return pulumi.output(base.join("\n") + "\n");
+    if (managed)
+        return pulumi.secret(
+            pulumi.all([password, managed.endpoint, managed.readEndpoint]).apply(([pw, at, read]) =>
+                [...base, ...managedEnvLines({ user: managed.user, password: pw, database: managed.database }, at, managed.sslMode, read)].join("\n") + "\n",
+            ),
+        );
     const db = databaseName(app.name);
     const role = roleName(app.name);
     return pulumi.secret(
@@ -58,7 +83,7 @@ export class App extends pulumi.ComponentResource {
     readonly releases: Record<ServiceKind, pulumi.Resource>;
 
     constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mhylle:platform:App", name, {}, opts);
+        super("mhylle:platform:App", args.host.name(name), {}, opts);
         const { app, host } = args;
         // nginx joins the app network by command (a change to its container's networks would
         // replace it), keyed on its container's ID: a replaced nginx joins again in the same `up`.
@@ -76,7 +101,7 @@ export class App extends pulumi.ComponentResource {
             const svc = app[kind];
             if (!svc.build) return { image: svc.image! };
             const built = new docker.Image(
-                `${name}-${kind}-image`,
+                host.name(`${name}-${kind}-image`),
                 {
                     imageName: localImageName(app.name, kind),
                     build: { context: path.resolve(args.projectDir, svc.build.context), dockerfile: path.resolve(args.projectDir, svc.build.context, svc.build.dockerfile), args: svc.build.args },
@@ -89,7 +114,7 @@ export class App extends pulumi.ComponentResource {
         };
 
         const release = (kind: ServiceKind) => {
-            const spec = containerSpec(app, kind, args.watchtowerScope);
+            const spec = containerSpec(app, kind, args.watchtowerScope, args.database?.managed?.caFile);
             const { image: imageInput, built } = imageOf(kind);
             const database = kind === "backend" ? args.database : undefined;
             return host.runScript(
@@ -102,7 +127,7 @@ export class App extends pulumi.ComponentResource {
                         releaseScript({ root: host.root, app: app.name, service: kind, spec, image, statusPort: args.proxyStatusPort, ...app.release }),
                     ),
                     delete: removeServiceScript(host.root, app.name, kind, spec.label),
-                    stdin: serviceEnv(app, kind, database?.password),
+                    stdin: serviceEnv(app, kind, database?.password, database?.managed),
                 },
                 { parent: this, dependsOn: [attach, args.proxyConfig, ...args.imageSources, ...(built ? [built] : []), ...(database ? [database.provisioned, database.attached] : [])] },
             );

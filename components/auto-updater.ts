@@ -28,7 +28,7 @@ export class AutoUpdater extends pulumi.ComponentResource {
     readonly container: docker.Container;
 
     constructor(name: string, args: AutoUpdaterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mhylle:platform:AutoUpdater", name, {}, opts);
+        super("mhylle:platform:AutoUpdater", args.host.name(name), {}, opts);
         this.container = coreContainer(this, {
             host: args.host,
             name: WATCHTOWER_CONTAINER,

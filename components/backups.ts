@@ -26,12 +26,12 @@ export class Backups extends pulumi.ComponentResource {
     readonly bucket?: scaleway.object.Bucket;
 
     constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mhylle:platform:Backups", name, {}, opts);
+        super("mhylle:platform:Backups", args.host.name(name), {}, opts);
         const offsite = args.config.offsite;
         if (offsite.enabled) {
             if (!offsite.bucket || !args.offsiteKeys) throw new pulumi.ResourceError("backups.offsite needs a bucket and the backupAccessKey/backupSecretKey secrets", this);
             this.bucket = new scaleway.object.Bucket(
-                `${name}-offsite`,
+                args.host.name(`${name}-offsite`),
                 {
                     name: offsite.bucket,
                     region: offsite.region,

@@ -22,6 +22,8 @@ export interface CertificatesArgs {
     readonly proxy: pulumi.Resource;
     /** The address every name must resolve to before the first certificate is requested. */
     readonly serverAddress: pulumi.Input<string>;
+    /** Behind the load balancer, which holds the certificate: no issuance, renewal or expiry job here. */
+    readonly atLoadBalancer?: boolean;
 }
 
 export class Certificates extends pulumi.ComponentResource {
@@ -33,11 +35,13 @@ export class Certificates extends pulumi.ComponentResource {
     readonly expiryCheck: string;
 
     constructor(name: string, args: CertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mhylle:platform:Certificates", name, {}, opts);
+        super("mhylle:platform:Certificates", args.host.name(name), {}, opts);
         const tls: TlsInput = { root: args.host.root, domain: args.domain, aliases: args.aliases, certbotImage: args.certbotImage };
         const expiry = expiryJob({ ...tls, warnDays: args.acme.warnDays });
         this.expiryCheck = `${args.host.root}/${BIN_DIR}/${expiry.name}.sh`;
-        if (args.acme.enabled) {
+        if (args.atLoadBalancer) {
+            this.jobs = [];
+        } else if (args.acme.enabled) {
             const issue = issueCertificateScript({ ...tls, directoryUrl: acmeDirectoryUrl(args.acme.directory), email: args.acme.email });
             const address = args.host.runScript(`${name}-address`, { create: serverAddressScript(args.host.root), stdin: args.serverAddress }, { parent: this });
             // Names, directory and email are in the script text: changing any re-runs it (an update).

@@ -105,9 +105,9 @@ export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { 
     // A hash reveals nothing of a secret env value, and the guard's log must stay readable.
     const spec = pulumi.unsecret(pulumi.output(replacing).apply(hashOf));
     const guard = s.host.runScript(`${s.name}-guard`, { create: spec.apply((h) => guardScript(s.name, h, s.stopGraceSeconds)) }, { parent });
-    const image = new docker.RemoteImage(`${s.name}-image`, { name: s.image, keepLocally: true }, { parent, provider });
+    const image = new docker.RemoteImage(s.host.name(`${s.name}-image`), { name: s.image, keepLocally: true }, { parent, provider });
     const container = new docker.Container(
-        s.name,
+        s.host.name(s.name),
         {
             name: s.name,
             image: image.imageId,

@@ -52,17 +52,17 @@ export class Database extends pulumi.ComponentResource {
     readonly appAttached: Record<string, pulumi.Resource> = {};
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mhylle:platform:Database", name, {}, opts);
+        super("mhylle:platform:Database", args.host.name(name), {}, opts);
         const provider = args.host.docker;
         const root = args.host.root;
 
         this.volume = new docker.Volume(
-            POSTGRES_VOLUME,
+            args.host.name(POSTGRES_VOLUME),
             { name: POSTGRES_VOLUME, labels: [{ label: PLATFORM_LABEL, value: "database-data" }] },
             { parent: this, provider, ...(args.keepData ? { protect: true, retainOnDelete: true } : {}) },
         );
 
-        const superuser = new random.RandomPassword(`${name}-superuser-password`, { length: 32, special: false }, { parent: this });
+        const superuser = new random.RandomPassword(args.host.name(`${name}-superuser-password`), { length: 32, special: false }, { parent: this });
         this.superuserPassword = pulumi.secret(superuser.result);
         const secretFile = `${root}/${SECRETS_DIR}/postgres-superuser`;
         const secret = args.host.runScript(
@@ -98,7 +98,7 @@ export class Database extends pulumi.ComponentResource {
         const baseline = args.host.runScript("database-baseline", { create: psqlScript(baselineSql(), false) }, { parent: this, dependsOn: [this.ready] });
 
         for (const app of args.apps) {
-            const password = new random.RandomPassword(`${app}-db-password`, { length: 32, special: false }, { parent: this });
+            const password = new random.RandomPassword(args.host.name(`${app}-db-password`), { length: 32, special: false }, { parent: this });
             this.appPasswords[app] = pulumi.secret(password.result);
             this.appProvisioned[app] = args.host.runScript(
                 `${app}-database`,

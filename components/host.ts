@@ -21,13 +21,20 @@ export interface HostCommandArgs {
 export interface Host {
     /** Folder on the server that holds the platform's files: /opt/platform on a real server. */
     readonly root: string;
+    /**
+     * Added to the name of every resource on this host: "" on the first server (its names are the
+     * names a single server always had), "-s2", "-s3", ... on the others.
+     */
+    readonly suffix: string;
+    /** A resource name on this host: `base` plus the host's suffix. */
+    name(base: string): string;
     /** The server's Docker engine. */
     readonly docker: docker.Provider;
     /** The address the platform's domain must resolve to (the server's public IP; 127.0.0.1 locally). */
     readonly address: pulumi.Input<string>;
     /** What every resource on the host waits for (the server ready; the local data folder made). */
     readonly ready: pulumi.Resource;
-    /** Run a bash script on the server as a command resource. */
+    /** Run a bash script on the server as a command resource (named `host.name(name)`). */
     runScript(name: string, args: HostCommandArgs, opts?: pulumi.CustomResourceOptions): pulumi.CustomResource;
 }
 
@@ -52,12 +59,19 @@ export class LocalHost implements Host {
     readonly address = "127.0.0.1";
     /** The data folder: made first, removed last on destroy (only the platform's own folders in it). */
     readonly ready: pulumi.Resource;
-    constructor(readonly root: string, parent?: pulumi.Resource) {
-        this.docker = new docker.Provider("local-docker", { host: process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock" }, { parent });
-        this.ready = this.command("local-data", { create: createDataFolderScript(root), delete: removeDataFolderScript(root) }, { parent });
+    constructor(
+        readonly root: string,
+        parent?: pulumi.Resource,
+        readonly suffix = "",
+    ) {
+        this.docker = new docker.Provider(this.name("local-docker"), { host: process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock" }, { parent });
+        this.ready = this.command(this.name("local-data"), { create: createDataFolderScript(root), delete: removeDataFolderScript(root) }, { parent });
+    }
+    name(base: string): string {
+        return base + this.suffix;
     }
     runScript(name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions = {}): pulumi.CustomResource {
-        return this.command(name, args, afterReady(this.ready, opts));
+        return this.command(this.name(name), args, afterReady(this.ready, opts));
     }
     private command(name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
         return new command.local.Command(
@@ -90,14 +104,18 @@ export class RemoteHost implements Host {
     readonly address: pulumi.Input<string>;
     constructor(
         readonly docker: docker.Provider,
-        private readonly connection: SshConnection,
+        readonly connection: SshConnection,
         readonly ready: pulumi.Resource,
+        readonly suffix = "",
     ) {
         this.address = connection.host;
     }
+    name(base: string): string {
+        return base + this.suffix;
+    }
     runScript(name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions = {}): pulumi.CustomResource {
         return new command.remote.Command(
-            name,
+            this.name(name),
             {
                 connection: { ...sshConnection(this.connection), dialErrorLimit: 30 },
                 create: args.create,

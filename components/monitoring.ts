@@ -31,6 +31,8 @@ export interface MonitoringArgs {
     readonly proxyConfig: pulumi.Resource;
     /** proxy.statusPort: nginx's stub_status server, on the core network only. */
     readonly nginxStatusPort: number;
+    /** Run the PostgreSQL exporter (false with the managed database: Scaleway's Cockpit has its metrics). @default true */
+    readonly postgresExporter?: boolean;
 }
 
 export class Monitoring extends pulumi.ComponentResource {
@@ -38,7 +40,7 @@ export class Monitoring extends pulumi.ComponentResource {
     readonly exporters: docker.Container[] = [];
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mhylle:platform:Monitoring", name, {}, opts);
+        super("mhylle:platform:Monitoring", args.host.name(name), {}, opts);
         const p = args.config.prometheus;
         if (!args.config.enabled || !p.enabled) {
             this.registerOutputs({});
@@ -46,7 +48,7 @@ export class Monitoring extends pulumi.ComponentResource {
         }
         const provider = args.host.docker;
         this.network = new docker.Network(
-            MONITORING_NETWORK,
+            args.host.name(MONITORING_NETWORK),
             { name: MONITORING_NETWORK, driver: "bridge", internal: true, labels: [{ label: PLATFORM_LABEL, value: "monitoring-network" }] },
             { parent: this, provider },
         );
@@ -77,7 +79,11 @@ export class Monitoring extends pulumi.ComponentResource {
             ),
         );
 
-        const password = new random.RandomPassword(`${name}-postgres-exporter-password`, { length: 32, special: false }, { parent: this });
+        if (args.postgresExporter === false) {
+            this.registerOutputs({ network: this.network.name });
+            return;
+        }
+        const password = new random.RandomPassword(args.host.name(`${name}-postgres-exporter-password`), { length: 32, special: false }, { parent: this });
         const role = args.host.runScript(
             `${name}-monitor-role`,
             { create: psqlScript(monitorRoleSql(ROLE_PASSWORD_ENV), true), stdin: pulumi.interpolate`${password.result}\n`, quiet: true },

@@ -2,6 +2,7 @@
 // (seed: Network Segmentation, Database Access: only backend containers reach PostgreSQL).
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
+import type { Host } from "./host";
 import { CORE_NETWORK, DATABASE_NETWORK, PLATFORM_LABEL, appDatabaseNetwork, appNetwork } from "../stacks/naming";
 
 export interface NetworksArgs {
@@ -9,7 +10,8 @@ export interface NetworksArgs {
     readonly apps: readonly string[];
     /** Apps whose backend uses PostgreSQL: each gets an internal network with it, and only it. */
     readonly appsWithDatabase: readonly string[];
-    readonly provider: docker.Provider;
+    /** The server they are on (its Docker engine and resource names). */
+    readonly host: Host;
 }
 
 export class Networks extends pulumi.ComponentResource {
@@ -26,12 +28,12 @@ export class Networks extends pulumi.ComponentResource {
     readonly appDatabases: Record<string, docker.Network> = {};
 
     constructor(name: string, args: NetworksArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mhylle:platform:Networks", name, {}, opts);
+        super("mhylle:platform:Networks", args.host.name(name), {}, opts);
         const net = (resourceName: string, networkName: string, internal: boolean, role: string) =>
             new docker.Network(
-                resourceName,
+                args.host.name(resourceName),
                 { name: networkName, driver: "bridge", internal, labels: [{ label: PLATFORM_LABEL, value: role }] },
-                { parent: this, provider: args.provider },
+                { parent: this, provider: args.host.docker },
             );
         this.core = net(CORE_NETWORK, CORE_NETWORK, false, "core-network");
         this.database = net(DATABASE_NETWORK, DATABASE_NETWORK, true, "database-network");

@@ -15,13 +15,18 @@ export interface ProxyArgs {
     readonly image: string;
     readonly memoryMb: number;
     readonly network: docker.Network;
-    /** The rendered config, paths relative to the nginx folder. */
-    readonly files: readonly ServerFile[];
+    /** The rendered config, paths relative to the nginx folder (behind a load balancer, known once its addresses are). */
+    readonly files: pulumi.Input<readonly ServerFile[]>;
     /** Names of the bootstrap certificate, primary domain first. */
     readonly domains: readonly string[];
     readonly httpPort: number;
     readonly httpsPort: number;
     readonly bindAddress: string;
+    /**
+     * Behind the load balancer: nginx publishes only its listener for it, on the server's private
+     * address; 80 and 443 are the load balancer's.
+     */
+    readonly loadBalancer?: { readonly port: number; readonly bindAddress: pulumi.Input<string> };
     /** Keep what outlives a destroy on a server (the certbot volume); false on the local target. */
     readonly keepData: boolean;
 }
@@ -37,18 +42,18 @@ export class Proxy extends pulumi.ComponentResource {
     readonly certbotVolume: docker.Volume;
 
     constructor(name: string, args: ProxyArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mhylle:platform:Proxy", name, {}, opts);
+        super("mhylle:platform:Proxy", args.host.name(name), {}, opts);
         const provider = args.host.docker;
         const root = args.host.root;
 
         this.config = args.host.runScript(
             `${name}-config`,
-            { create: deliverNginxConfigScript(root, { domains: args.domains }), stdin: encodeBundle(args.files, NGINX_DIR) },
+            { create: deliverNginxConfigScript(root, { domains: args.domains }), stdin: pulumi.output(args.files).apply((files) => encodeBundle(files, NGINX_DIR)) },
             { parent: this },
         );
 
         // Kept on a server's destroy (account keys and challenges); removed on the local target's.
-        this.certbotVolume = new docker.Volume(CERTBOT_VOLUME, { name: CERTBOT_VOLUME }, { parent: this, provider, retainOnDelete: args.keepData });
+        this.certbotVolume = new docker.Volume(args.host.name(CERTBOT_VOLUME), { name: CERTBOT_VOLUME }, { parent: this, provider, retainOnDelete: args.keepData });
 
         const bind = (dir: string, containerPath: string, readOnly = true) => ({ hostPath: `${root}/${dir}`, containerPath, readOnly });
         const core = coreContainer(this, {
@@ -65,10 +70,12 @@ export class Proxy extends pulumi.ComponentResource {
             stopGraceSeconds: PROXY_STOP_GRACE_SECONDS,
             args: {
                 command: ["nginx", "-g", "daemon off;", "-c", mainConfig(IN_CONTAINER.config)],
-                ports: [
-                    { internal: 80, external: args.httpPort, ip: args.bindAddress, protocol: "tcp" },
-                    { internal: 443, external: args.httpsPort, ip: args.bindAddress, protocol: "tcp" },
-                ],
+                ports: args.loadBalancer
+                    ? [{ internal: args.loadBalancer.port, external: args.loadBalancer.port, ip: args.loadBalancer.bindAddress, protocol: "tcp" }]
+                    : [
+                          { internal: 80, external: args.httpPort, ip: args.bindAddress, protocol: "tcp" },
+                          { internal: 443, external: args.httpsPort, ip: args.bindAddress, protocol: "tcp" },
+                      ],
                 volumes: [
                     bind(NGINX_DIR, IN_CONTAINER.config),
                     bind(NGINX_STAGING_DIR, IN_CONTAINER.staging),

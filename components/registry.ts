@@ -85,7 +85,7 @@ export class RegistryLogins extends pulumi.ComponentResource {
     readonly logins: pulumi.Resource[];
 
     constructor(name: string, args: RegistryLoginsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mhylle:platform:RegistryLogins", name, {}, opts);
+        super("mhylle:platform:RegistryLogins", args.host.name(name), {}, opts);
         const servers = args.credentials.map((c) => c.server);
         this.logins = args.credentials.map((c) => {
             const id = loginResourceName(name, c.server, servers);
@@ -98,7 +98,7 @@ export class RegistryLogins extends pulumi.ComponentResource {
                     stdin: c.token,
                     quiet: true,
                 },
-                { parent: this, aliases: id.aliases.map((alias) => ({ name: alias })) },
+                { parent: this, aliases: id.aliases.map((alias) => ({ name: args.host.name(alias) })) },
             );
         });
         this.registerOutputs({});

@@ -17,7 +17,7 @@ export class Scheduler extends pulumi.ComponentResource {
     readonly installed: pulumi.Resource;
 
     constructor(name: string, args: SchedulerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mhylle:platform:Scheduler", name, {}, opts);
+        super("mhylle:platform:Scheduler", args.host.name(name), {}, opts);
         const root = args.host.root;
         this.installed = args.host.runScript(
             `${name}-jobs`,

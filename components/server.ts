@@ -38,7 +38,22 @@ export interface ServerArgs {
     readonly sshPrivateKey?: pulumi.Input<string>;
     /** Who may reach SSH; a CI runner is let in per job by .github/scripts/ssh-access.sh. */
     readonly adminCidrs: readonly string[];
+    /** The private network the server joins (a managed database or a load balancer is on it). */
+    readonly privateNetworkId?: pulumi.Input<string>;
+    /** Open 80 and 443 to the internet: false behind a load balancer, which reaches nginx privately. @default true */
+    readonly publicWeb?: boolean;
+    /** The firewall and SSH key of the first server, shared by the others (one rule lets a CI runner reach them all). */
+    readonly shared?: { readonly securityGroup: scaleway.instance.SecurityGroup; readonly sshKey: scaleway.iam.SshKey };
+    /** Added to the names of the resources on this server ("" for the first). @default "" */
+    readonly hostSuffix?: string;
 }
+
+/** The first private IPv4 address of an instance (its IPv6 address comes in the same list). */
+export const firstPrivateIpv4 = (ips: readonly { address: string }[] | undefined): string => {
+    const ip = (ips ?? []).map((i) => i.address.split("/")[0]).find((a) => /^[0-9.]+$/.test(a));
+    if (!ip) throw new Error("the server has no private IPv4 address on its private network");
+    return ip;
+};
 
 export class Server extends pulumi.ComponentResource {
     readonly ip: scaleway.instance.Ip;
@@ -48,6 +63,8 @@ export class Server extends pulumi.ComponentResource {
     readonly ready: command.remote.Command;
     readonly host: RemoteHost;
     readonly publicIp: pulumi.Output<string>;
+    /** Its address on the private network (when it joined one). */
+    readonly privateIp?: pulumi.Output<string>;
 
     constructor(name: string, args: ServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:Server", name, {}, opts);
@@ -57,25 +74,21 @@ export class Server extends pulumi.ComponentResource {
         this.publicIp = this.ip.address;
 
         const rule = (port: number, ipRange: string) => ({ action: "accept", protocol: "TCP", port, ipRange });
-        this.securityGroup = new scaleway.instance.SecurityGroup(
+        const web = args.publicWeb === false ? [] : [rule(80, "0.0.0.0/0"), rule(80, "::/0"), rule(443, "0.0.0.0/0"), rule(443, "::/0")];
+        this.securityGroup = args.shared?.securityGroup ?? new scaleway.instance.SecurityGroup(
             `${name}-firewall`,
             {
                 zone,
                 stateful: true,
                 inboundDefaultPolicy: "drop",
                 outboundDefaultPolicy: "accept",
-                inboundRules: [
-                    rule(80, "0.0.0.0/0"),
-                    rule(80, "::/0"),
-                    rule(443, "0.0.0.0/0"),
-                    rule(443, "::/0"),
-                    ...args.adminCidrs.map((cidr) => rule(22, cidr)),
-                ],
+                inboundRules: [...web, ...args.adminCidrs.map((cidr) => rule(22, cidr))],
             },
             { parent: this },
         );
 
-        this.sshKey = new scaleway.iam.SshKey(`${name}-ssh-key`, { publicKey: args.sshPublicKey }, { parent: this });
+        // Scaleway refuses the same public key twice: the servers share the first one's.
+        this.sshKey = args.shared?.sshKey ?? new scaleway.iam.SshKey(`${name}-ssh-key`, { publicKey: args.sshPublicKey }, { parent: this });
 
         const root = "/opt/platform";
         this.instance = new scaleway.instance.Server(
@@ -88,6 +101,7 @@ export class Server extends pulumi.ComponentResource {
                 securityGroupId: this.securityGroup.id,
                 rootVolume: { sizeInGb: args.rootVolumeGb, deleteOnTermination: true },
                 tags: ["mhylle-platform"],
+                ...(args.privateNetworkId ? { privateNetworks: [{ pnId: args.privateNetworkId }] } : {}),
                 // userData, not cloudInit, which diffs forever (FIELD-NOTES).
                 userData: { "cloud-init": renderCloudInit({ deployUser: args.deployUser, sshPublicKey: args.sshPublicKey, root }) },
             },
@@ -99,6 +113,7 @@ export class Server extends pulumi.ComponentResource {
             { parent: this, dependsOn: [this.sshKey], protect: true, ignoreChanges: [...SERVER_IGNORED_CHANGES] },
         );
         warnOnIgnoredChange(this.instance, args);
+        if (args.privateNetworkId) this.privateIp = this.instance.privateIps.apply(firstPrivateIpv4);
 
         const connection = { host: this.ip.address, user: args.deployUser, privateKey: args.sshPrivateKey };
         // First boot: keep dialling until sshd is up, then wait for cloud-init to finish. Bounded,
@@ -122,7 +137,7 @@ export class Server extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.host = new RemoteHost(dockerProvider, connection, this.ready);
+        this.host = new RemoteHost(dockerProvider, connection, this.ready, args.hostSuffix ?? "");
         this.registerOutputs({ publicIp: this.publicIp });
     }
 }

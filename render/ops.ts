@@ -9,33 +9,51 @@ import { OpsTargets, opsVars } from "./backup/layout";
 import { statusProgram } from "./monitoring/status";
 import { maintenanceScript, rotateNginxLogsScript } from "./monitoring/logs";
 import { EXPORTER_CONTAINERS } from "./monitoring/exporters";
+import type { ManagedClient } from "./backup/managed-client";
+
+/** What one server of several runs: the fleet's jobs (the nightly dump) run on the first only. */
+export interface ServerOps {
+    /** This server runs the nightly dump (and its status report judges it). */
+    readonly runsBackups: boolean;
+    /** The managed database's client settings (database.managed.enabled). */
+    readonly managed?: ManagedClient;
+}
 
 export const productionTargets = (root: string): OpsTargets => ({ root, postgresContainer: POSTGRES_CONTAINER, nginxContainer: NGINX_CONTAINER });
 
 /** Containers the status report expects to be running. */
 export function coreContainers(cfg: PlatformConfig): string[] {
-    return [
-        NGINX_CONTAINER,
-        POSTGRES_CONTAINER,
-        ...(cfg.autoUpdater.enabled ? [WATCHTOWER_CONTAINER] : []),
-        ...(cfg.monitoring.enabled && cfg.monitoring.prometheus.enabled ? Object.values(EXPORTER_CONTAINERS) : []),
-    ];
+    const managed = cfg.database.managed.enabled;
+    const exporters = cfg.monitoring.enabled && cfg.monitoring.prometheus.enabled ? [EXPORTER_CONTAINERS.nginx, ...(managed ? [] : [EXPORTER_CONTAINERS.postgres])] : [];
+    return [NGINX_CONTAINER, ...(managed ? [] : [POSTGRES_CONTAINER]), ...(cfg.autoUpdater.enabled ? [WATCHTOWER_CONTAINER] : []), ...exporters];
 }
 
-export function opsSchedule(cfg: PlatformConfig, t: OpsTargets): { jobs: ScheduledJob[]; commands: BinCommand[] } {
+export function opsSchedule(cfg: PlatformConfig, t: OpsTargets, server: ServerOps = { runsBackups: true }): { jobs: ScheduledJob[]; commands: BinCommand[] } {
     const jobs: ScheduledJob[] = [];
-    const commands: BinCommand[] = [{ name: "restore", script: restoreCommandScript(t) }];
-    if (cfg.backups.enabled) {
-        jobs.push({ name: "backup", schedule: cfg.backups.schedule, script: backupJobScript(t, cfg.backups) });
+    // The restore command restores into the PostgreSQL container; the managed database's runbook is its own.
+    const commands: BinCommand[] = server.managed ? [] : [{ name: "restore", script: restoreCommandScript(t) }];
+    const backups = cfg.backups.enabled && server.runsBackups;
+    if (backups) {
+        jobs.push({ name: "backup", schedule: cfg.backups.schedule, script: backupJobScript(t, cfg.backups, server.managed) });
         commands.push({ name: "prune-backups", script: pruneCommandScript(t, cfg.backups) });
     }
-    jobs.push({ name: "maintenance", schedule: cfg.monitoring.maintenanceSchedule, script: maintenanceScript(t) });
+    // Scaleway maintains the managed instance (VACUUM included).
+    if (!server.managed) jobs.push({ name: "maintenance", schedule: cfg.monitoring.maintenanceSchedule, script: maintenanceScript(t) });
     jobs.push({ name: "rotate-nginx-logs", schedule: cfg.monitoring.logRotateSchedule, script: rotateNginxLogsScript(t, cfg.monitoring.nginxLogKeep) });
     if (cfg.monitoring.enabled) {
         commands.push({
             name: "platform-status",
             language: "python3",
-            script: statusProgram({ ...t, coreContainers: coreContainers(cfg), apps: cfg.apps, domains: [cfg.domain], monitoring: cfg.monitoring, backups: cfg.backups.enabled }),
+            script: statusProgram({
+                ...t,
+                coreContainers: coreContainers(cfg),
+                apps: cfg.apps,
+                // Behind the load balancer the certificate is the load balancer's (Scaleway renews it).
+                domains: cfg.server.count > 1 ? [] : [cfg.domain],
+                monitoring: cfg.monitoring,
+                backups,
+                ...(server.managed ? { managedDatabase: { image: server.managed.image, databases: server.managed.databases } } : {}),
+            }),
         });
         // Exit 0 once the report is written: red is the report's news, not the job's failure.
         jobs.push({ name: "status", schedule: cfg.monitoring.schedule, script: [...opsVars(t, "root"), 'exec python3 "$root/bin/platform-status" --collect'].join("\n") });

@@ -27,6 +27,9 @@ export type ServiceKind = "frontend" | "backend";
 export type Color = "blue" | "green";
 export const COLORS: readonly Color[] = ["blue", "green"];
 
+/** Added to the resource names of server k (1-based): none for the first, so one server keeps its names. */
+export const serverSuffix = (k: number) => (k === 1 ? "" : `-s${k}`);
+
 export const appNames = (cfg: PlatformConfig) => cfg.apps.map((a) => a.name);
 export const appNetwork = (app: string) => `${app}-network`;
 /** Internal network of one app's backend and PostgreSQL: no app reaches another app's containers. */

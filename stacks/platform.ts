@@ -1,29 +1,36 @@
 // The platform on a given host: networks, database, proxy, auto-updater and every app.
-// The same composition serves both targets; only the Host differs.
+// The same composition serves both targets and every server of several; only the Host and the
+// server's role (which server, behind a load balancer, with the managed database) differ.
 import * as pulumi from "@pulumi/pulumi";
 import { Host } from "../components/host";
 import { Networks } from "../components/networks";
 import { Database } from "../components/database";
 import { Proxy } from "../components/proxy";
 import { AutoUpdater } from "../components/auto-updater";
-import { App } from "../components/app";
+import { App, ManagedConnection } from "../components/app";
 import { Backups, OffsiteKeys } from "../components/backups";
 import { Monitoring } from "../components/monitoring";
 import { opsSchedule, productionTargets } from "../render/ops";
 import { RegistryCredential, RegistryLogins } from "../components/registry";
 import { Certificates } from "../components/certificates";
 import { Scheduler } from "../components/scheduler";
+import { DatabaseClient } from "../components/database-client";
+import type { ManagedDatabase } from "../components/managed-database";
 import { renderNginxConfig } from "../render/nginx/config";
+import { productionOptions } from "../render/nginx/options";
+import { SHARED_DATABASE } from "./naming";
 import type { PlatformConfig } from "./schema";
 
 export interface Platform {
     readonly networks: Networks;
-    readonly database: Database;
+    /** The PostgreSQL container (absent with the managed database). */
+    readonly database?: Database;
+    readonly databaseClient?: DatabaseClient;
     readonly proxy: Proxy;
     readonly autoUpdater?: AutoUpdater;
     readonly apps: Record<string, App>;
     readonly certificates: Certificates;
-    readonly backups: Backups;
+    readonly backups?: Backups;
     readonly monitoring: Monitoring;
     readonly scheduler: Scheduler;
 }
@@ -41,27 +48,79 @@ export interface PlatformSecrets {
     readonly offsiteKeys?: OffsiteKeys;
 }
 
-export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Releases, parent?: pulumi.Resource, secrets: PlatformSecrets = {}): Platform {
+/** Which server this is, and what it shares with the others. The first server alone by default. */
+export interface ServerRole {
+    /** 0 for the first server: it runs the fleet's jobs (the nightly dump, the off-site copy). */
+    readonly index: number;
+    /** Behind the load balancer: nginx's listener for it, on the server's private address. */
+    readonly loadBalancer?: { readonly port: number; readonly bindAddress: pulumi.Input<string>; readonly trusted: pulumi.Input<string[]> };
+    /** Scaleway's managed PostgreSQL instead of the container. */
+    readonly managed?: ManagedDatabase;
+}
+
+const FIRST_SERVER: ServerRole = { index: 0 };
+
+/** Each app's connection to the managed database, through this server's copy of its certificate. */
+function managedConnection(cfg: PlatformConfig, managed: ManagedDatabase, client: DatabaseClient, appIndex: number): ManagedConnection {
+    const app = cfg.apps[appIndex];
+    const m = managed.apps[app.name];
+    const replicas = managed.readEndpoints;
+    return {
+        user: m.user,
+        database: m.database,
+        endpoint: managed.endpoint,
+        // Apps that read from a replica are spread over the replicas.
+        readEndpoint: app.readReplica && replicas.length ? replicas[appIndex % replicas.length] : undefined,
+        sslMode: cfg.database.managed.sslMode,
+        caFile: client.caFile,
+    };
+}
+
+/** The nginx config of this server: behind the load balancer it also has the listener for it. */
+function proxyFiles(cfg: PlatformConfig, role: ServerRole) {
+    const lb = role.loadBalancer;
+    if (!lb) return renderNginxConfig(cfg);
+    return pulumi.output(lb.trusted).apply((trusted) => renderNginxConfig(cfg, { ...productionOptions(cfg), loadBalancer: { port: lb.port, trusted } }));
+}
+
+export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Releases, parent?: pulumi.Resource, secrets: PlatformSecrets = {}, role: ServerRole = FIRST_SERVER): Platform {
     const opts = { parent };
+    const first = role.index === 0;
     const logins = new RegistryLogins("registry-login", { host, credentials: releases.credentials }, opts);
     const appNames = cfg.apps.map((a) => a.name);
     const withDatabase = cfg.apps.filter((a) => a.database).map((a) => a.name);
-    const networks = new Networks("networks", { apps: appNames, appsWithDatabase: withDatabase, provider: host.docker }, opts);
-    const database = new Database(
-        "database",
-        {
-            host,
-            image: cfg.images.postgres,
-            memoryMb: cfg.database.memoryMb,
-            network: networks.database,
-            appNetworks: networks.appDatabases,
-            apps: withDatabase,
-            sharedDb: cfg.database.sharedDb,
-            sharedDbGrants: cfg.database.sharedDbGrants,
-            keepData: cfg.target === "scaleway",
-        },
-        opts,
-    );
+    // With the managed database backends reach it through the server's private network: no database networks.
+    const networks = new Networks("networks", { apps: appNames, appsWithDatabase: role.managed ? [] : withDatabase, host }, opts);
+    const database = role.managed
+        ? undefined
+        : new Database(
+              "database",
+              {
+                  host,
+                  image: cfg.images.postgres,
+                  memoryMb: cfg.database.memoryMb,
+                  network: networks.database,
+                  appNetworks: networks.appDatabases,
+                  apps: withDatabase,
+                  sharedDb: cfg.database.sharedDb,
+                  sharedDbGrants: cfg.database.sharedDbGrants,
+                  keepData: cfg.target === "scaleway",
+              },
+              opts,
+          );
+    const databaseClient = role.managed
+        ? new DatabaseClient(
+              "database-client",
+              {
+                  host,
+                  caCertificate: role.managed.caCertificate,
+                  endpoint: role.managed.endpoint,
+                  backup: first && cfg.backups.enabled ? { password: role.managed.backupPassword, sslMode: cfg.database.managed.sslMode, ready: role.managed.backupReady } : undefined,
+              },
+              opts,
+          )
+        : undefined;
+    const databaseReady = database?.ready ?? databaseClient!.ready;
     const proxy = new Proxy(
         "proxy",
         {
@@ -69,11 +128,12 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
             image: cfg.images.nginx,
             memoryMb: cfg.proxy.memoryMb,
             network: networks.core,
-            files: renderNginxConfig(cfg),
+            files: proxyFiles(cfg, role),
             domains: [cfg.domain, ...cfg.aliases],
             httpPort: cfg.proxy.httpPort,
             httpsPort: cfg.proxy.httpsPort,
             bindAddress: cfg.proxy.bindAddress,
+            loadBalancer: role.loadBalancer && { port: role.loadBalancer.port, bindAddress: role.loadBalancer.bindAddress },
             keepData: cfg.target === "scaleway",
         },
         opts,
@@ -93,7 +153,12 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
           )
         : undefined;
     const apps: Record<string, App> = {};
-    for (const app of cfg.apps) {
+    cfg.apps.forEach((app, i) => {
+        const appDatabase = !app.database
+            ? undefined
+            : role.managed
+              ? { password: role.managed.apps[app.name].password, provisioned: role.managed.apps[app.name].ready, attached: databaseClient!.ready, managed: managedConnection(cfg, role.managed, databaseClient!, i) }
+              : { password: database!.appPasswords[app.name], provisioned: database!.appProvisioned[app.name], attached: database!.appAttached[app.name] };
         apps[app.name] = new App(
             app.name,
             {
@@ -103,33 +168,44 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
                 proxy: proxy.container,
                 proxyConfig: proxy.config,
                 proxyStatusPort: cfg.proxy.statusPort,
-                database: app.database
-                    ? { password: database.appPasswords[app.name], provisioned: database.appProvisioned[app.name], attached: database.appAttached[app.name] }
-                    : undefined,
+                database: appDatabase,
                 watchtowerScope: cfg.autoUpdater.scope,
                 projectDir: process.cwd(),
                 imageSources: logins.logins,
             },
             opts,
         );
-    }
+    });
+    // Behind the load balancer the certificate is the load balancer's: the servers ask no CA.
+    const acme = role.loadBalancer ? { ...cfg.acme, enabled: false } : cfg.acme;
     const certificates = new Certificates(
         "certificates",
-        { host, domain: cfg.domain, aliases: cfg.aliases, acme: cfg.acme, certbotImage: cfg.images.certbot, proxy: proxy.ready, serverAddress: host.address },
+        { host, domain: cfg.domain, aliases: cfg.aliases, acme, certbotImage: cfg.images.certbot, proxy: proxy.ready, serverAddress: host.address, atLoadBalancer: !!role.loadBalancer },
         opts,
     );
-    const backups = new Backups("backups", { host, config: cfg.backups, offsiteKeys: secrets.offsiteKeys }, opts);
+    // The off-site bucket and its keys belong to the server that makes the dumps.
+    const backups = first ? new Backups("backups", { host, config: cfg.backups, offsiteKeys: secrets.offsiteKeys }, opts) : undefined;
     const monitoring = new Monitoring(
         "monitoring",
-        { host, config: cfg.monitoring, coreNetwork: networks.core, databaseNetwork: networks.database, database: database.ready, proxyConfig: proxy.config, nginxStatusPort: cfg.proxy.statusPort },
+        {
+            host,
+            config: cfg.monitoring,
+            coreNetwork: networks.core,
+            databaseNetwork: networks.database,
+            database: databaseReady,
+            proxyConfig: proxy.config,
+            nginxStatusPort: cfg.proxy.statusPort,
+            postgresExporter: !role.managed,
+        },
         opts,
     );
     // One scheduler owns the crontab block: every component's jobs go through it.
-    const ops = opsSchedule(cfg, productionTargets(host.root));
+    const managedClient = role.managed ? { image: cfg.images.postgres, databases: [...withDatabase.map((a) => role.managed!.apps[a].database), ...(cfg.database.sharedDb ? [SHARED_DATABASE] : [])] } : undefined;
+    const ops = opsSchedule(cfg, productionTargets(host.root), { runsBackups: first, managed: managedClient });
     const scheduler = new Scheduler(
         "scheduler",
         { host, jobs: [...certificates.jobs, ...ops.jobs], commands: ops.commands, cron: cfg.target === "scaleway" || cfg.local.cron },
-        { parent, dependsOn: [database.ready, proxy.ready] },
+        { parent, dependsOn: [databaseReady, proxy.ready] },
     );
-    return { networks, database, proxy, autoUpdater, apps, certificates, backups, monitoring, scheduler };
+    return { networks, database, databaseClient, proxy, autoUpdater, apps, certificates, backups, monitoring, scheduler };
 }

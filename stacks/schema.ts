@@ -190,6 +190,8 @@ export const configSchema = z.strictObject({
             type: z.enum(LB_TYPES).default("LB-S"),
             /** Port nginx serves the load balancer on, on each server's private address (HTTP with the PROXY protocol). */
             backendPort: port(8080),
+            /** The load balancer's Let's Encrypt certificate; false until DNS points at the load balancer (its port 80 then serves the site). */
+            letsEncrypt: z.boolean().default(true),
             /** How fast a server that stops answering leaves the pool, and comes back (the provider's defaults are 60 s / 30 s). */
             healthCheck: z
                 .strictObject({

@@ -1,29 +1,39 @@
-// Composition per target: where the server is and how the program reaches it.
+// Composition per target: where the servers are and how the program reaches them.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalHost } from "../components/host";
 import { Server } from "../components/server";
+import { PrivateNetwork, regionOf } from "../components/private-network";
+import { ManagedDatabase } from "../components/managed-database";
+import { LoadBalancer } from "../components/load-balancer";
 import { buildPlatform, Platform, PlatformSecrets } from "./platform";
+import { backendSettings } from "../render/lb/backend";
+import { serverSuffix } from "./naming";
 import type { PlatformConfig } from "./schema";
 import type { Releases } from "./platform";
 
 export interface Deployment {
+    /** The first server's platform. */
     readonly platform: Platform;
-    /** Public address of the server (127.0.0.1 on the local target). */
+    /** Every server's, the first one first. */
+    readonly platforms: readonly Platform[];
+    /** Where the domain points: the server's public IP, the load balancer's with several (127.0.0.1 on the local target). */
     readonly address: pulumi.Output<string>;
     readonly server?: Server;
+    readonly servers?: readonly Server[];
+    readonly loadBalancer?: LoadBalancer;
 }
 
 /** The local Docker engine; a folder of this machine stands in for /opt/platform. */
 export function deployLocal(cfg: PlatformConfig, releases: Releases, projectDir = process.cwd()): Deployment {
     const host = new LocalHost(path.resolve(projectDir, cfg.local.dataDir));
-    return { platform: buildPlatform(cfg, host, releases), address: pulumi.output("127.0.0.1") };
+    const platform = buildPlatform(cfg, host, releases);
+    return { platform, platforms: [platform], address: pulumi.output("127.0.0.1") };
 }
 
-/** A Scaleway server reached over SSH: the ssh-agent's key, or `sshPrivateKey` (secret) without one. */
-export function deployScaleway(cfg: PlatformConfig, releases: Releases, sshPrivateKey: pulumi.Output<string> | undefined, secrets: PlatformSecrets = {}): Deployment {
+function serverArgs(cfg: PlatformConfig, sshPrivateKey: pulumi.Output<string> | undefined) {
     const s = cfg.server;
-    const server = new Server("server", {
+    return {
         zone: s.zone,
         type: s.type,
         image: s.image,
@@ -32,6 +42,68 @@ export function deployScaleway(cfg: PlatformConfig, releases: Releases, sshPriva
         sshPublicKey: s.sshPublicKey!, // required on this target by validation
         sshPrivateKey,
         adminCidrs: s.adminCidrs,
-    });
-    return { platform: buildPlatform(cfg, server.host, releases, undefined, secrets), address: server.publicIp, server };
+    };
+}
+
+/** A Scaleway server reached over SSH: the ssh-agent's key, or `sshPrivateKey` (secret) without one. */
+export function deployScaleway(cfg: PlatformConfig, releases: Releases, sshPrivateKey: pulumi.Output<string> | undefined, secrets: PlatformSecrets = {}): Deployment {
+    if (cfg.server.count > 1 || cfg.database.managed.enabled) return deployFleet(cfg, releases, sshPrivateKey, secrets);
+    const server = new Server("server", serverArgs(cfg, sshPrivateKey));
+    const platform = buildPlatform(cfg, server.host, releases, undefined, secrets);
+    return { platform, platforms: [platform], address: server.publicIp, server, servers: [server] };
+}
+
+/**
+ * Several servers behind the load balancer, or one, on a private network with the managed
+ * database. Server 1 keeps the names a single server always had; server k's resources end in -sk.
+ */
+function deployFleet(cfg: PlatformConfig, releases: Releases, sshPrivateKey: pulumi.Output<string> | undefined, secrets: PlatformSecrets): Deployment {
+    const region = regionOf(cfg.server.zone);
+    const network = new PrivateNetwork("private-network", { region });
+    const behindLb = cfg.server.count > 1;
+    const servers: Server[] = [];
+    for (let k = 1; k <= cfg.server.count; k++) {
+        const suffix = serverSuffix(k);
+        const first = servers[0];
+        servers.push(
+            new Server(`server${suffix}`, {
+                ...serverArgs(cfg, sshPrivateKey),
+                privateNetworkId: network.network.id,
+                publicWeb: !behindLb,
+                shared: first && { securityGroup: first.securityGroup, sshKey: first.sshKey },
+                hostSuffix: suffix,
+            }),
+        );
+    }
+    const managed = cfg.database.managed.enabled
+        ? new ManagedDatabase("managed-database", {
+              config: cfg.database.managed,
+              region,
+              privateNetworkId: network.network.id,
+              apps: cfg.apps.filter((a) => a.database).map((a) => a.name),
+              sharedDb: cfg.database.sharedDb,
+              sharedDbGrants: cfg.database.sharedDbGrants,
+          })
+        : undefined;
+    const backend = backendSettings(cfg);
+    const loadBalancer = behindLb
+        ? new LoadBalancer("load-balancer", {
+              zone: cfg.server.zone,
+              type: cfg.loadBalancer.type,
+              privateNetworkId: network.network.id,
+              serverIps: servers.map((s) => s.privateIp!),
+              backend,
+              domain: cfg.domain,
+              aliases: cfg.aliases,
+              letsEncrypt: cfg.loadBalancer.letsEncrypt,
+          })
+        : undefined;
+    const platforms = servers.map((server, index) =>
+        buildPlatform(cfg, server.host, releases, undefined, secrets, {
+            index,
+            managed,
+            loadBalancer: loadBalancer && { port: backend.port, bindAddress: server.privateIp!, trusted: loadBalancer.privateAddresses },
+        }),
+    );
+    return { platform: platforms[0], platforms, address: loadBalancer?.publicIp ?? servers[0].publicIp, server: servers[0], servers, loadBalancer };
 }

@@ -60,6 +60,11 @@ function timeoutsOf(t: any): RecordedOptions["customTimeouts"] {
 /** Outputs a real provider computes, for the ones the program reads; a hook can answer first (the e2e run gives real image IDs). */
 export type ComputeOutputs = (type: string, name: string, inputs: Record<string, any>) => Record<string, unknown> | undefined;
 
+/** Which server a resource name belongs to: 0 for the first (no suffix), k-1 for "-sk". */
+const serverIndex = (name: string) => Number(/-s(\d+)(-|$)/.exec(name)?.[1] ?? 1) - 1;
+/** What the managed database's `certificate` output holds under mocks (a PEM, not a real one). */
+export const MOCK_CA = "-----BEGIN CERTIFICATE-----\nbW9jayBDQQ==\n-----END CERTIFICATE-----\n";
+
 const fakeDigest = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
 
 function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
@@ -71,7 +76,18 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
         case "random:index/randomPassword:RandomPassword":
             return { result: `mock-${name}-${"x".repeat(Math.max(0, (inputs.length ?? 16) - name.length - 5))}`.slice(0, inputs.length ?? 16) };
         case "scaleway:instance/ip:Ip":
-            return { address: "51.159.168.239" };
+            return { address: name === "server-ip" ? "51.159.168.239" : `51.159.168.${240 + serverIndex(name)}` };
+        case "scaleway:instance/server:Server":
+            // The private network's addresses: an IPv4 and an IPv6 per server, as IPAM hands them out.
+            return inputs.privateNetworks ? { privateIps: [{ id: `${name}-ipv4`, address: `172.16.0.${10 + serverIndex(name)}` }, { id: `${name}-ipv6`, address: `fd5f:519c:6d46:2728::${serverIndex(name)}/64` }] } : {};
+        case "scaleway:loadbalancers/ip:Ip":
+            return { ipAddress: "51.159.26.100" };
+        case "scaleway:loadbalancers/loadBalancer:LoadBalancer":
+            return { privateIps: [{ id: "lb-ipv4", address: "172.16.0.250" }, { id: "lb-ipv6", address: "fd5f:519c:6d46:2728::fa" }] };
+        case "scaleway:databases/instance:Instance":
+            return { privateNetwork: { ...inputs.privateNetwork, ip: "172.16.0.5", port: 5432, hostname: "managed-db.mhylle.internal" }, certificate: MOCK_CA };
+        case "scaleway:databases/readReplica:ReadReplica":
+            return { privateNetwork: { ...inputs.privateNetwork, ip: `172.16.0.${6 + Number(/(\d+)$/.exec(name)?.[1] ?? 0)}`, port: 5432 } };
         case "command:local:Command":
         case "command:remote:Command":
             return { stdout: "", stderr: "" };

@@ -3,6 +3,7 @@
 import type { AppConfig, ServiceConfig } from "../../stacks/schema";
 import { PLATFORM_LABEL, ServiceKind, WATCHTOWER_ENABLE, WATCHTOWER_SCOPE, appDatabaseNetwork, appNetwork, serviceBaseName } from "../../stacks/naming";
 import { containerPolicy, dockerRunFlags } from "../container-policy";
+import { CONTAINER_CA_PATH } from "../managed-database";
 
 export interface ContainerSpec {
     /** Base name; a release appends its identity (e.g. app1-backend-3f2a9c1b0d). */
@@ -26,7 +27,12 @@ export function healthCommand(url: string): string {
     return `if command -v curl >/dev/null 2>&1; then curl -fsS -o /dev/null ${url}; else wget -q -O /dev/null ${url}; fi`;
 }
 
-export function containerSpec(app: AppConfig, kind: ServiceKind, watchtowerScope: string): ContainerSpec {
+/**
+ * @param managedCaFile with the managed database: the instance's certificate on the server, which a
+ * backend gets read-only (its DATABASE_URL checks the server against it); it reaches the database
+ * through its app network and the server's private network, so it joins no database network.
+ */
+export function containerSpec(app: AppConfig, kind: ServiceKind, watchtowerScope: string, managedCaFile?: string): ContainerSpec {
     const svc: ServiceConfig = app[kind];
     const label = `${PLATFORM_LABEL}=app:${app.name}:${kind}`;
     const watchtower = app.watchtower ? [`--label=${WATCHTOWER_ENABLE}=true`, `--label=${WATCHTOWER_SCOPE}=${watchtowerScope}`] : [];
@@ -40,13 +46,14 @@ export function containerSpec(app: AppConfig, kind: ServiceKind, watchtowerScope
         "--health-start-period=5s",
         `--label=${label}`,
         ...watchtower,
+        ...(managedCaFile && kind === "backend" && app.database ? [`--volume=${managedCaFile}:${CONTAINER_CA_PATH}:ro`] : []),
     ];
     return {
         baseName: serviceBaseName(app.name, kind),
         port: svc.port,
         healthPath: svc.healthPath,
         network: appNetwork(app.name),
-        extraNetworks: kind === "backend" && app.database ? [appDatabaseNetwork(app.name)] : [],
+        extraNetworks: kind === "backend" && app.database && !managedCaFile ? [appDatabaseNetwork(app.name)] : [],
         label,
         // The image needs curl or wget (the platform's image contract, docs/app-contract.md).
         healthCommand: healthCommand(`http://127.0.0.1:${svc.port}${svc.healthPath}`),

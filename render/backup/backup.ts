@@ -6,10 +6,42 @@ import { shq } from "../shell";
 import { BACKUPS_DIR, BACKUP_SUMMARY, OpsTargets, opsVars } from "./layout";
 import { pruneFunction } from "./retention";
 import { offsiteUpload } from "./offsite";
+import { ManagedClient, managedClientLines } from "./managed-client";
 
-export function backupJobScript(t: OpsTargets, b: BackupsConfig): string {
+/** How the script reaches PostgreSQL: the container's tools as its superuser, or a client container for the managed instance. */
+function sourceLines(m: ManagedClient | undefined) {
+    const container = {
+        list: [
+            'if ! dbs=$(docker exec "$pg_container" psql -X -At -v ON_ERROR_STOP=1 -U "$pg_user" -d postgres -c "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> \'postgres\' ORDER BY 1" 2>"$err"); then',
+            '  fail "*" "cannot list databases in $pg_container: $(tr \'\\n\' \' \' < "$err")"',
+            "  finish",
+            "fi",
+        ],
+        each: "for db in $dbs globals; do",
+        dump: '    dump=(docker exec "$pg_container" pg_dump -U "$pg_user" --format=custom --compress=6 -d "$db")',
+        readBack: '  if [ "$db" != globals ] && ! docker exec -i "$pg_container" pg_restore -f /dev/null < "$part" 2>"$err"; then',
+    };
+    if (!m) return { setup: [], ...container };
+    return {
+        setup: managedClientLines(m),
+        list: [],
+        // Scaleway's users are declared by the program: no role dump.
+        each: "for db in $dbs; do",
+        dump: '    dump=("${pg_client[@]}" pg_dump --format=custom --compress=6 -d "$db")',
+        readBack: '  if [ "$db" != globals ] && ! "${pg_client[@]}" pg_restore -f /dev/null < "$part" 2>"$err"; then',
+    };
+}
+
+/**
+ * With `managed`, the databases are the managed instance's, dumped over TLS by a throwaway client
+ * container as the backup user (it reads, nothing else). Otherwise every database of the
+ * PostgreSQL container, and its roles.
+ */
+export function backupJobScript(t: OpsTargets, b: BackupsConfig, managed?: ManagedClient): string {
+    const src = sourceLines(managed);
     return [
         ...opsVars(t, "root", "postgres"),
+        ...src.setup,
         `backups="$root/${BACKUPS_DIR}"`,
         `summary="$root/${BACKUP_SUMMARY}"`,
         `keep_daily=${b.keepDaily}`,
@@ -33,11 +65,8 @@ export function backupJobScript(t: OpsTargets, b: BackupsConfig): string {
         // A full disk must fail before writing half a dump, not after.
         'free_mb=$(( $(df -Pk "$backups" | awk \'NR == 2 { print $4 }\') / 1024 ))',
         'if [ "$free_mb" -lt "$min_free_mb" ]; then fail "*" "only ${free_mb} MB free on the backup disk, below ${min_free_mb} MB; free space or lower backups.minFreeMb"; finish; fi',
-        'if ! dbs=$(docker exec "$pg_container" psql -X -At -v ON_ERROR_STOP=1 -U "$pg_user" -d postgres -c "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> \'postgres\' ORDER BY 1" 2>"$err"); then',
-        '  fail "*" "cannot list databases in $pg_container: $(tr \'\\n\' \' \' < "$err")"',
-        "  finish",
-        "fi",
-        'for db in $dbs globals; do',
+        ...src.list,
+        src.each,
         '  dir="$backups/$db"',
         '  mkdir -p "$dir"',
         '  if [ "$db" = globals ]; then file="$dir/globals_$stamp.sql"; else file="$dir/${db}_$stamp.dump"; fi',
@@ -47,13 +76,13 @@ export function backupJobScript(t: OpsTargets, b: BackupsConfig): string {
         '  if [ "$db" = globals ]; then',
         '    dump=(docker exec "$pg_container" pg_dumpall -U "$pg_user" --globals-only --no-role-passwords)',
         "  else",
-        '    dump=(docker exec "$pg_container" pg_dump -U "$pg_user" --format=custom --compress=6 -d "$db")',
+        src.dump,
         "  fi",
         // cat reports a failed write (ENOSPC) with its exit status; pipefail passes it on.
         '  if ! "${dump[@]}" 2>"$err" | cat 2>>"$err" > "$part"; then fail_db "$db" "dump failed: $(tr \'\\n\' \' \' < "$err")"; continue; fi',
         '  if [ ! -s "$part" ]; then fail_db "$db" "dump is empty"; continue; fi',
         // Read the whole archive back: a truncated or corrupt dump fails here, not on restore day.
-        '  if [ "$db" != globals ] && ! docker exec -i "$pg_container" pg_restore -f /dev/null < "$part" 2>"$err"; then fail_db "$db" "dump does not read back: $(tr \'\\n\' \' \' < "$err")"; continue; fi',
+        `${src.readBack} fail_db "$db" "dump does not read back: $(tr '\\n' ' ' < "$err")"; continue; fi`,
         '  if ! mv -f "$part" "$file"; then fail_db "$db" "cannot move the dump into place"; continue; fi',
         "  part=",
         '  bytes=$(stat -c %s "$file")',

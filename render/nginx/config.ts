@@ -9,6 +9,7 @@ import { PROXY_HEADERS, PROXY_SNIPPET, appHeaders, appLocations, appUpstreams, p
 import { ACME_SNIPPET, acmeSnippet, httpServers, httpsServers, statusServer } from "./servers";
 import { tlsFiles } from "./tls";
 import { ACCESS_LOG_FLUSH_SECONDS, RESOLVER_VALID_SECONDS } from "./layout";
+import { FORWARDED_PROTO, LB_SERVERS_FILE, forwardedProtoMap, loadBalancerServers } from "./load-balancer";
 
 export { upstreamName } from "./routes";
 
@@ -53,7 +54,7 @@ http {
         "" "";
     }
 ${CACHE_CONTROL_MAP.trimEnd().split("\n").map((l) => `    ${l}`).join("\n")}
-
+${o.loadBalancer ? forwardedProtoMap(o.loadBalancer.port).trimEnd().split("\n").map((l) => `    ${l}`).join("\n") + "\n" : ""}
     gzip on;
     gzip_vary on;
     gzip_proxied any;
@@ -84,11 +85,12 @@ export function renderNginxConfig(cfg: PlatformConfig, options: NginxRenderOptio
         ...tlsFiles(o.paths.certs, cfg.domain),
         { path: headersSnippet(), content: securityHeaders(cfg.proxy.csp, true) },
         { path: HTTP_HEADERS_SNIPPET, content: securityHeaders(cfg.proxy.csp, false) },
-        { path: PROXY_SNIPPET, content: PROXY_HEADERS },
+        { path: PROXY_SNIPPET, content: o.loadBalancer ? PROXY_HEADERS.replace("X-Forwarded-Proto $scheme;", `X-Forwarded-Proto ${FORWARDED_PROTO};`) : PROXY_HEADERS },
         { path: ACME_SNIPPET, content: acmeSnippet(o.paths.acmeWebroot) },
         { path: "servers/http.conf", content: httpServers(cfg, o) },
         { path: "servers/https.conf", content: httpsServers(cfg, o) },
         { path: "servers/status.conf", content: statusServer(o, probeLocations(cfg.apps)) },
+        ...(o.loadBalancer ? [{ path: LB_SERVERS_FILE, content: loadBalancerServers(cfg, o.loadBalancer, o.paths.upstreams) }] : []),
         ...cfg.apps.flatMap((app) => [
             { path: `conf.d/${app.name}.conf`, content: appUpstreams(app) },
             { path: `routes/${app.name}.conf`, content: appLocations(app, o.paths.upstreams) },

@@ -2,6 +2,7 @@
 // them. Production values by default; tests pass host folders and high ports to run a real nginx.
 import type { PlatformConfig } from "../../stacks/schema";
 import { CONTAINER_PORTS, DOCKER_RESOLVER, IN_CONTAINER, NginxPaths, PID_FILE } from "./layout";
+import type { LoadBalancerListener } from "./load-balancer";
 
 export interface NginxRenderOptions {
     readonly paths: NginxPaths;
@@ -15,6 +16,8 @@ export interface NginxRenderOptions {
     /** `user` directive; undefined keeps the image's compiled default (nginx in the official image). */
     readonly user?: string;
     readonly workerProcesses?: number | "auto";
+    /** Behind the load balancer (server.count > 1): its listener. */
+    readonly loadBalancer?: LoadBalancerListener;
 }
 
 export function productionOptions(cfg: PlatformConfig): NginxRenderOptions {

@@ -1,0 +1,52 @@
+// A server's side of the managed database: the instance's certificate (apps and the dump check the
+// server against it) and, on the server that runs the nightly dump, the backup user's connection
+// as a private env file. Nothing of PostgreSQL runs on the server itself.
+import * as pulumi from "@pulumi/pulumi";
+import { Host } from "./host";
+import { script, shq } from "../render/shell";
+import { writeSecretFileScript } from "../render/secret-file";
+import { BACKUP_ENV_FILE, DatabaseEndpoint, SERVER_CA_FILE, SslMode, backupEnvFile, installCaScript } from "../render/managed-database";
+
+export interface DatabaseClientArgs {
+    readonly host: Host;
+    readonly caCertificate: pulumi.Output<string>;
+    readonly endpoint: pulumi.Output<DatabaseEndpoint>;
+    /** On the server that runs the nightly dump: the backup user's login and what makes it usable. */
+    readonly backup?: {
+        readonly password: pulumi.Output<string>;
+        readonly sslMode: SslMode;
+        readonly ready: readonly pulumi.Resource[];
+    };
+}
+
+export class DatabaseClient extends pulumi.ComponentResource {
+    /** The certificate (and the backup login) are on the server. */
+    readonly ready: pulumi.Resource;
+    readonly caFile: string;
+
+    constructor(name: string, args: DatabaseClientArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mhylle:platform:DatabaseClient", args.host.name(name), {}, opts);
+        const root = args.host.root;
+        this.caFile = `${root}/${SERVER_CA_FILE}`;
+        this.ready = args.host.runScript(
+            `${name}-ca`,
+            { create: installCaScript(root), delete: script(`rm -f ${shq(this.caFile)}`), stdin: pulumi.all([args.endpoint, args.caCertificate]).apply(([at, ca]) => `${at.host} ${at.port}\n${ca}`) },
+            { parent: this },
+        );
+        const b = args.backup;
+        if (b) {
+            const file = `${root}/${BACKUP_ENV_FILE}`;
+            this.ready = args.host.runScript(
+                `${name}-backup-login`,
+                {
+                    create: writeSecretFileScript(file),
+                    delete: script(`rm -f ${shq(file)}`),
+                    stdin: pulumi.secret(pulumi.all([b.password, args.endpoint]).apply(([pw, at]) => backupEnvFile(pw, at, b.sslMode))),
+                    quiet: true,
+                },
+                { parent: this, dependsOn: [this.ready, ...b.ready] },
+            );
+        }
+        this.registerOutputs({});
+    }
+}

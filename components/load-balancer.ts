@@ -1,0 +1,102 @@
+// Scaleway's managed Load Balancer in front of the app servers: a public IP (protected: DNS points
+// at it), TLS ended here with the load balancer's own Let's Encrypt certificate for the domain and
+// its aliases, HTTP redirected to HTTPS, and one backend: every server's nginx on its private
+// address, with the PROXY protocol carrying the client's address and explicit fast health checks
+// (render/lb/backend.ts, shared with the HAProxy stand-in the tests run).
+import * as pulumi from "@pulumi/pulumi";
+import * as scaleway from "@pulumiverse/scaleway";
+import type { BackendSettings } from "../render/lb/backend";
+
+export interface LoadBalancerArgs {
+    readonly zone: string;
+    /** Offer, e.g. LB-S. */
+    readonly type: string;
+    readonly privateNetworkId: pulumi.Input<string>;
+    /** Every server's address on the private network. */
+    readonly serverIps: pulumi.Input<string>[];
+    readonly backend: BackendSettings;
+    readonly domain: string;
+    readonly aliases: readonly string[];
+    /** Ask Let's Encrypt (through the load balancer) for the certificate: only once DNS points at the load balancer. */
+    readonly letsEncrypt: boolean;
+}
+
+const seconds = (s: number) => `${s}s`;
+
+export class LoadBalancer extends pulumi.ComponentResource {
+    readonly ip: scaleway.loadbalancers.Ip;
+    readonly lb: scaleway.loadbalancers.LoadBalancer;
+    readonly backend: scaleway.loadbalancers.Backend;
+    readonly certificate?: scaleway.loadbalancers.Certificate;
+    readonly frontends: scaleway.loadbalancers.Frontend[] = [];
+    /** The address DNS points at. */
+    readonly publicIp: pulumi.Output<string>;
+    /** The load balancer's own addresses on the private network: the only peers nginx trusts for the client's address. */
+    readonly privateAddresses: pulumi.Output<string[]>;
+
+    constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mhylle:platform:LoadBalancer", name, {}, opts);
+        const zone = args.zone;
+        const tags = ["mhylle-platform"];
+        this.ip = new scaleway.loadbalancers.Ip(`${name}-ip`, { zone, tags }, { parent: this, protect: true });
+        this.publicIp = this.ip.ipAddress;
+        this.lb = new scaleway.loadbalancers.LoadBalancer(
+            name,
+            { zone, type: args.type, name: "mhylle-platform", ipIds: [this.ip.id], privateNetworks: [{ privateNetworkId: args.privateNetworkId }], tags },
+            { parent: this },
+        );
+        this.privateAddresses = this.lb.privateIps.apply((ips) => {
+            const addresses = (ips ?? []).map((i) => i.address.split("/")[0]);
+            if (!addresses.length) throw new Error("the load balancer has no address on the private network");
+            return addresses;
+        });
+        const b = args.backend;
+        this.backend = new scaleway.loadbalancers.Backend(
+            `${name}-servers`,
+            {
+                lbId: this.lb.id,
+                name: "app-servers",
+                forwardProtocol: "http",
+                forwardPort: b.port,
+                serverIps: args.serverIps,
+                // The client's address reaches nginx in a PROXY v2 header, whatever the request says.
+                proxyProtocol: "v2",
+                // nginx's listener expects the header on every connection, the checks' too.
+                healthCheckSendProxy: true,
+                healthCheckHttp: { uri: b.healthPath, method: "GET", code: 200 },
+                healthCheckDelay: seconds(b.delaySeconds),
+                healthCheckTimeout: seconds(b.timeoutSeconds),
+                healthCheckMaxRetries: b.retries,
+                healthCheckPort: b.port,
+                onMarkedDownAction: "none",
+                timeoutConnect: seconds(b.connectTimeoutSeconds),
+                timeoutServer: seconds(b.serverTimeoutSeconds),
+            },
+            { parent: this },
+        );
+        if (args.letsEncrypt) {
+            this.certificate = new scaleway.loadbalancers.Certificate(
+                `${name}-certificate`,
+                { lbId: this.lb.id, name: "mhylle-platform", letsencrypt: { commonName: args.domain, subjectAlternativeNames: [...args.aliases] } },
+                { parent: this },
+            );
+            this.frontends.push(
+                new scaleway.loadbalancers.Frontend(
+                    `${name}-https`,
+                    { lbId: this.lb.id, backendId: this.backend.id, name: "https", inboundPort: 443, certificateIds: [this.certificate.id], timeoutClient: seconds(b.serverTimeoutSeconds) },
+                    { parent: this },
+                ),
+            );
+        }
+        // Port 80: a redirect to HTTPS once the certificate is there; until then the site itself.
+        const redirect = { name: "to-https", action: { type: "redirect", redirects: [{ type: "scheme", target: "https", code: 301 }] }, match: { ipSubnets: ["0.0.0.0/0", "::/0"] } };
+        this.frontends.push(
+            new scaleway.loadbalancers.Frontend(
+                `${name}-http`,
+                { lbId: this.lb.id, backendId: this.backend.id, name: "http", inboundPort: 80, ...(args.letsEncrypt ? { acls: [redirect] } : {}), timeoutClient: seconds(b.serverTimeoutSeconds) },
+                { parent: this },
+            ),
+        );
+        this.registerOutputs({ publicIp: this.publicIp });
+    }
+}

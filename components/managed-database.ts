@@ -1,0 +1,127 @@
+// Scaleway's managed PostgreSQL 15 on the private network only (no public endpoint): per app a
+// database, a user and a privilege on that database alone; shared_db with its grants; a backup user
+// that may only read, for the platform's nightly dump; Scaleway's own backups on a schedule; read
+// replicas on the private network. Apps reach it with TLS required (render/managed-database.ts).
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as scaleway from "@pulumiverse/scaleway";
+import type { ManagedDatabaseConfig } from "../stacks/schema";
+import { SHARED_DATABASE, databaseName, roleName } from "../stacks/naming";
+import { BACKUP_USER, DatabaseEndpoint, MANAGED_ADMIN_USER } from "../render/managed-database";
+
+export interface ManagedDatabaseArgs {
+    readonly config: ManagedDatabaseConfig;
+    readonly region: string;
+    readonly privateNetworkId: pulumi.Input<string>;
+    /** Apps with a database (apps[].database). */
+    readonly apps: readonly string[];
+    readonly sharedDb: boolean;
+    readonly sharedDbGrants: readonly string[];
+}
+
+/** Scaleway wants upper, lower, digit and special; these specials need no escaping in a URL, an env file or a shell word. */
+const passwordArgs = { length: 32, special: true, overrideSpecial: "-_", minUpper: 2, minLower: 2, minNumeric: 2, minSpecial: 2 };
+
+export interface ManagedApp {
+    readonly user: string;
+    readonly database: string;
+    readonly password: pulumi.Output<string>;
+    /** The user, its database and its privilege exist. */
+    readonly ready: pulumi.Resource;
+}
+
+export class ManagedDatabase extends pulumi.ComponentResource {
+    readonly instance: scaleway.databases.Instance;
+    /** The instance's address on the private network. */
+    readonly endpoint: pulumi.Output<DatabaseEndpoint>;
+    /** Each read replica's address on the private network. */
+    readonly readEndpoints: pulumi.Output<DatabaseEndpoint>[] = [];
+    /** The instance's TLS certificate (PEM): apps check the server against it. */
+    readonly caCertificate: pulumi.Output<string>;
+    readonly apps: Record<string, ManagedApp> = {};
+    readonly backupPassword: pulumi.Output<string>;
+    /** Everything the platform's dump needs: the backup user and its privileges. */
+    readonly backupReady: pulumi.Resource[] = [];
+
+    constructor(name: string, args: ManagedDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mhylle:platform:ManagedDatabase", name, {}, opts);
+        const c = args.config;
+        const parent = { parent: this };
+        const admin = new random.RandomPassword(`${name}-admin-password`, passwordArgs, parent);
+        this.instance = new scaleway.databases.Instance(
+            name,
+            {
+                name: "mhylle-platform",
+                region: args.region,
+                nodeType: c.nodeType,
+                engine: c.engine,
+                isHaCluster: c.isHaCluster,
+                userName: MANAGED_ADMIN_USER,
+                password: admin.result,
+                // The private network only: without a loadBalancer block there is no public endpoint.
+                privateNetwork: { pnId: args.privateNetworkId, enableIpam: true },
+                disableBackup: false,
+                backupScheduleFrequency: c.backup.frequencyHours,
+                backupScheduleRetention: c.backup.retentionDays,
+                backupSameRegion: true,
+                encryptionAtRest: true,
+                volumeType: c.volume.type,
+                ...(c.volume.type === "lssd" ? {} : { volumeSizeInGb: c.volume.sizeGb }),
+                tags: ["mhylle-platform"],
+            },
+            // The data lives here: a replacement (isHaCluster, userName, engine) must be a decision, not a diff.
+            { parent: this, protect: true, additionalSecretOutputs: ["password"] },
+        );
+        const endpointOf = (pn: { ip?: string; port?: number } | undefined): DatabaseEndpoint => {
+            if (!pn?.ip) throw new Error("the managed database has no address on the private network");
+            return { host: pn.ip, port: pn.port ?? 5432 };
+        };
+        this.endpoint = this.instance.privateNetwork.apply(endpointOf);
+        this.caCertificate = this.instance.certificate;
+        const instanceId = this.instance.id;
+
+        for (const app of args.apps) {
+            const password = new random.RandomPassword(`${name}-${app}-password`, passwordArgs, parent);
+            const user = new scaleway.databases.User(`${name}-${app}-user`, { instanceId, name: roleName(app), password: password.result, isAdmin: false, region: args.region }, parent);
+            const db = new scaleway.databases.Database(`${name}-${app}-db`, { instanceId, name: databaseName(app), region: args.region }, parent);
+            // Its own database only: no privilege anywhere else (shared_db below, when granted).
+            const privilege = new scaleway.databases.Privilege(
+                `${name}-${app}-privilege`,
+                { instanceId, userName: user.name, databaseName: db.name, permission: "all", region: args.region },
+                parent,
+            );
+            this.apps[app] = { user: roleName(app), database: databaseName(app), password: pulumi.secret(password.result), ready: privilege };
+        }
+
+        const backup = new random.RandomPassword(`${name}-backup-password`, passwordArgs, parent);
+        this.backupPassword = pulumi.secret(backup.result);
+        const backupUser = new scaleway.databases.User(`${name}-backup-user`, { instanceId, name: BACKUP_USER, password: backup.result, isAdmin: false, region: args.region }, parent);
+        const readable = (dbName: pulumi.Input<string>, key: string) =>
+            this.backupReady.push(
+                new scaleway.databases.Privilege(`${name}-backup-${key}-privilege`, { instanceId, userName: backupUser.name, databaseName: dbName, permission: "readonly", region: args.region }, parent),
+            );
+        for (const app of args.apps) readable(databaseName(app), app);
+
+        if (args.sharedDb) {
+            const shared = new scaleway.databases.Database(`${name}-shared-db`, { instanceId, name: SHARED_DATABASE, region: args.region }, parent);
+            // The seed's grants: listed apps may use shared_db; every other app user has no privilege on it.
+            for (const grant of args.sharedDbGrants)
+                new scaleway.databases.Privilege(
+                    `${name}-${grant}-shared-privilege`,
+                    { instanceId, userName: roleName(grant), databaseName: shared.name, permission: "all", region: args.region },
+                    { parent: this, dependsOn: [this.apps[grant].ready] },
+                );
+            readable(shared.name, "shared");
+        }
+
+        for (let i = 0; i < c.readReplicas; i++) {
+            const replica = new scaleway.databases.ReadReplica(
+                `${name}-replica-${i + 1}`,
+                { instanceId, region: args.region, privateNetwork: { privateNetworkId: args.privateNetworkId, enableIpam: true } },
+                parent,
+            );
+            this.readEndpoints.push(replica.privateNetwork.apply(endpointOf));
+        }
+        this.registerOutputs({ endpoint: this.endpoint });
+    }
+}
