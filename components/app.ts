@@ -1,13 +1,15 @@
 // One app of the seed: an Angular frontend and a NestJS backend on the app's own network,
 // routed by nginx, the backend also on the app's own database network with its own database.
 import * as path from "node:path";
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { Host } from "./host";
 import type { AppConfig } from "../stacks/schema";
 import { NGINX_CONTAINER, POSTGRES_HOST, ServiceKind, databaseName, localImageName, roleName } from "../stacks/naming";
 import { containerSpec } from "../render/app/container-spec";
-import { releaseScript, removeServiceScript } from "../render/app/release";
+import { ReleaseInput, releaseScript, removeServiceScript } from "../render/app/release";
+import { installReleaseScript, removeInstalledServiceScript } from "../render/app/rollout";
 import { attachScript, detachScript } from "../render/network-attach";
 import { DatabaseEndpoint, SslMode, managedEnvLines } from "../render/managed-database";
 
@@ -49,6 +51,11 @@ export interface AppArgs {
     readonly projectDir: string;
     /** Registry logins on the server (and local image builds): releases pull or use them after. */
     readonly imageSources: readonly pulumi.Resource[];
+    /**
+     * One of several servers: the release is only installed here, and rolled over the fleet by the
+     * coordinator (stacks/rollouts.ts). @default false: the release command releases it itself.
+     */
+    readonly phased?: boolean;
 }
 
 /** Env file lines of a service: its plain env plus, for a backend, the database settings. */
@@ -81,6 +88,8 @@ export function serviceEnv(app: AppConfig, kind: ServiceKind, password?: pulumi.
 
 export class App extends pulumi.ComponentResource {
     readonly releases: Record<ServiceKind, pulumi.Resource>;
+    /** Per service, what this server has to release (a hash of its script and env, no secret in it) and the image. */
+    readonly installed: Record<ServiceKind, { readonly identity: pulumi.Output<string>; readonly image: pulumi.Output<string> }> = {} as never;
 
     constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:App", args.host.name(name), {}, opts);
@@ -117,17 +126,21 @@ export class App extends pulumi.ComponentResource {
             const spec = containerSpec(app, kind, args.watchtowerScope, args.database?.managed?.caFile);
             const { image: imageInput, built } = imageOf(kind);
             const database = kind === "backend" ? args.database : undefined;
+            const input = (image: string): ReleaseInput => ({ root: host.root, app: app.name, service: kind, spec, image, statusPort: args.proxyStatusPort, ...app.release });
+            const stdin = serviceEnv(app, kind, database?.password, database?.managed);
+            const create = pulumi.output(imageInput).apply((image) => (args.phased ? installReleaseScript(input(image)) : releaseScript(input(image))));
+            // A hash reveals nothing of the env's secrets; the coordinator's text changes with it.
+            this.installed[kind] = { identity: pulumi.unsecret(pulumi.all([create, stdin]).apply(([c, e]) => createHash("sha256").update(c).update("\0").update(e).digest("hex").slice(0, 16))), image: pulumi.output(imageInput) };
             return host.runScript(
                 `${name}-${kind}-release`,
                 {
                     // The pinned image is in the script text: a new digest updates the command, which
                     // reruns the release; an unchanged one runs nothing (never in triggers: a change
                     // there replaces the command, and the old one's delete would remove the service).
-                    create: pulumi.output(imageInput).apply((image) =>
-                        releaseScript({ root: host.root, app: app.name, service: kind, spec, image, statusPort: args.proxyStatusPort, ...app.release }),
-                    ),
-                    delete: removeServiceScript(host.root, app.name, kind, spec.label),
-                    stdin: serviceEnv(app, kind, database?.password, database?.managed),
+                    // With several servers it only installs the release; the rollout releases it.
+                    create,
+                    delete: args.phased ? removeInstalledServiceScript(host.root, app.name, kind, spec.label) : removeServiceScript(host.root, app.name, kind, spec.label),
+                    stdin,
                 },
                 { parent: this, dependsOn: [attach, args.proxyConfig, ...args.imageSources, ...(built ? [built] : []), ...(database ? [database.provisioned, database.attached] : [])] },
             );

@@ -34,6 +34,11 @@ export interface Host {
     readonly address: pulumi.Input<string>;
     /** What every resource on the host waits for (the server ready; the local data folder made). */
     readonly ready: pulumi.Resource;
+    /**
+     * Words that run a command on the server from where `pulumi up` runs (the release coordinator
+     * of several servers): `ssh ... user@address`, or `env` on this machine.
+     */
+    readonly runner: pulumi.Input<string[]>;
     /** Run a bash script on the server as a command resource (named `host.name(name)`). */
     runScript(name: string, args: HostCommandArgs, opts?: pulumi.CustomResourceOptions): pulumi.CustomResource;
 }
@@ -59,12 +64,19 @@ export class LocalHost implements Host {
     readonly address = "127.0.0.1";
     /** The data folder: made first, removed last on destroy (only the platform's own folders in it). */
     readonly ready: pulumi.Resource;
+    readonly runner: string[];
+    /**
+     * @param dockerHost another engine of this machine standing in for another server (tests):
+     * its provider and every script on it use it; the default engine otherwise.
+     */
     constructor(
         readonly root: string,
         parent?: pulumi.Resource,
         readonly suffix = "",
+        private readonly dockerHost?: string,
     ) {
-        this.docker = new docker.Provider(this.name("local-docker"), { host: process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock" }, { parent });
+        this.docker = new docker.Provider(this.name("local-docker"), { host: dockerHost ?? process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock" }, { parent });
+        this.runner = ["env", ...(dockerHost ? [`DOCKER_HOST=${dockerHost}`] : [])];
         this.ready = this.command(this.name("local-data"), { create: createDataFolderScript(root), delete: removeDataFolderScript(root) }, { parent });
     }
     name(base: string): string {
@@ -76,7 +88,16 @@ export class LocalHost implements Host {
     private command(name: string, args: HostCommandArgs, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
         return new command.local.Command(
             name,
-            { interpreter: ["/bin/bash", "-c"], create: args.create, update: args.update, delete: args.delete, stdin: args.stdin, triggers: args.triggers, ...commandDefaults(args) },
+            {
+                interpreter: ["/bin/bash", "-c"],
+                create: args.create,
+                update: args.update,
+                delete: args.delete,
+                stdin: args.stdin,
+                triggers: args.triggers,
+                ...commandDefaults(args),
+                ...(this.dockerHost ? { environment: { DOCKER_HOST: this.dockerHost } } : {}),
+            },
             { ...opts, ...quietResourceOptions(args) },
         );
     }
@@ -102,6 +123,7 @@ export function sshConnection(c: SshConnection, agentLoaded = !!process.env.SSH_
 export class RemoteHost implements Host {
     readonly root = "/opt/platform";
     readonly address: pulumi.Input<string>;
+    readonly runner: pulumi.Output<string[]>;
     constructor(
         readonly docker: docker.Provider,
         readonly connection: SshConnection,
@@ -109,6 +131,9 @@ export class RemoteHost implements Host {
         readonly suffix = "",
     ) {
         this.address = connection.host;
+        // The agent's key (validation requires one for several servers); a new server's key is accepted once.
+        const options = ["BatchMode=yes", "StrictHostKeyChecking=accept-new", "ConnectTimeout=20", "ServerAliveInterval=15", "ServerAliveCountMax=4"];
+        this.runner = pulumi.output(connection.host).apply((h) => ["ssh", ...options.flatMap((o) => ["-o", o]), `${connection.user}@${h}`]);
     }
     name(base: string): string {
         return base + this.suffix;

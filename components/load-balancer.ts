@@ -12,8 +12,6 @@ export interface LoadBalancerArgs {
     /** Offer, e.g. LB-S. */
     readonly type: string;
     readonly privateNetworkId: pulumi.Input<string>;
-    /** Every server's address on the private network. */
-    readonly serverIps: pulumi.Input<string>[];
     readonly backend: BackendSettings;
     readonly domain: string;
     readonly aliases: readonly string[];
@@ -26,16 +24,21 @@ const seconds = (s: number) => `${s}s`;
 export class LoadBalancer extends pulumi.ComponentResource {
     readonly ip: scaleway.loadbalancers.Ip;
     readonly lb: scaleway.loadbalancers.LoadBalancer;
-    readonly backend: scaleway.loadbalancers.Backend;
-    readonly certificate?: scaleway.loadbalancers.Certificate;
+    backend?: scaleway.loadbalancers.Backend;
+    certificate?: scaleway.loadbalancers.Certificate;
     readonly frontends: scaleway.loadbalancers.Frontend[] = [];
     /** The address DNS points at. */
     readonly publicIp: pulumi.Output<string>;
     /** The load balancer's own addresses on the private network: the only peers nginx trusts for the client's address. */
     readonly privateAddresses: pulumi.Output<string[]>;
 
-    constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mhylle:platform:LoadBalancer", name, {}, opts);
+    constructor(
+        private readonly baseName: string,
+        private readonly args: LoadBalancerArgs,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
+        super("mhylle:platform:LoadBalancer", baseName, {}, opts);
+        const name = baseName;
         const zone = args.zone;
         const tags = ["mhylle-platform"];
         this.ip = new scaleway.loadbalancers.Ip(`${name}-ip`, { zone, tags }, { parent: this, protect: true });
@@ -50,15 +53,25 @@ export class LoadBalancer extends pulumi.ComponentResource {
             if (!addresses.length) throw new Error("the load balancer has no address on the private network");
             return addresses;
         });
+        this.registerOutputs({ publicIp: this.publicIp });
+    }
+
+    /**
+     * The servers as its backend, and the frontends: once the servers serve (`ready`: their apps
+     * released), so a new server joins the pool only when it has something to serve.
+     */
+    serve(serverIps: pulumi.Input<string>[], ready: pulumi.Resource[]): scaleway.loadbalancers.Backend {
+        const name = this.baseName;
+        const args = this.args;
         const b = args.backend;
-        this.backend = new scaleway.loadbalancers.Backend(
+        const backend = new scaleway.loadbalancers.Backend(
             `${name}-servers`,
             {
                 lbId: this.lb.id,
                 name: "app-servers",
                 forwardProtocol: "http",
                 forwardPort: b.port,
-                serverIps: args.serverIps,
+                serverIps,
                 // The client's address reaches nginx in a PROXY v2 header, whatever the request says.
                 proxyProtocol: "v2",
                 // nginx's listener expects the header on every connection, the checks' too.
@@ -72,8 +85,9 @@ export class LoadBalancer extends pulumi.ComponentResource {
                 timeoutConnect: seconds(b.connectTimeoutSeconds),
                 timeoutServer: seconds(b.serverTimeoutSeconds),
             },
-            { parent: this },
+            { parent: this, dependsOn: ready },
         );
+        this.backend = backend;
         if (args.letsEncrypt) {
             this.certificate = new scaleway.loadbalancers.Certificate(
                 `${name}-certificate`,
@@ -83,7 +97,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
             this.frontends.push(
                 new scaleway.loadbalancers.Frontend(
                     `${name}-https`,
-                    { lbId: this.lb.id, backendId: this.backend.id, name: "https", inboundPort: 443, certificateIds: [this.certificate.id], timeoutClient: seconds(b.serverTimeoutSeconds) },
+                    { lbId: this.lb.id, backendId: backend.id, name: "https", inboundPort: 443, certificateIds: [this.certificate.id], timeoutClient: seconds(b.serverTimeoutSeconds) },
                     { parent: this },
                 ),
             );
@@ -93,10 +107,10 @@ export class LoadBalancer extends pulumi.ComponentResource {
         this.frontends.push(
             new scaleway.loadbalancers.Frontend(
                 `${name}-http`,
-                { lbId: this.lb.id, backendId: this.backend.id, name: "http", inboundPort: 80, ...(args.letsEncrypt ? { acls: [redirect] } : {}), timeoutClient: seconds(b.serverTimeoutSeconds) },
+                { lbId: this.lb.id, backendId: backend.id, name: "http", inboundPort: 80, ...(args.letsEncrypt ? { acls: [redirect] } : {}), timeoutClient: seconds(b.serverTimeoutSeconds) },
                 { parent: this },
             ),
         );
-        this.registerOutputs({ publicIp: this.publicIp });
+        return backend;
     }
 }

@@ -56,6 +56,8 @@ export interface ServerRole {
     readonly loadBalancer?: { readonly port: number; readonly bindAddress: pulumi.Input<string>; readonly trusted: pulumi.Input<string[]> };
     /** Scaleway's managed PostgreSQL instead of the container. */
     readonly managed?: ManagedDatabase;
+    /** One of several servers: releases are installed here and rolled over the fleet (stacks/rollouts.ts). */
+    readonly phased?: boolean;
 }
 
 const FIRST_SERVER: ServerRole = { index: 0 };
@@ -172,6 +174,7 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
                 watchtowerScope: cfg.autoUpdater.scope,
                 projectDir: process.cwd(),
                 imageSources: logins.logins,
+                phased: role.phased,
             },
             opts,
         );

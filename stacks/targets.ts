@@ -9,6 +9,7 @@ import { LoadBalancer } from "../components/load-balancer";
 import { buildPlatform, Platform, PlatformSecrets } from "./platform";
 import { backendSettings } from "../render/lb/backend";
 import { serverSuffix } from "./naming";
+import { rollouts } from "./rollouts";
 import type { PlatformConfig } from "./schema";
 import type { Releases } from "./platform";
 
@@ -91,7 +92,6 @@ function deployFleet(cfg: PlatformConfig, releases: Releases, sshPrivateKey: pul
               zone: cfg.server.zone,
               type: cfg.loadBalancer.type,
               privateNetworkId: network.network.id,
-              serverIps: servers.map((s) => s.privateIp!),
               backend,
               domain: cfg.domain,
               aliases: cfg.aliases,
@@ -103,7 +103,12 @@ function deployFleet(cfg: PlatformConfig, releases: Releases, sshPrivateKey: pul
             index,
             managed,
             loadBalancer: loadBalancer && { port: backend.port, bindAddress: server.privateIp!, trusted: loadBalancer.privateAddresses },
+            phased: behindLb,
         }),
     );
+    if (loadBalancer) {
+        const released = rollouts(cfg, platforms, servers.map((s, i) => ({ host: s.host, label: pulumi.interpolate`server ${i + 1} (${s.publicIp})` })));
+        loadBalancer.serve(servers.map((s) => s.privateIp!), released);
+    }
     return { platform: platforms[0], platforms, address: loadBalancer?.publicIp ?? servers[0].publicIp, server: servers[0], servers, loadBalancer };
 }

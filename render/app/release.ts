@@ -44,9 +44,9 @@ export function hundredths(percent: number): number {
     return h;
 }
 
-export function releaseScript(r: ReleaseInput): string {
+function header(r: ReleaseInput): string[] {
     const s = r.spec;
-    const header = [
+    return [
         `app=${shq(r.app)} service=${shq(r.service)} image=${shq(r.image)}`,
         `base=${shq(serviceBaseName(r.app, r.service))} alias_prefix=${shq(serviceBaseName(r.app, r.service))}`,
         `${int("port", s.port)} health_path=${shq(s.healthPath)} health_cmd=${shq(s.healthCommand)}`,
@@ -62,7 +62,50 @@ export function releaseScript(r: ReleaseInput): string {
         `marker="$root/${UPSTREAMS_DIR}/${liveMarker(r.app, r.service)}"`,
         `access_log="$root/${NGINX_LOGS_DIR}/access.log" access_log_lock="$root/${ACCESS_LOG_LOCK}" ${int("log_flush_seconds", ACCESS_LOG_FLUSH_SECONDS + 1)}`,
     ];
-    return script(...header, "", fs.readFileSync(RELEASE_SCRIPT, "utf8"));
+}
+
+export function releaseScript(r: ReleaseInput): string {
+    return script(...header(r), "", fs.readFileSync(RELEASE_SCRIPT, "utf8"));
+}
+
+export const RELEASE_PHASE_SCRIPT = path.join(__dirname, "release-phase.sh");
+/** Where a release in phases keeps, between prepare and finish or revert, which slot holds what. */
+export const pendingFile = (app: string, service: ServiceKind) => `state/release-${app}-${service}.pending`;
+
+const DRAIN_START = "# Drain: since the switch";
+const DRAIN_END = "finished=$(now)\n";
+/** In phases the old container stays: prepare ends where release.sh drains, and writes what finish or revert need. */
+const KEEP_OLD = [
+    "# In phases (several servers) the old container stays in its slot until every server has switched;",
+    "# the coordinator then finishes (drains it) or reverts (switches back to it) here: release-phase.sh.",
+    `printf '%s %s %s\\n' "$live" "$idle" "$new" >"$pending.tmp" && mv -f "$pending.tmp" "$pending"`,
+    'log "switched; ${current:-nothing} stays in the $live slot until the release is finished or reverted"',
+    "",
+].join("\n");
+
+/**
+ * The first phase of a release over several servers: release.sh up to the end of its watch, with
+ * the same gates and the same switch back on failure, keeping the old container.
+ */
+export function preparePhaseScript(r: ReleaseInput): string {
+    const body = fs.readFileSync(RELEASE_SCRIPT, "utf8");
+    const start = body.indexOf(DRAIN_START);
+    const end = body.indexOf(DRAIN_END, start);
+    if (start < 0 || end < 0) throw new Error(`${RELEASE_SCRIPT} changed: its drain section is no longer where prepare stops`);
+    const prepare = body.slice(0, start) + KEEP_OLD + body.slice(end);
+    return script(...header(r), `pending="$root/${pendingFile(r.app, r.service)}"`, "", prepare);
+}
+
+/** finish or revert, on one server (its first argument). */
+export function finalPhaseScript(r: Pick<ReleaseInput, "root" | "app" | "service" | "spec" | "drainSeconds">): string {
+    return script(
+        `app=${shq(r.app)} service=${shq(r.service)} root=${shq(r.root)}`,
+        `label=${shq(r.spec.label)} color_label=${shq(SLOT_LABEL)} ${int("drain_seconds", r.drainSeconds)}`,
+        `marker="$root/${UPSTREAMS_DIR}/${liveMarker(r.app, r.service)}"`,
+        `pending="$root/${pendingFile(r.app, r.service)}"`,
+        "",
+        fs.readFileSync(RELEASE_PHASE_SCRIPT, "utf8"),
+    );
 }
 
 /** When an app leaves stack config: its routes are gone first (proxy config), then its containers. */

@@ -97,7 +97,7 @@ test("frontends: HTTPS on 443 with the load balancer's Let's Encrypt certificate
     assert.deepEqual(Object.keys(fronts).sort(), ["443", "80"]);
     assert.deepEqual(fronts[443].certificateIds, ["load-balancer-certificate-id"]);
     assert.deepEqual(fronts[80].acls.map((a: any) => a.action), [{ type: "redirect", redirects: [{ type: "scheme", target: "https", code: 301 }] }]);
-    for (const f of Object.values(fronts)) assert.equal(f.backendId, "load-balancer-servers-id");
+    for (const f of Object.values(fronts)) assert.equal((f as any).backendId, "load-balancer-servers-id");
 });
 
 test("nginx publishes only the load balancer's listener, on its own server's private address", () => {

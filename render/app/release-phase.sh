@@ -1,0 +1,58 @@
+# The last phase of a release rolled over several servers (render/app/rollout.sh), on one server.
+# `prepare` (release.sh up to its watch, render/app/release.ts) switched this server to the new
+# container and kept the old one in the other slot, writing which is which to $pending. Then:
+#   finish  drain and remove the old container: the release is done on this server;
+#   revert  switch back to the old container (one file, no reload: no request dropped) and
+#           remove the new one, as if the release had never reached this server.
+# Both do nothing without $pending, so the coordinator may run them again after any failure.
+#
+# Parameters come from the header the platform renders above this text (render/app/release.ts).
+
+log() { printf '%s %s %s/%s: %s\n' "$(date -u +%T)" "$phase" "$app" "$service" "$*" >&2; }
+running() { [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
+service_containers() { # color: this service's containers in that slot
+  docker ps -a --filter "label=$label" --filter "label=$color_label=$1" --format '{{.Names}}'
+}
+remove() { # container grace
+  docker stop -t "$2" "$1" >/dev/null 2>&1 || true
+  docker rm -f "$1" >/dev/null 2>&1 || true
+}
+switch_to() {
+  mkdir -p "$(dirname "$marker")"
+  if [ "$1" = green ]; then : >"$marker.tmp" && mv -f "$marker.tmp" "$marker"; else rm -f "$marker"; fi
+}
+live_color() { if [ -e "$marker" ]; then echo green; else echo blue; fi; }
+
+phase="${1:-}"
+case "$phase" in finish | revert) ;; *) echo "usage: $0 finish|revert" >&2; exit 64 ;; esac
+mkdir -p "$root/state"
+exec 7>"$root/state/release-$app-$service.lock"
+flock -w 1800 7 || { log "another release of $app $service still runs"; exit 1; }
+
+if [ ! -e "$pending" ]; then
+  printf '{"app":"%s","service":"%s","phase":"%s","pending":false}\n' "$app" "$service" "$phase"
+  exit 0
+fi
+read -r old_color _ new <"$pending"
+
+if [ "$phase" = finish ]; then
+  for old in $(service_containers "$old_color"); do
+    log "draining and removing $old"
+    remove "$old" "$drain_seconds"
+  done
+  rm -f "$pending"
+  printf '{"app":"%s","service":"%s","phase":"finish","pending":true,"container":"%s"}\n' "$app" "$service" "$new"
+  exit 0
+fi
+
+# revert: only to a previous container that still runs; a server that had none goes back to none.
+previous=$(service_containers "$old_color" | head -n1)
+if [ -n "$previous" ] && ! running "$previous"; then
+  log "cannot switch back: $previous no longer runs; $new keeps serving"
+  exit 1
+fi
+[ "$(live_color)" = "$old_color" ] || switch_to "$old_color"
+log "switched back to ${previous:-nothing} ($old_color); removing $new"
+remove "$new" "$drain_seconds"
+rm -f "$pending"
+printf '{"app":"%s","service":"%s","phase":"revert","pending":true,"container":"%s","previous":"%s"}\n' "$app" "$service" "$new" "$previous"
