@@ -30,7 +30,17 @@ export interface ManagedApp {
     readonly ready: pulumi.Resource;
 }
 
-export class ManagedDatabase extends pulumi.ComponentResource {
+/** What the servers need of a managed database: Scaleway's, or the stand-in tests use (local-managed-database.ts). */
+export interface ManagedDatabaseRefs {
+    readonly endpoint: pulumi.Output<DatabaseEndpoint>;
+    readonly readEndpoints: readonly pulumi.Output<DatabaseEndpoint>[];
+    readonly caCertificate: pulumi.Output<string>;
+    readonly apps: Readonly<Record<string, ManagedApp>>;
+    readonly backupPassword: pulumi.Output<string>;
+    readonly backupReady: readonly pulumi.Resource[];
+}
+
+export class ManagedDatabase extends pulumi.ComponentResource implements ManagedDatabaseRefs {
     readonly instance: scaleway.databases.Instance;
     /** The instance's address on the private network. */
     readonly endpoint: pulumi.Output<DatabaseEndpoint>;

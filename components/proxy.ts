@@ -26,7 +26,7 @@ export interface ProxyArgs {
      * Behind the load balancer: nginx publishes only its listener for it, on the server's private
      * address; 80 and 443 are the load balancer's.
      */
-    readonly loadBalancer?: { readonly port: number; readonly bindAddress: pulumi.Input<string> };
+    readonly loadBalancer?: { readonly port: number; readonly bindAddress: pulumi.Input<string>; readonly publishedPort?: number };
     /** Keep what outlives a destroy on a server (the certbot volume); false on the local target. */
     readonly keepData: boolean;
 }
@@ -71,7 +71,7 @@ export class Proxy extends pulumi.ComponentResource {
             args: {
                 command: ["nginx", "-g", "daemon off;", "-c", mainConfig(IN_CONTAINER.config)],
                 ports: args.loadBalancer
-                    ? [{ internal: args.loadBalancer.port, external: args.loadBalancer.port, ip: args.loadBalancer.bindAddress, protocol: "tcp" }]
+                    ? [{ internal: args.loadBalancer.port, external: args.loadBalancer.publishedPort ?? args.loadBalancer.port, ip: args.loadBalancer.bindAddress, protocol: "tcp" }]
                     : [
                           { internal: 80, external: args.httpPort, ip: args.bindAddress, protocol: "tcp" },
                           { internal: 443, external: args.httpsPort, ip: args.bindAddress, protocol: "tcp" },

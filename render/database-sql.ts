@@ -61,6 +61,22 @@ export function sharedDatabaseSql(grants: readonly string[], allApps: readonly s
     return lines.join("\n") + "\n";
 }
 
+/**
+ * The backup role of a PostgreSQL standing in for the managed database (tests): it logs in and
+ * reads every database (pg_read_all_data), nothing else; its password from the environment.
+ */
+export function backupRoleSql(role: string, databases: readonly string[]): string {
+    const r = ident(role);
+    return [
+        "\\set ON_ERROR_STOP on",
+        `\\getenv role_password ${ROLE_PASSWORD_ENV}`,
+        `SELECT 'CREATE ROLE ${r} LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${r}')\\gexec`,
+        `ALTER ROLE ${r} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION CONNECTION LIMIT 3 PASSWORD :'role_password';`,
+        `GRANT pg_read_all_data TO ${r};`,
+        ...databases.map((d) => `GRANT CONNECT ON DATABASE ${ident(d)} TO ${r};`),
+    ].join("\n") + "\n";
+}
+
 /** On removal of an app the data stays; its role just stops logging in. */
 export function retireAppSql(app: string): string {
     const role = ident(roleName(app));

@@ -7,8 +7,7 @@ type Add = (field: string, problem: string, got: unknown) => void;
 export function multiServerProblems(cfg: PlatformConfig, add: Add) {
     const count = cfg.server.count;
     const managed = cfg.database.managed;
-    if (count > 1 && cfg.target !== "scaleway") add("server.count", "above 1 needs target scaleway: the servers sit behind Scaleway's Load Balancer on a private network", count);
-    if (managed.enabled && cfg.target !== "scaleway") add("database.managed.enabled", "needs target scaleway: the database is Scaleway's managed PostgreSQL", managed.enabled);
+    if (cfg.target === "local") localStandIns(cfg, add);
     if (count > 1 && !managed.enabled)
         add("server.count", `is ${count} but database.managed.enabled is false: each server would run a PostgreSQL of its own with its own data; set database.managed.enabled: true`, count);
 
@@ -25,4 +24,22 @@ export function multiServerProblems(cfg: PlatformConfig, add: Add) {
         if (!app.database) add(`apps[${i}].readReplica`, "needs database: true: an app without a database has nothing to read", app.readReplica);
         else if (managed.readReplicas === 0) add(`apps[${i}].readReplica`, "needs a read replica: set database.managed.readReplicas to 1 or more", app.readReplica);
     });
+}
+
+/** On this machine the servers, the load balancer and the database are stand-ins the tests provide. */
+function localStandIns(cfg: PlatformConfig, add: Add) {
+    const count = cfg.server.count;
+    const servers = cfg.local.servers;
+    if (count > 1 && servers.length !== count)
+        add("server.count", `above 1 needs target scaleway (the servers sit behind Scaleway's Load Balancer); on the local target only tests run it, with local.servers naming one Docker engine per server (${servers.length} given)`, count);
+    const seen = (key: "dockerHost" | "dataDir" | "backendPort") =>
+        servers.forEach((s, i) => {
+            const j = servers.findIndex((o) => o[key] === s[key]);
+            if (j < i) add(`local.servers[${i}].${key}`, `is local.servers[${j}]'s too; each server needs its own`, s[key]);
+        });
+    (["dockerHost", "dataDir", "backendPort"] as const).forEach(seen);
+    const managed = cfg.database.managed;
+    if (managed.enabled && !cfg.local.managedDatabase)
+        add("database.managed.enabled", "needs target scaleway: the database is Scaleway's managed PostgreSQL (on the local target only tests run it, with local.managedDatabase)", managed.enabled);
+    if (managed.enabled && managed.readReplicas > 0) add("database.managed.readReplicas", "needs target scaleway: the local stand-in has no replicas", managed.readReplicas);
 }

@@ -15,7 +15,7 @@ import { RegistryCredential, RegistryLogins } from "../components/registry";
 import { Certificates } from "../components/certificates";
 import { Scheduler } from "../components/scheduler";
 import { DatabaseClient } from "../components/database-client";
-import type { ManagedDatabase } from "../components/managed-database";
+import type { ManagedDatabaseRefs as ManagedDatabase } from "../components/managed-database";
 import { renderNginxConfig } from "../render/nginx/config";
 import { productionOptions } from "../render/nginx/options";
 import { SHARED_DATABASE } from "./naming";
@@ -53,7 +53,13 @@ export interface ServerRole {
     /** 0 for the first server: it runs the fleet's jobs (the nightly dump, the off-site copy). */
     readonly index: number;
     /** Behind the load balancer: nginx's listener for it, on the server's private address. */
-    readonly loadBalancer?: { readonly port: number; readonly bindAddress: pulumi.Input<string>; readonly trusted: pulumi.Input<string[]> };
+    readonly loadBalancer?: {
+        readonly port: number;
+        readonly bindAddress: pulumi.Input<string>;
+        readonly trusted: pulumi.Input<string[]>;
+        /** Published on another port of the address than nginx listens on (several servers on one machine, in tests). */
+        readonly publishedPort?: number;
+    };
     /** Scaleway's managed PostgreSQL instead of the container. */
     readonly managed?: ManagedDatabase;
     /** One of several servers: releases are installed here and rolled over the fleet (stacks/rollouts.ts). */
@@ -135,7 +141,7 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
             httpPort: cfg.proxy.httpPort,
             httpsPort: cfg.proxy.httpsPort,
             bindAddress: cfg.proxy.bindAddress,
-            loadBalancer: role.loadBalancer && { port: role.loadBalancer.port, bindAddress: role.loadBalancer.bindAddress },
+            loadBalancer: role.loadBalancer && { port: role.loadBalancer.port, bindAddress: role.loadBalancer.bindAddress, publishedPort: role.loadBalancer.publishedPort },
             keepData: cfg.target === "scaleway",
         },
         opts,

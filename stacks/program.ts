@@ -46,6 +46,8 @@ function missingSecrets(cfg: PlatformConfig, config: pulumi.Config): Problem[] {
             problem: "above 1 needs the deploy key in an ssh-agent where `pulumi up` runs: releases roll from there to each server over SSH; load it with `ssh-add KEYFILE`",
             got: cfg.server.count,
         });
+    if (cfg.target === "local" && cfg.database.managed.enabled && !set("managedDatabaseAdminPassword"))
+        problems.push({ field: "managedDatabaseAdminPassword", problem: "is required with database.managed on the local target (the stand-in's admin password); run: pulumi config set --secret managedDatabaseAdminPassword <password>", got: undefined });
     if (cfg.backups.offsite.enabled)
         for (const k of ["backupAccessKey", "backupSecretKey"])
             if (!set(k)) problems.push({ field: k, problem: `is required when backups.offsite.enabled is true; run: pulumi config set --secret ${k} <value>`, got: undefined });
@@ -127,7 +129,7 @@ export async function program(config = new pulumi.Config()) {
         if (err instanceof ConfigError) throw new RefusedConfig(err.problems);
         throw err;
     }
-    const deployment = cfg.target === "scaleway" ? deployScaleway(cfg, releases, config.getSecret("sshPrivateKey"), { offsiteKeys: offsite }) : deployLocal(cfg, releases);
+    const deployment = cfg.target === "scaleway" ? deployScaleway(cfg, releases, config.getSecret("sshPrivateKey"), { offsiteKeys: offsite }) : deployLocal(cfg, releases, process.cwd(), cfg.database.managed.enabled ? config.requireSecret("managedDatabaseAdminPassword") : undefined);
     return {
         address: deployment.address,
         urls: cfg.apps.map((a) => `${publicBase(cfg)}${a.routePrefix ?? `/${a.name}`}/`),

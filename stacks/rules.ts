@@ -15,7 +15,7 @@ export const RESERVED_PREFIXES = ["/api", "/health", "/.well-known", "/nginx_sta
 // Names whose derived container, network or database names would collide with core ones.
 export const RESERVED_NAMES = ["api", "health", "mhylle", "nginx", "postgres", "watchtower", "certbot", "shared", "template0", "template1", "status", "metrics"];
 /** Secret config keys the platform reads for itself: a registry token may never be one of them. */
-export const PLATFORM_SECRETS = ["sshPrivateKey", "backupAccessKey", "backupSecretKey"];
+export const PLATFORM_SECRETS = ["sshPrivateKey", "backupAccessKey", "backupSecretKey", "managedDatabaseAdminPassword"];
 
 const isPrefixOf = (a: string, b: string) => a === b || b.startsWith(a + "/");
 

@@ -383,6 +383,31 @@ export const configSchema = z.strictObject({
             dataDir: checked(z.string(), (d) => dataDirProblem(d)).default(".platform-data"),
             /** Put the platform's jobs (backups, status, ...) in this machine's crontab; off by default so a try-out never edits yours. */
             cron: z.boolean().default(false),
+            /**
+             * server.count > 1 on this machine (tests): per server a Docker engine of its own standing
+             * in for its server, a data folder, and the port its nginx listener is published on.
+             */
+            servers: z
+                .array(
+                    z.strictObject({
+                        dockerHost: z.string().regex(/^unix:\/\/\/[A-Za-z0-9._/-]+$/, "must be a Docker engine's unix socket such as unix:///run/docker-2.sock"),
+                        dataDir: checked(z.string(), (d) => dataDirProblem(d)),
+                        backendPort: z.number().int().min(1024).max(65535),
+                    }),
+                )
+                .default([]),
+            /** The addresses nginx believes a PROXY header from, standing in for the load balancer's private ones. */
+            loadBalancerAddresses: z.array(z.string().regex(/^[0-9a-fA-F:.]+(\/[0-9]{1,3})?$/, "must be an address or a CIDR range")).default(["127.0.0.1"]),
+            /** An existing PostgreSQL 15 with TLS standing in for the managed database (tests); its admin's password is the secret managedDatabaseAdminPassword. */
+            managedDatabase: z
+                .strictObject({
+                    host: z.union([z.ipv4(), z.string().regex(HOSTNAME, "must be an address or a DNS name")]),
+                    port: port(5432),
+                    /** The server's CA certificate (PEM), a file of this machine. */
+                    caFile: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path of plain characters"),
+                    adminUser: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a PostgreSQL role name").default("postgres"),
+                })
+                .optional(),
         })
         .prefault({}),
     apps: z.array(appSchema).default([]),

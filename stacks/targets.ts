@@ -6,6 +6,7 @@ import { Server } from "../components/server";
 import { PrivateNetwork, regionOf } from "../components/private-network";
 import { ManagedDatabase } from "../components/managed-database";
 import { LoadBalancer } from "../components/load-balancer";
+import { LocalManagedDatabase } from "../components/local-managed-database";
 import { buildPlatform, Platform, PlatformSecrets } from "./platform";
 import { backendSettings } from "../render/lb/backend";
 import { serverSuffix } from "./naming";
@@ -26,7 +27,8 @@ export interface Deployment {
 }
 
 /** The local Docker engine; a folder of this machine stands in for /opt/platform. */
-export function deployLocal(cfg: PlatformConfig, releases: Releases, projectDir = process.cwd()): Deployment {
+export function deployLocal(cfg: PlatformConfig, releases: Releases, projectDir = process.cwd(), managedAdminPassword?: pulumi.Output<string>): Deployment {
+    if (cfg.server.count > 1 || cfg.database.managed.enabled) return deployLocalFleet(cfg, releases, projectDir, managedAdminPassword!);
     const host = new LocalHost(path.resolve(projectDir, cfg.local.dataDir));
     const platform = buildPlatform(cfg, host, releases);
     return { platform, platforms: [platform], address: pulumi.output("127.0.0.1") };
@@ -44,6 +46,39 @@ function serverArgs(cfg: PlatformConfig, sshPrivateKey: pulumi.Output<string> | 
         sshPrivateKey,
         adminCidrs: s.adminCidrs,
     };
+}
+
+/**
+ * Tests only: several servers on this machine, each a Docker engine of its own (local.servers),
+ * with a PostgreSQL elsewhere standing in for the managed database (local.managedDatabase). The
+ * load balancer's stand-in (HAProxy, render/lb/haproxy.ts) is run by the tests in front of them.
+ */
+function deployLocalFleet(cfg: PlatformConfig, releases: Releases, projectDir: string, managedAdminPassword: pulumi.Output<string>): Deployment {
+    const several = cfg.server.count > 1;
+    const specs = several ? cfg.local.servers : [{ dataDir: cfg.local.dataDir, dockerHost: undefined, backendPort: cfg.loadBalancer.backendPort }];
+    const hosts = specs.map((s, i) => new LocalHost(path.resolve(projectDir, s.dataDir), undefined, serverSuffix(i + 1), s.dockerHost));
+    const m = cfg.local.managedDatabase;
+    const managed =
+        cfg.database.managed.enabled && m
+            ? new LocalManagedDatabase("managed-database", {
+                  host: hosts[0],
+                  server: { host: m.host, port: m.port, adminUser: m.adminUser, caFile: m.caFile },
+                  adminPassword: managedAdminPassword,
+                  apps: cfg.apps.filter((a) => a.database).map((a) => a.name),
+                  sharedDb: cfg.database.sharedDb,
+                  sharedDbGrants: cfg.database.sharedDbGrants,
+              })
+            : undefined;
+    const platforms = hosts.map((host, index) =>
+        buildPlatform(cfg, host, releases, undefined, {}, {
+            index,
+            managed,
+            loadBalancer: several ? { port: cfg.loadBalancer.backendPort, publishedPort: specs[index].backendPort, bindAddress: "127.0.0.1", trusted: cfg.local.loadBalancerAddresses } : undefined,
+            phased: several,
+        }),
+    );
+    if (several) rollouts(cfg, platforms, hosts.map((host, i) => ({ host, label: `server ${i + 1} (${specs[i].dockerHost})` })));
+    return { platform: platforms[0], platforms, address: pulumi.output("127.0.0.1") };
 }
 
 /** A Scaleway server reached over SSH: the ssh-agent's key, or `sshPrivateKey` (secret) without one. */

@@ -42,6 +42,8 @@ export interface RecordedOptions {
     readonly additionalSecretOutputs: string[];
     /** Per operation, e.g. { create: "20m" }; empty operations left out. */
     readonly customTimeouts: { create?: string; update?: string; delete?: string };
+    /** The explicit provider's key (type::name), when the resource names one. */
+    readonly provider?: string;
 }
 
 const nameOf = (urn: string) => urn.split("::").pop()!;
@@ -180,6 +182,7 @@ export async function record<T>(
             deleteBeforeReplace: !!req.getDeletebeforereplace(),
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
             customTimeouts: timeoutsOf(req.getCustomtimeouts()),
+            ...(req.getProvider() ? { provider: keyOf(String(req.getProvider()).split("::").slice(0, 4).join("::")) } : {}),
         });
         return original.call(this, req, cb);
     };

@@ -32,7 +32,8 @@ export async function graphOf(raw: Record<string, unknown>, secrets: Record<stri
             : undefined;
     const { resources } = await record(raw, () => program(), { secrets, outputs });
     return resources
-        .map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: portable(redact(r.inputs)), options: portable(r.options) }))
+        // Which provider a resource names was not recorded before multi-server; the providers themselves are compared.
+        .map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: portable(redact(r.inputs)), options: portable({ ...r.options, provider: undefined }) }))
         .sort((a, b) => `${a.type}::${a.name}`.localeCompare(`${b.type}::${b.name}`));
 }
 

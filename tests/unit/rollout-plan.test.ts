@@ -48,7 +48,7 @@ test("one coordinator per app service, run where `pulumi up` runs, over the serv
     assert.deepEqual(rollouts.map((r) => r.name).sort(), SERVICES.map((s) => `${s}-rollout`).sort());
     const text = String(p.byName("app1-backend-rollout").inputs.create);
     assert.match(text, /^servers=\('server 1 \(51\.159\.168\.239\)' 'server 2 \(51\.159\.168\.241\)' 'server 3 \(51\.159\.168\.242\)'\)$/m);
-    for (const [i, ip] of [[0, "51.159.168.239"], [1, "51.159.168.241"], [2, "51.159.168.242"]])
+    for (const [i, ip] of [[0, "51.159.168.239"], [1, "51.159.168.241"], [2, "51.159.168.242"]] as const)
         assert.match(text, new RegExp(`^on_server_${i}\\(\\) \\{ 'ssh' .*'BatchMode=yes'.*'deploy@${ip.replace(/\./g, "\\.")}' 'bash' '/opt/platform/releases/app1-backend/run' "\\$@"; \\}$`, "m"));
     assert.deepEqual(reveal(p.byName("app1-backend-rollout").inputs.interpreter), ["/bin/bash", "-c"]);
 });

@@ -45,9 +45,9 @@ export interface ApplyResult {
 /** The engine's default parallelism: 4 × GOMAXPROCS (pkg/cmd/pulumi/operations/up.go). */
 export const DEFAULT_PARALLEL = 8;
 
-export function run(cmd: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export function run(cmd: string, args: string[], input?: string, env?: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-        const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], ...(env ? { env: { ...process.env, ...env } } : {}) });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => (stdout += d));
@@ -59,8 +59,11 @@ export function run(cmd: string, args: string[], input?: string): Promise<{ code
     });
 }
 
-async function docker(args: string[]): Promise<string> {
-    const r = await run("docker", args);
+/** The engine a resource's provider names (another engine stands in for another server in tests). */
+type Env = Record<string, string> | undefined;
+
+async function docker(args: string[], env?: Env): Promise<string> {
+    const r = await run("docker", args, undefined, env);
     if (r.code !== 0) throw new Error(`docker ${args.join(" ")}: ${r.stderr.trim()}`);
     return r.stdout.trim();
 }
@@ -94,7 +97,14 @@ export class Applier {
         fs.writeFileSync(this.stateFile, JSON.stringify(this.state, null, 2), { mode: 0o600 });
     }
 
-    private entry(r: RecordedResource, inputs: Record<string, unknown>, initError = false): StateEntry {
+    /** DOCKER_HOST of the resource's provider, when it names another engine than the default. */
+    private envOf(r: RecordedResource, all: readonly RecordedResource[]): Env {
+        const provider = r.options.provider && all.find((x) => x.key === r.options.provider);
+        const host = provider ? String((reveal(provider.inputs) as Record<string, unknown>).host ?? "") : "";
+        return host && host !== (process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock") ? { DOCKER_HOST: host } : undefined;
+    }
+
+    private entry(r: RecordedResource, inputs: Record<string, unknown>, initError = false, env?: Env): StateEntry {
         return {
             type: r.type,
             inputs,
@@ -103,6 +113,7 @@ export class Applier {
             protect: r.options.protect,
             retainOnDelete: r.options.retainOnDelete,
             ...(initError ? { initError } : {}),
+            ...(env?.DOCKER_HOST ? { dockerHost: env.DOCKER_HOST } : {}),
         };
     }
 
@@ -132,6 +143,7 @@ export class Applier {
         const stepFor = async (r: RecordedResource) => {
             const inputs = reveal(r.inputs) as Record<string, any>;
             const previous = this.state[r.key];
+            const env = this.envOf(r, resources);
             if (PROVIDER_TYPES.includes(r.type)) return this.checkProvider(r, inputs);
             const p = plan(r, inputs, previous);
             if (p.op === "same") return;
@@ -150,18 +162,18 @@ export class Applier {
             const op = p.op === "update" ? "update" : "create";
             if (p.op === "update" && p.noEffect) {
                 // Saved to state, never applied to the real thing (the provider has no update for it).
-                this.state[r.key] = this.entry(r, inputs);
+                this.state[r.key] = this.entry(r, inputs, false, env);
                 return this.save();
             }
-            const outcome = await this.converge(r, inputs, op, previous, commands);
+            const outcome = await this.converge(r, inputs, op, previous, commands, env);
             if (outcome === "init-error" || outcome === "failed") {
                 // A partial create stays in state as failed to initialise; a failed command leaves nothing (a failed update keeps the old).
-                if (outcome === "init-error") this.state[r.key] = this.entry(r, inputs, true);
+                if (outcome === "init-error") this.state[r.key] = this.entry(r, inputs, true, env);
                 this.save();
                 throw new StepFailed(`${r.name}: ${this.lastError}`);
             }
             if (p.op === "replace" && !p.deleteBeforeReplace && previous) deleteAtEnd.push({ name: r.key, entry: previous });
-            this.state[r.key] = this.entry(r, inputs);
+            this.state[r.key] = this.entry(r, inputs, false, env);
             this.save();
         };
 
@@ -265,10 +277,10 @@ export class Applier {
 
     private lastError = "";
 
-    private async runScript(name: string, op: CommandRun["op"], scriptText: string, stdin?: string): Promise<CommandRun> {
+    private async runScript(name: string, op: CommandRun["op"], scriptText: string, stdin?: string, env?: Env): Promise<CommandRun> {
         const started = Date.now();
         this.log(`${name}: run ${op}`);
-        const r = await run("/bin/bash", ["-c", scriptText], stdin);
+        const r = await run("/bin/bash", ["-c", scriptText], stdin, env);
         return { name, op, code: r.code, stdout: r.stdout, stderr: r.stderr, seconds: (Date.now() - started) / 1000 };
     }
 
@@ -278,31 +290,31 @@ export class Applier {
     }
 
     /** Creates or updates the real thing; "failed" or "init-error" with lastError set. */
-    private async converge(r: RecordedResource, inputs: Record<string, any>, op: "create" | "update", previous: StateEntry | undefined, commands: CommandRun[]): Promise<"ok" | "failed" | "init-error"> {
+    private async converge(r: RecordedResource, inputs: Record<string, any>, op: "create" | "update", previous: StateEntry | undefined, commands: CommandRun[], env?: Env): Promise<"ok" | "failed" | "init-error"> {
         try {
             switch (r.type) {
                 case "random:index/randomPassword:RandomPassword":
                     return "ok"; // its value came from the mocks
                 case "docker:index/network:Network":
-                    await docker(["network", "create", `--driver=${inputs.driver ?? "bridge"}`, ...(inputs.internal ? ["--internal"] : []), ...labelFlags(inputs.labels), inputs.name]);
+                    await docker(["network", "create", `--driver=${inputs.driver ?? "bridge"}`, ...(inputs.internal ? ["--internal"] : []), ...labelFlags(inputs.labels), inputs.name], env);
                     return "ok";
                 case "docker:index/volume:Volume":
                     // Docker hands back an existing volume of the same name (a retained one after a destroy).
-                    await docker(["volume", "create", ...labelFlags(inputs.labels), inputs.name]);
+                    await docker(["volume", "create", ...labelFlags(inputs.labels), inputs.name], env);
                     return "ok";
                 case "docker:index/remoteImage:RemoteImage":
-                    if ((await run("docker", ["image", "inspect", inputs.name])).code !== 0) throw new Error(`cannot pull ${inputs.name}: no registry can be reached here; build it locally`);
+                    if ((await run("docker", ["image", "inspect", inputs.name], undefined, env)).code !== 0) throw new Error(`cannot pull ${inputs.name}: no registry can be reached here; build it locally`);
                     return "ok";
                 case "docker:index/image:Image":
                     // Built when the program ran (the e2e outputs hook), as the engine builds at this step.
-                    if ((await run("docker", ["image", "inspect", inputs.imageName])).code !== 0) throw new Error(`image ${inputs.imageName} was not built`);
+                    if ((await run("docker", ["image", "inspect", inputs.imageName], undefined, env)).code !== 0) throw new Error(`image ${inputs.imageName} was not built`);
                     return "ok";
                 case "docker:index/container:Container":
-                    return op === "update" ? (await this.updateContainer(inputs), "ok") : await this.createContainer(r, inputs);
+                    return op === "update" ? (await this.updateContainer(inputs, env), "ok") : await this.createContainer(r, inputs, env);
                 case "command:local:Command": {
                     if (JSON.stringify(inputs.interpreter) !== JSON.stringify(["/bin/bash", "-c"])) throw new Error(`interpreter ${JSON.stringify(inputs.interpreter)} not understood`);
                     const text = op === "update" ? inputs.update ?? inputs.create : inputs.create;
-                    const ran = await this.runScript(r.name, op, text, inputs.stdin);
+                    const ran = await this.runScript(r.name, op, text, inputs.stdin, inputs.environment);
                     commands.push(ran);
                     if (ran.code !== 0) {
                         this.lastError = ran.stderr.trim() || `exit ${ran.code}`;
@@ -319,14 +331,14 @@ export class Applier {
         }
     }
 
-    private async createContainer(r: RecordedResource, inputs: Record<string, any>): Promise<"ok" | "init-error"> {
+    private async createContainer(r: RecordedResource, inputs: Record<string, any>, env?: Env): Promise<"ok" | "init-error"> {
         const { create, extraNetworks } = containerArgs(r, inputs);
         // ContainerCreate with the name: an existing container of that name fails the create.
-        await docker(["create", ...create]);
-        for (const n of extraNetworks) await docker(["network", "connect", ...n.aliases.map((a) => `--alias=${a}`), n.name, inputs.name]);
-        await docker(["start", inputs.name]);
+        await docker(["create", ...create], env);
+        for (const n of extraNetworks) await docker(["network", "connect", ...n.aliases.map((a) => `--alias=${a}`), n.name, inputs.name], env);
+        await docker(["start", inputs.name], env);
         if (inputs.wait) {
-            const error = await this.waitHealthy(inputs.name, Number(inputs.waitTimeout ?? 60));
+            const error = await this.waitHealthy(inputs.name, Number(inputs.waitTimeout ?? 60), env);
             if (error) {
                 this.lastError = error;
                 return "init-error";
@@ -336,37 +348,38 @@ export class Applier {
     }
 
     /** resourceDockerContainerUpdate: one ContainerUpdate with the in-place properties. */
-    private async updateContainer(inputs: Record<string, any>) {
+    private async updateContainer(inputs: Record<string, any>, env?: Env) {
         const args = ["update"];
         if (inputs.memory) args.push(`--memory=${inputs.memory}m`);
         if (inputs.memorySwap) args.push(`--memory-swap=${inputs.memorySwap}m`);
         if (inputs.restart) args.push(`--restart=${inputs.restart}`);
-        await docker([...args, inputs.name]);
+        await docker([...args, inputs.name], env);
     }
 
     private async remove(name: string, entry: StateEntry, commands: CommandRun[]): Promise<void> {
         const i = entry.inputs as Record<string, any>;
+        const env: Env = entry.dockerHost ? { DOCKER_HOST: entry.dockerHost } : undefined;
         if (entry.retainOnDelete) return this.log(`${name}: retained (retainOnDelete)`);
         switch (entry.type) {
             case "docker:index/container:Container":
                 this.log(`${name}: remove container`);
                 // ContainerStop(destroyGraceSeconds, 0 when unset), then a forced remove; "no such container" is fine.
-                await run("docker", ["stop", "-t", String(i.destroyGraceSeconds ?? 0), i.name]);
-                await run("docker", ["rm", "-f", "-v", i.name]);
+                await run("docker", ["stop", "-t", String(i.destroyGraceSeconds ?? 0), i.name], undefined, env);
+                await run("docker", ["rm", "-f", "-v", i.name], undefined, env);
                 return;
             case "docker:index/network:Network":
                 this.log(`${name}: remove network`);
-                await run("docker", ["network", "rm", i.name]);
+                await run("docker", ["network", "rm", i.name], undefined, env);
                 return;
             case "docker:index/volume:Volume":
                 this.log(`${name}: remove volume`);
-                await run("docker", ["volume", "rm", "-f", i.name]);
+                await run("docker", ["volume", "rm", "-f", i.name], undefined, env);
                 return;
             case "docker:index/remoteImage:RemoteImage":
-                if (!i.keepLocally) await run("docker", ["image", "rm", i.name]);
+                if (!i.keepLocally) await run("docker", ["image", "rm", i.name], undefined, env);
                 return;
             case "command:local:Command":
-                if (i.delete) commands.push(await this.runScript(nameOf(name), "delete", i.delete, i.stdin));
+                if (i.delete) commands.push(await this.runScript(nameOf(name), "delete", i.delete, i.stdin, i.environment));
                 return;
             default:
                 return;
@@ -374,13 +387,13 @@ export class Applier {
     }
 
     /** The provider's `wait`: poll the health status each second until healthy or the timeout. */
-    private async waitHealthy(container: string, timeoutSeconds: number): Promise<string | undefined> {
+    private async waitHealthy(container: string, timeoutSeconds: number, env?: Env): Promise<string | undefined> {
         const deadline = Date.now() + timeoutSeconds * 1000;
         for (;;) {
-            const status = await docker(["inspect", "-f", "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.State.Status}}", container]);
+            const status = await docker(["inspect", "-f", "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.State.Status}}", container], env);
             if (status.startsWith("healthy") || status.startsWith("none running")) return undefined;
             if (!status.endsWith("running") || Date.now() > deadline) {
-                const logs = (await run("docker", ["logs", "--tail", "20", container])).stderr;
+                const logs = (await run("docker", ["logs", "--tail", "20", container], undefined, env)).stderr;
                 return `${container} did not become healthy within ${timeoutSeconds}s (${status}): ${logs}`;
             }
             await new Promise((r) => setTimeout(r, 500));

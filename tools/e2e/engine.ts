@@ -26,6 +26,8 @@ export interface StateEntry {
     readonly retainOnDelete: boolean;
     /** The provider's create failed after the resource existed (a container's `wait`): the next up updates it. */
     readonly initError?: boolean;
+    /** The engine it is on, when not the default one (another server, in tests). */
+    readonly dockerHost?: string;
 }
 export type State = Record<string, StateEntry>;
 

@@ -42,7 +42,12 @@ export class LocalPlatform {
     /** What the last apply declared (mock outputs included, e.g. generated passwords). */
     resources: RecordedResource[] = [];
 
-    constructor(readonly configFile: string, readonly log: (line: string) => void = () => undefined) {
+    /** @param secrets secret config values (e.g. the managed database stand-in's admin password). */
+    constructor(
+        readonly configFile: string,
+        readonly log: (line: string) => void = () => undefined,
+        private readonly secrets: Record<string, string> = {},
+    ) {
         this.raw = readStackFile(configFile).raw;
         this.cfg = validateConfig(this.raw);
         if (this.cfg.target !== "local") throw new Error(`${configFile}: the end-to-end run needs target: local (got ${this.cfg.target})`);
@@ -71,7 +76,7 @@ export class LocalPlatform {
         const raw = structuredClone(this.raw);
         change(raw);
         const { program } = await import("../../stacks/program");
-        return (await record(raw, () => program(), { outputs: realOutputs })).resources;
+        return (await record(raw, () => program(), { outputs: realOutputs, secrets: this.secrets })).resources;
     }
 
     /** A generated secret the program declared, e.g. an app's database password. */

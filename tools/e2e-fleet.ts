@@ -1,0 +1,38 @@
+// npm run e2e:fleet [-- --bench]
+// The platform on two servers behind the load balancer's stand-in, with the managed database's
+// stand-in (tools/e2e/fleet/); needs root (its own Docker engines, PostgreSQL, HAProxy). Prints one
+// JSON line: the scenario's outcomes, or with --bench the throughput figures.
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { FleetRig } from "./e2e/fleet/rig";
+import { runFleetScenario } from "./e2e/fleet/scenario";
+import { benchFleet } from "./e2e/fleet/bench";
+
+process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
+process.env.DOCKER_BUILDKIT = "0";
+/** The machine's Docker lock: the rig copies images from its engine and shares its iptables. */
+const LOCK = "/var/lock/mhylle-docker.lock";
+
+async function main() {
+    const argv = process.argv.slice(2);
+    if (!process.env.MHYLLE_DOCKER_LOCKED) {
+        const r = spawnSync("flock", ["-w", "3600", LOCK, process.execPath, ...process.execArgv, __filename, ...argv], { stdio: "inherit", env: { ...process.env, MHYLLE_DOCKER_LOCKED: "1" } });
+        process.exit(r.status ?? 1);
+    }
+    const r = spawnSync("bash", [path.resolve(__dirname, "../tests/support/images/build.sh")], { stdio: ["ignore", "ignore", "inherit"] });
+    if (r.status !== 0) throw new Error("tests/support/images/build.sh failed");
+    const log = (line: string) => console.error(`e2e-fleet ${new Date().toISOString().slice(11, 23)}: ${line}`);
+    const rig = new FleetRig(log);
+    try {
+        await rig.start();
+        const result = argv.includes("--bench") ? await benchFleet(rig, log) : await runFleetScenario(rig, log);
+        console.log(JSON.stringify(result));
+    } finally {
+        await rig.stop();
+    }
+}
+
+main().catch((err) => {
+    console.error(`e2e-fleet: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    process.exit(1);
+});

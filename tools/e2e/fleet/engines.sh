@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Docker engines standing in for separate servers in the multi-server end-to-end run: each its own
+# dockerd with its own data root, exec root, socket and bridge (msbrN), and no iptables rules of its
+# own (the machine's engine owns iptables); two rules in DOCKER-USER let the engines' address pool
+# (10.213.0.0/16) through the host, and are removed on `down`. Images are copied in from the
+# machine's engine. Never `--bridge=none`: that makes dockerd delete the machine's docker0.
+#   engines.sh up N [IMAGE...]   start engines 1..N (idempotent) and copy the images in
+#   engines.sh down N            stop them (by their pid files), remove their bridges and the rules
+# Data roots stay in /var/lib/multi-server-e2e: the copied images are reused next time.
+set -euo pipefail
+
+RUN=/run/multi-server-e2e
+DATA=/var/lib/multi-server-e2e
+POOL=10.213.0.0/16
+
+sock() { echo "unix://$RUN/engine-$1.sock"; }
+on() { local i=$1; shift; DOCKER_HOST=$(sock "$i") "$@"; }
+
+start_engine() {
+  local i=$1 bridge="msbr$1"
+  if ! ip link show "$bridge" >/dev/null 2>&1; then
+    ip link add "$bridge" type bridge
+    ip addr add "10.213.$((255 - i)).1/24" dev "$bridge"
+    ip link set "$bridge" up
+  fi
+  on "$i" docker info >/dev/null 2>&1 && return 0
+  mkdir -p "$RUN" "$DATA/engine-$i"
+  nohup dockerd --data-root "$DATA/engine-$i" --exec-root "$RUN/exec-$i" -H "$(sock "$i")" \
+    --pidfile "$RUN/engine-$i.pid" --bridge="$bridge" --iptables=false --ip-masq=false \
+    --default-address-pool "base=10.213.$(((i - 1) * 64)).0/18,size=24" >"$RUN/engine-$i.log" 2>&1 </dev/null &
+  for _ in $(seq 1 60); do on "$i" docker info >/dev/null 2>&1 && return 0; sleep 1; done
+  tail -n 20 "$RUN/engine-$i.log" >&2
+  echo "engine $i did not start" >&2
+  return 1
+}
+
+copy_images() {
+  local i=$1 missing=()
+  shift
+  for image in "$@"; do
+    [ "$(on "$i" docker image inspect -f '{{.Id}}' "$image" 2>/dev/null)" = "$(docker image inspect -f '{{.Id}}' "$image")" ] || missing+=("$image")
+  done
+  [ ${#missing[@]} -eq 0 ] || docker save "${missing[@]}" | on "$i" docker load -q >/dev/null
+}
+
+rule() { iptables -C DOCKER-USER "$@" -j ACCEPT 2>/dev/null || iptables -I DOCKER-USER "$@" -j ACCEPT; }
+
+case "${1:-}" in
+  up)
+    n=$2
+    shift 2
+    for i in $(seq 1 "$n"); do start_engine "$i"; copy_images "$i" "$@"; done
+    rule -s "$POOL"
+    rule -d "$POOL"
+    ;;
+  down)
+    n=$2
+    for i in $(seq 1 "$n"); do
+      if [ -f "$RUN/engine-$i.pid" ]; then
+        pid=$(cat "$RUN/engine-$i.pid")
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+      fi
+      ip link del "msbr$i" 2>/dev/null || true
+    done
+    iptables -D DOCKER-USER -s "$POOL" -j ACCEPT 2>/dev/null || true
+    iptables -D DOCKER-USER -d "$POOL" -j ACCEPT 2>/dev/null || true
+    ;;
+  *)
+    echo "usage: $0 up N [IMAGE...] | down N" >&2
+    exit 64
+    ;;
+esac
