@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Host } from "./host";
 import { script, shq } from "../render/shell";
 import { writeSecretFileScript } from "../render/secret-file";
+import { MIGRATION_LOGINS_FILE, migrationLoginsFile } from "../render/migrate/migrate";
 import { BACKUP_ENV_FILE, DatabaseEndpoint, SERVER_CA_FILE, SslMode, backupEnvFile, installCaScript } from "../render/managed-database";
 
 export interface DatabaseClientArgs {
@@ -17,6 +18,13 @@ export interface DatabaseClientArgs {
         readonly sslMode: SslMode;
         readonly ready: readonly pulumi.Resource[];
     };
+    /** During the move onto the managed database (first server): the logins migrate-database restores with. */
+    readonly migration?: {
+        readonly admin: { readonly user: string; readonly password: pulumi.Output<string> };
+        readonly apps: readonly { readonly database: string; readonly user: string; readonly password: pulumi.Output<string> }[];
+    };
+    /** shared_db exists (its restore uses the admin's login). */
+    readonly sharedDb?: boolean;
 }
 
 export class DatabaseClient extends pulumi.ComponentResource {
@@ -45,6 +53,19 @@ export class DatabaseClient extends pulumi.ComponentResource {
                     quiet: true,
                 },
                 { parent: this, dependsOn: [this.ready, ...b.ready] },
+            );
+        }
+        const m = args.migration;
+        if (m) {
+            const file = `${root}/${MIGRATION_LOGINS_FILE}`;
+            const lines = pulumi.all([m.admin.password, ...m.apps.map((a) => a.password)]).apply(([admin, ...passwords]) =>
+                migrationLoginsFile(m.apps.map((a, i) => ({ database: a.database, user: a.user, password: passwords[i] })), { user: m.admin.user, password: admin }, !!args.sharedDb),
+            );
+            // Removed with the move's end (phase done): no admin login stays on a server.
+            this.ready = args.host.runScript(
+                `${name}-migration-logins`,
+                { create: writeSecretFileScript(file), delete: script(`rm -f ${shq(file)}`), stdin: pulumi.secret(lines), quiet: true },
+                { parent: this, dependsOn: [this.ready] },
             );
         }
         this.registerOutputs({});

@@ -29,10 +29,12 @@ export class LocalManagedDatabase extends pulumi.ComponentResource implements Ma
     readonly apps: Record<string, ManagedApp> = {};
     readonly backupPassword: pulumi.Output<string>;
     readonly backupReady: pulumi.Resource[] = [];
+    readonly admin: { readonly user: string; readonly password: pulumi.Output<string> };
 
     constructor(name: string, args: LocalManagedDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:LocalManagedDatabase", name, {}, opts);
         const pg = args.server;
+        this.admin = { user: pg.adminUser, password: pulumi.secret(args.adminPassword) };
         this.endpoint = pulumi.output({ host: pg.host, port: pg.port });
         this.caCertificate = pulumi.output(fs.readFileSync(pg.caFile, "utf8"));
         const password = (key: string) => new random.RandomPassword(`${name}-${key}-password`, { length: 32, special: false }, { parent: this }).result;

@@ -38,6 +38,8 @@ export interface ManagedDatabaseRefs {
     readonly apps: Readonly<Record<string, ManagedApp>>;
     readonly backupPassword: pulumi.Output<string>;
     readonly backupReady: readonly pulumi.Resource[];
+    /** The instance's admin login: only the move onto it uses it (shared_db's restore). */
+    readonly admin: { readonly user: string; readonly password: pulumi.Output<string> };
 }
 
 export class ManagedDatabase extends pulumi.ComponentResource implements ManagedDatabaseRefs {
@@ -52,12 +54,14 @@ export class ManagedDatabase extends pulumi.ComponentResource implements Managed
     readonly backupPassword: pulumi.Output<string>;
     /** Everything the platform's dump needs: the backup user and its privileges. */
     readonly backupReady: pulumi.Resource[] = [];
+    readonly admin: { readonly user: string; readonly password: pulumi.Output<string> };
 
     constructor(name: string, args: ManagedDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:ManagedDatabase", name, {}, opts);
         const c = args.config;
         const parent = { parent: this };
         const admin = new random.RandomPassword(`${name}-admin-password`, passwordArgs, parent);
+        this.admin = { user: MANAGED_ADMIN_USER, password: pulumi.secret(admin.result) };
         this.instance = new scaleway.databases.Instance(
             name,
             {

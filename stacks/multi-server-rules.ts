@@ -11,6 +11,9 @@ export function multiServerProblems(cfg: PlatformConfig, add: Add) {
     if (count > 1 && !managed.enabled)
         add("server.count", `is ${count} but database.managed.enabled is false: each server would run a PostgreSQL of its own with its own data; set database.managed.enabled: true`, count);
 
+    if (count > 1 && managed.enabled && managed.phase === "copying")
+        add("database.managed.phase", "is copying, when apps still use the first server's PostgreSQL container, which the other servers cannot reach; finish the move with one server (docs/runbooks/move-to-the-managed-database.md), then add servers", managed.phase);
+
     const hc = cfg.loadBalancer.healthCheck;
     if (hc.timeoutSeconds >= hc.delaySeconds)
         add("loadBalancer.healthCheck.timeoutSeconds", `must be below loadBalancer.healthCheck.delaySeconds (${hc.delaySeconds}): a check must end before the next one starts`, hc.timeoutSeconds);

@@ -18,7 +18,7 @@ import { DatabaseClient } from "../components/database-client";
 import type { ManagedDatabaseRefs as ManagedDatabase } from "../components/managed-database";
 import { renderNginxConfig } from "../render/nginx/config";
 import { productionOptions } from "../render/nginx/options";
-import { SHARED_DATABASE } from "./naming";
+import { SHARED_DATABASE, databaseName } from "./naming";
 import type { PlatformConfig } from "./schema";
 
 export interface Platform {
@@ -84,6 +84,11 @@ function managedConnection(cfg: PlatformConfig, managed: ManagedDatabase, client
     };
 }
 
+/** The logins the move onto the managed database restores with: each app's own, and the admin's (shared_db). */
+function migrationLogins(cfg: PlatformConfig, managed: ManagedDatabase) {
+    return { admin: managed.admin, apps: cfg.apps.filter((a) => a.database).map((a) => ({ database: managed.apps[a.name].database, user: managed.apps[a.name].user, password: managed.apps[a.name].password })) };
+}
+
 /** The nginx config of this server: behind the load balancer it also has the listener for it. */
 function proxyFiles(cfg: PlatformConfig, role: ServerRole) {
     const lb = role.loadBalancer;
@@ -94,12 +99,17 @@ function proxyFiles(cfg: PlatformConfig, role: ServerRole) {
 export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Releases, parent?: pulumi.Resource, secrets: PlatformSecrets = {}, role: ServerRole = FIRST_SERVER): Platform {
     const opts = { parent };
     const first = role.index === 0;
+    // Moving onto the managed database (database.managed.phase): the first server keeps its
+    // PostgreSQL container until the move is done, and apps use the instance once switched.
+    const phase = role.managed ? cfg.database.managed.phase : undefined;
+    const keepContainer = !role.managed || (phase !== "done" && first);
+    const appsOnManaged = !!role.managed && phase !== "copying";
     const logins = new RegistryLogins("registry-login", { host, credentials: releases.credentials }, opts);
     const appNames = cfg.apps.map((a) => a.name);
     const withDatabase = cfg.apps.filter((a) => a.database).map((a) => a.name);
     // With the managed database backends reach it through the server's private network: no database networks.
-    const networks = new Networks("networks", { apps: appNames, appsWithDatabase: role.managed ? [] : withDatabase, host }, opts);
-    const database = role.managed
+    const networks = new Networks("networks", { apps: appNames, appsWithDatabase: keepContainer ? withDatabase : [], host }, opts);
+    const database = !keepContainer
         ? undefined
         : new Database(
               "database",
@@ -124,11 +134,14 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
                   caCertificate: role.managed.caCertificate,
                   endpoint: role.managed.endpoint,
                   backup: first && cfg.backups.enabled ? { password: role.managed.backupPassword, sslMode: cfg.database.managed.sslMode, ready: role.managed.backupReady } : undefined,
+                  migration: first && phase !== "done" ? migrationLogins(cfg, role.managed) : undefined,
+                  sharedDb: cfg.database.sharedDb,
               },
               opts,
           )
         : undefined;
     const databaseReady = database?.ready ?? databaseClient!.ready;
+    const onManaged = appsOnManaged ? role.managed : undefined;
     const proxy = new Proxy(
         "proxy",
         {
@@ -164,8 +177,8 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
     cfg.apps.forEach((app, i) => {
         const appDatabase = !app.database
             ? undefined
-            : role.managed
-              ? { password: role.managed.apps[app.name].password, provisioned: role.managed.apps[app.name].ready, attached: databaseClient!.ready, managed: managedConnection(cfg, role.managed, databaseClient!, i) }
+            : onManaged
+              ? { password: onManaged.apps[app.name].password, provisioned: onManaged.apps[app.name].ready, attached: databaseClient!.ready, managed: managedConnection(cfg, onManaged, databaseClient!, i) }
               : { password: database!.appPasswords[app.name], provisioned: database!.appProvisioned[app.name], attached: database!.appAttached[app.name] };
         apps[app.name] = new App(
             app.name,
@@ -204,13 +217,18 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
             database: databaseReady,
             proxyConfig: proxy.config,
             nginxStatusPort: cfg.proxy.statusPort,
-            postgresExporter: !role.managed,
+            postgresExporter: !!database,
         },
         opts,
     );
     // One scheduler owns the crontab block: every component's jobs go through it.
-    const managedClient = role.managed ? { image: cfg.images.postgres, databases: [...withDatabase.map((a) => role.managed!.apps[a].database), ...(cfg.database.sharedDb ? [SHARED_DATABASE] : [])] } : undefined;
-    const ops = opsSchedule(cfg, productionTargets(host.root), { runsBackups: first, managed: managedClient });
+    const databases = [...withDatabase.map(databaseName), ...(cfg.database.sharedDb ? [SHARED_DATABASE] : [])];
+    const managedClient = onManaged ? { image: cfg.images.postgres, databases } : undefined;
+    const migration =
+        role.managed && first && phase !== "done"
+            ? { image: cfg.images.postgres, apps: withDatabase, sharedDb: cfg.database.sharedDb, sharedDbGrants: cfg.database.sharedDbGrants, sslMode: cfg.database.managed.sslMode }
+            : undefined;
+    const ops = opsSchedule(cfg, productionTargets(host.root), { runsBackups: first, managed: managedClient, postgresContainer: !!database, migration });
     const scheduler = new Scheduler(
         "scheduler",
         { host, jobs: [...certificates.jobs, ...ops.jobs], commands: ops.commands, cron: cfg.target === "scaleway" || cfg.local.cron },

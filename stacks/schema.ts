@@ -278,6 +278,12 @@ export const configSchema = z.strictObject({
                      * verify-full also checks the address is in it; TLS is required in every mode.
                      */
                     sslMode: z.enum(["verify-full", "verify-ca", "require"]).default("verify-full"),
+                    /**
+                     * Moving a running platform onto it (docs/runbooks/move-to-the-managed-database.md):
+                     * copying (the instance exists, apps still use the container), switched (apps use the
+                     * instance, the container keeps the old data: the way back), done (the container is gone).
+                     */
+                    phase: z.enum(["copying", "switched", "done"]).default("done"),
                 })
                 .prefault({}),
         })

@@ -27,8 +27,11 @@ async function main() {
         await rig.start();
         const result = argv.includes("--bench") ? await benchFleet(rig, log) : await runFleetScenario(rig, log);
         console.log(JSON.stringify(result));
+    } catch (err) {
+        log(`failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+        throw err;
     } finally {
-        await rig.stop();
+        if (!argv.includes("--keep")) await rig.stop();
     }
 }
 

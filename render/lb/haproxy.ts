@@ -21,7 +21,7 @@ export function haproxyConfig(h: HaproxyInput): string {
     const check = `check inter ${b.delaySeconds}s fall ${b.retries} rise ${b.retries} send-proxy-v2 check-send-proxy`;
     return `# Generated from the platform's load balancer settings (render/lb/backend.ts).
 global
-    maxconn 20000
+    maxconn 4000
 
 defaults
     mode http

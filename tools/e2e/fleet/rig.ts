@@ -113,7 +113,11 @@ export class FleetRig {
 
     async stop(): Promise<void> {
         if (this.haproxy) {
-            process.kill(this.haproxy.pid, "SIGTERM");
+            try {
+                process.kill(this.haproxy.pid, "SIGTERM");
+            } catch {
+                // it had exited already (its exit is logged)
+            }
             await this.haproxy.exited;
         }
         if (this.platform) await this.cleanServers();

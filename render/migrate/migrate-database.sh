@@ -1,0 +1,147 @@
+# migrate-database: moves the platform's data between the PostgreSQL container and the managed
+# database, with a verified copy and a short, measured write freeze (docs/runbooks/
+# move-to-the-managed-database.md).
+#   migrate-database copy      container -> managed: freeze writes on the container, dump, restore
+#                              into the instance as each app's own user, verify row counts and
+#                              checksums per table; the container stays frozen (the apps switch
+#                              with `pulumi up`, database.managed.phase: switched)
+#   migrate-database back      managed -> container: the way back, while the container is kept
+#                              (phase switched): freeze on the instance, copy, verify, unfreeze the
+#                              container (then phase: copying and `pulumi up`)
+#   migrate-database unfreeze  the container takes writes again (an abandoned copy)
+#   migrate-database verify    compare both sides, table by table, and change nothing
+# stdout: one JSON line; stderr: progress. Exit 1 when anything differs or fails; a failed copy
+# unfreezes the side it froze, so the platform keeps working where it was.
+#
+# Parameters come from the header rendered above (render/migrate/migrate.ts). Tests replace the
+# two clients with PLATFORM_MIGRATE_SOURCE and PLATFORM_MIGRATE_TARGET (command words that run
+# psql, pg_dump and pg_restore against each side, with PG* variables of the caller).
+
+log() { printf '%s migrate-database: %s\n' "$(date -u +%T)" "$*" >&2; }
+die() { log "$*"; exit 1; }
+now() { date +%s.%N; }
+
+# The container's tools as its superuser (local socket), or the test's words.
+if [ -n "${PLATFORM_MIGRATE_SOURCE:-}" ]; then read -ra container <<<"$PLATFORM_MIGRATE_SOURCE"; else container=(docker exec -i "$pg_container"); fi
+# The instance through a throwaway client container on the host's network, logging in with the
+# PG* variables of this shell (never on a command line), or the test's words.
+if [ -n "${PLATFORM_MIGRATE_TARGET:-}" ]; then
+  read -ra managed <<<"$PLATFORM_MIGRATE_TARGET"
+else
+  managed=(docker run --rm -i --network host --read-only --cap-drop ALL --security-opt no-new-privileges:true --user 65534:65534
+    -v "$ca_file:$container_ca:ro" -e PGHOST -e PGPORT -e PGUSER -e PGPASSWORD -e PGSSLMODE -e PGSSLROOTCERT -e PGTZ -e PGDATESTYLE "$client_image")
+  read -r PGHOST PGPORT <"$endpoint_file" || die "no address of the managed database in $endpoint_file"
+  export PGHOST PGPORT PGSSLMODE="$ssl_mode" PGSSLROOTCERT="$container_ca"
+fi
+# The same text for the same row on both sides.
+export PGTZ=UTC PGDATESTYLE=ISO
+
+# The login (user, password) the instance is used with for a database: its app's own, the admin's for shared_db.
+login_for() { # db
+  local db user password
+  while read -r db user password; do
+    [ "$db" = "$1" ] && { export PGUSER="$user" PGPASSWORD="$password"; return 0; }
+  done <"$logins_file"
+  die "no login for $1 in $logins_file"
+}
+on_container() { "${container[@]}" "$@"; }
+on_managed() { "${managed[@]}" "$@"; }
+sql_container() { on_container psql -X -At -v ON_ERROR_STOP=1 -U "$superuser" -d "$1" -c "$2"; }
+sql_managed() { login_for "$1"; on_managed psql -X -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
+
+# Writes stop by role: every app's sessions become read-only (reads keep working), and existing
+# sessions are ended so the pools reconnect read-only.
+freeze_sql() { # on|off
+  local r out=""
+  for r in "${roles[@]}"; do
+    if [ "$1" = on ]; then out="${out}ALTER ROLE $r SET default_transaction_read_only = on; "; else out="${out}ALTER ROLE $r RESET default_transaction_read_only; "; fi
+  done
+  [ "$1" = on ] && out="${out}SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename IN ($(printf "'%s'," "${roles[@]}" | sed 's/,$//'));"
+  printf '%s' "$out"
+}
+freeze_container() { sql_container postgres "$(freeze_sql "$1")" >/dev/null; }
+freeze_managed() { login_for "$admin_db_key"; on_managed psql -X -At -v ON_ERROR_STOP=1 -d postgres -c "$(freeze_sql "$1")" >/dev/null; }
+
+# Per table "name rows checksum", and per sequence "name last_value": what must be equal after a copy.
+INVENTORY="SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1"
+SEQUENCES="SELECT format('%I.%I', schemaname, sequencename) || ' ' || coalesce(last_value::text, '-') FROM pg_sequences ORDER BY 1"
+fingerprint() { # side db
+  local side=$1 db=$2 t
+  for t in $("sql_$side" "$db" "$INVENTORY"); do
+    printf 'table %s %s\n' "$t" "$("sql_$side" "$db" "SELECT count(*) || ' ' || coalesce(md5(string_agg(md5(x::text), '' ORDER BY md5(x::text))), '-') FROM $t x")"
+  done
+  "sql_$side" "$db" "$SEQUENCES" | sed 's/^/sequence /'
+}
+
+copy_one() { # from to db
+  local from=$1 to=$2 db=$3 dump="$work/$3.dump"
+  if [ "$from" = container ]; then
+    on_container pg_dump -U "$superuser" --format=custom --no-owner --no-privileges -d "$db" >"$dump"
+  else
+    login_for "$db"; on_managed pg_dump --format=custom --no-owner --no-privileges -d "$db" >"$dump"
+  fi
+  # Objects belong to whoever restores: each app's own user for its database.
+  if [ "$to" = managed ]; then
+    login_for "$db"; on_managed pg_restore --no-owner --no-privileges --clean --if-exists --single-transaction -d "$db" <"$dump"
+  else
+    # As the superuser, acting as the app's role: the objects are the app's again.
+    on_container pg_restore -U "$superuser" --role="$(owner_on_container "$db")" --no-owner --no-privileges --clean --if-exists --single-transaction -d "$db" <"$dump"
+  fi
+  [ "$db" != "$shared_db" ] || grant_shared "$to"
+}
+owner_on_container() { [ "$1" = "$shared_db" ] && echo "$superuser" || echo "${1%_db}"; }
+# shared_db's objects belong to one login after a restore: the granted apps get them all back.
+grant_shared() { # side
+  local r sql=""
+  for r in "${shared_grants[@]}"; do sql="${sql}GRANT ALL ON ALL TABLES IN SCHEMA public TO $r; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO $r; "; done
+  [ -z "$sql" ] || "sql_$1" "$shared_db" "$sql" >/dev/null
+}
+
+verify() { # prints JSON of every database; returns 1 when any differs
+  local db differ=0 a b tables rows first=1
+  printf '['
+  for db in "${dbs[@]}"; do
+    a=$(fingerprint container "$db") || die "cannot read $db in the container"
+    b=$(fingerprint managed "$db") || die "cannot read $db on the managed instance"
+    tables=$(grep -c '^table ' <<<"$a" || true)
+    rows=$(awk '$1 == "table" { s += $3 } END { print s + 0 }' <<<"$a")
+    if [ "$a" = "$b" ]; then same=true; else same=false; differ=1; log "$db differs:"; diff <(echo "$a") <(echo "$b") >&2 || true; fi
+    [ "$first" = 1 ] || printf ','
+    first=0
+    printf '{"database":"%s","tables":%d,"rows":%d,"identical":%s}' "$db" "$tables" "$rows" "$same"
+  done
+  printf ']'
+  return "$differ"
+}
+
+move() { # from to
+  local from=$1 to=$2 started frozen report
+  started=$(now)
+  "freeze_$from" on || die "cannot stop writes on the $from side"
+  frozen=$(now)
+  log "writes stopped on the $from side; copying ${dbs[*]}"
+  # shellcheck disable=SC2317 # called by the trap
+  thaw() { "freeze_$from" off || log "could not let writes in again on the $from side: run migrate-database unfreeze"; }
+  trap 'thaw; rm -rf "$work"' EXIT
+  for db in "${dbs[@]}"; do copy_one "$from" "$to" "$db" || die "copying $db failed; writes go on on the $from side"; done
+  if ! report=$(verify); then
+    printf '{"direction":"%s","ok":false,"databases":%s}\n' "$from-to-$to" "$report"
+    die "the copy differs from its source; writes go on on the $from side"
+  fi
+  # The copy is good: the side it came from stays frozen (nothing may change it behind the copy).
+  trap 'rm -rf "$work"' EXIT
+  [ "$to" = managed ] || freeze_container off
+  awk -v s="$started" -v f="$frozen" -v e="$(now)" -v d="$from-to-$to" -v r="$report" 'BEGIN {
+    printf "{\"direction\":\"%s\",\"ok\":true,\"freezeSeconds\":%.2f,\"databases\":%s}\n", d, e - f, r }'
+}
+
+work=$(mktemp -d)
+chmod 700 "$work"
+trap 'rm -rf "$work"' EXIT
+case "${1:-}" in
+  copy) move container managed; log "done: set database.managed.phase: switched and run pulumi up; the container stays frozen until then" ;;
+  back) move managed container; log "done: set database.managed.phase: copying and run pulumi up" ;;
+  unfreeze) freeze_container off; log "the container takes writes again" ;;
+  verify) report=$(verify) && ok=true || ok=false; printf '{"ok":%s,"databases":%s}\n' "$ok" "$report"; [ "$ok" = true ] ;;
+  *) echo "usage: migrate-database copy|back|unfreeze|verify" >&2; exit 64 ;;
+esac
