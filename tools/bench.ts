@@ -2,12 +2,14 @@
 // never by timed tests.
 import { benchCutover } from "../bench/cutover";
 import { benchProxy } from "../bench/proxy";
+import { benchFleet } from "../bench/fleet";
 
 const emit = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 
 async function main() {
     await benchProxy();
     await benchCutover(emit);
+    benchFleet(emit);
 }
 
 main().catch((err) => {
