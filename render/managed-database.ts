@@ -65,7 +65,7 @@ export function installCaScript(root: string): string {
         `file=${shq(`${root}/${SERVER_CA_FILE}`)} endpoint=${shq(`${root}/${SERVER_ENDPOINT_FILE}`)}`,
         'mkdir -p "$(dirname "$file")"',
         'IFS= read -r address',
-        'case "$address" in *[!0-9A-Za-z.:\ -]*|"") echo "the managed database sent no address (got: $address)" >&2; exit 1 ;; esac',
+        '[[ "$address" =~ ^[0-9A-Za-z.:-]+\\ [0-9]+$ ]] || { echo "the managed database sent no address (got: $address)" >&2; exit 1; }',
         'tmp=$(mktemp "$file.XXXXXX")',
         'cat >"$tmp"',
         'grep -q "BEGIN CERTIFICATE" "$tmp" || { rm -f "$tmp"; echo "the managed database sent no certificate" >&2; exit 1; }',

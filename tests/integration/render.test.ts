@@ -7,13 +7,26 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { listFiles, renderStack, RenderResult } from "../support/render";
 import { needs } from "../support/requirements";
-import { prodStackFile } from "../support/prod-stack";
+import { prodStackFile, prodStackText } from "../support/prod-stack";
+import { parseDocument } from "yaml";
 
 let prod: RenderResult;
 let local: RenderResult;
+/** Three servers with the managed database, the move's way back still open: every kind of script there is. */
+let fleet: RenderResult;
 before(() => {
     prod = renderStack(["--config", prodStackFile()]);
     local = renderStack(["--stack", "local"]);
+    const doc = parseDocument(prodStackText());
+    doc.setIn(["config", "mhylle-platform:server", "count"], 3);
+    doc.setIn(["config", "mhylle-platform:database", "managed"], { enabled: true, readReplicas: 1, phase: "switched" });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fleet-stack-")), "Pulumi.fleet.yaml");
+    fs.writeFileSync(file, doc.toString());
+    const agent = process.env.SSH_AUTH_SOCK;
+    process.env.SSH_AUTH_SOCK = "/run/test-agent.sock";
+    fleet = renderStack(["--config", file]);
+    if (agent === undefined) delete process.env.SSH_AUTH_SOCK;
+    else process.env.SSH_AUTH_SOCK = agent;
 });
 
 test("render --stack prod writes resources.json with the whole server", () => {
@@ -79,9 +92,17 @@ test("cloud-init passes `cloud-init schema` without deprecations", { skip: needs
 });
 
 test("every rendered script is clean under shellcheck", { skip: needs("shellcheck") }, () => {
-    const scripts = [prod, local].flatMap((r) => listFiles(path.join(r.out, "scripts")));
-    const executables = [prod, local].flatMap((r) => listFiles(path.join(r.out, "files")).filter((f) => fs.readFileSync(f, "utf8").startsWith("#!/usr/bin/env bash")));
+    assert.equal(fleet.status, 0, fleet.stderr);
+    const scripts = [prod, local, fleet].flatMap((r) => listFiles(path.join(r.out, "scripts")));
+    const executables = [prod, local, fleet].flatMap((r) => listFiles(path.join(r.out, "files")).filter((f) => fs.readFileSync(f, "utf8").startsWith("#!/usr/bin/env bash")));
     assert.ok(scripts.length >= 20);
-    const r = spawnSync("shellcheck", ["-s", "bash", "-S", "style", ...scripts, ...executables], { encoding: "utf8" });
+    // With several servers, each release installs its phases as files (heredocs of the install script): check those too.
+    const phases = fs.mkdtempSync(path.join(os.tmpdir(), "phases-"));
+    const installed = scripts.filter((f) => fs.readFileSync(f, "utf8").includes("<<'PLATFORM_RELEASE_EOF'"));
+    assert.ok(installed.length >= 12, "every service on every server installs its release");
+    installed.slice(0, 2).forEach((f, i) =>
+        fs.readFileSync(f, "utf8").split("PLATFORM_RELEASE_EOF").filter((_, j) => j % 2 === 1).forEach((text, j) => fs.writeFileSync(path.join(phases, `${i}-${j}.sh`), text.replace(/^'\n/, ""))),
+    );
+    const r = spawnSync("shellcheck", ["-s", "bash", "-S", "style", ...scripts, ...executables, ...listFiles(phases)], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stdout + r.stderr);
 });
