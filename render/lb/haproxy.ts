@@ -15,6 +15,8 @@ export interface HaproxyInput {
     readonly certificate: string;
 }
 
+const httpsSuffix = (address: string) => (address.endsWith(":443") ? "" : `:${address.split(":").pop()}`);
+
 export function haproxyConfig(h: HaproxyInput): string {
     const b = h.backend;
     // Scaleway takes a server back after its checks pass again; HAProxy's `rise` says how many: as many as it takes to fail.
@@ -33,7 +35,8 @@ defaults
 
 frontend http
     bind ${h.http}
-    http-request redirect scheme https code 301
+    # To the HTTPS frontend's port (no port for 443), the path and query kept.
+    http-request redirect code 301 location https://%[req.hdr(host),regsub(:[0-9]+$,)]${httpsSuffix(h.https)}%[capture.req.uri]
 
 frontend https
     bind ${h.https} ssl crt ${h.certificate} alpn h2,http/1.1

@@ -25,7 +25,7 @@ describe("two servers behind the load balancer", { skip, timeout: 3_600_000 }, (
         test("every route answers through the load balancer over HTTPS, anything else is 404, HTTP redirects", () => {
             assert.deepEqual(r.bringUp.routes, { "/health": 200, "/app1/": 200, "/api/app1/items": 200, "/app2/": 200, "/api/app2/items": 200, "/unknown": 404 });
             assert.equal(r.bringUp.redirect.status, 301);
-            assert.match(r.bringUp.redirect.location, /^https:\/\/127\.0\.0\.1(:\d+)?\/app1\/$/);
+            assert.equal(r.bringUp.redirect.location, "https://127.0.0.1:19443/app1/");
         });
         test("both servers serve: the load balancer spreads the requests", () => {
             assert.ok(r.bringUp.served.every((n: number) => n > 0), JSON.stringify(r.bringUp.served));

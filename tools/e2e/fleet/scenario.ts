@@ -15,7 +15,8 @@ import { pendingFile } from "../../../render/app/release";
 import { PLATFORM_LABEL } from "../../../stacks/naming";
 
 const PATHS = ["/app1/", "/api/app1/items", "/app2/", "/api/app2/items"];
-const CLIENT_SECONDS = 45;
+/** Long enough for a rollout over both servers (a health gate and a watch each, and a failed gate's timeout), with room to spare. */
+const CLIENT_SECONDS = 120;
 const backendImage = (image: string) => (raw: Record<string, any>) => void raw.apps.forEach((a: any) => (a.backend.image = image));
 
 /** A service's containers on server i (by the platform's label). */
