@@ -214,11 +214,9 @@ describe("the demo app's images", { skip, timeout: 15 * 60_000 }, () => {
         for (const [c, p] of [[backend, `/api/${APP}/items`], [frontend, `/${APP}/`]] as const) {
             const inFlight = request(`${c.url}${p}?delay=1500`);
             await new Promise((r) => setTimeout(r, 300));
-            const t0 = Date.now();
             await docker(["stop", "-t", "10", c.name]);
             assert.equal((await inFlight).status, 200, `${c.name}: the request in flight`);
-            // Well before docker's 10 s kill: it stopped by itself.
-            assert.ok(Date.now() - t0 < 8000, `docker stop of ${c.name} took ${Date.now() - t0} ms`);
+            // Exit code 0, not 137: it stopped by itself, not by docker's SIGKILL after the grace period.
             assert.equal((await docker(["inspect", "-f", "{{.State.ExitCode}}", c.name])).stdout.trim(), "0");
         }
     });
