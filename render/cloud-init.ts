@@ -10,7 +10,6 @@ export interface CloudInitInput {
     readonly root: string;
 }
 
-/** Docker daemon defaults: json-file rotation for every container, live restore across upgrades. */
 /** Docker daemon defaults: the platform's log rotation for every container, live restore across upgrades. */
 export const DAEMON_JSON = { "log-driver": "json-file", "log-opts": { ...LOG_OPTS }, "live-restore": true };
 
