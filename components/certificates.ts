@@ -8,7 +8,7 @@ import { acmeDirectoryUrl, TlsInput } from "../render/tls/certbot";
 import { firstIssueJob, issueCertificateScript, serverAddressScript } from "../render/tls/issue";
 import { renewalJob } from "../render/tls/renew";
 import { expiryJob } from "../render/tls/expiry";
-import type { PlatformConfig } from "../stacks/schema";
+import type { PlatformConfig } from "../config/schema";
 
 export interface CertificatesArgs {
     readonly host: Host;

@@ -8,11 +8,11 @@ import * as random from "@pulumi/random";
 import { Host } from "./host";
 import { coreContainer, CoreContainerArgs } from "./core-container";
 import { containerPolicy } from "../render/container-policy";
-import type { MonitoringConfig } from "../stacks/schema";
+import type { MonitoringConfig } from "../config/schema";
 import { psqlScript } from "../render/database-scripts";
 import { ROLE_PASSWORD_ENV } from "../render/database-sql";
 import { EXPORTER_CONTAINERS, EXPORTER_PORTS, MONITOR_ROLE, monitorRoleSql, nginxScrapeUri } from "../render/monitoring/exporters";
-import { PLATFORM_LABEL, POSTGRES_HOST } from "../stacks/naming";
+import { PLATFORM_LABEL, POSTGRES_HOST } from "../config/naming";
 
 export const MONITORING_NETWORK = "mhylle-monitoring";
 /** Exporters hold no state: a short grace. */

@@ -2,7 +2,7 @@
 // (seed: Network Segmentation, Database Access: only backend containers reach PostgreSQL).
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { CORE_NETWORK, DATABASE_NETWORK, PLATFORM_LABEL, appDatabaseNetwork, appNetwork } from "../stacks/naming";
+import { CORE_NETWORK, DATABASE_NETWORK, PLATFORM_LABEL, appDatabaseNetwork, appNetwork } from "../config/naming";
 
 export interface NetworksArgs {
     /** Apps that get a network of their own. */

@@ -8,7 +8,7 @@ import { containerPolicy } from "../render/container-policy";
 import { encodeBundle, ServerFile } from "../render/bundle";
 import { deliverNginxConfigScript } from "../render/nginx/deliver";
 import { CERTS_DIR, IN_CONTAINER, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR, mainConfig } from "../render/nginx/layout";
-import { CERTBOT_VOLUME, NGINX_CONTAINER } from "../stacks/naming";
+import { CERTBOT_VOLUME, NGINX_CONTAINER } from "../config/naming";
 
 export interface ProxyArgs {
     readonly host: Host;

@@ -1,7 +1,7 @@
 // Every operations job and command of the platform (backups, status report, maintenance, log
 // rotation), as plain data for the Scheduler: one place that says what runs when.
-import type { PlatformConfig } from "../stacks/schema";
-import { NGINX_CONTAINER, POSTGRES_CONTAINER, WATCHTOWER_CONTAINER } from "../stacks/naming";
+import type { PlatformConfig } from "../config/schema";
+import { NGINX_CONTAINER, POSTGRES_CONTAINER, WATCHTOWER_CONTAINER } from "../config/naming";
 import type { BinCommand, ScheduledJob } from "./schedule";
 import { backupJobScript, pruneCommandScript } from "./backup/backup";
 import { restoreCommandScript } from "./backup/restore";

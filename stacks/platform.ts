@@ -14,7 +14,7 @@ import { RegistryCredential, RegistryLogins } from "../components/registry";
 import { Certificates } from "../components/certificates";
 import { Scheduler } from "../components/scheduler";
 import { renderNginxConfig } from "../render/nginx/config";
-import type { PlatformConfig } from "./schema";
+import type { PlatformConfig } from "../config/schema";
 
 export interface Platform {
     readonly networks: Networks;

@@ -2,10 +2,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig } from "./load";
-import { ConfigError, Problem } from "./problem";
+import { loadConfig } from "../config/load";
+import { ConfigError, Problem } from "../config/problem";
 import { deployLocal, deployScaleway } from "./targets";
-import type { PlatformConfig } from "./schema";
+import type { PlatformConfig } from "../config/schema";
 import { ImageToPin, pinImages, RegistryCredential } from "../components/registry";
 import type { Releases } from "./platform";
 import type { OffsiteKeys } from "../components/backups";

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LocalHost } from "../components/host";
 import { Server } from "../components/server";
 import { buildPlatform, Platform, PlatformSecrets } from "./platform";
-import type { PlatformConfig } from "./schema";
+import type { PlatformConfig } from "../config/schema";
 import type { Releases } from "./platform";
 
 export interface Deployment {

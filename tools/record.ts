@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 
-import { PROJECT } from "../stacks/stack-file";
+import { PROJECT } from "../config/stack-file";
 import { providerRules } from "./e2e/provider-rules";
 export { PROJECT };
 export const SECRET_PLACEHOLDER = "[secret]";

@@ -3,9 +3,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { formatFileProblem, readStackFile, StackFile, StackFileError } from "../stacks/stack-file";
-import { validateConfig } from "../stacks/validate";
-import { ConfigError, formatProblem, Problem } from "../stacks/problem";
+import { formatFileProblem, readStackFile, StackFile, StackFileError } from "../config/stack-file";
+import { validateConfig } from "../config/validate";
+import { ConfigError, formatProblem, Problem } from "../config/problem";
 import { record, redact, RecordedResource, SECRET_PLACEHOLDER, isSecret } from "./record";
 import { decodeBundle, isBundle } from "../render/bundle";
 

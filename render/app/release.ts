@@ -2,7 +2,7 @@
 // of checked, quoted parameters. See release.sh for the sequence and its guarantees.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { IDENTITY_LABEL, NGINX_CONTAINER, SLOT_LABEL, ServiceKind, serviceBaseName } from "../../stacks/naming";
+import { IDENTITY_LABEL, NGINX_CONTAINER, SLOT_LABEL, ServiceKind, serviceBaseName } from "../../config/naming";
 import { ACCESS_LOG_FLUSH_SECONDS, ACCESS_LOG_LOCK, NGINX_LOGS_DIR, PROBE_PATH, UPSTREAMS_DIR, liveMarker } from "../nginx/layout";
 import { upstreamName } from "../nginx/routes";
 import { script, shq } from "../shell";

@@ -2,10 +2,10 @@
 // rendered in: which containers must run, each app's health path, thresholds.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { AppConfig, PlatformConfig } from "../../stacks/schema";
+import type { AppConfig, PlatformConfig } from "../../config/schema";
 import type { OpsTargets } from "../backup/layout";
 import { UPSTREAMS_DIR } from "../nginx/layout";
-import { PLATFORM_LABEL, SLOT_LABEL } from "../../stacks/naming";
+import { PLATFORM_LABEL, SLOT_LABEL } from "../../config/naming";
 
 export interface StatusInput extends OpsTargets {
     /** Containers that must be running (nginx, postgres, watchtower, exporters). */

@@ -1,7 +1,7 @@
 // The whole nginx configuration, rendered from stack config as files relative to the nginx folder.
 // Every include of our own files is relative, so `nginx -t -c <staging>/nginx.conf` tests the
 // staged files, not the live ones.
-import type { PlatformConfig } from "../../stacks/schema";
+import type { PlatformConfig } from "../../config/schema";
 import type { ServerFile } from "../bundle";
 import { CACHE_CONTROL_MAP, HTTP_HEADERS_SNIPPET, headersSnippet, securityHeaders } from "./headers";
 import { NginxRenderOptions, productionOptions } from "./options";

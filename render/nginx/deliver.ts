@@ -1,7 +1,7 @@
 // Bash that puts a new nginx config live without a restart: stage, `nginx -t`, swap, reload.
 // A config that fails `nginx -t` never reaches the live folder; nginx keeps serving the old one,
 // and the script fails with nginx's own message (so `pulumi up` fails with it).
-import { NGINX_CONTAINER } from "../../stacks/naming";
+import { NGINX_CONTAINER } from "../../config/naming";
 import { installBundleScript } from "../bundle";
 import { script, shq } from "../shell";
 import { CERTS_DIR, IN_CONTAINER, NGINX_BACKUP_DIR, NGINX_DIR, NGINX_LOCK, NGINX_LOGS_DIR, NGINX_STAGING_DIR, NginxPaths, UPSTREAMS_DIR, certLiveDir, mainConfig } from "./layout";

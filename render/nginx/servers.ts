@@ -1,6 +1,6 @@
 // The server blocks: HTTP (ACME challenge, /health, redirect to HTTPS), the domain's HTTPS server
 // with every app's routes, alias redirects, and the internal status server.
-import type { PlatformConfig } from "../../stacks/schema";
+import type { PlatformConfig } from "../../config/schema";
 import type { NginxRenderOptions } from "./options";
 import { HTTP_HEADERS_SNIPPET, headersSnippet } from "./headers";
 import { TLS_SNIPPET } from "./tls";

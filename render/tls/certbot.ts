@@ -1,6 +1,6 @@
 // What issuance and renewal share: where certbot keeps its state, how it runs on the server, how
 // nginx picks up a new certificate, and the lock that keeps two certificate operations apart.
-import { CERTBOT_VOLUME, NGINX_CONTAINER } from "../../stacks/naming";
+import { CERTBOT_VOLUME, NGINX_CONTAINER } from "../../config/naming";
 import { shq } from "../shell";
 import { CERTS_DIR, IN_CONTAINER, NGINX_LOCK, NginxPaths, mainConfig } from "../nginx/layout";
 

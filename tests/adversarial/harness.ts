@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { renderConfigFile } from "../../tools/render";
-import { PROJECT, readStackFile } from "../../stacks/stack-file";
+import { PROJECT, readStackFile } from "../../config/stack-file";
 import { listFiles } from "../support/render";
 import { TEST_DEPLOY_PRIVATE_KEY } from "../support/prod-stack";
 import { Case } from "./case";

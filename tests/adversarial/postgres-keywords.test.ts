@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { Cluster, PG_BIN, startCluster } from "../support/postgres";
 import { needs } from "../support/requirements";
-import { validateConfig } from "../../stacks/validate";
-import { ConfigError } from "../../stacks/problem";
+import { validateConfig } from "../../config/validate";
+import { ConfigError } from "../../config/problem";
 
 const skip = needs("root") || (fs.existsSync(`${PG_BIN}/initdb`) ? false : needs(`${PG_BIN}/initdb`));
 let pg: Cluster;

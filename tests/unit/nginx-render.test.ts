@@ -2,7 +2,7 @@
 // inheritance rule, prefix handling and what must never appear.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { validateConfig } from "../../stacks/validate";
+import { validateConfig } from "../../config/validate";
 import { renderNginxConfig } from "../../render/nginx/config";
 import { deliverNginxConfigScript } from "../../render/nginx/deliver";
 

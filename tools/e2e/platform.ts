@@ -5,11 +5,11 @@ import * as os from "node:os";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { ComputeOutputs, record, RecordedResource } from "../record";
-import { readStackFile } from "../../stacks/stack-file";
-import { validateConfig } from "../../stacks/validate";
-import type { PlatformConfig } from "../../stacks/schema";
+import { readStackFile } from "../../config/stack-file";
+import { validateConfig } from "../../config/validate";
+import type { PlatformConfig } from "../../config/schema";
 import { Applier, ApplyResult, run, Step } from "./applier";
-import { CERTBOT_VOLUME, CORE_NETWORK, DATABASE_NETWORK, PLATFORM_LABEL, POSTGRES_VOLUME, appDatabaseNetwork, appNetwork } from "../../stacks/naming";
+import { CERTBOT_VOLUME, CORE_NETWORK, DATABASE_NETWORK, PLATFORM_LABEL, POSTGRES_VOLUME, appDatabaseNetwork, appNetwork } from "../../config/naming";
 
 export type RawConfig = Record<string, any>;
 

@@ -4,7 +4,7 @@
 // figures; tests/e2e/platform.test.ts asserts the outcomes, `npm run bench` prints the figures.
 import type { LocalPlatform, RawConfig } from "./platform";
 import { run } from "./applier";
-import { DATABASE_NETWORK, POSTGRES_CONTAINER } from "../../stacks/naming";
+import { DATABASE_NETWORK, POSTGRES_CONTAINER } from "../../config/naming";
 import { get, psql, serviceContainers } from "./scenarios/common";
 import { LOAD_PATHS, brokenRelease, failingAfterSwitch, naive, releaseUnderLoad, reloadSwitch, sameConfigAgain } from "./scenarios/releases";
 import { nginxReplaced, postgresReplaced, recreatedOutsidePulumi, secondUp } from "./scenarios/day-two";
