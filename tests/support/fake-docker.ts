@@ -90,6 +90,11 @@ export class FakeDocker {
         return this.read().removed;
     }
 
+    /** Calls the fake refused (exit 99): any means the script ran something the fake does not stand in for. */
+    unsupported(): string {
+        return fs.existsSync(`${this.stateFile}.unsupported`) ? fs.readFileSync(`${this.stateFile}.unsupported`, "utf8") : "";
+    }
+
     calls(): string[][] {
         return this.read().calls;
     }

@@ -84,8 +84,10 @@ export class Server {
         let stderr = "";
         child.stdout.on("data", (d) => (stdout += d));
         child.stderr.on("data", (d) => (stderr += d));
-        const done = new Promise<Outcome>((resolve) =>
+        const done = new Promise<Outcome>((resolve, reject) =>
             child.on("close", (code) => {
+                const refused = this.docker.unsupported();
+                if (refused) return reject(new Error(`the release ran docker commands the fake does not implement:\n${refused}`));
                 const line = stdout.trim().split("\n").filter(Boolean).pop();
                 resolve({ code, stdout, stderr, json: line ? JSON.parse(line) : undefined, seconds: (Date.now() - began) / 1000 });
             }),

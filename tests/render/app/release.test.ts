@@ -4,6 +4,7 @@
 // Each scenario runs once in before(); the named tests assert what a user cares about.
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
 import { SLOT_LABEL } from "../../../stacks/naming";
@@ -141,5 +142,17 @@ describe("releases of one service, one after another", () => {
             assert.equal(s.only(V2).status, "running");
             assert.equal(s.liveColor(), "blue");
         });
+    });
+});
+
+describe("the fake docker", () => {
+    it("refuses, with exit 99 and the argv, any call the release script does not make", () => {
+        const s = server();
+        for (const argv of [["run", "--rm", "x"], ["inspect", "-f", "{{.Config.Image}}", "x"], ["rm", "x"], ["exec", "mhylle-nginx", "nginx", "-s", "reload"]]) {
+            const r = spawnSync("docker", argv, { env: s.docker.env(), encoding: "utf8" });
+            assert.equal(r.status, 99, argv.join(" "));
+            assert.ok(r.stderr.includes(JSON.stringify(argv)), r.stderr);
+        }
+        assert.equal(s.docker.unsupported().split("\n").filter(Boolean).length, 4);
     });
 });
