@@ -14,7 +14,7 @@ import { tempDirs } from "../../support/tmp";
 
 const tmp = tempDirs();
 /** Far longer than any rollback here takes: "rolled back before the watch ends" is an outcome. */
-const LONG_WATCH = 30;
+const LONG_WATCH = 60;
 
 interface Scenario {
     /** A server where V1 serves first (else V2 is the service's first release). */
