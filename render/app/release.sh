@@ -22,6 +22,16 @@ now() { date +%s.%N; }
 since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.2f", a - b }'; }
 running() { [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
 health_status() { docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$1" 2>/dev/null || echo gone; }
+# The new container has not exited since it started. Docker restarts one that exits (its restart
+# policy) and meanwhile still reports it running, so a restart counts as an exit.
+alive() { [ "$(docker inspect -f '{{.State.Status}} {{.RestartCount}}' "$1" 2>/dev/null)" = "running 0" ]; }
+# Why the new container is not alive: its last exit code, from Docker's "die" events since $created_at.
+why_down() {
+  local code
+  code=$(docker events --since "$created_at" --until "$(now)" --filter "container=$1" --filter event=die \
+    --format '{{.Actor.Attributes.exitCode}}' 2>/dev/null | tail -n1 || true)
+  if [ -n "$code" ]; then echo "exited with code $code"; else echo "is not running"; fi
+}
 service_containers() { # [color]: this service's containers (in that slot)
   docker ps -a --filter "label=$label" ${1:+--filter "label=$color_label=$1"} --format '{{.Names}}'
 }
@@ -72,6 +82,7 @@ for leftover in $(service_containers "$idle"); do log "removing $leftover from t
 docker rm -f "$new" >/dev/null 2>&1 || true
 
 log "starting $new in the $idle slot beside ${current:-nothing} ($live)"
+created_at=$(now)
 docker create --name "$new" --hostname "$new" --network "$network" --network-alias "$alias_prefix-$idle" \
   --env-file "$envfile" --env "RELEASE_ID=$new" --env "RELEASE_IMAGE=$image" \
   --label "$color_label=$idle" --label "$identity_label=$identity" \
@@ -82,9 +93,9 @@ docker start "$new" >/dev/null
 # Gate 1: the container answers its own health check (probed at once, not at Docker's interval).
 deadline=$((SECONDS + health_timeout))
 until docker exec "$new" sh -c "$health_cmd" >/dev/null 2>&1; do
-  if ! running "$new" || [ $SECONDS -ge $deadline ]; then
+  if ! alive "$new" || [ $SECONDS -ge $deadline ]; then
     why="not healthy within ${health_timeout}s"
-    running "$new" || why="exited with code $(docker inspect -f '{{.State.ExitCode}}' "$new" 2>/dev/null)"
+    alive "$new" || why=$(why_down "$new")
     out=$(docker exec "$new" sh -c "$health_cmd" 2>&1 | tr -s '\n' ' ' | tail -c 300 || true)
     logs=$(last_logs "$new")
     remove "$new" 0
@@ -97,7 +108,12 @@ healthy_at=$(now)
 # Gate 2: nginx itself resolves the idle slot to the new container and reaches it.
 reach_deadline=$((SECONDS + reach_timeout))
 until probe "$idle"; do
-  if [ $SECONDS -ge $reach_deadline ] || ! running "$new"; then
+  if ! alive "$new"; then
+    why=$(why_down "$new")
+    remove "$new" 0
+    fail "$new $why before nginx reached it; ${current:-the previous version} keeps serving"
+  fi
+  if [ $SECONDS -ge $reach_deadline ]; then
     remove "$new" 0
     fail "nginx cannot reach $new:$port$health_path through the $idle slot on $network; ${current:-the previous version} keeps serving"
   fi
@@ -152,8 +168,8 @@ end=$((SECONDS + watch_seconds))
 probe_failures=0
 while [ $SECONDS -lt $end ]; do
   sleep 1
-  h=$(health_status "$new")
-  if [ "$h" = unhealthy ] || ! running "$new"; then rollback "health check turned ${h/gone/exited} on $new"; fi
+  alive "$new" || rollback "$new $(why_down "$new")"
+  [ "$(health_status "$new")" != unhealthy ] || rollback "health check turned unhealthy on $new"
   if probe "$idle"; then probe_failures=0; else probe_failures=$((probe_failures + 1)); fi
   [ "$probe_failures" -lt 2 ] || rollback "nginx could not reach $new$health_path twice in a row"
   window_start=$(awk -v n="$(now)" -v w="$window_seconds" 'BEGIN { printf "%.3f", n - w }')

@@ -30,6 +30,8 @@ export interface ReleaseInput {
     /** Percent of 5xx responses that rolls the release back; at most two decimals. */
     readonly max5xxPercent: number;
     readonly drainSeconds: number;
+    /** Seconds a healthy container gets to become reachable through nginx. @default REACH_TIMEOUT_SECONDS */
+    readonly reachTimeoutSeconds?: number;
 }
 
 const int = (name: string, v: number) => {
@@ -54,7 +56,7 @@ export function releaseScript(r: ReleaseInput): string {
         `extra_networks=(${s.extraNetworks.map(shq).join(" ")})`,
         `run_args=(${s.runArgs.map(shq).join(" ")})`,
         `label=${shq(s.label)} color_label=${shq(SLOT_LABEL)} identity_label=${shq(IDENTITY_LABEL)}`,
-        [int("health_timeout", r.healthTimeoutSeconds), int("reach_timeout", REACH_TIMEOUT_SECONDS), int("watch_seconds", r.watchSeconds), int("window_seconds", r.windowSeconds)].join(" "),
+        [int("health_timeout", r.healthTimeoutSeconds), int("reach_timeout", r.reachTimeoutSeconds ?? REACH_TIMEOUT_SECONDS), int("watch_seconds", r.watchSeconds), int("window_seconds", r.windowSeconds)].join(" "),
         [int("min_requests", r.minRequests), int("max_5xx_hundredths", hundredths(r.max5xxPercent)), `max_5xx_percent=${shq(String(r.max5xxPercent))}`, int("drain_seconds", r.drainSeconds)].join(" "),
         `root=${shq(r.root)} nginx=${NGINX_CONTAINER}`,
         // The slot's probe is $probe_base<color><health path> (render/nginx/routes.ts, probeLocations).

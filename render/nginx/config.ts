@@ -19,7 +19,7 @@ export const GZIP_TYPES = [
 ];
 
 // One JSON object per request; escape=json keeps client-controlled values from breaking the line.
-const LOG_FORMAT = `log_format platform_json escape=json '{"time":"$time_iso8601","remote_addr":"$remote_addr",'
+export const LOG_FORMAT = `log_format platform_json escape=json '{"time":"$time_iso8601","remote_addr":"$remote_addr",'
         '"host":"$host","method":"$request_method","uri":"$request_uri","status":$status,'
         '"bytes_sent":$body_bytes_sent,"request_time":$request_time,'
         '"upstream_addr":"$upstream_addr","upstream_status":"$upstream_status",'
