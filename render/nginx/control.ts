@@ -2,7 +2,7 @@
 // on a failed check): nginx-control.sh, a real script read at render time, under its parameters.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { NGINX_CONTAINER } from "../../stacks/naming";
+import { NGINX_CONTAINER } from "../../config/naming";
 import { shq } from "../shell";
 import { NGINX_LOCK } from "./layout";
 

@@ -2,7 +2,7 @@
 // behaviour of each image, and what the script did to the containers. No Docker, no root.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { NGINX_CONTAINER } from "../../stacks/naming";
+import { NGINX_CONTAINER } from "../../config/naming";
 
 /** How a container of an image behaves; unset fields: healthy at the first probe, reachable, running. */
 export interface ImageBehaviour {

@@ -3,8 +3,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
-import { validateConfig } from "../../stacks/validate";
-import { Color, ServiceKind, slotAlias } from "../../stacks/naming";
+import { validateConfig } from "../../config/validate";
+import { Color, ServiceKind, slotAlias } from "../../config/naming";
 import { containerSpec } from "../../render/app/container-spec";
 import { ReleaseInput, releaseScript } from "../../render/app/release";
 import { NGINX_LOGS_DIR, UPSTREAMS_DIR, liveMarker } from "../../render/nginx/layout";

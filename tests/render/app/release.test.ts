@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
-import { SLOT_LABEL } from "../../../stacks/naming";
+import { SLOT_LABEL } from "../../../config/naming";
 import { Outcome, Server, V1, V2, serving as servingIn, stopsOf as stops } from "../../support/release-run";
 import { tempDirs } from "../../support/tmp";
 
