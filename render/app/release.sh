@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # the parameters are set by the header render/app/release.ts puts above this text
 # Releases one app service blue-green. Owns the whole sequence, so a failure at any step leaves the
 # server consistent (Pulumi has no container resource for app services: its delete-before-replace
 # and pending deletes can never touch the container nginx routes to; docs/engine-notes.md).
@@ -49,7 +51,7 @@ switch_to() {
 probe() { # color: nginx reaches that slot through its own upstream
   docker exec "$nginx" curl -fsS -o /dev/null --max-time 3 "$probe_base$1$health_path" 2>/dev/null
 }
-last_logs() { docker logs --tail 5 "$1" 2>&1 | tr -s '\n' ' ' | tail -c 300; }
+last_logs() { { docker logs --tail 5 "$1" 2>&1 || true; } | tr -s '\n' ' ' | tail -c 300; }
 
 mkdir -p "$root/state"
 exec 7>"$root/state/release-$app-$service.lock"
@@ -83,12 +85,19 @@ docker rm -f "$new" >/dev/null 2>&1 || true
 
 log "starting $new in the $idle slot beside ${current:-nothing} ($live)"
 created_at=$(now)
-docker create --name "$new" --hostname "$new" --network "$network" --network-alias "$alias_prefix-$idle" \
-  --env-file "$envfile" --env "RELEASE_ID=$new" --env "RELEASE_IMAGE=$image" \
-  --label "$color_label=$idle" --label "$identity_label=$identity" \
-  --health-cmd "$health_cmd" "${run_args[@]}" "$image" >/dev/null
-for n in "${extra_networks[@]}"; do docker network connect "$n" "$new"; done
-docker start "$new" >/dev/null
+# Any of these failing leaves nothing behind: the idle slot is emptied and the reason named.
+start_new() {
+  docker create --name "$new" --hostname "$new" --network "$network" --network-alias "$alias_prefix-$idle" \
+    --env-file "$envfile" --env "RELEASE_ID=$new" --env "RELEASE_IMAGE=$image" \
+    --label "$color_label=$idle" --label "$identity_label=$identity" \
+    --health-cmd "$health_cmd" "${run_args[@]}" "$image" >/dev/null || return 1
+  for n in "${extra_networks[@]}"; do docker network connect "$n" "$new" || return 1; done
+  docker start "$new" >/dev/null
+}
+if ! out=$(start_new 2>&1); then
+  remove "$new" 0
+  fail "could not start $new: $(printf '%s' "$out" | tr -s '\n' ' ' | tail -c 300); ${current:-the previous version} keeps serving"
+fi
 
 # Gate 1: the container answers its own health check (probed at once, not at Docker's interval).
 deadline=$((SECONDS + health_timeout))
@@ -194,4 +203,4 @@ finished=$(now)
 awk -v h="$healthy_at" -v s="$switched_at" -v f="$finished" -v b="$started" -v t="$total" -v e="$errors" \
   -v app="$app" -v svc="$service" -v c="$new" -v p="$current" -v col="$idle" 'BEGIN {
   printf "{\"app\":\"%s\",\"service\":\"%s\",\"container\":\"%s\",\"previous\":\"%s\",\"color\":\"%s\",\"changed\":true,", app, svc, c, p, col
-  printf "\"healthySeconds\":%.2f,\"healthyToSwitchSeconds\":%.2f,\"cutoverSeconds\":%.2f,\"totalSeconds\":%.2f,\"watchedRequests\":%d,\"watched5xx\":%d}\n", h - b, s - h, s - b, f - b, t, e }'
+  printf "\"healthySeconds\":%.2f,\"healthyToSwitchSeconds\":%.2f,\"cutoverSeconds\":%.2f,\"totalSeconds\":%.2f,\"watchedRequests\":%d,\"served5xx\":%d}\n", h - b, s - h, s - b, f - b, t, e }'

@@ -103,7 +103,7 @@ describe("watch: a fractional limit (0.5%) is exact", () => {
         it("completes the release, having watched every response", () => {
             assert.equal(x.r.code, 0, x.r.stderr);
             assert.equal(x.r.json?.changed, true);
-            assert.deepEqual([x.r.json?.watchedRequests, x.r.json?.watched5xx], [200, 1]);
+            assert.deepEqual([x.r.json?.watchedRequests, x.r.json?.served5xx], [200, 1]);
             assert.equal(x.s.liveColor(), "green");
         });
     });
@@ -114,7 +114,7 @@ describe("watch: fewer responses than minRequests are not judged", () => {
         const x = watching({ overrides: { minRequests: 20, watchSeconds: SHORT_WATCH }, during: mix(19, 19) });
         it("completes the release", () => {
             assert.equal(x.r.code, 0, x.r.stderr);
-            assert.deepEqual([x.r.json?.watchedRequests, x.r.json?.watched5xx], [19, 19]);
+            assert.deepEqual([x.r.json?.watchedRequests, x.r.json?.served5xx], [19, 19]);
             assert.equal(x.s.liveColor(), "green");
         });
     });
