@@ -26,6 +26,8 @@ export interface ImageBehaviour {
     readonly unhealthyWhenFile?: string;
     /** Its output, for `docker logs`. */
     readonly logs?: string;
+    /** `docker start` fails with this message (a port or mount Docker refuses). */
+    readonly startFails?: string;
 }
 
 export interface FakeContainer {

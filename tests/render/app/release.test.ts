@@ -45,6 +45,12 @@ function gateFailure(title: string, behaviour: Parameters<Server["image"]>[1], r
 }
 
 gateFailure(
+    "start: Docker refuses to start the new container",
+    { startFails: "OCI runtime create failed: unable to start container process" },
+    /could not start app1-backend-\w+: .*OCI runtime create failed/,
+);
+
+gateFailure(
     "health gate: the new container never answers its health command",
     { neverHealthy: true, healthOutput: "curl: (22) The requested URL returned error: 503", logs: "listening on 3000\ndatabase refused the connection" },
     /not healthy within 3s/,
