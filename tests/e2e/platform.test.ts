@@ -123,7 +123,10 @@ describe("the platform on Docker", { skip, timeout: 1_800_000 }, () => {
             assert.equal(pg.ok, true, pg.error);
             assert.equal(pg.postgresRunning, true);
             assert.ok(pg.acknowledgedWrites > 0, "the writer wrote nothing");
-            assert.equal(pg.rowsAfter, pg.rowsBefore + pg.acknowledgedWrites, `rows ${pg.rowsBefore} + ${pg.acknowledgedWrites} acknowledged != ${pg.rowsAfter}`);
+            // Every acknowledged write is there; beyond them, at most the writes whose answer was lost
+            // (committed, then the connection dropped before the reply): nothing lost, nothing invented.
+            assert.ok(pg.rowsAfter >= pg.rowsBefore + pg.acknowledgedWrites, `rows ${pg.rowsBefore} + ${pg.acknowledgedWrites} acknowledged > ${pg.rowsAfter}: acknowledged writes were lost`);
+            assert.ok(pg.rowsAfter <= pg.rowsBefore + pg.acknowledgedWrites + pg.failedWrites, `${pg.rowsAfter} rows: more than were written`);
             assert.ok(Object.values(pg.routesAfter).every((s) => s === 200), JSON.stringify(pg.routesAfter));
         });
         test("nginx recreated outside Pulumi is replaced by the next change, not a blocked create", () => {
