@@ -7,7 +7,7 @@ import * as path from "node:path";
 import type { AppConfig, PlatformConfig } from "../../stacks/schema";
 import type { OpsTargets } from "../backup/layout";
 import { BACKUP_SUMMARY } from "../backup/layout";
-import { UPSTREAMS_DIR } from "../nginx/layout";
+import { ACCESS_LOG_FLUSH_SECONDS, UPSTREAMS_DIR } from "../nginx/layout";
 import { PLATFORM_LABEL, SLOT_LABEL, apiPrefix, routePrefix } from "../../stacks/naming";
 import { ALERT_SECRETS, ALERT_STATE, EVENTS_MAX_BYTES, HISTORY_DIR, RELEASE_EVENTS, STATUS_PAGE_DIR } from "./layout";
 import { statusPageCss } from "./page-style";
@@ -130,6 +130,7 @@ export function statusProgram(s: StatusInput): string {
         backupMaxAgeHours: m.backupMaxAgeHours,
         backupSummary: BACKUP_SUMMARY,
         logWindowMinutes: m.logWindowMinutes,
+        accessLogFlushSeconds: ACCESS_LOG_FLUSH_SECONDS,
         max5xxPercent: m.max5xxPercent,
         connectionsWarnPercent: m.connectionsWarnPercent,
         backups: s.backups,

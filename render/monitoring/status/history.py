@@ -38,6 +38,8 @@ def build_sample(report, facts, now):
             apps[name].update({"p50": round(a["p50"], 4), "p95": round(a["p95"], 4)})
     core = {n: {"up": int(c.get("up", False)), **({"mb": c["memMb"]} if c.get("memMb") is not None else {})} for n, c in facts["core"].items()}
     sample = {"t": int(now), "st": report["status"], "apps": apps, "core": core, "certs": facts["certs"], "backups": facts["backups"]}
+    if facts.get("trafficUntil"):
+        sample["u"] = facts["trafficUntil"]  # where the next sample's traffic starts
     if facts["disk"]:
         sample["disk"] = facts["disk"]["freePercent"]
     return sample
@@ -87,6 +89,7 @@ def read_samples(since):
 
 
 def last_sample_time():
+    """Where the last sample's traffic ended (its `u`), or its time."""
     files = sample_files()
     if not files:
         return None
@@ -97,7 +100,7 @@ def last_sample_time():
             lines = json_objects(f.read().decode("utf-8", "replace"))[0]
     except OSError:
         return None
-    return lines[-1].get("t") if lines else None
+    return (lines[-1].get("u") or lines[-1].get("t")) if lines else None
 
 
 def events_file():

@@ -15,7 +15,7 @@ import traceback
 
 from .common import CONFIG, CORE, COLOUR, JSON_FILE, RANK, ROOT, STATE, TEXT_FILE, Report, log, read_json, utc, write_atomic
 from .checks import check_backups, check_certs, check_containers, check_disk, check_docker_stats, check_endpoints, check_jobs, check_postgres
-from .traffic import app_traffic, check_nginx_log, read_requests, window_start
+from .traffic import app_traffic, check_nginx_log, read_requests, sample_until, window_start
 from .history import append_sample, build_sample, last_sample_time, read_events, read_samples, rotate_events
 from .alerts import process
 from .page import write_page
@@ -30,7 +30,7 @@ def guarded(r, group, fn, *args, default=None):
         return default
 
 
-def collect(since_sample):
+def collect(since_sample, until):
     r = Report()
     c = CONFIG
     guarded(r, "containers", check_containers, CORE)
@@ -39,7 +39,7 @@ def collect(since_sample):
     guarded(r, "certificates", check_certs, c["certWarnDays"], c["certFailDays"])
     requests = read_requests(window_start(c["logWindowMinutes"]))
     traffic = guarded(r, "traffic", check_nginx_log, c["logWindowMinutes"], c["max5xxPercent"], requests, default={})
-    guarded(r, "traffic", app_traffic, requests, since_sample)
+    guarded(r, "traffic", app_traffic, requests, since_sample, until)
     stats = guarded(r, "resources", check_docker_stats, default=[])
     guarded(r, "resources", check_disk)
     jobs = guarded(r, "jobs", check_jobs, default=[])
@@ -91,7 +91,7 @@ def run_job():
         t0 = time.time()
         last = step("reading the history", last_sample_time)
         window = window_start(CONFIG["logWindowMinutes"])
-        report = collect(max(last, window) if isinstance(last, (int, float)) else window)
+        report = collect(max(last, window) if isinstance(last, (int, float)) else window, sample_until(CONFIG["accessLogFlushSeconds"] + 1))
         write(report)
         now = report["generatedAt"]
         step("history", append_sample, build_sample(report, report["facts"], now))

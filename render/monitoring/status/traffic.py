@@ -43,7 +43,8 @@ def read_requests(since):
     entries, skipped = json_objects(text)
     found = []
     for e in entries:
-        t = parse_time(e.get("time", e.get("time_iso8601", e.get("msec", e.get("time_local")))))
+        # $msec (production's log has it) first: a second's resolution would blur sample boundaries.
+        t = parse_time(e.get("msec", e.get("time", e.get("time_iso8601", e.get("time_local")))))
         if t is not None and t < since:
             continue
         try:
@@ -99,13 +100,14 @@ def app_of(uri, prefixes):
     return best[1] if best else None
 
 
-def app_traffic(r, requests, since):
-    """Per app, the requests logged since `since` (the previous sample): count, 5xx, p50/p95."""
+def app_traffic(r, requests, since, until):
+    """Per app, the requests logged in [since, until): count, 5xx, p50/p95. Consecutive samples
+    share their boundary, so each request is counted in exactly one sample."""
     found = requests[0] or []
     prefixes = [(p, a["name"]) for a in CONFIG["apps"] for p in a["prefixes"]]
     per_app = {a["name"]: {"n": 0, "e": 0, "times": []} for a in CONFIG["apps"]}
     for t, status, rt, _, uri in found:
-        if t is None or t < since:
+        if t is None or t < since or t >= until:
             continue
         app = app_of(uri, prefixes)
         if app is None:
@@ -116,8 +118,15 @@ def app_traffic(r, requests, since):
         if rt is not None:
             a["times"].append(rt)
     for name, a in per_app.items():
-        r.facts["apps"][name] = {"n": a["n"], "e": a["e"], "p50": percentile(a["times"], 50), "p95": percentile(a["times"], 95), "since": int(since)}
+        r.facts["apps"][name] = {"n": a["n"], "e": a["e"], "p50": percentile(a["times"], 50), "p95": percentile(a["times"], 95)}
+    r.facts["trafficUntil"] = until
 
 
 def window_start(window_minutes):
     return time.time() - window_minutes * 60
+
+
+def sample_until(flush_seconds):
+    """Where this sample's traffic ends: a little in the past, so lines nginx has not flushed yet
+    (it writes its log every second) fall in the next sample instead of in none."""
+    return round(time.time() - flush_seconds, 3)
