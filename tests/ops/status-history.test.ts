@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { needs } from "../support/requirements";
 import { opsRoot, sh } from "../support/ops";
-import { sample, withProgram, writeEvents } from "../support/status";
+import { sample, withProgram } from "../support/status";
 
 const skip = needs("python3");
 const APPS = ["shop", "blog", "crm", "wiki", "api-gateway"];
