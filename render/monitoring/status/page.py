@@ -35,14 +35,15 @@ def app_rows(report, samples, events, t0, t1):
         status = ["ok", "warn", "fail"][worst]
         series = [(s["t"], s["apps"][name]) for s in samples if name in s.get("apps", {})]
         last = series[-1][1] if series else None
-        now = f"{last['n']} requests, {last['e']} 5xx" + (f", p95 {last['p95'] * 1000:.0f} ms" if last and last.get("p95") is not None else "") if last else "no samples yet"
+        now = f"since the last run: {last['n']} requests, {last['e']} 5xx" + (f", p95 {last['p95'] * 1000:.0f} ms" if last.get("p95") is not None else "") if last else "no samples yet"
         detail = "".join(f"<li>{escape(c['name'])}: {escape(c['summary'])}</li>" for c in health)
         chart = app_chart(name, series, [e for e in events if e.get("app") == name], t0, t1, CONFIG["intervalSeconds"])
         rows.append(
             f'<tr id="app-{escape(name)}" data-app="{escape(name)}"><th scope="row">{escape(name)}</th>'
             f'<td class="{cls(status)}"><strong>{STATE_WORD[status]}</strong><p>{escape(now)}</p><ul>{detail}</ul></td><td>{chart}</td></tr>'
         )
-    return table(["App", "State", "Last 24 hours"], rows, "No apps are configured.")
+    legend = '<p class="legend">Markers: <span class="ev-released">released</span>, <span class="ev-rolled-back">rolled back</span>, <span class="ev-failed">release failed</span>.</p>'
+    return table(["App", "State", "Last 24 hours"], rows, "No apps are configured.") + (legend if rows else "")
 
 
 def simple_rows(checks, extra=lambda c: ""):
@@ -93,7 +94,7 @@ def render(report, samples, events, state, now):
         ("apps", "Apps", app_rows(report, samples, events, t0, t1)),
         ("core", "Core services", core_section(report, samples)),
         ("certificates", "Certificates", table(["Domain", "State", ""], simple_rows(checks_of(report, "certificates")), "No certificate checked.")),
-        ("backups", "Backups", table(["Database", "State", ""], simple_rows(checks_of(report, "backups")), "Backups are off or not checked.")),
+        ("backups", "Backups", table(["Database", "State", ""], simple_rows(checks_of(report, "backups")), "No backup to judge yet." if CONFIG["backups"] else "Backups are off (backups.enabled).")),
         ("disk", "Disk", f"<p>{escape(disk_text)}</p>"),
         ("alerts", "Alerts", alerts_section(state)),
         ("attention", "Needs attention", table(["Check", "State", ""], simple_rows(not_ok), "Every check is ok.")),
