@@ -157,7 +157,7 @@ rollback() {
   awk -v f="$first" -v r="$rolled" -v t="$total" -v e="$errors" -v app="$app" -v s="$service" -v c="$new" 'BEGIN {
     printf "{\"app\":\"%s\",\"service\":\"%s\",\"container\":\"%s\",\"changed\":false,\"rolledBack\":true,\"watchedRequests\":%d,\"served5xx\":%d,\"firstErrorToRollbackSeconds\":%s}\n",
       app, s, c, t, e, (f == "-" ? "null" : sprintf("%.2f", r - f)) }'
-  outcome=rolled-back
+  outcome="rolled-back"
   fail "rolled back to ${current:-nothing} after the switch: $reason"
 }
 
