@@ -93,7 +93,7 @@ def release_alerts(state, events, now):
         if e.get("outcome") not in ("failed", "rolled-back") or e["t"] < state["since"]:
             continue
         what = f"{e.get('app')} {e.get('service')}"
-        if once(state, f"release|{e['t']}|{what}", now):
+        if once(state, f"release|{e['t']}|{what}|{e['outcome']}", now):
             verb = "rolled back" if e["outcome"] == "rolled-back" else "failed"
             found.append(alert("release", f"release of {what} {verb}", [str(e.get("reason", "")), f"image {e.get('image')} ({e.get('digest')})"], now))
     return found
@@ -109,14 +109,24 @@ def heartbeat(state, report, now):
     return [alert("heartbeat", f"all {report['status']}", [f"{sum(1 for c in report['checks'] if c['status'] == 'ok')} checks ok; daily heartbeat (monitoring.alerts.heartbeat)"], now, "ok")]
 
 
+def note_delivery(state, now):
+    """Each recent alert says where it went, where it waits, and where it was given up."""
+    recent = {r["id"]: r for r in state["recent"]}
+    for a in state["outbox"]:
+        r = recent.get(a["id"], {})
+        r["delivered"] = [c for c in a["channels"] if c not in a["pending"]]
+        r["pending"] = list(a["pending"])
+        if a["pending"] and a["at"] < now - GIVE_UP_SECONDS:
+            r["gaveUp"], r["pending"] = r["pending"], []
+            for channel in a["pending"]:
+                state["failures"].append({"at": int(now), "channel": channel, "title": a["title"], "error": "not delivered within 24 h; given up"})
+            a["pending"] = []
+
+
 def forget_old(state, now):
     horizon = now - CONFIG["history"]["days"] * 86400
     state["sent"] = {k: v for k, v in state["sent"].items() if k == "heartbeat" or v >= horizon}
-    expired = [a for a in state["outbox"] if a["at"] < now - GIVE_UP_SECONDS]
-    for a in expired:
-        for channel in a["pending"]:
-            state["failures"].append({"at": int(now), "channel": channel, "title": a["title"], "error": "not delivered within 24 h; given up"})
-    state["outbox"] = [a for a in state["outbox"] if a["at"] >= now - GIVE_UP_SECONDS and a["pending"]]
+    state["outbox"] = [a for a in state["outbox"] if a["pending"]]
     state["recent"] = state["recent"][-KEEP_RECENT:]
     state["failures"] = state["failures"][-KEEP_RECENT:]
 
@@ -130,13 +140,15 @@ def process(report, facts, events, now=None):
     channels = configured_channels()
     for a in state["outbox"]:  # a channel taken out of config no longer waits
         a["pending"] = [c for c in a["pending"] if c in channels]
+        a.setdefault("channels", list(a["pending"]))
     for a in news:
         log(f"alert: {a['title']}")
         state["recent"].append({k: a[k] for k in ("id", "at", "kind", "severity", "title")})
-        state["outbox"].append({**a, "pending": list(channels)})
+        state["outbox"].append({**a, "channels": list(channels), "pending": list(channels)})
     for failure in deliver(state["outbox"], channels, now):
         log(f"alert not sent through {failure['channel']}: {failure['error']}")
         state["failures"].append(failure)
+    note_delivery(state, now)
     forget_old(state, now)
     os.makedirs(os.path.dirname(alerts_file()), exist_ok=True)
     write_atomic(alerts_file(), json.dumps(state, indent=1) + "\n")

@@ -93,13 +93,14 @@ def run_job():
         window = window_start(CONFIG["logWindowMinutes"])
         report = collect(max(last, window) if isinstance(last, (int, float)) else window, sample_until(CONFIG["accessLogFlushSeconds"] + 1))
         write(report)
+        t1 = time.time()
         now = report["generatedAt"]
         step("history", append_sample, build_sample(report, report["facts"], now))
         step("event rotation", rotate_events, now)
         events = step("reading events", read_events, now - 86400, default=[])
         state = step("alerts", process, report, report["facts"], events, now)
         size = step("page", write_page, report, step("reading samples", read_samples, now - 86400, default=[]), events, state, now)
-        log(f"status {report['status']} in {time.time() - t0:.1f} s; page {size} bytes")
+        log(f"status {report['status']}: checks {t1 - t0:.2f} s, history, alerts and page {time.time() - t1:.2f} s; page {size} bytes")
         return report
 
 

@@ -65,11 +65,10 @@ def alerts_section(state):
     if state is None:
         return '<p class="empty">Alerts were not processed in this run (see the status job log).</p>'
     channels = ", ".join(c for c in ("webhook", "email") if CONFIG["alerts"][c]["enabled"]) or "none configured (monitoring.alerts)"
-    pending = {a["id"]: a["pending"] for a in state.get("outbox", [])}
     rows = []
     for a in reversed(state.get("recent", [])[-10:]):
-        waiting = pending.get(a["id"])
-        delivery = f"pending: {', '.join(waiting)}" if waiting else "delivered" if CONFIG["alerts"]["webhook"]["enabled"] or CONFIG["alerts"]["email"]["enabled"] else "no channel"
+        parts = [f"{word}: {', '.join(a[key])}" for key, word in (("delivered", "sent"), ("pending", "waiting"), ("gaveUp", "given up")) if a.get(key)]
+        delivery = "; ".join(parts) or "no channel"
         rows.append(f'<tr class="alert"><td>{utc(a["at"])}</td><td class="{cls("fail" if a["severity"] == "fail" else "ok")}">{escape(a["title"])}</td><td>{escape(delivery)}</td></tr>')
     failures = [
         f'<tr class="alert-failure"><td>{utc(f["at"])}</td><td>{escape(f["channel"])}: {escape(f["title"])}</td><td class="st-fail">{escape(f["error"])}</td></tr>'
