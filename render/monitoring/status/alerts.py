@@ -31,7 +31,7 @@ def load_state(now):
 
 def alert(kind, title, lines, now, severity="fail"):
     text = "\n".join(lines + ([f"Status page: {CONFIG['pageUrl']}"] if CONFIG.get("pageUrl") else []))
-    ident = hashlib.sha256(f"{kind}|{title}|{now}".encode()).hexdigest()[:12]
+    ident = hashlib.sha256(f"{kind}|{title}|{text}|{now}".encode()).hexdigest()[:12]
     return {"id": ident, "at": int(now), "kind": kind, "severity": severity, "title": f"{CONFIG['platformName']}: {title}", "text": text}
 
 
