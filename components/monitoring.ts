@@ -1,7 +1,8 @@
-// Prometheus exporters for nginx and PostgreSQL (monitoring.prometheus.enabled), for the seed's
-// future Prometheus + Grafana. Published nowhere: they sit on the internal mhylle-monitoring
-// network where a Prometheus container would join; with `loopback`, also on 127.0.0.1 of the
-// server (reach it through an SSH tunnel), never on a public address.
+// Monitoring's resources: the alert channels' secrets on the server (the status job itself is a
+// ScheduledJob, render/ops.ts), and the Prometheus exporters for nginx and PostgreSQL
+// (monitoring.prometheus.enabled), for the seed's future Prometheus + Grafana. Published nowhere:
+// they sit on the internal mhylle-monitoring network where a Prometheus container would join;
+// with `loopback`, also on 127.0.0.1 of the server (reach it through an SSH tunnel).
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
@@ -13,10 +14,17 @@ import { psqlScript } from "../render/database-scripts";
 import { ROLE_PASSWORD_ENV } from "../render/database-sql";
 import { EXPORTER_CONTAINERS, EXPORTER_PORTS, MONITOR_ROLE, monitorRoleSql, nginxScrapeUri } from "../render/monitoring/exporters";
 import { PLATFORM_LABEL, POSTGRES_HOST } from "../config/naming";
+import { alertSecretsFile, installAlertSecretsScript, removeAlertSecretsScript } from "../render/monitoring/alert-secrets";
 
 export const MONITORING_NETWORK = "mhylle-monitoring";
 /** Exporters hold no state: a short grace. */
 export const EXPORTER_STOP_GRACE_SECONDS = 5;
+
+/** Config secrets of the alert channels (alertWebhookUrl, alertSmtpPassword), when their channel is on. */
+export interface AlertSecrets {
+    readonly webhookUrl?: pulumi.Output<string>;
+    readonly smtpPassword?: pulumi.Output<string>;
+}
 
 export interface MonitoringArgs {
     readonly host: Host;
@@ -31,6 +39,7 @@ export interface MonitoringArgs {
     readonly proxyConfig: pulumi.Resource;
     /** proxy.statusPort: nginx's stub_status server, on the core network only. */
     readonly nginxStatusPort: number;
+    readonly alertSecrets?: AlertSecrets;
 }
 
 export class Monitoring extends pulumi.ComponentResource {
@@ -39,6 +48,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:Monitoring", name, {}, opts);
+        if (args.config.enabled) this.installAlertSecrets(name, args);
         const p = args.config.prometheus;
         if (!args.config.enabled || !p.enabled) {
             this.registerOutputs({});
@@ -106,5 +116,22 @@ export class Monitoring extends pulumi.ComponentResource {
             ),
         );
         this.registerOutputs({ network: this.network.name });
+    }
+
+    /** The status job reads the channels' secrets from a 0600 file, written from this command's stdin. */
+    private installAlertSecrets(name: string, args: MonitoringArgs) {
+        const s = args.alertSecrets;
+        if (!s?.webhookUrl && !s?.smtpPassword) return;
+        const root = args.host.root;
+        args.host.runScript(
+            `${name}-alert-secrets`,
+            {
+                create: installAlertSecretsScript(root),
+                delete: removeAlertSecretsScript(root),
+                stdin: pulumi.secret(pulumi.all([s.webhookUrl, s.smtpPassword]).apply(([webhookUrl, smtpPassword]) => alertSecretsFile({ webhookUrl, smtpPassword }))),
+                quiet: true,
+            },
+            { parent: this },
+        );
     }
 }

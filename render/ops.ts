@@ -9,6 +9,7 @@ import { OpsTargets, opsVars } from "./backup/layout";
 import { statusProgram } from "./monitoring/status";
 import { maintenanceScript, rotateNginxLogsScript } from "./monitoring/logs";
 import { EXPORTER_CONTAINERS } from "./monitoring/exporters";
+import { statusPageUrl } from "./monitoring/layout";
 
 export const productionTargets = (root: string): OpsTargets => ({ root, postgresContainer: POSTGRES_CONTAINER, nginxContainer: NGINX_CONTAINER });
 
@@ -35,7 +36,15 @@ export function opsSchedule(cfg: PlatformConfig, t: OpsTargets): { jobs: Schedul
         commands.push({
             name: "platform-status",
             language: "python3",
-            script: statusProgram({ ...t, coreContainers: coreContainers(cfg), apps: cfg.apps, domains: [cfg.domain], monitoring: cfg.monitoring, backups: cfg.backups.enabled }),
+            script: statusProgram({
+                ...t,
+                coreContainers: coreContainers(cfg),
+                apps: cfg.apps,
+                domains: [cfg.domain],
+                monitoring: cfg.monitoring,
+                backups: cfg.backups.enabled,
+                pageUrl: cfg.monitoring.page.enabled ? statusPageUrl(cfg) : undefined,
+            }),
         });
         // Exit 0 once the report is written: red is the report's news, not the job's failure.
         jobs.push({ name: "status", schedule: cfg.monitoring.schedule, script: [...opsVars(t, "root"), 'exec python3 "$root/bin/platform-status" --collect'].join("\n") });

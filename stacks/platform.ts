@@ -8,7 +8,7 @@ import { Proxy } from "../components/proxy";
 import { AutoUpdater } from "../components/auto-updater";
 import { App } from "../components/app";
 import { Backups, OffsiteKeys } from "../components/backups";
-import { Monitoring } from "../components/monitoring";
+import { AlertSecrets, Monitoring } from "../components/monitoring";
 import { opsSchedule, productionTargets } from "../render/ops";
 import { RegistryCredential, RegistryLogins } from "../components/registry";
 import { Certificates } from "../components/certificates";
@@ -39,6 +39,8 @@ export interface Releases {
 export interface PlatformSecrets {
     /** Keys for the off-site backup copy (backups.offsite.enabled). */
     readonly offsiteKeys?: OffsiteKeys;
+    /** The alert channels' secrets (monitoring.alerts). */
+    readonly alertSecrets?: AlertSecrets;
 }
 
 export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Releases, parent?: pulumi.Resource, secrets: PlatformSecrets = {}): Platform {
@@ -121,7 +123,16 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
     const backups = new Backups("backups", { host, config: cfg.backups, offsiteKeys: secrets.offsiteKeys }, opts);
     const monitoring = new Monitoring(
         "monitoring",
-        { host, config: cfg.monitoring, coreNetwork: networks.core, databaseNetwork: networks.database, database: database.ready, proxyConfig: proxy.config, nginxStatusPort: cfg.proxy.statusPort },
+        {
+            host,
+            config: cfg.monitoring,
+            coreNetwork: networks.core,
+            databaseNetwork: networks.database,
+            database: database.ready,
+            proxyConfig: proxy.config,
+            nginxStatusPort: cfg.proxy.statusPort,
+            alertSecrets: secrets.alertSecrets,
+        },
         opts,
     );
     // One scheduler owns the crontab block: every component's jobs go through it.

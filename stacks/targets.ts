@@ -15,9 +15,9 @@ export interface Deployment {
 }
 
 /** The local Docker engine; a folder of this machine stands in for /opt/platform. */
-export function deployLocal(cfg: PlatformConfig, releases: Releases, projectDir = process.cwd()): Deployment {
+export function deployLocal(cfg: PlatformConfig, releases: Releases, projectDir = process.cwd(), secrets: PlatformSecrets = {}): Deployment {
     const host = new LocalHost(path.resolve(projectDir, cfg.local.dataDir));
-    return { platform: buildPlatform(cfg, host, releases), address: pulumi.output("127.0.0.1") };
+    return { platform: buildPlatform(cfg, host, releases, undefined, secrets), address: pulumi.output("127.0.0.1") };
 }
 
 /** A Scaleway server reached over SSH: the ssh-agent's key, or `sshPrivateKey` (secret) without one. */

@@ -19,7 +19,19 @@
 
 started=$(date +%s.%N)
 log() { printf '%s release %s/%s: %s\n' "$(date -u +%T)" "$app" "$service" "$*" >&2; }
-fail() { printf 'release of %s %s (%s) failed: %s\n' "$app" "$service" "$image" "$*" >&2; exit 1; }
+fail() { printf 'release of %s %s (%s) failed: %s\n' "$app" "$service" "$image" "$*" >&2; event "${outcome:-failed}" "$*"; exit 1; }
+# One JSON line per release outcome (released, rolled-back, failed) in $events, for the status
+# page's markers and its alerts. Never fails the release: the line is news, not a gate.
+json_text() { printf '%s' "$1" | tr '\000-\037' ' ' | sed 's/\\/\\\\/g; s/"/\\"/g'; }
+event() { # outcome reason
+  [ -n "${events:-}" ] || return 0
+  local digest
+  case "$image" in *@sha256:*) digest=${image##*@} ;; *) digest=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true) ;; esac
+  mkdir -p "$(dirname "$events")" 2>/dev/null || true
+  printf '{"t":%s,"app":"%s","service":"%s","image":"%s","digest":"%s","outcome":"%s","container":"%s","reason":"%s"}\n' \
+    "$(date +%s.%3N)" "$(json_text "$app")" "$(json_text "$service")" "$(json_text "$image")" "$(json_text "$digest")" "$1" "$(json_text "${new:-}")" "$(json_text "${2:-}")" \
+    >>"$events" 2>/dev/null || true
+}
 now() { date +%s.%N; }
 since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.2f", a - b }'; }
 running() { [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
@@ -170,6 +182,7 @@ rollback() {
   awk -v f="$first" -v r="$rolled" -v t="$total" -v e="$errors" -v app="$app" -v s="$service" -v c="$new" 'BEGIN {
     printf "{\"app\":\"%s\",\"service\":\"%s\",\"container\":\"%s\",\"changed\":false,\"rolledBack\":true,\"watchedRequests\":%d,\"served5xx\":%d,\"firstErrorToRollbackSeconds\":%s}\n",
       app, s, c, t, e, (f == "-" ? "null" : sprintf("%.2f", r - f)) }'
+  outcome="rolled-back"
   fail "rolled back to ${current:-nothing} after the switch: $reason"
 }
 
@@ -200,6 +213,7 @@ for old in $(service_containers "$live"); do
   remove "$old" "$drain_seconds"
 done
 finished=$(now)
+event released ""
 awk -v h="$healthy_at" -v s="$switched_at" -v f="$finished" -v b="$started" -v t="$total" -v e="$errors" \
   -v app="$app" -v svc="$service" -v c="$new" -v p="$current" -v col="$idle" 'BEGIN {
   printf "{\"app\":\"%s\",\"service\":\"%s\",\"container\":\"%s\",\"previous\":\"%s\",\"color\":\"%s\",\"changed\":true,", app, svc, c, p, col

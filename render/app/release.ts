@@ -6,6 +6,7 @@ import { IDENTITY_LABEL, NGINX_CONTAINER, SLOT_LABEL, ServiceKind, serviceBaseNa
 import { ACCESS_LOG_FLUSH_SECONDS, ACCESS_LOG_LOCK, NGINX_LOGS_DIR, PROBE_PATH, UPSTREAMS_DIR, liveMarker } from "../nginx/layout";
 import { upstreamName } from "../nginx/routes";
 import { script, shq } from "../shell";
+import { RELEASE_EVENTS } from "../monitoring/layout";
 import type { ContainerSpec } from "./container-spec";
 
 export const RELEASE_SCRIPT = path.join(__dirname, "release.sh");
@@ -63,6 +64,8 @@ export function releaseScript(r: ReleaseInput): string {
         `probe_base=${shq(`http://127.0.0.1:${r.statusPort}${PROBE_PATH}/${upstreamName(r.app, r.service, "")}`)}`,
         `marker="$root/${UPSTREAMS_DIR}/${liveMarker(r.app, r.service)}"`,
         `access_log="$root/${NGINX_LOGS_DIR}/access.log" access_log_lock="$root/${ACCESS_LOG_LOCK}" ${int("log_flush_seconds", ACCESS_LOG_FLUSH_SECONDS + 1)}`,
+        // Each outcome appends one JSON line here (the status page and its alerts read it).
+        `events="$root/${RELEASE_EVENTS}"`,
     ];
     return script(...header, "", fs.readFileSync(RELEASE_SCRIPT, "utf8"));
 }

@@ -8,6 +8,7 @@ import { NginxRenderOptions, productionOptions } from "./options";
 import { PROXY_HEADERS, PROXY_SNIPPET, appHeaders, appLocations, appUpstreams, probeLocations } from "./routes";
 import { ACME_SNIPPET, acmeSnippet, httpServers, httpsServers, statusServer } from "./servers";
 import { tlsFiles } from "./tls";
+import { statusPageFiles } from "./status-page";
 import { ACCESS_LOG_FLUSH_SECONDS, RESOLVER_VALID_SECONDS } from "./layout";
 
 export { upstreamName } from "./routes";
@@ -89,6 +90,7 @@ export function renderNginxConfig(cfg: PlatformConfig, options: NginxRenderOptio
         { path: "servers/http.conf", content: httpServers(cfg, o) },
         { path: "servers/https.conf", content: httpsServers(cfg, o) },
         { path: "servers/status.conf", content: statusServer(o, probeLocations(cfg.apps)) },
+        ...statusPageFiles(cfg),
         ...cfg.apps.flatMap((app) => [
             { path: `conf.d/${app.name}.conf`, content: appUpstreams(app) },
             { path: `routes/${app.name}.conf`, content: appLocations(app, o.paths.upstreams) },

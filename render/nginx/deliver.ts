@@ -1,6 +1,9 @@
 // Bash that puts a new nginx config live without a restart: stage, `nginx -t`, swap, reload.
 // A config that fails `nginx -t` never reaches the live folder; nginx keeps serving the old one,
 // and the script fails with nginx's own message (so `pulumi up` fails with it).
+import { CORE_NETWORK } from "../../config/naming";
+import { STATUS_PAGE_DIR } from "../monitoring/layout";
+import { STATUS_PAGE_HOST_SNIPPET } from "./status-page";
 import { installBundleScript } from "../bundle";
 import { script, shq } from "../shell";
 import { nginxControl } from "./control";
@@ -35,6 +38,23 @@ function bootstrapCertificate(root: string, domains: readonly string[]): string[
     ];
 }
 
+/**
+ * The status page's `allow` for this server itself: the gateway of nginx's network, where a
+ * request to a published port from the server's own 127.0.0.1 comes from (Docker's proxy).
+ * Addresses only; no network (a test's sandbox) leaves the rendered snippet as it is.
+ */
+function statusPageHostLines(): string[] {
+    return [
+        `host_snippet="$staging/${STATUS_PAGE_HOST_SNIPPET}"`,
+        'if [ -f "$host_snippet" ]; then',
+        `  for gw in $(docker network inspect -f '{{range .IPAM.Config}}{{.Gateway}} {{end}}' ${CORE_NETWORK} 2>/dev/null || true); do`,
+        '    case "$gw" in *[!0-9a-fA-F.:]*) continue ;; esac',
+        `    printf 'allow %s;\n' "$gw" >> "$host_snippet"`,
+        "  done",
+        "fi",
+    ];
+}
+
 export function deliverNginxConfigScript(root: string, options: DeliverOptions): string {
     const paths = options.paths ?? IN_CONTAINER;
     return script(
@@ -44,12 +64,14 @@ export function deliverNginxConfigScript(root: string, options: DeliverOptions):
         `staging=${shq(`${root}/${NGINX_STAGING_DIR}`)}`,
         `previous=${shq(`${root}/${NGINX_BACKUP_DIR}`)}`,
         `upstreams=${shq(`${root}/${UPSTREAMS_DIR}`)}`,
-        `mkdir -p "$staging" "$live" "$upstreams" ${shq(`${root}/${NGINX_LOGS_DIR}`)}`,
+        // Every folder nginx mounts exists before its container does (Docker would make it root's).
+        `mkdir -p "$staging" "$live" "$upstreams" ${shq(`${root}/${NGINX_LOGS_DIR}`)} ${shq(`${root}/${STATUS_PAGE_DIR}`)}`,
         // The lock every nginx writer takes: no other change lands between this test and reload.
         "nginx_lock",
         // Empty staging in place: it is bind-mounted into the container, a new folder would not be.
         'find "$staging" -mindepth 1 -delete',
         'install_bundle "$staging"',
+        ...statusPageHostLines(),
         ...bootstrapCertificate(root, options.domains),
         "if nginx_running; then running=1; else running=0; fi",
         `if [ "$running" = 1 ] && ! nginx_check ${shq(mainConfig(paths.staging))}; then`,
