@@ -29,7 +29,7 @@ export async function benchCutover(emit: (line: Record<string, unknown>) => void
     line("naive_recreate_failed_requests", lost(s.naive), "requests", { of: s.naive.requests, downtimeSeconds: s.naive.downtimeSeconds });
     line("naive_vs_blue_green_failure_rate", s.naive.requests ? lost(s.naive) / s.naive.requests : 0, "ratio", { blueGreen: s.release.requests ? lost(s.release) / s.release.requests : 0 });
     line("nginx_replace_outage_seconds", s.nginxReplace.outageSeconds, "s", { lost: s.nginxReplace.lost, of: s.nginxReplace.requests, note: "new nginx image: delete before replace, all apps routed again in the same up" });
-    line("postgres_replace_write_outage_seconds", s.postgresReplace.writeOutageSeconds, "s", { rowsLost: s.postgresReplace.rowsBefore + s.postgresReplace.acknowledgedWrites - s.postgresReplace.rowsAfter, failedWrites: s.postgresReplace.failedWrites });
+    line("postgres_replace_write_outage_seconds", s.postgresReplace.writeOutageSeconds, "s", { rowsLost: Math.max(0, s.postgresReplace.rowsBefore + s.postgresReplace.acknowledgedWrites - s.postgresReplace.rowsAfter), failedWrites: s.postgresReplace.failedWrites });
     line("out_of_band_recreate_outage_seconds", s.outOfBandRecreate.outageSeconds, "s", { lost: s.outOfBandRecreate.lost });
 }
 

@@ -9,7 +9,7 @@ import * as docker from "@pulumi/docker";
 import { Host } from "./host";
 import { coreContainer } from "./core-container";
 import { containerPolicy } from "../render/container-policy";
-import { WATCHTOWER_CONTAINER } from "../stacks/naming";
+import { WATCHTOWER_CONTAINER } from "../config/naming";
 
 export interface AutoUpdaterArgs {
     readonly host: Host;

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as scaleway from "@pulumiverse/scaleway";
 import { Host } from "./host";
-import type { BackupsConfig } from "../stacks/schema";
+import type { BackupsConfig } from "../config/schema";
 import { installOffsiteEnvScript, offsiteEnvFile } from "../render/backup/offsite";
 import { OFFSITE_ENV } from "../render/backup/layout";
 import { script, shq } from "../render/shell";

@@ -3,12 +3,12 @@
 // bootstrap self-signed one its config delivery creates, so nginx never waits for the CA.
 import * as pulumi from "@pulumi/pulumi";
 import { Host } from "./host";
-import { BIN_DIR, ScheduledJob } from "../render/schedule";
+import { ScheduledJob } from "../render/schedule";
 import { acmeDirectoryUrl, TlsInput } from "../render/tls/certbot";
 import { firstIssueJob, issueCertificateScript, serverAddressScript } from "../render/tls/issue";
 import { renewalJob } from "../render/tls/renew";
 import { expiryJob } from "../render/tls/expiry";
-import type { PlatformConfig } from "../stacks/schema";
+import type { PlatformConfig } from "../config/schema";
 
 export interface CertificatesArgs {
     readonly host: Host;
@@ -31,14 +31,11 @@ export class Certificates extends pulumi.ComponentResource {
     readonly issued?: pulumi.Resource;
     /** Renewal (with ACME) and the expiry check, for the platform's Scheduler. */
     readonly jobs: readonly ScheduledJob[];
-    /** The expiry check on the server, for monitoring: prints JSON lines, exits 1 below the threshold. */
-    readonly expiryCheck: string;
 
     constructor(name: string, args: CertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:Certificates", args.host.name(name), {}, opts);
         const tls: TlsInput = { root: args.host.root, domain: args.domain, aliases: args.aliases, certbotImage: args.certbotImage };
         const expiry = expiryJob({ ...tls, warnDays: args.acme.warnDays });
-        this.expiryCheck = `${args.host.root}/${BIN_DIR}/${expiry.name}.sh`;
         if (args.atLoadBalancer) {
             this.jobs = [];
         } else if (args.acme.enabled) {

@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { Host } from "./host";
 import { ContainerPolicy, LOG_OPTS, NO_NEW_PRIVILEGES, RESTART } from "../render/container-policy";
-import { PLATFORM_LABEL, SPEC_LABEL } from "../stacks/naming";
+import { PLATFORM_LABEL, SPEC_LABEL } from "../config/naming";
 import { script, shq } from "../render/shell";
 
 /** What a core container is, besides the policy: everything else of docker.ContainerArgs it sets. */

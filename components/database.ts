@@ -11,7 +11,7 @@ import { SECRETS_DIR, writeSecretFileScript } from "../render/secret-file";
 import { script, shq } from "../render/shell";
 import { appDatabaseSql, baselineSql, retireAppSql, sharedDatabaseSql } from "../render/database-sql";
 import { psqlScript } from "../render/database-scripts";
-import { PLATFORM_LABEL, POSTGRES_CONTAINER, POSTGRES_HOST, POSTGRES_VOLUME } from "../stacks/naming";
+import { PLATFORM_LABEL, POSTGRES_CONTAINER, POSTGRES_HOST, POSTGRES_VOLUME } from "../config/naming";
 
 export interface DatabaseArgs {
     readonly host: Host;

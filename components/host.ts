@@ -12,7 +12,7 @@ export interface HostCommandArgs {
     readonly delete?: pulumi.Input<string>;
     /** Data for the script; the only channel for secrets. */
     readonly stdin?: pulumi.Input<string>;
-    /** Changing these replaces the command: only for identity, never for data (FIELD-NOTES). */
+    /** Changing these replaces the command: only for identity, never for data (docs/engine-notes.md). */
     readonly triggers?: pulumi.Input<unknown[]>;
     /** The script may print secrets: log nothing and keep stdout secret. */
     readonly quiet?: boolean;

@@ -10,7 +10,7 @@ import type { ManagedApp, ManagedDatabaseRefs } from "./managed-database";
 import { BACKUP_USER, DatabaseEndpoint } from "../render/managed-database";
 import { ExternalPostgres, externalPsqlScript } from "../render/database-scripts";
 import { appDatabaseSql, backupRoleSql, sharedDatabaseSql } from "../render/database-sql";
-import { SHARED_DATABASE, databaseName, roleName } from "../stacks/naming";
+import { SHARED_DATABASE, databaseName, roleName } from "../config/naming";
 
 export interface LocalManagedDatabaseArgs {
     /** Where the provisioning runs (this machine). */

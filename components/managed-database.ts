@@ -5,8 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as scaleway from "@pulumiverse/scaleway";
-import type { ManagedDatabaseConfig } from "../stacks/schema";
-import { SHARED_DATABASE, databaseName, roleName } from "../stacks/naming";
+import type { ManagedDatabaseConfig } from "../config/schema";
+import { SHARED_DATABASE, databaseName, roleName } from "../config/naming";
 import { BACKUP_USER, DatabaseEndpoint, MANAGED_ADMIN_USER } from "../render/managed-database";
 
 export interface ManagedDatabaseArgs {

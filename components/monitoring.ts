@@ -1,22 +1,30 @@
-// Prometheus exporters for nginx and PostgreSQL (monitoring.prometheus.enabled), for the seed's
-// future Prometheus + Grafana. Published nowhere: they sit on the internal mhylle-monitoring
-// network where a Prometheus container would join; with `loopback`, also on 127.0.0.1 of the
-// server (reach it through an SSH tunnel), never on a public address.
+// Monitoring's resources: the alert channels' secrets on the server (the status job itself is a
+// ScheduledJob, render/ops.ts), and the Prometheus exporters for nginx and PostgreSQL
+// (monitoring.prometheus.enabled), for the seed's future Prometheus + Grafana. Published nowhere:
+// they sit on the internal mhylle-monitoring network where a Prometheus container would join;
+// with `loopback`, also on 127.0.0.1 of the server (reach it through an SSH tunnel).
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import { Host } from "./host";
 import { coreContainer, CoreContainerArgs } from "./core-container";
 import { containerPolicy } from "../render/container-policy";
-import type { MonitoringConfig } from "../stacks/schema";
+import type { MonitoringConfig } from "../config/schema";
 import { psqlScript } from "../render/database-scripts";
 import { ROLE_PASSWORD_ENV } from "../render/database-sql";
 import { EXPORTER_CONTAINERS, EXPORTER_PORTS, MONITOR_ROLE, monitorRoleSql, nginxScrapeUri } from "../render/monitoring/exporters";
-import { PLATFORM_LABEL, POSTGRES_HOST } from "../stacks/naming";
+import { PLATFORM_LABEL, POSTGRES_HOST } from "../config/naming";
+import { alertSecretsFile, installAlertSecretsScript, removeAlertSecretsScript } from "../render/monitoring/alert-secrets";
 
 export const MONITORING_NETWORK = "mhylle-monitoring";
 /** Exporters hold no state: a short grace. */
 export const EXPORTER_STOP_GRACE_SECONDS = 5;
+
+/** Config secrets of the alert channels (alertWebhookUrl, alertSmtpPassword), when their channel is on. */
+export interface AlertSecrets {
+    readonly webhookUrl?: pulumi.Output<string>;
+    readonly smtpPassword?: pulumi.Output<string>;
+}
 
 export interface MonitoringArgs {
     readonly host: Host;
@@ -33,6 +41,7 @@ export interface MonitoringArgs {
     readonly nginxStatusPort: number;
     /** Run the PostgreSQL exporter (false with the managed database: Scaleway's Cockpit has its metrics). @default true */
     readonly postgresExporter?: boolean;
+    readonly alertSecrets?: AlertSecrets;
 }
 
 export class Monitoring extends pulumi.ComponentResource {
@@ -41,6 +50,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:Monitoring", args.host.name(name), {}, opts);
+        if (args.config.enabled) this.installAlertSecrets(name, args);
         const p = args.config.prometheus;
         if (!args.config.enabled || !p.enabled) {
             this.registerOutputs({});
@@ -112,5 +122,22 @@ export class Monitoring extends pulumi.ComponentResource {
             ),
         );
         this.registerOutputs({ network: this.network.name });
+    }
+
+    /** The status job reads the channels' secrets from a 0600 file, written from this command's stdin. */
+    private installAlertSecrets(name: string, args: MonitoringArgs) {
+        const s = args.alertSecrets;
+        if (!s?.webhookUrl && !s?.smtpPassword) return;
+        const root = args.host.root;
+        args.host.runScript(
+            `${name}-alert-secrets`,
+            {
+                create: installAlertSecretsScript(root),
+                delete: removeAlertSecretsScript(root),
+                stdin: pulumi.secret(pulumi.all([s.webhookUrl, s.smtpPassword]).apply(([webhookUrl, smtpPassword]) => alertSecretsFile({ webhookUrl, smtpPassword }))),
+                quiet: true,
+            },
+            { parent: this },
+        );
     }
 }

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import type { Host } from "./host";
-import { CORE_NETWORK, DATABASE_NETWORK, PLATFORM_LABEL, appDatabaseNetwork, appNetwork } from "../stacks/naming";
+import { CORE_NETWORK, DATABASE_NETWORK, PLATFORM_LABEL, appDatabaseNetwork, appNetwork } from "../config/naming";
 
 export interface NetworksArgs {
     /** Apps that get a network of their own. */

@@ -8,7 +8,8 @@ import { containerPolicy } from "../render/container-policy";
 import { encodeBundle, ServerFile } from "../render/bundle";
 import { deliverNginxConfigScript } from "../render/nginx/deliver";
 import { CERTS_DIR, IN_CONTAINER, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR, mainConfig } from "../render/nginx/layout";
-import { CERTBOT_VOLUME, NGINX_CONTAINER } from "../stacks/naming";
+import { STATUS_PAGE_DIR } from "../render/monitoring/layout";
+import { CERTBOT_VOLUME, NGINX_CONTAINER } from "../config/naming";
 
 export interface ProxyArgs {
     readonly host: Host;
@@ -49,7 +50,8 @@ export class Proxy extends pulumi.ComponentResource {
         this.config = args.host.runScript(
             `${name}-config`,
             { create: deliverNginxConfigScript(root, { domains: args.domains }), stdin: pulumi.output(args.files).apply((files) => encodeBundle(files, NGINX_DIR)) },
-            { parent: this },
+            // After nginx's network exists: the status page's snippet names its gateway.
+            { parent: this, dependsOn: [args.network] },
         );
 
         // Kept on a server's destroy (account keys and challenges); removed on the local target's.
@@ -82,6 +84,8 @@ export class Proxy extends pulumi.ComponentResource {
                     bind(UPSTREAMS_DIR, IN_CONTAINER.upstreams),
                     bind(CERTS_DIR, IN_CONTAINER.certs),
                     bind(NGINX_LOGS_DIR, IN_CONTAINER.logs, false),
+                    // The status page the status job writes (render/monitoring/status/page.py).
+                    bind(STATUS_PAGE_DIR, IN_CONTAINER.statusPage),
                     { volumeName: this.certbotVolume.name, containerPath: IN_CONTAINER.acmeWebroot, readOnly: true },
                 ],
                 // App networks are joined by each app's command (a change here would replace nginx);

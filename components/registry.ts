@@ -5,9 +5,9 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { Host } from "./host";
-import { registryOf } from "../stacks/naming";
+import { registryOf } from "../config/naming";
 import { script, shq } from "../render/shell";
-import { ConfigError, Problem } from "../stacks/problem";
+import { ConfigError, Problem } from "../config/problem";
 
 export interface RegistryCredential {
     readonly server: string;

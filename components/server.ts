@@ -1,5 +1,5 @@
 // The Scaleway instance: public IP, firewall, SSH key, Ubuntu 24.04 with Docker from cloud-init,
-// and a readiness command the Docker provider waits for (FIELD-NOTES: provider host from output).
+// and a readiness command the Docker provider waits for (docs/engine-notes.md: the provider's host waits for it).
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
@@ -102,7 +102,7 @@ export class Server extends pulumi.ComponentResource {
                 rootVolume: { sizeInGb: args.rootVolumeGb, deleteOnTermination: true },
                 tags: ["mhylle-platform"],
                 ...(args.privateNetworkId ? { privateNetworks: [{ pnId: args.privateNetworkId }] } : {}),
-                // userData, not cloudInit, which diffs forever (FIELD-NOTES).
+                // userData, not cloudInit, which diffs forever (docs/engine-notes.md).
                 userData: { "cloud-init": renderCloudInit({ deployUser: args.deployUser, sshPublicKey: args.sshPublicKey, root }) },
             },
             // Never replaced by `up`: a new image or root volume would replace the instance with a

@@ -1,5 +1,6 @@
 // cloud-init user data for the Scaleway server: Docker engine, UFW (deny inbound but SSH, HTTP and
 // HTTPS), unattended security upgrades, a deploy user with key-only SSH, log rotation.
+import { LOG_OPTS } from "./container-policy";
 import { stringify } from "yaml";
 
 export interface CloudInitInput {
@@ -9,8 +10,8 @@ export interface CloudInitInput {
     readonly root: string;
 }
 
-/** Docker daemon defaults: json-file rotation for every container, live restore across upgrades. */
-export const DAEMON_JSON = { "log-driver": "json-file", "log-opts": { "max-size": "10m", "max-file": "3" }, "live-restore": true };
+/** Docker daemon defaults: the platform's log rotation for every container, live restore across upgrades. */
+export const DAEMON_JSON = { "log-driver": "json-file", "log-opts": { ...LOG_OPTS }, "live-restore": true };
 
 export function renderCloudInit(c: CloudInitInput): string {
     const ufw = [

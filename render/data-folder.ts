@@ -5,12 +5,13 @@ import { BACKUPS_DIR } from "./backup/layout";
 import { CERTS_DIR, NGINX_BACKUP_DIR, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR } from "./nginx/layout";
 import { BIN_DIR, JOB_LOGS_DIR, JOB_STATE_DIR } from "./schedule";
 import { SECRETS_DIR } from "./secret-file";
+import { STATUS_PAGE_DIR } from "./monitoring/layout";
 import { script, shq } from "./shell";
 
 const top = (p: string) => p.split("/")[0];
 
 /** Every top-level folder the platform writes under its root. */
-export const PLATFORM_FOLDERS = [...new Set([NGINX_DIR, NGINX_STAGING_DIR, NGINX_BACKUP_DIR, UPSTREAMS_DIR, CERTS_DIR, top(NGINX_LOGS_DIR), top(JOB_LOGS_DIR), top(JOB_STATE_DIR), BIN_DIR, BACKUPS_DIR, SECRETS_DIR])].sort();
+export const PLATFORM_FOLDERS = [...new Set([NGINX_DIR, NGINX_STAGING_DIR, NGINX_BACKUP_DIR, UPSTREAMS_DIR, CERTS_DIR, top(NGINX_LOGS_DIR), top(JOB_LOGS_DIR), top(JOB_STATE_DIR), BIN_DIR, BACKUPS_DIR, SECRETS_DIR, STATUS_PAGE_DIR])].sort();
 
 export function createDataFolderScript(root: string): string {
     return script(`mkdir -p ${shq(root)}`);

@@ -1,5 +1,5 @@
 // Bash run on the server to apply database SQL through the postgres container.
-import { POSTGRES_CONTAINER } from "../stacks/naming";
+import { POSTGRES_CONTAINER } from "../config/naming";
 import { heredoc, script, shq } from "./shell";
 import { ROLE_PASSWORD_ENV } from "./database-sql";
 

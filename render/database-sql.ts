@@ -1,9 +1,9 @@
 // SQL that gives each app its own database and login role, run by psql as the superuser.
 // Idempotent: safe to run on every `pulumi up`. Passwords come from the environment
 // (\getenv), never from the SQL text, so this text holds no secret.
-import { databaseName, roleName, SHARED_DATABASE } from "../stacks/naming";
+import { databaseName, roleName, SHARED_DATABASE } from "../config/naming";
 
-/** Names are validated upstream (stacks/schema.ts); assert again since they go into SQL. */
+/** Names are validated upstream (config/schema.ts); assert again since they go into SQL. */
 function ident(name: string): string {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`unsafe SQL identifier ${JSON.stringify(name)}`);
     return name;

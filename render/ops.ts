@@ -1,7 +1,7 @@
 // Every operations job and command of the platform (backups, status report, maintenance, log
 // rotation), as plain data for the Scheduler: one place that says what runs when.
-import type { PlatformConfig } from "../stacks/schema";
-import { NGINX_CONTAINER, POSTGRES_CONTAINER, WATCHTOWER_CONTAINER } from "../stacks/naming";
+import type { PlatformConfig } from "../config/schema";
+import { NGINX_CONTAINER, POSTGRES_CONTAINER, WATCHTOWER_CONTAINER } from "../config/naming";
 import type { BinCommand, ScheduledJob } from "./schedule";
 import { backupJobScript, pruneCommandScript } from "./backup/backup";
 import { restoreCommandScript } from "./backup/restore";
@@ -9,6 +9,7 @@ import { OpsTargets, opsVars } from "./backup/layout";
 import { statusProgram } from "./monitoring/status";
 import { maintenanceScript, rotateNginxLogsScript } from "./monitoring/logs";
 import { EXPORTER_CONTAINERS } from "./monitoring/exporters";
+import { statusPageUrl } from "./monitoring/layout";
 import type { ManagedClient } from "./backup/managed-client";
 import { MigrationInput, migrateDatabaseScript } from "./migrate/migrate";
 
@@ -60,6 +61,7 @@ export function opsSchedule(cfg: PlatformConfig, t: OpsTargets, server: ServerOp
                 monitoring: cfg.monitoring,
                 backups,
                 ...(server.managed ? { managedDatabase: { image: server.managed.image, databases: server.managed.databases } } : {}),
+                pageUrl: cfg.monitoring.page.enabled ? statusPageUrl(cfg) : undefined,
             }),
         });
         // Exit 0 once the report is written: red is the report's news, not the job's failure.

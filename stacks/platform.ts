@@ -9,7 +9,7 @@ import { Proxy } from "../components/proxy";
 import { AutoUpdater } from "../components/auto-updater";
 import { App, ManagedConnection } from "../components/app";
 import { Backups, OffsiteKeys } from "../components/backups";
-import { Monitoring } from "../components/monitoring";
+import { AlertSecrets, Monitoring } from "../components/monitoring";
 import { opsSchedule, productionTargets } from "../render/ops";
 import { RegistryCredential, RegistryLogins } from "../components/registry";
 import { Certificates } from "../components/certificates";
@@ -18,8 +18,8 @@ import { DatabaseClient } from "../components/database-client";
 import type { ManagedDatabaseRefs as ManagedDatabase } from "../components/managed-database";
 import { renderNginxConfig } from "../render/nginx/config";
 import { productionOptions } from "../render/nginx/options";
-import { SHARED_DATABASE, databaseName } from "./naming";
-import type { PlatformConfig } from "./schema";
+import { SHARED_DATABASE, databaseName } from "../config/naming";
+import type { PlatformConfig } from "../config/schema";
 
 export interface Platform {
     readonly networks: Networks;
@@ -46,6 +46,8 @@ export interface Releases {
 export interface PlatformSecrets {
     /** Keys for the off-site backup copy (backups.offsite.enabled). */
     readonly offsiteKeys?: OffsiteKeys;
+    /** The alert channels' secrets (monitoring.alerts). */
+    readonly alertSecrets?: AlertSecrets;
 }
 
 /** Which server this is, and what it shares with the others. The first server alone by default. */
@@ -218,6 +220,7 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
             proxyConfig: proxy.config,
             nginxStatusPort: cfg.proxy.statusPort,
             postgresExporter: !!database,
+            alertSecrets: secrets.alertSecrets,
         },
         opts,
     );

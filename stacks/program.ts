@@ -2,13 +2,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig } from "./load";
-import { ConfigError, Problem } from "./problem";
+import { loadConfig } from "../config/load";
+import { ConfigError, Problem } from "../config/problem";
 import { deployLocal, deployScaleway } from "./targets";
-import type { PlatformConfig } from "./schema";
+import type { PlatformConfig } from "../config/schema";
 import { ImageToPin, pinImages, RegistryCredential } from "../components/registry";
 import type { Releases } from "./platform";
 import type { OffsiteKeys } from "../components/backups";
+import type { AlertSecrets } from "../components/monitoring";
 
 /** Build contexts must be folders of the project holding their Dockerfile. */
 function missingBuildContexts(cfg: PlatformConfig, projectDir: string): Problem[] {
@@ -51,8 +52,28 @@ function missingSecrets(cfg: PlatformConfig, config: pulumi.Config): Problem[] {
     if (cfg.backups.offsite.enabled)
         for (const k of ["backupAccessKey", "backupSecretKey"])
             if (!set(k)) problems.push({ field: k, problem: `is required when backups.offsite.enabled is true; run: pulumi config set --secret ${k} <value>`, got: undefined });
+    return [...problems, ...alertSecretProblems(cfg, config)];
+}
+
+/** The alert channels' secrets: set when their channel is on; the URL checked without ever being shown. */
+function alertSecretProblems(cfg: PlatformConfig, config: pulumi.Config): Problem[] {
+    const a = cfg.monitoring.alerts;
+    const problems: Problem[] = [];
+    if (a.webhook.enabled) {
+        const url = config.get("alertWebhookUrl");
+        if (!url) problems.push({ field: "alertWebhookUrl", problem: "is required when monitoring.alerts.webhook.enabled is true; run: pulumi config set --secret alertWebhookUrl https://...", got: undefined });
+        else if (!/^https:\/\/[^\s/?#]+[^\s]*$/.test(url))
+            problems.push({ field: "alertWebhookUrl", problem: "must be an https:// URL without spaces (the token in it never travels in clear text); set it again with pulumi config set --secret alertWebhookUrl https://...", got: "[secret]" });
+    }
+    if (a.email.enabled && a.email.username && !config.get("alertSmtpPassword"))
+        problems.push({ field: "alertSmtpPassword", problem: "is required when monitoring.alerts.email.username is set; run: pulumi config set --secret alertSmtpPassword <password>", got: undefined });
     return problems;
 }
+
+const alertSecrets = (cfg: PlatformConfig, config: pulumi.Config): AlertSecrets => ({
+    webhookUrl: cfg.monitoring.alerts.webhook.enabled ? config.requireSecret("alertWebhookUrl") : undefined,
+    smtpPassword: cfg.monitoring.alerts.email.enabled && cfg.monitoring.alerts.email.username ? config.requireSecret("alertSmtpPassword") : undefined,
+});
 
 const registryCredentials = (cfg: PlatformConfig, config: pulumi.Config): RegistryCredential[] =>
     cfg.registries.credentials.map((c) => ({ server: c.server, username: c.username, token: config.requireSecret(c.tokenKey) }));
@@ -116,6 +137,7 @@ export async function program(config = new pulumi.Config()) {
     let cfg: PlatformConfig;
     let releases: Releases;
     let offsite: OffsiteKeys | undefined;
+    let alerts: AlertSecrets;
     try {
         cfg = loadConfig(config);
         const missing = [...missingBuildContexts(cfg, process.cwd()), ...missingSecrets(cfg, config)];
@@ -125,11 +147,15 @@ export async function program(config = new pulumi.Config()) {
         cfg = withImages(cfg, images);
         releases = { credentials, images };
         offsite = offsiteKeys(cfg, config);
+        alerts = alertSecrets(cfg, config);
     } catch (err) {
         if (err instanceof ConfigError) throw new RefusedConfig(err.problems);
         throw err;
     }
-    const deployment = cfg.target === "scaleway" ? deployScaleway(cfg, releases, config.getSecret("sshPrivateKey"), { offsiteKeys: offsite }) : deployLocal(cfg, releases, process.cwd(), cfg.database.managed.enabled ? config.requireSecret("managedDatabaseAdminPassword") : undefined);
+    const deployment =
+        cfg.target === "scaleway"
+            ? deployScaleway(cfg, releases, config.getSecret("sshPrivateKey"), { offsiteKeys: offsite, alertSecrets: alerts })
+            : deployLocal(cfg, releases, process.cwd(), { alertSecrets: alerts }, cfg.database.managed.enabled ? config.requireSecret("managedDatabaseAdminPassword") : undefined);
     return {
         address: deployment.address,
         urls: cfg.apps.map((a) => `${publicBase(cfg)}${a.routePrefix ?? `/${a.name}`}/`),

@@ -5,8 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { Host } from "../components/host";
 import type { Platform } from "./platform";
-import type { PlatformConfig } from "./schema";
-import type { ServiceKind } from "./naming";
+import type { PlatformConfig } from "../config/schema";
+import type { ServiceKind } from "../config/naming";
 import { rolloutScript } from "../render/app/rollout";
 
 export interface FleetServer {

@@ -9,9 +9,9 @@ import { LoadBalancer } from "../components/load-balancer";
 import { LocalManagedDatabase } from "../components/local-managed-database";
 import { buildPlatform, Platform, PlatformSecrets } from "./platform";
 import { backendSettings } from "../render/lb/backend";
-import { serverSuffix } from "./naming";
+import { serverSuffix } from "../config/naming";
 import { rollouts } from "./rollouts";
-import type { PlatformConfig } from "./schema";
+import type { PlatformConfig } from "../config/schema";
 import type { Releases } from "./platform";
 
 export interface Deployment {
@@ -27,10 +27,10 @@ export interface Deployment {
 }
 
 /** The local Docker engine; a folder of this machine stands in for /opt/platform. */
-export function deployLocal(cfg: PlatformConfig, releases: Releases, projectDir = process.cwd(), managedAdminPassword?: pulumi.Output<string>): Deployment {
-    if (cfg.server.count > 1 || cfg.database.managed.enabled) return deployLocalFleet(cfg, releases, projectDir, managedAdminPassword!);
+export function deployLocal(cfg: PlatformConfig, releases: Releases, projectDir = process.cwd(), secrets: PlatformSecrets = {}, managedAdminPassword?: pulumi.Output<string>): Deployment {
+    if (cfg.server.count > 1 || cfg.database.managed.enabled) return deployLocalFleet(cfg, releases, projectDir, secrets, managedAdminPassword!);
     const host = new LocalHost(path.resolve(projectDir, cfg.local.dataDir));
-    const platform = buildPlatform(cfg, host, releases);
+    const platform = buildPlatform(cfg, host, releases, undefined, secrets);
     return { platform, platforms: [platform], address: pulumi.output("127.0.0.1") };
 }
 
@@ -53,7 +53,7 @@ function serverArgs(cfg: PlatformConfig, sshPrivateKey: pulumi.Output<string> | 
  * with a PostgreSQL elsewhere standing in for the managed database (local.managedDatabase). The
  * load balancer's stand-in (HAProxy, render/lb/haproxy.ts) is run by the tests in front of them.
  */
-function deployLocalFleet(cfg: PlatformConfig, releases: Releases, projectDir: string, managedAdminPassword: pulumi.Output<string>): Deployment {
+function deployLocalFleet(cfg: PlatformConfig, releases: Releases, projectDir: string, secrets: PlatformSecrets, managedAdminPassword: pulumi.Output<string>): Deployment {
     const several = cfg.server.count > 1;
     const specs = several ? cfg.local.servers : [{ dataDir: cfg.local.dataDir, dockerHost: undefined, backendPort: cfg.loadBalancer.backendPort }];
     const hosts = specs.map((s, i) => new LocalHost(path.resolve(projectDir, s.dataDir), undefined, serverSuffix(i + 1), s.dockerHost));
@@ -70,7 +70,7 @@ function deployLocalFleet(cfg: PlatformConfig, releases: Releases, projectDir: s
               })
             : undefined;
     const platforms = hosts.map((host, index) =>
-        buildPlatform(cfg, host, releases, undefined, {}, {
+        buildPlatform(cfg, host, releases, undefined, secrets, {
             index,
             managed,
             loadBalancer: several ? { port: cfg.loadBalancer.backendPort, publishedPort: specs[index].backendPort, bindAddress: "127.0.0.1", trusted: cfg.local.loadBalancerAddresses } : undefined,

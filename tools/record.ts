@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 
-import { PROJECT } from "../stacks/stack-file";
+import { PROJECT } from "../config/stack-file";
 import { providerRules } from "./e2e/provider-rules";
 export { PROJECT };
 export const SECRET_PLACEHOLDER = "[secret]";
@@ -138,55 +138,66 @@ export function toPulumiConfig(raw: Record<string, unknown>): Record<string, str
     return Object.fromEntries(Object.entries(raw).map(([k, v]) => [`${PROJECT}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
 }
 
-/**
- * Set up mocks and config, run `build`, and wait until registrations settle.
- * Call once per process: Pulumi's runtime state is global.
- */
-export async function record<T>(
-    raw: Record<string, unknown>,
-    build: () => T,
-    options: {
-        secrets?: Record<string, string>;
-        stack?: string;
-        /** What the registry answers per image (a digest, or an Error); others get a digest derived from the name. */
-        registry?: Record<string, string | Error>;
-        /** Outputs to return instead of the mock's own (e.g. real image IDs, or a state that differs from config). */
-        outputs?: ComputeOutputs;
-    } = {},
-): Promise<{ resources: RecordedResource[]; result: Awaited<T> }> {
-    const resources: RecordedResource[] = [];
-    const parents = new Map<string, string>();
-    const recordedOptions = new Map<string, RecordedOptions>();
+/** The options a registration carried, as the engine would see them (names and keys for URNs). */
+function optionsOf(req: any): RecordedOptions {
+    const propertyDependencies: Record<string, string[]> = {};
+    const propertyDependencyKeys: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((deps: any, prop: string) => {
+        propertyDependencies[prop] = deps.getUrnsList().map(nameOf);
+        propertyDependencyKeys[prop] = deps.getUrnsList().map(keyOf);
+    });
+    return {
+        protect: !!req.getProtect(),
+        retainOnDelete: !!req.getRetainondelete(),
+        dependsOn: req.getDependenciesList().map(nameOf),
+        dependsOnKeys: req.getDependenciesList().map(keyOf),
+        propertyDependencies,
+        propertyDependencyKeys,
+        ignoreChanges: req.getIgnorechangesList(),
+        replaceOnChanges: req.getReplaceonchangesList(),
+        deleteBeforeReplace: !!req.getDeletebeforereplace(),
+        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        customTimeouts: timeoutsOf(req.getCustomtimeouts()),
+        // The provider a resource was registered with: the engine double follows it to its engine.
+        ...(req.getProvider() ? { provider: keyOf(String(req.getProvider()).split("::").slice(0, 4).join("::")) } : {}),
+    };
+}
 
+/**
+ * Resource options and parents of every registration. Pulumi's public mocks API hands `newResource`
+ * only type, name and inputs, not dependsOn, protect, ignoreChanges, replaceOnChanges or the
+ * property dependencies the engine double and the tests need: so the mock monitor's registration is
+ * wrapped to read them from the request.
+ */
+function captureRegistrations(parents: Map<string, string>, recorded: Map<string, RecordedOptions>) {
     const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
     const original = MockMonitor.prototype.registerResource;
     MockMonitor.prototype.registerResource = function (req: any, cb: any) {
         const key = `${req.getType()}::${req.getName()}`;
-        const parentUrn: string = req.getParent();
-        if (parentUrn) parents.set(key, nameOf(parentUrn));
-        const propertyDependencies: Record<string, string[]> = {};
-        const propertyDependencyKeys: Record<string, string[]> = {};
-        req.getPropertydependenciesMap().forEach((deps: any, prop: string) => {
-            propertyDependencies[prop] = deps.getUrnsList().map(nameOf);
-            propertyDependencyKeys[prop] = deps.getUrnsList().map(keyOf);
-        });
-        recordedOptions.set(key, {
-            protect: !!req.getProtect(),
-            retainOnDelete: !!req.getRetainondelete(),
-            dependsOn: req.getDependenciesList().map(nameOf),
-            dependsOnKeys: req.getDependenciesList().map(keyOf),
-            propertyDependencies,
-            propertyDependencyKeys,
-            ignoreChanges: req.getIgnorechangesList(),
-            replaceOnChanges: req.getReplaceonchangesList(),
-            deleteBeforeReplace: !!req.getDeletebeforereplace(),
-            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-            customTimeouts: timeoutsOf(req.getCustomtimeouts()),
-            ...(req.getProvider() ? { provider: keyOf(String(req.getProvider()).split("::").slice(0, 4).join("::")) } : {}),
-        });
+        if (req.getParent()) parents.set(key, nameOf(req.getParent()));
+        recorded.set(key, optionsOf(req));
         return original.call(this, req, cb);
     };
+}
 
+export interface RecordOptions {
+    secrets?: Record<string, string>;
+    stack?: string;
+    /** What the registry answers per image (a digest, or an Error); others get a digest derived from the name. */
+    registry?: Record<string, string | Error>;
+    /** Outputs to return instead of the mock's own (e.g. real image IDs, or a state that differs from config). */
+    outputs?: ComputeOutputs;
+}
+
+/**
+ * Set up mocks and config, run `build`, and wait until registrations settle.
+ * Call once per process: Pulumi's runtime state is global.
+ */
+export async function record<T>(raw: Record<string, unknown>, build: () => T, options: RecordOptions = {}): Promise<{ resources: RecordedResource[]; result: Awaited<T> }> {
+    const resources: RecordedResource[] = [];
+    const parents = new Map<string, string>();
+    const recorded = new Map<string, RecordedOptions>();
+    captureRegistrations(parents, recorded);
     pulumi.runtime.setAllConfig(
         { ...toPulumiConfig(raw), ...Object.fromEntries(Object.entries(options.secrets ?? {}).map(([k, v]) => [`${PROJECT}:${k}`, v])) },
         Object.keys(options.secrets ?? {}).map((k) => `${PROJECT}:${k}`),
@@ -196,16 +207,14 @@ export async function record<T>(
             newResource(args) {
                 const key = `${args.type}::${args.name}`;
                 const state = { ...args.inputs, ...(options.outputs?.(args.type, args.name, args.inputs) ?? computedOutputs(args.type, args.name, args.inputs)) };
-                resources.push({ key, type: args.type, name: args.name, inputs: args.inputs, parent: parents.get(key), custom: args.custom ?? true, state, options: recordedOptions.get(key)! });
-                return { id: mockId(args.type, args.name, args.inputs, recordedOptions.get(key)!), state };
+                resources.push({ key, type: args.type, name: args.name, inputs: args.inputs, parent: parents.get(key), custom: args.custom ?? true, state, options: recorded.get(key)! });
+                return { id: mockId(args.type, args.name, args.inputs, recorded.get(key)!), state };
             },
             call(args) {
-                if (args.token === "docker:index/getRegistryImage:getRegistryImage") {
-                    const answer = options.registry?.[args.inputs.name] ?? fakeDigest(args.inputs.name);
-                    if (answer instanceof Error) throw answer;
-                    return { ...args.inputs, sha256Digest: answer };
-                }
-                return args.inputs;
+                if (args.token !== "docker:index/getRegistryImage:getRegistryImage") return args.inputs;
+                const answer = options.registry?.[args.inputs.name] ?? fakeDigest(args.inputs.name);
+                if (answer instanceof Error) throw answer;
+                return { ...args.inputs, sha256Digest: answer };
             },
         },
         PROJECT,

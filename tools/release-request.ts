@@ -6,13 +6,13 @@
 // through env, never through the shell's command text).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { formatFileProblem, readStackFile, StackFileError } from "../stacks/stack-file";
-import { validateConfig } from "../stacks/validate";
-import { ConfigError, Problem, formatProblem } from "../stacks/problem";
-import { IMAGE_REF } from "../stacks/schema";
-import type { PlatformConfig } from "../stacks/schema";
-import type { ServiceKind } from "../stacks/naming";
-import { pinImage } from "../stacks/release-pin";
+import { formatFileProblem, readStackFile, StackFileError } from "../config/stack-file";
+import { validateConfig } from "../config/validate";
+import { ConfigError, Problem, formatProblem } from "../config/problem";
+import { IMAGE_REF } from "../config/schema";
+import type { PlatformConfig } from "../config/schema";
+import type { ServiceKind } from "../config/naming";
+import { pinImage } from "../config/release-pin";
 
 export const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const SERVICES: readonly ServiceKind[] = ["frontend", "backend"];

@@ -1,11 +1,11 @@
 // npm run render -- (--stack NAME | --config FILE) --out DIR
-// Runs the program under mocks and writes resources.json, files/ and scripts/ (see ARCHITECTURE.md).
+// Runs the program under mocks and writes resources.json, files/ and scripts/ (README.md, "Render, end to end, bench").
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { formatFileProblem, readStackFile, StackFile, StackFileError } from "../stacks/stack-file";
-import { validateConfig } from "../stacks/validate";
-import { ConfigError, formatProblem, Problem } from "../stacks/problem";
+import { formatFileProblem, readStackFile, StackFile, StackFileError } from "../config/stack-file";
+import { validateConfig } from "../config/validate";
+import { ConfigError, formatProblem, Problem } from "../config/problem";
 import { record, redact, RecordedResource, SECRET_PLACEHOLDER, isSecret } from "./record";
 import { decodeBundle, isBundle } from "../render/bundle";
 

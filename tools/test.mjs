@@ -1,8 +1,11 @@
-// npm test: every tests/**/*.test.ts with Node's test runner (tsx for TypeScript), one file at a
-// time since integration tests share the Docker engine and ports.
+// npm test: every tests/**/*.test.ts with Node's test runner (tsx for TypeScript). Two lanes run
+// side by side, each one file at a time: the end-to-end runs (tests/e2e: the platform on Docker,
+// under load, with the platform's own container names and ports above the free-port range), and
+// everything else (whose Docker names are prefixed and ports come from tests/support/ports.ts).
+// `node tools/test.mjs FILE...` runs just those files, one at a time.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 
 function find(dir) {
     return readdirSync(dir).flatMap((entry) => {
@@ -11,7 +14,31 @@ function find(dir) {
     });
 }
 
+/** Runs files one at a time; resolves with the exit code. Lines get `prefix` when given. */
+function lane(files, prefix) {
+    return new Promise((resolve) => {
+        if (!files.length) return resolve(0);
+        const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...files], { stdio: prefix ? ["ignore", "pipe", "pipe"] : "inherit" });
+        if (prefix) {
+            const forward = (stream, out) => {
+                let rest = "";
+                stream.on("data", (d) => {
+                    const lines = (rest + d).split("\n");
+                    rest = lines.pop();
+                    for (const l of lines) out.write(`${prefix}${l}\n`);
+                });
+                stream.on("end", () => rest && out.write(`${prefix}${rest}\n`));
+            };
+            forward(child.stdout, process.stdout);
+            forward(child.stderr, process.stderr);
+        }
+        child.on("close", (code) => resolve(code ?? 1));
+    });
+}
+
 const only = process.argv.slice(2);
-const files = (only.length ? only : find("tests")).sort();
-const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...files], { stdio: "inherit" });
-process.exit(result.status ?? 1);
+if (only.length) process.exit(await lane(only.sort()));
+const all = find("tests").sort();
+const e2e = all.filter((f) => f.startsWith(join("tests", "e2e")));
+const codes = await Promise.all([lane(all.filter((f) => !e2e.includes(f))), lane(e2e, "[e2e] ")]);
+process.exit(codes.every((c) => c === 0) ? 0 : 1);

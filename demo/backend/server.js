@@ -4,8 +4,8 @@
 //   GET <prefix>/info              who answered and the database's state; counts nothing
 //   GET or POST <prefix>/anything  counts a visit; who answered and the count (POST: 201)
 // Other methods: 405. DEMO_BROKEN, DEMO_FAIL_REQUESTS and ?delay=MS: see lib/http-server.js.
-const { settings, sendJson, refuseMethod, withoutPrefix, isHealthPath, requestDelay, sleep, serve } = require('./lib/http-server');
-const database = require('./lib/database');
+const { settings, sendJson, refuseMethod, withoutPrefix, isHealthPath, requestDelay, sleep, serve } = require('../shared/http-server');
+const database = require('./database');
 
 const PREFIX = `/api/${settings.app}`;
 const BODY_LIMIT = 64 * 1024;

@@ -6,7 +6,7 @@
 // lib/http-server.js.
 const fs = require('node:fs');
 const path = require('node:path');
-const { settings, sendJson, refuseMethod, withoutPrefix, isHealthPath, requestDelay, sleep, serve } = require('./lib/http-server');
+const { settings, sendJson, refuseMethod, withoutPrefix, isHealthPath, requestDelay, sleep, serve } = require('../shared/http-server');
 
 const PREFIX = `/${settings.app}`;
 const METHODS = ['GET', 'HEAD'];

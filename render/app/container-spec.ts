@@ -1,7 +1,7 @@
 // How an app service's container is run: the one place that turns app config into `docker run`
 // flags, so the release script, tests and the e2e applier agree.
-import type { AppConfig, ServiceConfig } from "../../stacks/schema";
-import { PLATFORM_LABEL, ServiceKind, WATCHTOWER_ENABLE, WATCHTOWER_SCOPE, appDatabaseNetwork, appNetwork, serviceBaseName } from "../../stacks/naming";
+import type { AppConfig, ServiceConfig } from "../../config/schema";
+import { PLATFORM_LABEL, ServiceKind, WATCHTOWER_ENABLE, WATCHTOWER_SCOPE, appDatabaseNetwork, appNetwork, serviceBaseName } from "../../config/naming";
 import { containerPolicy, dockerRunFlags } from "../container-policy";
 import { CONTAINER_CA_PATH } from "../managed-database";
 

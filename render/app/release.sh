@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # the parameters are set by the header render/app/release.ts puts above this text
 # Releases one app service blue-green. Owns the whole sequence, so a failure at any step leaves the
 # server consistent (Pulumi has no container resource for app services: its delete-before-replace
 # and pending deletes can never touch the container nginx routes to; docs/engine-notes.md).
@@ -17,11 +19,33 @@
 
 started=$(date +%s.%N)
 log() { printf '%s release %s/%s: %s\n' "$(date -u +%T)" "$app" "$service" "$*" >&2; }
-fail() { printf 'release of %s %s (%s) failed: %s\n' "$app" "$service" "$image" "$*" >&2; exit 1; }
+fail() { printf 'release of %s %s (%s) failed: %s\n' "$app" "$service" "$image" "$*" >&2; event "${outcome:-failed}" "$*"; exit 1; }
+# One JSON line per release outcome (released, rolled-back, failed) in $events, for the status
+# page's markers and its alerts. Never fails the release: the line is news, not a gate.
+json_text() { printf '%s' "$1" | tr '\000-\037' ' ' | sed 's/\\/\\\\/g; s/"/\\"/g'; }
+event() { # outcome reason
+  [ -n "${events:-}" ] || return 0
+  local digest
+  case "$image" in *@sha256:*) digest=${image##*@} ;; *) digest=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true) ;; esac
+  mkdir -p "$(dirname "$events")" 2>/dev/null || true
+  printf '{"t":%s,"app":"%s","service":"%s","image":"%s","digest":"%s","outcome":"%s","container":"%s","reason":"%s"}\n' \
+    "$(date +%s.%3N)" "$(json_text "$app")" "$(json_text "$service")" "$(json_text "$image")" "$(json_text "$digest")" "$1" "$(json_text "${new:-}")" "$(json_text "${2:-}")" \
+    >>"$events" 2>/dev/null || true
+}
 now() { date +%s.%N; }
 since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.2f", a - b }'; }
 running() { [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
 health_status() { docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$1" 2>/dev/null || echo gone; }
+# The new container has not exited since it started. Docker restarts one that exits (its restart
+# policy) and meanwhile still reports it running, so a restart counts as an exit.
+alive() { [ "$(docker inspect -f '{{.State.Status}} {{.RestartCount}}' "$1" 2>/dev/null)" = "running 0" ]; }
+# Why the new container is not alive: its last exit code, from Docker's "die" events since $created_at.
+why_down() {
+  local code
+  code=$(docker events --since "$created_at" --until "$(now)" --filter "container=$1" --filter event=die \
+    --format '{{.Actor.Attributes.exitCode}}' 2>/dev/null | tail -n1 || true)
+  if [ -n "$code" ]; then echo "exited with code $code"; else echo "is not running"; fi
+}
 service_containers() { # [color]: this service's containers (in that slot)
   docker ps -a --filter "label=$label" ${1:+--filter "label=$color_label=$1"} --format '{{.Names}}'
 }
@@ -39,7 +63,7 @@ switch_to() {
 probe() { # color: nginx reaches that slot through its own upstream
   docker exec "$nginx" curl -fsS -o /dev/null --max-time 3 "$probe_base$1$health_path" 2>/dev/null
 }
-last_logs() { docker logs --tail 5 "$1" 2>&1 | tr -s '\n' ' ' | tail -c 300; }
+last_logs() { { docker logs --tail 5 "$1" 2>&1 || true; } | tr -s '\n' ' ' | tail -c 300; }
 
 mkdir -p "$root/state"
 exec 7>"$root/state/release-$app-$service.lock"
@@ -72,19 +96,27 @@ for leftover in $(service_containers "$idle"); do log "removing $leftover from t
 docker rm -f "$new" >/dev/null 2>&1 || true
 
 log "starting $new in the $idle slot beside ${current:-nothing} ($live)"
-docker create --name "$new" --hostname "$new" --network "$network" --network-alias "$alias_prefix-$idle" \
-  --env-file "$envfile" --env "RELEASE_ID=$new" --env "RELEASE_IMAGE=$image" \
-  --label "$color_label=$idle" --label "$identity_label=$identity" \
-  --health-cmd "$health_cmd" "${run_args[@]}" "$image" >/dev/null
-for n in "${extra_networks[@]}"; do docker network connect "$n" "$new"; done
-docker start "$new" >/dev/null
+created_at=$(now)
+# Any of these failing leaves nothing behind: the idle slot is emptied and the reason named.
+start_new() {
+  docker create --name "$new" --hostname "$new" --network "$network" --network-alias "$alias_prefix-$idle" \
+    --env-file "$envfile" --env "RELEASE_ID=$new" --env "RELEASE_IMAGE=$image" \
+    --label "$color_label=$idle" --label "$identity_label=$identity" \
+    --health-cmd "$health_cmd" "${run_args[@]}" "$image" >/dev/null || return 1
+  for n in "${extra_networks[@]}"; do docker network connect "$n" "$new" || return 1; done
+  docker start "$new" >/dev/null
+}
+if ! out=$(start_new 2>&1); then
+  remove "$new" 0
+  fail "could not start $new: $(printf '%s' "$out" | tr -s '\n' ' ' | tail -c 300); ${current:-the previous version} keeps serving"
+fi
 
 # Gate 1: the container answers its own health check (probed at once, not at Docker's interval).
 deadline=$((SECONDS + health_timeout))
 until docker exec "$new" sh -c "$health_cmd" >/dev/null 2>&1; do
-  if ! running "$new" || [ $SECONDS -ge $deadline ]; then
+  if ! alive "$new" || [ $SECONDS -ge $deadline ]; then
     why="not healthy within ${health_timeout}s"
-    running "$new" || why="exited with code $(docker inspect -f '{{.State.ExitCode}}' "$new" 2>/dev/null)"
+    alive "$new" || why=$(why_down "$new")
     out=$(docker exec "$new" sh -c "$health_cmd" 2>&1 | tr -s '\n' ' ' | tail -c 300 || true)
     logs=$(last_logs "$new")
     remove "$new" 0
@@ -97,7 +129,12 @@ healthy_at=$(now)
 # Gate 2: nginx itself resolves the idle slot to the new container and reaches it.
 reach_deadline=$((SECONDS + reach_timeout))
 until probe "$idle"; do
-  if [ $SECONDS -ge $reach_deadline ] || ! running "$new"; then
+  if ! alive "$new"; then
+    why=$(why_down "$new")
+    remove "$new" 0
+    fail "$new $why before nginx reached it; ${current:-the previous version} keeps serving"
+  fi
+  if [ $SECONDS -ge $reach_deadline ]; then
     remove "$new" 0
     fail "nginx cannot reach $new:$port$health_path through the $idle slot on $network; ${current:-the previous version} keeps serving"
   fi
@@ -145,6 +182,7 @@ rollback() {
   awk -v f="$first" -v r="$rolled" -v t="$total" -v e="$errors" -v app="$app" -v s="$service" -v c="$new" 'BEGIN {
     printf "{\"app\":\"%s\",\"service\":\"%s\",\"container\":\"%s\",\"changed\":false,\"rolledBack\":true,\"watchedRequests\":%d,\"served5xx\":%d,\"firstErrorToRollbackSeconds\":%s}\n",
       app, s, c, t, e, (f == "-" ? "null" : sprintf("%.2f", r - f)) }'
+  outcome="rolled-back"
   fail "rolled back to ${current:-nothing} after the switch: $reason"
 }
 
@@ -152,8 +190,8 @@ end=$((SECONDS + watch_seconds))
 probe_failures=0
 while [ $SECONDS -lt $end ]; do
   sleep 1
-  h=$(health_status "$new")
-  if [ "$h" = unhealthy ] || ! running "$new"; then rollback "health check turned ${h/gone/exited} on $new"; fi
+  alive "$new" || rollback "$new $(why_down "$new")"
+  [ "$(health_status "$new")" != unhealthy ] || rollback "health check turned unhealthy on $new"
   if probe "$idle"; then probe_failures=0; else probe_failures=$((probe_failures + 1)); fi
   [ "$probe_failures" -lt 2 ] || rollback "nginx could not reach $new$health_path twice in a row"
   window_start=$(awk -v n="$(now)" -v w="$window_seconds" 'BEGIN { printf "%.3f", n - w }')
@@ -175,7 +213,8 @@ for old in $(service_containers "$live"); do
   remove "$old" "$drain_seconds"
 done
 finished=$(now)
+event released ""
 awk -v h="$healthy_at" -v s="$switched_at" -v f="$finished" -v b="$started" -v t="$total" -v e="$errors" \
   -v app="$app" -v svc="$service" -v c="$new" -v p="$current" -v col="$idle" 'BEGIN {
   printf "{\"app\":\"%s\",\"service\":\"%s\",\"container\":\"%s\",\"previous\":\"%s\",\"color\":\"%s\",\"changed\":true,", app, svc, c, p, col
-  printf "\"healthySeconds\":%.2f,\"healthyToSwitchSeconds\":%.2f,\"cutoverSeconds\":%.2f,\"totalSeconds\":%.2f,\"watchedRequests\":%d,\"watched5xx\":%d}\n", h - b, s - h, s - b, f - b, t, e }'
+  printf "\"healthySeconds\":%.2f,\"healthyToSwitchSeconds\":%.2f,\"cutoverSeconds\":%.2f,\"totalSeconds\":%.2f,\"watchedRequests\":%d,\"served5xx\":%d}\n", h - b, s - h, s - b, f - b, t, e }'

@@ -2,10 +2,11 @@
 // of checked, quoted parameters. See release.sh for the sequence and its guarantees.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { IDENTITY_LABEL, NGINX_CONTAINER, SLOT_LABEL, ServiceKind, serviceBaseName } from "../../stacks/naming";
+import { IDENTITY_LABEL, NGINX_CONTAINER, SLOT_LABEL, ServiceKind, serviceBaseName } from "../../config/naming";
 import { ACCESS_LOG_FLUSH_SECONDS, ACCESS_LOG_LOCK, NGINX_LOGS_DIR, PROBE_PATH, UPSTREAMS_DIR, liveMarker } from "../nginx/layout";
 import { upstreamName } from "../nginx/routes";
 import { script, shq } from "../shell";
+import { RELEASE_EVENTS } from "../monitoring/layout";
 import type { ContainerSpec } from "./container-spec";
 
 export const RELEASE_SCRIPT = path.join(__dirname, "release.sh");
@@ -30,6 +31,8 @@ export interface ReleaseInput {
     /** Percent of 5xx responses that rolls the release back; at most two decimals. */
     readonly max5xxPercent: number;
     readonly drainSeconds: number;
+    /** Seconds a healthy container gets to become reachable through nginx. @default REACH_TIMEOUT_SECONDS */
+    readonly reachTimeoutSeconds?: number;
 }
 
 const int = (name: string, v: number) => {
@@ -54,13 +57,15 @@ function header(r: ReleaseInput): string[] {
         `extra_networks=(${s.extraNetworks.map(shq).join(" ")})`,
         `run_args=(${s.runArgs.map(shq).join(" ")})`,
         `label=${shq(s.label)} color_label=${shq(SLOT_LABEL)} identity_label=${shq(IDENTITY_LABEL)}`,
-        [int("health_timeout", r.healthTimeoutSeconds), int("reach_timeout", REACH_TIMEOUT_SECONDS), int("watch_seconds", r.watchSeconds), int("window_seconds", r.windowSeconds)].join(" "),
+        [int("health_timeout", r.healthTimeoutSeconds), int("reach_timeout", r.reachTimeoutSeconds ?? REACH_TIMEOUT_SECONDS), int("watch_seconds", r.watchSeconds), int("window_seconds", r.windowSeconds)].join(" "),
         [int("min_requests", r.minRequests), int("max_5xx_hundredths", hundredths(r.max5xxPercent)), `max_5xx_percent=${shq(String(r.max5xxPercent))}`, int("drain_seconds", r.drainSeconds)].join(" "),
         `root=${shq(r.root)} nginx=${NGINX_CONTAINER}`,
         // The slot's probe is $probe_base<color><health path> (render/nginx/routes.ts, probeLocations).
         `probe_base=${shq(`http://127.0.0.1:${r.statusPort}${PROBE_PATH}/${upstreamName(r.app, r.service, "")}`)}`,
         `marker="$root/${UPSTREAMS_DIR}/${liveMarker(r.app, r.service)}"`,
         `access_log="$root/${NGINX_LOGS_DIR}/access.log" access_log_lock="$root/${ACCESS_LOG_LOCK}" ${int("log_flush_seconds", ACCESS_LOG_FLUSH_SECONDS + 1)}`,
+        // Each outcome appends one JSON line here (the status page and its alerts read it).
+        `events="$root/${RELEASE_EVENTS}"`,
     ];
 }
 

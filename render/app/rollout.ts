@@ -3,7 +3,7 @@
 // sequence and what happens when any part of it fails.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ServiceKind } from "../../stacks/naming";
+import type { ServiceKind } from "../../config/naming";
 import { heredoc, script, shq } from "../shell";
 import { ReleaseInput, finalPhaseScript, pendingFile, preparePhaseScript, removeServiceScript } from "./release";
 import { SECRETS_DIR } from "../secret-file";

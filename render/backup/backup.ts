@@ -1,7 +1,7 @@
 // The nightly backup job: pg_dump (custom format) of every database, one timestamped file each,
 // verified by reading it back, then retention and the optional off-site copy. Any failure makes
 // the job exit non-zero and is written to the summary the status report reads: never silent.
-import type { BackupsConfig } from "../../stacks/schema";
+import type { BackupsConfig } from "../../config/schema";
 import { shq } from "../shell";
 import { BACKUPS_DIR, BACKUP_SUMMARY, OpsTargets, opsVars } from "./layout";
 import { pruneFunction } from "./retention";

@@ -1,7 +1,7 @@
 // Off-site copy to Scaleway Object Storage with a pinned rclone image run by `docker run --rm`.
 // The keys reach rclone only through an env file (mode 0600) written from a command's stdin:
 // never on a command line, in the crontab, or in a process listing.
-import type { BackupsConfig } from "../../stacks/schema";
+import type { BackupsConfig } from "../../config/schema";
 import { script, shq } from "../shell";
 import { OFFSITE_ENV } from "./layout";
 

@@ -1,7 +1,7 @@
 // How the load balancer treats the app servers, as plain data: the Scaleway backend's settings and
 // the HAProxy stand-in's (render/lb/haproxy.ts) come from this one place, so the stand-in the tests
 // run checks, drains and forwards exactly as the production load balancer is told to.
-import type { PlatformConfig } from "../../stacks/schema";
+import type { PlatformConfig } from "../../config/schema";
 
 /** nginx's answer to the load balancer's check: 200 while the server is in service. */
 export const LB_HEALTH_PATH = "/health";

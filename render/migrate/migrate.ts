@@ -2,7 +2,7 @@
 // header of checked, quoted parameters: which databases and roles move, and how each side is reached.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { SHARED_DATABASE, databaseName, roleName } from "../../stacks/naming";
+import { SHARED_DATABASE, databaseName, roleName } from "../../config/naming";
 import { shq } from "../shell";
 import type { OpsTargets } from "../backup/layout";
 import { CONTAINER_CA_PATH, SERVER_CA_FILE, SERVER_ENDPOINT_FILE } from "../managed-database";

@@ -2,7 +2,7 @@
 // (proxy.statusPort, render/nginx/servers.ts) already exists for them; none is published on a
 // public address (see components/monitoring.ts for the networks).
 import { STATUS_PATH } from "../nginx/servers";
-import { NGINX_CONTAINER } from "../../stacks/naming";
+import { NGINX_CONTAINER } from "../../config/naming";
 
 export const EXPORTER_CONTAINERS = { nginx: "mhylle-nginx-exporter", postgres: "mhylle-postgres-exporter" } as const;
 export const EXPORTER_PORTS = { nginx: 9113, postgres: 9187 } as const;

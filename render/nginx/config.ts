@@ -1,13 +1,14 @@
 // The whole nginx configuration, rendered from stack config as files relative to the nginx folder.
 // Every include of our own files is relative, so `nginx -t -c <staging>/nginx.conf` tests the
 // staged files, not the live ones.
-import type { PlatformConfig } from "../../stacks/schema";
+import type { PlatformConfig } from "../../config/schema";
 import type { ServerFile } from "../bundle";
 import { CACHE_CONTROL_MAP, HTTP_HEADERS_SNIPPET, headersSnippet, securityHeaders } from "./headers";
 import { NginxRenderOptions, productionOptions } from "./options";
 import { PROXY_HEADERS, PROXY_SNIPPET, appHeaders, appLocations, appUpstreams, probeLocations } from "./routes";
 import { ACME_SNIPPET, acmeSnippet, httpServers, httpsServers, statusServer } from "./servers";
 import { tlsFiles } from "./tls";
+import { statusPageFiles } from "./status-page";
 import { ACCESS_LOG_FLUSH_SECONDS, RESOLVER_VALID_SECONDS } from "./layout";
 import { FORWARDED_PROTO, LB_SERVERS_FILE, forwardedProtoMap, loadBalancerServers } from "./load-balancer";
 
@@ -20,7 +21,7 @@ export const GZIP_TYPES = [
 ];
 
 // One JSON object per request; escape=json keeps client-controlled values from breaking the line.
-const LOG_FORMAT = `log_format platform_json escape=json '{"time":"$time_iso8601","remote_addr":"$remote_addr",'
+export const LOG_FORMAT = `log_format platform_json escape=json '{"time":"$time_iso8601","remote_addr":"$remote_addr",'
         '"host":"$host","method":"$request_method","uri":"$request_uri","status":$status,'
         '"bytes_sent":$body_bytes_sent,"request_time":$request_time,'
         '"upstream_addr":"$upstream_addr","upstream_status":"$upstream_status",'
@@ -91,6 +92,7 @@ export function renderNginxConfig(cfg: PlatformConfig, options: NginxRenderOptio
         { path: "servers/https.conf", content: httpsServers(cfg, o) },
         { path: "servers/status.conf", content: statusServer(o, probeLocations(cfg.apps)) },
         ...(o.loadBalancer ? [{ path: LB_SERVERS_FILE, content: loadBalancerServers(cfg, o.loadBalancer, o.paths.upstreams) }] : []),
+        ...statusPageFiles(cfg),
         ...cfg.apps.flatMap((app) => [
             { path: `conf.d/${app.name}.conf`, content: appUpstreams(app) },
             { path: `routes/${app.name}.conf`, content: appLocations(app, o.paths.upstreams) },

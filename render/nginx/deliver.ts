@@ -1,10 +1,13 @@
 // Bash that puts a new nginx config live without a restart: stage, `nginx -t`, swap, reload.
 // A config that fails `nginx -t` never reaches the live folder; nginx keeps serving the old one,
 // and the script fails with nginx's own message (so `pulumi up` fails with it).
-import { NGINX_CONTAINER } from "../../stacks/naming";
+import { CORE_NETWORK } from "../../config/naming";
+import { STATUS_PAGE_DIR } from "../monitoring/layout";
+import { STATUS_PAGE_HOST_SNIPPET } from "./status-page";
 import { installBundleScript } from "../bundle";
 import { script, shq } from "../shell";
-import { CERTS_DIR, IN_CONTAINER, NGINX_BACKUP_DIR, NGINX_DIR, NGINX_LOCK, NGINX_LOGS_DIR, NGINX_STAGING_DIR, NginxPaths, UPSTREAMS_DIR, certLiveDir, mainConfig } from "./layout";
+import { nginxControl } from "./control";
+import { CERTS_DIR, IN_CONTAINER, NGINX_BACKUP_DIR, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, NginxPaths, UPSTREAMS_DIR, certLiveDir, mainConfig } from "./layout";
 
 /** Marks a bootstrap certificate, so certificate issuance knows it may replace the folder. */
 export const BOOTSTRAP_MARKER = "BOOTSTRAP-SELF-SIGNED";
@@ -35,44 +38,51 @@ function bootstrapCertificate(root: string, domains: readonly string[]): string[
     ];
 }
 
+/**
+ * The status page's `allow` for this server itself: the gateway of nginx's network, where a
+ * request to a published port from the server's own 127.0.0.1 comes from (Docker's proxy).
+ * Addresses only; no network (a test's sandbox) leaves the rendered snippet as it is.
+ */
+function statusPageHostLines(): string[] {
+    return [
+        `host_snippet="$staging/${STATUS_PAGE_HOST_SNIPPET}"`,
+        'if [ -f "$host_snippet" ]; then',
+        `  for gw in $(docker network inspect -f '{{range .IPAM.Config}}{{.Gateway}} {{end}}' ${CORE_NETWORK} 2>/dev/null || true); do`,
+        '    case "$gw" in *[!0-9a-fA-F.:]*) continue ;; esac',
+        `    printf 'allow %s;\n' "$gw" >> "$host_snippet"`,
+        "  done",
+        "fi",
+    ];
+}
+
 export function deliverNginxConfigScript(root: string, options: DeliverOptions): string {
     const paths = options.paths ?? IN_CONTAINER;
-    const nginx = (args: string) => `docker exec ${NGINX_CONTAINER} nginx ${args}`;
     return script(
         installBundleScript(),
+        nginxControl(root),
         `live=${shq(`${root}/${NGINX_DIR}`)}`,
         `staging=${shq(`${root}/${NGINX_STAGING_DIR}`)}`,
         `previous=${shq(`${root}/${NGINX_BACKUP_DIR}`)}`,
         `upstreams=${shq(`${root}/${UPSTREAMS_DIR}`)}`,
-        `mkdir -p "$staging" "$live" "$upstreams" ${shq(`${root}/${NGINX_LOGS_DIR}`)} ${shq(`${root}/${NGINX_LOCK.split("/")[0]}`)}`,
-        // The lock every nginx writer takes (releases too): no switch lands between test and reload.
-        `exec 9>${shq(`${root}/${NGINX_LOCK}`)}`,
-        "flock 9",
+        // Every folder nginx mounts exists before its container does (Docker would make it root's).
+        `mkdir -p "$staging" "$live" "$upstreams" ${shq(`${root}/${NGINX_LOGS_DIR}`)} ${shq(`${root}/${STATUS_PAGE_DIR}`)}`,
+        // The lock every nginx writer takes: no other change lands between this test and reload.
+        "nginx_lock",
         // Empty staging in place: it is bind-mounted into the container, a new folder would not be.
         'find "$staging" -mindepth 1 -delete',
         'install_bundle "$staging"',
+        ...statusPageHostLines(),
         ...bootstrapCertificate(root, options.domains),
-        `if [ "$(docker inspect -f '{{.State.Running}}' ${NGINX_CONTAINER} 2>/dev/null)" = "true" ]; then running=1; else running=0; fi`,
-        'if [ "$running" = 1 ]; then',
-        `  if ! out=$(${nginx(`-t -c ${mainConfig(paths.staging)}`)} 2>&1); then`,
-        '    echo "nginx rejected the new config; the running config is unchanged:" >&2',
-        '    echo "$out" >&2',
-        "    exit 1",
-        "  fi",
+        "if nginx_running; then running=1; else running=0; fi",
+        `if [ "$running" = 1 ] && ! nginx_check ${shq(mainConfig(paths.staging))}; then`,
+        '  echo "nginx rejected the new config; the running config is unchanged:" >&2',
+        '  echo "$nginx_out" >&2',
+        "  exit 1",
         "fi",
-        // Swap in place (the live folder is a bind mount), keeping the old files to restore.
-        'rm -rf "$previous" && mkdir -p "$previous" && cp -a "$live/." "$previous/"',
-        'cp -a "$staging/." "$live/"',
-        '(cd "$live" && find . -type f | while IFS= read -r f; do [ -e "$staging/$f" ] || rm -f "$f"; done)',
+        // Swap in place, keeping the old files to restore if the live check fails.
+        'nginx_swap "$live" "$staging" "$previous"',
         'if [ "$running" = 1 ]; then',
-        `  if ! out=$(${nginx(`-t -c ${mainConfig(paths.config)}`)} 2>&1); then`,
-        '    find "$live" -mindepth 1 -delete && cp -a "$previous/." "$live/"',
-        '    echo "the live nginx config failed its check after the swap; restored the previous one:" >&2',
-        '    echo "$out" >&2',
-        "    exit 1",
-        "  fi",
-        `  ${nginx(`-s reload -c ${mainConfig(paths.config)}`)}`,
-        '  echo "nginx reloaded"',
+        `  nginx_reload ${shq(mainConfig(paths.config))} "the live nginx config failed its check after the swap; restored the previous one:" nginx_restore "$live" "$previous" || exit 1`,
         "fi",
     );
 }

@@ -1,6 +1,6 @@
 // Security and cache headers. add_header is inherited only by blocks without their own add_header,
 // so every block that adds one includes a full snippet from here (see routes.ts).
-import type { AppConfig, PlatformConfig } from "../../stacks/schema";
+import type { AppConfig, PlatformConfig } from "../../config/schema";
 
 export const HSTS = "max-age=63072000; includeSubDomains; preload";
 

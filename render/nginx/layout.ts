@@ -14,6 +14,8 @@ export const IN_CONTAINER = {
     certs: "/etc/nginx/certs",
     logs: "/var/log/nginx",
     acmeWebroot: "/var/www/certbot",
+    /** The status page's folder (render/monitoring/layout.ts STATUS_PAGE_DIR), mounted read-only. */
+    statusPage: "/usr/share/nginx/status-page",
 } as const;
 
 /** The folders nginx reads, as nginx sees them (in the container, or host folders in tests). */

@@ -3,7 +3,7 @@
 // with the client's address. Only the load balancer's own private addresses may say who the
 // client is (the realip module); anyone else's header is ignored and the peer is logged.
 // TLS ends at the load balancer, so the apps are told the scheme was https.
-import type { PlatformConfig } from "../../stacks/schema";
+import type { PlatformConfig } from "../../config/schema";
 import { headersSnippet } from "./headers";
 import { OUT_OF_POOL_FILE, LB_HEALTH_PATH } from "../lb/backend";
 import { UPSTREAMS_DIR } from "./layout";

@@ -1,6 +1,6 @@
 // What the rendered nginx config depends on besides stack config: paths and ports as nginx sees
 // them. Production values by default; tests pass host folders and high ports to run a real nginx.
-import type { PlatformConfig } from "../../stacks/schema";
+import type { PlatformConfig } from "../../config/schema";
 import { CONTAINER_PORTS, DOCKER_RESOLVER, IN_CONTAINER, NginxPaths, PID_FILE } from "./layout";
 import type { LoadBalancerListener } from "./load-balancer";
 

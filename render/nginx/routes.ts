@@ -1,7 +1,7 @@
 // Per app: upstream pools (servers come from the files releases write) and the two routes,
 // `/<app>/` to the frontend and `/api/<app>/` to the backend.
-import type { AppConfig, PlatformConfig, ServiceConfig } from "../../stacks/schema";
-import { COLORS, Color, ServiceKind, apiPrefix, routePrefix, slotAlias } from "../../stacks/naming";
+import type { AppConfig, PlatformConfig, ServiceConfig } from "../../config/schema";
+import { COLORS, Color, ServiceKind, apiPrefix, routePrefix, slotAlias } from "../../config/naming";
 import { appCsp, headersSnippet, securityHeaders } from "./headers";
 import { PROBE_PATH, liveMarker } from "./layout";
 

@@ -1,9 +1,10 @@
 // The server blocks: HTTP (ACME challenge, /health, redirect to HTTPS), the domain's HTTPS server
 // with every app's routes, alias redirects, and the internal status server.
-import type { PlatformConfig } from "../../stacks/schema";
+import type { PlatformConfig } from "../../config/schema";
 import type { NginxRenderOptions } from "./options";
 import { HTTP_HEADERS_SNIPPET, headersSnippet } from "./headers";
 import { TLS_SNIPPET } from "./tls";
+import { statusPageLocation } from "./status-page";
 
 export const ACME_SNIPPET = "snippets/acme-challenge.conf";
 export const STATUS_PATH = "/nginx_status";
@@ -54,6 +55,7 @@ export function httpsServers(cfg: PlatformConfig, o: NginxRenderOptions): string
     include ${TLS_SNIPPET};
     include ${headersSnippet()};
 ${indent(HEALTH)}
+${indent(statusPageLocation(cfg, o))}
     include routes/*.conf;
     location / {
         return 404;

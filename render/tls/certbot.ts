@@ -1,8 +1,9 @@
 // What issuance and renewal share: where certbot keeps its state, how it runs on the server, how
 // nginx picks up a new certificate, and the lock that keeps two certificate operations apart.
-import { CERTBOT_VOLUME, NGINX_CONTAINER } from "../../stacks/naming";
+import { CERTBOT_VOLUME, NGINX_CONTAINER } from "../../config/naming";
 import { shq } from "../shell";
-import { CERTS_DIR, IN_CONTAINER, NGINX_LOCK, NginxPaths, mainConfig } from "../nginx/layout";
+import { CERTS_DIR, IN_CONTAINER, NginxPaths, mainConfig } from "../nginx/layout";
+import { nginxControl } from "../nginx/control";
 
 /** certbot's config dir is the certs folder nginx mounts: lineages land at certs/live/<domain>/. */
 export const LETSENCRYPT_DIR = CERTS_DIR;
@@ -42,8 +43,9 @@ export interface TlsInput {
 export const allDomains = (t: TlsInput) => [t.domain, ...t.aliases];
 
 /**
- * Bash: variables (root, domain, certs, live, renewal_conf, image) and the functions
- * take_lock, take_nginx_lock, run_certbot, reload_nginx and fingerprint.
+ * Bash: variables (root, domain, certs, live, renewal_conf, image), the shared nginx control
+ * functions (nginx_lock, ...: render/nginx/nginx-control.sh) and take_lock, run_certbot,
+ * reload_nginx and fingerprint.
  *
  * Tests set CERTBOT to a certbot command line on their machine, so that this very script runs
  * against Pebble; on the server certbot runs in its pinned image.
@@ -51,7 +53,6 @@ export const allDomains = (t: TlsInput) => [t.domain, ...t.aliases];
 export function certbotPrelude(t: TlsInput): string {
     const paths = t.paths ?? IN_CONTAINER;
     const work = `${t.root}/${CERTBOT_STATE_DIR}`;
-    const nginx = (args: string) => `docker exec ${NGINX_CONTAINER} nginx ${args} -c ${mainConfig(paths.config)}`;
     return [
         `root=${shq(t.root)}`,
         `domain=${shq(t.domain)}`,
@@ -69,15 +70,9 @@ export function certbotPrelude(t: TlsInput): string {
         '  flock -w 900 8 || { echo "another certificate operation still holds $root/' + CERTS_LOCK + '" >&2; exit 1; }',
         "}",
         "",
-        // The lock every nginx writer takes (config delivery, releases): no reload between their
-        // `nginx -t` and reload, and no bootstrap certificate recreated while issuance has it aside.
-        "nginx_locked=0",
-        "take_nginx_lock() {",
-        '  [ "$nginx_locked" = 0 ] || return 0',
-        `  exec 7>"$root/${NGINX_LOCK}"`,
-        '  flock -w 900 7 || { echo "nginx is locked by another operation ($root/' + NGINX_LOCK + ')" >&2; exit 1; }',
-        "  nginx_locked=1",
-        "}",
+        // nginx_lock is the lock config delivery takes too: no reload between its `nginx -t` and
+        // reload, and no bootstrap certificate recreated while issuance has it aside.
+        nginxControl(t.root),
         "",
         "run_certbot() {",
         '  if [ -n "${CERTBOT:-}" ]; then',
@@ -97,19 +92,11 @@ export function certbotPrelude(t: TlsInput): string {
         "}",
         "",
         "reload_nginx() {",
-        `  if [ "$(docker inspect -f '{{.State.Running}}' ${NGINX_CONTAINER} 2>/dev/null)" != true ]; then`,
+        "  if ! nginx_running; then",
         `    echo "${NGINX_CONTAINER} is not running; it loads the certificate when it starts"`,
         "    return 0",
         "  fi",
-        "  take_nginx_lock",
-        "  local out",
-        `  if ! out=$(${nginx("-t")} 2>&1); then`,
-        '    echo "nginx -t failed, so nginx was not reloaded and keeps serving its current certificate:" >&2',
-        '    echo "$out" >&2',
-        "    return 1",
-        "  fi",
-        `  ${nginx("-s reload")}`,
-        '  echo "nginx reloaded"',
+        `  nginx_reload ${shq(mainConfig(paths.config))} "nginx -t failed, so nginx was not reloaded and keeps serving its current certificate:"`,
         "}",
         "",
         // Content hash of the chain nginx serves: a renewal that changed nothing reloads nothing.

@@ -77,7 +77,7 @@ export function issueCertificateScript(t: IssueInput): string {
         // The bootstrap certificate is plain files where certbot wants to create the lineage: keep
         // it aside to put back if certbot fails. nginx has it loaded and keeps serving meanwhile;
         // the nginx lock keeps config delivery from recreating it until the lineage is there.
-        "  take_nginx_lock",
+        "  nginx_lock",
         '  rm -rf "$aside" && mkdir -p "$aside"',
         `  if [ -e "$live" ] && [ ! -e "$live/${BOOTSTRAP_MARKER}" ]; then echo "$live is neither a bootstrap certificate nor a certbot lineage; it is kept in $aside/live"; fi`,
         '  if [ -e "$live" ]; then mv "$live" "$aside/live"; moved=1; fi',

@@ -14,7 +14,7 @@ import { needs } from "../support/requirements";
 import { Cluster, PG_BIN, startCluster } from "../support/postgres";
 import * as h from "../support/nginx";
 import { TEST_DEPLOY_PRIVATE_KEY } from "../support/prod-stack";
-import { validateConfig } from "../../stacks/validate";
+import { validateConfig } from "../../config/validate";
 import { CaseClass, CLASSES, readRendered } from "./case";
 import { INJECTION_CASES } from "./cases-injection";
 import { ARTEFACT_CASES } from "./cases-artefacts";

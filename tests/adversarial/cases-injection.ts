@@ -11,6 +11,7 @@ const ROOT = path.resolve(__dirname, "../..");
 const cred = (server: string, tokenKey: string, username = "mhylle") => ({ server, username, tokenKey });
 const registries = (...credentials: object[]) => ({ registries: { credentials } });
 const CRED = "registries.credentials";
+const ALERT_EMAIL = { enabled: true, host: "smtp.example.com", from: "platform@example.com", to: ["ops@example.com"] };
 
 const credentials: Case[] = [
     refuse("credentials", "a token key naming the SSH private key", local(registries(cred("ghcr.io", "sshPrivateKey"))), `${CRED}[0].tokenKey`, /the platform's secret sshPrivateKey; a registry token needs a secret key of its own/),
@@ -69,6 +70,19 @@ const credentials: Case[] = [
             assert.equal(both.length, 2, r.names().join(", "));
         },
         ["localToken", "otherToken"],
+    ),
+    refuse("credentials", "a token key naming the alert webhook URL", local(registries(cred("ghcr.io", "alertWebhookUrl"))), `${CRED}[0].tokenKey`, /the platform's secret alertWebhookUrl/),
+    refuse("credentials", "the alert webhook URL (it holds a token) in plain text in the stack file", { ...local(), alertWebhookUrl: "https://hooks.example.com/services/T0/B0/plaintoken" }, "alertWebhookUrl", /is a secret written in plain text.*\(got "\[secret\]"\)$/),
+    refuse("credentials", "an email header smuggled into an alert recipient", local({ monitoring: { alerts: { email: { ...ALERT_EMAIL, to: ["ops@example.com\r\nBcc: spy@evil.test"] } } } }), "monitoring.alerts.email.to[0]", /must be an email address/),
+    accept(
+        "credentials",
+        "alerts by webhook and email, each secret its own key",
+        local({ monitoring: { alerts: { webhook: { enabled: true }, email: { ...ALERT_EMAIL, username: "apikey" } } } }),
+        (r) => {
+            assert.equal(r.inputs("monitoring-alert-secrets").stdin, "[secret]");
+            assert.equal(r.inputs("monitoring-alert-secrets").logging, "none");
+        },
+        ["alertWebhookUrl", "alertSmtpPassword"],
     ),
     accept(
         "credentials",

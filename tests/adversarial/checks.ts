@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import type { Cluster } from "../support/postgres";
 import { PG_BIN } from "../support/postgres";
-import { POSTGRES_CONTAINER, databaseName, roleName } from "../../stacks/naming";
+import { POSTGRES_CONTAINER, databaseName, roleName } from "../../config/naming";
 
 const run = (cmd: string, args: string[], input?: string, env?: Record<string, string>) => {
     const r = spawnSync(cmd, args, { input, encoding: "utf8", env: env && { ...process.env, ...env }, timeout: 120_000 });

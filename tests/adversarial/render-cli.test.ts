@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { renderStack } from "../support/render";
 import { tempDirs } from "../support/tmp";
 import { renderConfigFile } from "../../tools/render";
-import { readStackFile } from "../../stacks/stack-file";
+import { readStackFile } from "../../config/stack-file";
 
 const tmp = tempDirs();
 

@@ -30,7 +30,7 @@ function setup() {
     const origin = path.join(dir, "origin.git");
     const seed = path.join(dir, "seed");
     git(dir, "init", "-q", "--bare", "-b", "main", origin);
-    for (const p of ["package.json", "tsconfig.json", "stacks", "tools/release-request.ts", ".github/scripts"]) {
+    for (const p of ["package.json", "tsconfig.json", "config", "stacks", "tools/release-request.ts", ".github/scripts"]) {
         fs.cpSync(path.join(ROOT, p), path.join(seed, p), { recursive: true });
     }
     // The user's own stack file: the shipped one with their key and admin address set.

@@ -108,6 +108,25 @@ describe("the platform on Docker", { skip, timeout: 1_800_000 }, () => {
         });
     });
 
+    describe("the status job on the platform", () => {
+        test("its page is served at https://127.0.0.1:<port>/status/, through the published port", () => {
+            assert.equal(r.status.jobCode, 0);
+            assert.equal(r.status.pageStatus, 200);
+            assert.deepEqual(r.status.appsOnPage, ["app1", "app2"]);
+        });
+        test("every release outcome is recorded with its image digest: released, failed, rolled back", () => {
+            const seen = (app: string, service: string, outcome: string) => r.status.events.filter((e) => e.app === app && e.service === service && e.outcome === outcome);
+            for (const app of ["app1", "app2"]) for (const service of ["frontend", "backend"]) assert.ok(seen(app, service, "released").length >= 1, `${app} ${service} released`);
+            assert.ok(seen("app1", "backend", "released").length >= 2, "bring-up and 1 -> 2");
+            assert.match(seen("app2", "backend", "failed")[0]?.reason ?? "", /not healthy within 20s/);
+            assert.match(seen("app1", "backend", "rolled-back")[0]?.reason ?? "", /rolled back to app1-backend-\w+ after the switch/);
+            for (const e of r.status.events) assert.match(e.digest, /^sha256:[0-9a-f]{64}$/, JSON.stringify(e));
+        });
+        test("the page marks app1's releases and its rollback", () => {
+            assert.ok(r.status.markers.includes("app1 released") && r.status.markers.includes("app1 rolled-back"), r.status.markers.join(", "));
+        });
+    });
+
     describe("day-two changes", () => {
         test("a second `up` with nothing changed plans nothing and runs no command", () => {
             assert.deepEqual([r.secondUp.previewSteps, r.secondUp.stepsRun, r.secondUp.commandsRun, r.secondUp.ok], [[], [], [], true]);
@@ -123,7 +142,10 @@ describe("the platform on Docker", { skip, timeout: 1_800_000 }, () => {
             assert.equal(pg.ok, true, pg.error);
             assert.equal(pg.postgresRunning, true);
             assert.ok(pg.acknowledgedWrites > 0, "the writer wrote nothing");
-            assert.equal(pg.rowsAfter, pg.rowsBefore + pg.acknowledgedWrites, `rows ${pg.rowsBefore} + ${pg.acknowledgedWrites} acknowledged != ${pg.rowsAfter}`);
+            // Every acknowledged write is there; beyond them, at most the writes whose answer was lost
+            // (committed, then the connection dropped before the reply): nothing lost, nothing invented.
+            assert.ok(pg.rowsAfter >= pg.rowsBefore + pg.acknowledgedWrites, `rows ${pg.rowsBefore} + ${pg.acknowledgedWrites} acknowledged > ${pg.rowsAfter}: acknowledged writes were lost`);
+            assert.ok(pg.rowsAfter <= pg.rowsBefore + pg.acknowledgedWrites + pg.failedWrites, `${pg.rowsAfter} rows: more than were written`);
             assert.ok(Object.values(pg.routesAfter).every((s) => s === 200), JSON.stringify(pg.routesAfter));
         });
         test("nginx recreated outside Pulumi is replaced by the next change, not a blocked create", () => {

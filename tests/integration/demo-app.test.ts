@@ -51,20 +51,20 @@ describe("the demo app's images", { skip, timeout: 15 * 60_000 }, () => {
 
     it("holds its demo/ folder as built by its Dockerfile: the code, production dependencies, no npm cache", async () => {
         for (const [service, image] of [["frontend", DEMO_IMAGES.frontend], ["backend", DEMO_IMAGES.backend]]) {
-            const dir = path.join(DEMO_DIR, service);
-            const files = ["server.js", "lib", "public"].flatMap((f) => walk(dir, f));
-            assert.ok(files.includes("server.js") && files.includes(path.join("lib", "http-server.js")), String(files));
+            // The image holds demo/<service> and demo/shared at /app/<service> and /app/shared.
+            const files = [...[`${service}/server.js`, `${service}/database.js`, `${service}/public`].flatMap((f) => walk(DEMO_DIR, f)), ...walk(DEMO_DIR, "shared")];
+            assert.ok(files.includes(`${service}/server.js`) && files.includes(path.join("shared", "http-server.js")), String(files));
             const inImage = (await docker(["run", "--rm", "--entrypoint", "sha256sum", image, ...files.map((f) => `/app/${f}`)], { allowFail: true })).stdout;
             for (const f of files) {
-                const sum = createHash("sha256").update(fs.readFileSync(path.join(dir, f))).digest("hex");
-                assert.ok(inImage.includes(`${sum}  /app/${f}`), `${image}: /app/${f} differs from demo/${service}/${f}\n${inImage}`);
+                const sum = createHash("sha256").update(fs.readFileSync(path.join(DEMO_DIR, f))).digest("hex");
+                assert.ok(inImage.includes(`${sum}  /app/${f}`), `${image}: /app/${f} differs from demo/${f}\n${inImage}`);
             }
             // As root, to see every folder: npm's cache (_cacache) stayed in the build stage.
             const leftovers = await docker(["run", "--rm", "--user", "0", "--entrypoint", "sh", image, "-c",
-                "find / -xdev -name _cacache; ls /app/package-lock.json /app/Dockerfile 2>/dev/null; true"]);
+                "find / -xdev -name _cacache; ls /app/*/package-lock.json /app/*/Dockerfile 2>/dev/null; true"]);
             assert.equal(leftovers.stdout.trim(), "", `${image} holds build leftovers`);
         }
-        const pg = await docker(["run", "--rm", "--entrypoint", "node", DEMO_IMAGES.backend, "-p", "require('pg/package.json').version"]);
+        const pg = await docker(["run", "--rm", "--entrypoint", "node", DEMO_IMAGES.backend, "-p", "require('/app/backend/node_modules/pg/package.json').version"]);
         const lock = JSON.parse(fs.readFileSync(path.join(DEMO_DIR, "backend/package-lock.json"), "utf8"));
         assert.equal(pg.stdout.trim(), lock.packages["node_modules/pg"].version);
     });
@@ -214,11 +214,9 @@ describe("the demo app's images", { skip, timeout: 15 * 60_000 }, () => {
         for (const [c, p] of [[backend, `/api/${APP}/items`], [frontend, `/${APP}/`]] as const) {
             const inFlight = request(`${c.url}${p}?delay=1500`);
             await new Promise((r) => setTimeout(r, 300));
-            const t0 = Date.now();
             await docker(["stop", "-t", "10", c.name]);
             assert.equal((await inFlight).status, 200, `${c.name}: the request in flight`);
-            // Well before docker's 10 s kill: it stopped by itself.
-            assert.ok(Date.now() - t0 < 8000, `docker stop of ${c.name} took ${Date.now() - t0} ms`);
+            // Exit code 0, not 137: it stopped by itself, not by docker's SIGKILL after the grace period.
             assert.equal((await docker(["inspect", "-f", "{{.State.ExitCode}}", c.name])).stdout.trim(), "0");
         }
     });

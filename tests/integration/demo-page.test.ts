@@ -13,7 +13,7 @@ import { needs } from "../support/requirements";
 import { freePort } from "../support/ports";
 import { buildTestImages, docker, exec, removeContainersNamed } from "../support/containers";
 import { DEMO_IMAGES, Demo, runDemo, startDatabase } from "../support/demo";
-import { configSchema } from "../../stacks/schema";
+import { configSchema } from "../../config/schema";
 
 const P = `demo-app-${randomBytes(3).toString("hex")}-`;
 const NET = `${P}net`;

@@ -12,7 +12,7 @@ import { prodConfig } from "../support/prod-stack";
 import { decodeBundle } from "../../render/bundle";
 import { crontabBlock } from "../../render/schedule";
 import { opsSchedule, productionTargets } from "../../render/ops";
-import { validateConfig } from "../../stacks/validate";
+import { validateConfig } from "../../config/validate";
 import { needs } from "../support/requirements";
 
 const prod = prodConfig();

@@ -1,9 +1,9 @@
 // Stack config of backups and monitoring: defaults, and one failing case per rule, each naming its field.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { validateConfig } from "../../stacks/validate";
-import { ConfigError, formatProblem } from "../../stacks/problem";
-import { memoryBudget } from "../../stacks/rules";
+import { validateConfig } from "../../config/validate";
+import { ConfigError, formatProblem } from "../../config/problem";
+import { memoryBudget } from "../../config/rules";
 import { TEST_SERVER_ACCESS } from "../support/prod-stack";
 
 const scaleway = {

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { pinImage } from "../../stacks/release-pin";
+import { pinImage } from "../../config/release-pin";
 
 const ROOT = path.resolve(__dirname, "../..");
 const IMAGE = `ghcr.io/mhylle/app2-frontend@sha256:${"ab".repeat(32)}`;

@@ -1,7 +1,7 @@
 // The demo app's test images (demo/frontend, demo/backend: built from their own Dockerfiles by
 // tests/support/images/build.sh), run the way the platform runs an app's containers.
 import * as path from "node:path";
-import { validateConfig } from "../../stacks/validate";
+import { validateConfig } from "../../config/validate";
 import { containerSpec } from "../../render/app/container-spec";
 import { containerIp, docker, waitFor } from "./containers";
 

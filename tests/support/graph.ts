@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { record, redact } from "../../tools/record";
-import { readStackFile } from "../../stacks/stack-file";
+import { readStackFile } from "../../config/stack-file";
 
 export interface GraphEntry {
     readonly type: string;

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawn, spawnSync, ChildProcess, SpawnSyncReturns } from "node:child_process";
-import { NGINX_CONTAINER } from "../../stacks/naming";
+import { NGINX_CONTAINER } from "../../config/naming";
 
 export const NGINX_IMAGE = process.env.PLATFORM_TEST_NGINX_IMAGE ?? "local/nginx:1.30";
 

@@ -7,14 +7,15 @@ import * as path from "node:path";
 import * as http from "node:http";
 import * as net from "node:net";
 import { spawnSync } from "node:child_process";
-import { validateConfig } from "../../stacks/validate";
-import type { PlatformConfig } from "../../stacks/schema";
+import { validateConfig } from "../../config/validate";
+import type { PlatformConfig } from "../../config/schema";
 import { renderNginxConfig } from "../../render/nginx/config";
 import { NginxRenderOptions, productionOptions } from "../../render/nginx/options";
 import { deliverNginxConfigScript } from "../../render/nginx/deliver";
 import { encodeBundle, ServerFile } from "../../render/bundle";
 import { CERTS_DIR, IN_CONTAINER, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR, liveMarker, mainConfig } from "../../render/nginx/layout";
-import { Color, ServiceKind, slotAlias } from "../../stacks/naming";
+import { Color, ServiceKind, slotAlias } from "../../config/naming";
+import { STATUS_PAGE_DIR } from "../../render/monitoring/layout";
 import { Dns, startDns } from "./dns";
 import { NginxHost, RunningNginx, dockerShim, nginxOnce, removeNginx, startNginx } from "./nginx-container";
 import { freePort } from "./ports";
@@ -74,6 +75,7 @@ export async function sandbox(): Promise<Sandbox> {
             certs: path.join(root, CERTS_DIR),
             logs: path.join(root, NGINX_LOGS_DIR),
             acmeWebroot: path.join(dir, "webroot"),
+            statusPage: path.join(root, STATUS_PAGE_DIR),
         },
         listen: { http: ports.http, https: ports.https, status: ports.status },
         publicHttpsPort: ports.https,
@@ -126,6 +128,7 @@ export function nginxTestAsProduction(sb: Sandbox) {
         [UPSTREAMS_DIR, IN_CONTAINER.upstreams],
         [CERTS_DIR, IN_CONTAINER.certs],
         [NGINX_LOGS_DIR, IN_CONTAINER.logs],
+        [STATUS_PAGE_DIR, IN_CONTAINER.statusPage],
     ].map(([dir, inside]) => [path.join(sb.root, dir), inside] as const);
     return nginxOnce(["-t", "-c", mainConfig(IN_CONTAINER.config)], [...mounts, [sb.options.paths.acmeWebroot, IN_CONTAINER.acmeWebroot]]);
 }

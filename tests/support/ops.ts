@@ -6,10 +6,10 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { needsImages } from "./requirements";
 import { NGINX_IMAGE } from "./nginx-container";
-import { validateConfig } from "../../stacks/validate";
+import { validateConfig } from "../../config/validate";
 import { opsSchedule, productionTargets } from "../../render/ops";
 import { jobFiles } from "../../render/schedule";
-import type { PlatformConfig } from "../../stacks/schema";
+import type { PlatformConfig } from "../../config/schema";
 import { ACCESS_LOG_FLUSH_SECONDS } from "../../render/nginx/layout";
 
 export { needsImages, NGINX_IMAGE };

@@ -1,5 +1,5 @@
 // A real ACME server on loopback: Debian's pebble, with pebble-challtestsrv answering DNS for
-// every name with 127.0.0.1 (FIELD-NOTES, "A real ACME server here").
+// every name with 127.0.0.1 (docs/engine-notes.md, section 8).
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
-import { PROJECT, readStackFile } from "../../stacks/stack-file";
+import { PROJECT, readStackFile } from "../../config/stack-file";
 
 const ROOT = path.resolve(__dirname, "../..");
 export const PROD_STACK_FILE = path.join(ROOT, "Pulumi.prod.yaml");

@@ -1,7 +1,7 @@
 // Run the real program under mocks with a given stack config and look resources up.
 import * as pulumi from "@pulumi/pulumi";
 import { record, RecordedResource, reveal, isSecret } from "../../tools/record";
-import { readStackFile } from "../../stacks/stack-file";
+import { readStackFile } from "../../config/stack-file";
 
 export interface Recorded {
     readonly resources: RecordedResource[];

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { validateConfig } from "../../stacks/validate";
+import { validateConfig } from "../../config/validate";
 import { prodConfig } from "../support/prod-stack";
 import { serviceEnv } from "../../components/app";
 import { resolveRelease } from "../../tools/release-request";

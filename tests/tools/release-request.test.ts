@@ -7,8 +7,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { resolveRelease, repositoryOf } from "../../tools/release-request";
-import { validateConfig } from "../../stacks/validate";
-import { readStackFile } from "../../stacks/stack-file";
+import { validateConfig } from "../../config/validate";
+import { readStackFile } from "../../config/stack-file";
 import { prodConfig, prodStackText } from "../support/prod-stack";
 
 const ROOT = path.resolve(__dirname, "../..");

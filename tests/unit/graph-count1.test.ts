@@ -1,7 +1,9 @@
 // With one server and no managed database the program declares exactly the graph it declared
 // before multi-server existed: every resource's type, name, parent, inputs and engine options,
 // recorded under mocks from the commit before (tests/fixtures/graph/, made by tests/support/graph.ts
-// in a checkout of aed0da8) and from this program, with the new settings left out and set explicitly.
+// in a checkout of main at 100888c with this program's status modules, which check the managed
+// database when one is configured) and from this program, with the new settings left out and set
+// explicitly.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";

@@ -2,7 +2,7 @@
 // render/lb/backend.ts, so the timings the tests run behind are production's.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { validateConfig } from "../../stacks/validate";
+import { validateConfig } from "../../config/validate";
 import { backendSettings, secondsToLeavePool } from "../../render/lb/backend";
 import { haproxyConfig } from "../../render/lb/haproxy";
 

@@ -2,8 +2,8 @@
 // bad value refused with a field-named line before any resource is touched.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { validateConfig } from "../../stacks/validate";
-import { ConfigError, formatProblem } from "../../stacks/problem";
+import { validateConfig } from "../../config/validate";
+import { ConfigError, formatProblem } from "../../config/problem";
 import { prodConfig } from "../support/prod-stack";
 
 /** The production stack with changes merged one level into each section. */
@@ -40,7 +40,7 @@ test("defaults: one server, no managed database, an LB-S with checks every 2 s t
     assert.deepEqual(cfg.loadBalancer, { type: "LB-S", backendPort: 8080, letsEncrypt: true, healthCheck: { delaySeconds: 2, timeoutSeconds: 1, retries: 2 } });
     assert.deepEqual(
         { ...cfg.database.managed, enabled: undefined },
-        { enabled: undefined, nodeType: "DB-DEV-S", engine: "PostgreSQL-15", isHaCluster: false, backup: { frequencyHours: 24, retentionDays: 7 }, volume: { type: "sbs_5k", sizeGb: 10 }, readReplicas: 0, sslMode: "verify-full" },
+        { enabled: undefined, nodeType: "DB-DEV-S", engine: "PostgreSQL-15", isHaCluster: false, backup: { frequencyHours: 24, retentionDays: 7 }, volume: { type: "sbs_5k", sizeGb: 10 }, readReplicas: 0, sslMode: "verify-full", phase: "done" },
     );
 });
 

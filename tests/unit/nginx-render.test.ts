@@ -2,7 +2,7 @@
 // inheritance rule, prefix handling and what must never appear.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { validateConfig } from "../../stacks/validate";
+import { validateConfig } from "../../config/validate";
 import { renderNginxConfig } from "../../render/nginx/config";
 import { deliverNginxConfigScript } from "../../render/nginx/deliver";
 
@@ -100,11 +100,12 @@ test("no alias server without aliases", () => {
 
 test("the delivery script tests staging before the swap and restores on a failed live check", () => {
     const text = deliverNginxConfigScript("/opt/platform", { domains: ["mhylle.com", "www.mhylle.com"] });
-    const lock = text.indexOf('flock 9');
-    const testStaging = text.indexOf("docker exec mhylle-nginx nginx -t -c /etc/nginx/platform-staging/nginx.conf");
-    const swap = text.indexOf('cp -a "$staging/." "$live/"');
+    // The steps as the script runs them (the shared functions are defined above, nginx-control.sh).
+    const lock = text.indexOf("\nnginx_lock\n");
+    const testStaging = text.indexOf("nginx_check '/etc/nginx/platform-staging/nginx.conf'");
+    const swap = text.indexOf('nginx_swap "$live" "$staging" "$previous"');
     assert.ok(lock > 0 && testStaging > lock && swap > testStaging, "under the nginx lock, test before swap");
-    assert.ok(text.indexOf("nginx -s reload -c /etc/nginx/platform/nginx.conf") > swap);
+    assert.ok(text.indexOf(`nginx_reload '/etc/nginx/platform/nginx.conf' "the live nginx config failed its check after the swap; restored the previous one:" nginx_restore "$live" "$previous"`) > swap, "reload after the swap, restoring on a failed check");
     assert.doesNotMatch(text, /rm -rf "\$staging"/, "staging is a bind mount: emptied, never replaced");
     assert.match(text, /subjectAltName=DNS:mhylle\.com,DNS:www\.mhylle\.com/);
 });

@@ -47,8 +47,8 @@ test("the demo apps are built from the repository's Dockerfiles: no registry, no
     for (const image of images) {
         const build = image.inputs.build as { context: string; dockerfile: string; args: Record<string, string> };
         assert.equal(image.inputs.skipPush, true, image.name);
-        assert.equal(build.context, path.resolve(image.name.includes("frontend") ? "demo/frontend" : "demo/backend"));
-        assert.equal(build.dockerfile, path.join(build.context, "Dockerfile"));
+        assert.equal(build.context, path.resolve("demo"), "one context: the two services share demo/shared");
+        assert.equal(build.dockerfile, path.resolve("demo", image.name.includes("frontend") ? "frontend" : "backend", "Dockerfile"));
     }
     // Each release runs the image it built: its ID is in the release's text, so a rebuild releases.
     const release = String(p.byName("app1-backend-release").inputs.create);
@@ -61,7 +61,7 @@ test("the demo apps are built from the repository's Dockerfiles: no registry, no
 test("the stack's URLs are this machine's HTTPS port, and the data folder is made first and removed last", () => {
     assert.deepEqual(p.outputs.urls, ["https://127.0.0.1:8443/app1/", "https://127.0.0.1:8443/app2/"]);
     const data = p.byName("local-data");
-    assert.match(String(data.inputs.delete), /for d in 'backups' 'bin' 'certs' 'logs' 'nginx' 'nginx-previous' 'nginx-staging' 'nginx-upstreams' 'secrets' 'state'; do/);
+    assert.match(String(data.inputs.delete), /for d in 'backups' 'bin' 'certs' 'logs' 'nginx' 'nginx-previous' 'nginx-staging' 'nginx-upstreams' 'secrets' 'state' 'status-page'; do/);
     assert.match(String(data.inputs.delete), /rmdir -- "\$root"/, "the folder itself only if nothing else is in it");
     for (const c of [...p.ofType(LOCAL_COMMAND).filter((c) => c.name !== "local-data"), ...p.ofType(CONTAINER)]) assert.ok(c.options.dependsOn.includes("local-data"), c.name);
 });

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS } from "../../stacks/load";
+import { CONFIG_KEYS } from "../../config/load";
 import { projectErrors, stackError } from "../support/pulumi-project";
 
 const ROOT = path.join(__dirname, "../..");

@@ -1,8 +1,8 @@
 // Field-named validation of the proxy's config: one failing case per rule.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { validateConfig } from "../../stacks/validate";
-import { ConfigError } from "../../stacks/problem";
+import { validateConfig } from "../../config/validate";
+import { ConfigError } from "../../config/problem";
 
 const app = (name: string, extra: Record<string, unknown> = {}) => ({
     name,

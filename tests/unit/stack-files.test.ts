@@ -5,9 +5,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readStackFile } from "../../stacks/stack-file";
-import { validateConfig } from "../../stacks/validate";
-import { ConfigError } from "../../stacks/problem";
+import { readStackFile } from "../../config/stack-file";
+import { validateConfig } from "../../config/validate";
+import { ConfigError } from "../../config/problem";
 
 const ROOT = path.resolve(__dirname, "../..");
 const STACK_FILES = fs.readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f));

@@ -3,9 +3,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { validateConfig } from "../../stacks/validate";
-import { POSTGRES_UPGRADE_RUNBOOK } from "../../stacks/postgres-names";
-import { ConfigError, formatProblem } from "../../stacks/problem";
+import { validateConfig } from "../../config/validate";
+import { POSTGRES_UPGRADE_RUNBOOK } from "../../config/postgres-names";
+import { ConfigError, formatProblem } from "../../config/problem";
 import { stackConfig } from "../support/program";
 import { TEST_DEPLOY_PUBLIC_KEY, prodConfig } from "../support/prod-stack";
 

@@ -5,11 +5,11 @@ import * as os from "node:os";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { ComputeOutputs, record, RecordedResource } from "../record";
-import { readStackFile } from "../../stacks/stack-file";
-import { validateConfig } from "../../stacks/validate";
-import type { PlatformConfig } from "../../stacks/schema";
+import { readStackFile } from "../../config/stack-file";
+import { validateConfig } from "../../config/validate";
+import type { PlatformConfig } from "../../config/schema";
 import { Applier, ApplyResult, run, Step } from "./applier";
-import { CERTBOT_VOLUME, CORE_NETWORK, DATABASE_NETWORK, PLATFORM_LABEL, POSTGRES_VOLUME, appDatabaseNetwork, appNetwork } from "../../stacks/naming";
+import { CERTBOT_VOLUME, CORE_NETWORK, DATABASE_NETWORK, PLATFORM_LABEL, POSTGRES_VOLUME, appDatabaseNetwork, appNetwork, serviceBaseName } from "../../config/naming";
 
 export type RawConfig = Record<string, any>;
 
@@ -91,12 +91,22 @@ export class LocalPlatform {
         return this.applier.destroy();
     }
 
+    /**
+     * The platform's containers on this engine: its labelled core containers and its apps' services.
+     * Only those: other tests may label stand-ins of theirs the same way while this one runs.
+     */
+    private async ownContainers(): Promise<string[]> {
+        const names = (await run("docker", ["ps", "-a", "--filter", `label=${PLATFORM_LABEL}`, "--format", "{{.Names}}"])).stdout.split("\n").filter(Boolean);
+        const services = this.cfg.apps.flatMap((a) => [serviceBaseName(a.name, "frontend"), serviceBaseName(a.name, "backend")]);
+        return names.filter((n) => n.startsWith("mhylle-") || services.some((s) => n.startsWith(`${s}-`)));
+    }
+
     /** What the platform made that is still here: containers, networks, volumes, the data folder. */
     async leftovers() {
         const list = async (args: string[]) => (await run("docker", args)).stdout.split("\n").filter(Boolean);
         const networks = [CORE_NETWORK, DATABASE_NETWORK, ...this.cfg.apps.flatMap((a) => [appNetwork(a.name), appDatabaseNetwork(a.name)])];
         return {
-            containers: await list(["ps", "-a", "--filter", `label=${PLATFORM_LABEL}`, "--format", "{{.Names}}"]),
+            containers: await this.ownContainers(),
             networks: (await list(["network", "ls", "--format", "{{.Name}}"])).filter((n) => networks.includes(n)),
             volumes: (await list(["volume", "ls", "--format", "{{.Name}}"])).filter((v) => [POSTGRES_VOLUME, CERTBOT_VOLUME].includes(v)),
             dataFolder: fs.existsSync(this.root),
@@ -106,7 +116,7 @@ export class LocalPlatform {
     /** Removes everything, whatever state says: a clean slate before a run. */
     async down(): Promise<void> {
         await this.applier.destroy();
-        const leftovers = (await run("docker", ["ps", "-aq", "--filter", `label=${PLATFORM_LABEL}`])).stdout.split("\n").filter(Boolean);
+        const leftovers = await this.ownContainers();
         if (leftovers.length) await run("docker", ["rm", "-f", ...leftovers]);
         for (const n of [CORE_NETWORK, DATABASE_NETWORK, ...this.cfg.apps.flatMap((a) => [appNetwork(a.name), appDatabaseNetwork(a.name)])]) await run("docker", ["network", "rm", n]);
         for (const v of [POSTGRES_VOLUME, CERTBOT_VOLUME]) await run("docker", ["volume", "rm", v]);

@@ -1,3 +1,4 @@
+// longer: data tables, one entry per property with the source it was read from; no logic.
 // What a change to each input does, per resource type, as read from the providers' source
 // (no CLI or plugin here to try it). Prose, error texts and engine rules: docs/engine-notes.md.
 // Names are Pulumi's camelCase inputs as in the installed .d.ts files; a dotted name is a nested

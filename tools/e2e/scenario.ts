@@ -4,10 +4,11 @@
 // figures; tests/e2e/platform.test.ts asserts the outcomes, `npm run bench` prints the figures.
 import type { LocalPlatform, RawConfig } from "./platform";
 import { run } from "./applier";
-import { DATABASE_NETWORK, POSTGRES_CONTAINER } from "../../stacks/naming";
+import { DATABASE_NETWORK, POSTGRES_CONTAINER } from "../../config/naming";
 import { get, psql, serviceContainers } from "./scenarios/common";
 import { LOAD_PATHS, brokenRelease, failingAfterSwitch, naive, releaseUnderLoad, reloadSwitch, sameConfigAgain } from "./scenarios/releases";
 import { nginxReplaced, postgresReplaced, recreatedOutsidePulumi, secondUp } from "./scenarios/day-two";
+import { statusPage } from "./scenarios/status";
 
 export type ScenarioResult = Awaited<ReturnType<typeof runScenario>>;
 
@@ -55,6 +56,7 @@ export async function runScenario(p: LocalPlatform, log: (line: string) => void)
     // Back to the released config (the watch rolled the failing version back; `up` fails until then).
     const restored = await p.up(released);
     if (!restored.ok) throw new Error(`could not return to the released config: ${restored.error}`);
+    const status = await statusPage(p);
     const dayTwo = {
         secondUp: await secondUp(p, released),
         nginxReplace: await nginxReplaced(p, released, log),
@@ -76,6 +78,7 @@ export async function runScenario(p: LocalPlatform, log: (line: string) => void)
         reloadSwitch: reload,
         naive: naiveResult,
         bringUp: up,
+        status,
         ...dayTwo,
     };
 }

@@ -221,7 +221,8 @@ describe("certificates against Pebble, certbot and the platform's nginx", { skip
         assert.equal(after.authorized, true, after.error);
         assert.equal(masterPid(), started, "same nginx master: reloaded, not restarted");
         console.log(`# renewal under load: ${JSON.stringify({ jobMs: job.ms, ...load })}`);
-        assert.ok(load.autocannon.requests > 500, `enough load (${load.autocannon.requests} requests)`);
+        // A safety bound far below what any machine sends: enough traffic that a failure would show.
+        assert.ok(load.autocannon.requests > 100, `enough load (${load.autocannon.requests} requests)`);
         assert.deepEqual([load.autocannon.errors, load.autocannon.timeouts, load.autocannon.non2xx], [0, 0, 0], "autocannon: no failed request");
         // The verifying client: never a TLS error or a wrong answer. Connections nginx's old
         // workers close unanswered at the reload are measured, reported, and must stay rare.

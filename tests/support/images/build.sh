@@ -358,6 +358,11 @@ main() {
 	done
 	docker info >/dev/null 2>&1 || die "docker is not reachable; start it with tools/dockerd.sh"
 	check_inputs
+	# local/nginx:1.30 comes from a sid rootfs of its own: built alongside, waited for at the end.
+	local nginx_args=() nginx_pid
+	[ "$FORCE" = 1 ] && nginx_args=(--force)
+	bash "$HERE/build-nginx.sh" "${nginx_args[@]}" &
+	nginx_pid=$!
 
 	local base inputs tag
 	base="$(base_hash)"
@@ -395,7 +400,7 @@ main() {
 	fi
 	echo "images ready in $(elapsed "$START") s"
 	# local/nginx:1.30, production's nginx line, comes from a sid rootfs of its own.
-	if [ "$FORCE" = 1 ]; then bash "$HERE/build-nginx.sh" --force; else bash "$HERE/build-nginx.sh"; fi
+	wait "$nginx_pid" || die "build-nginx.sh failed (its messages are above)"
 	# The demo app's images, built from demo/*/Dockerfile on this rootfs (their own cache).
 	if [ "$FORCE" = 1 ]; then bash "$HERE/demo-images.sh" --force; else bash "$HERE/demo-images.sh"; fi
 }

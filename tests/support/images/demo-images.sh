@@ -80,6 +80,8 @@ demo_hash() { # demo_hash BASE_ID TAG SERVICE VERSION
 	{
 		printf '%s\n' "base $1" "$2" "$3" "$4"
 		hash_tree "$DEMO_DIR/$3"
+		hash_tree "$DEMO_DIR/shared"
+		sha256sum <"$DEMO_DIR/.dockerignore"
 		declare -f build_image
 	} | sha
 }
@@ -130,7 +132,7 @@ main() {
 			echo "reused  $tag"
 			continue
 		fi
-		build_image "$tag" "$hash" "$DEMO_DIR/$service" "$DEMO_DIR/$service/Dockerfile" \
+		build_image "$tag" "$hash" "$DEMO_DIR" "$DEMO_DIR/$service/Dockerfile" \
 			--build-arg "BASE_IMAGE=$BASE_TAG" --build-arg "DEMO_VERSION=$version"
 		built=1
 	done

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { LocalPlatform, RawConfig } from "../platform";
-import { readStackFile } from "../../../stacks/stack-file";
+import { readStackFile } from "../../../config/stack-file";
 import { run } from "../applier";
 import { haproxyConfig } from "../../../render/lb/haproxy";
 import { backendSettings } from "../../../render/lb/backend";

@@ -12,7 +12,7 @@ import { run } from "../applier";
 import { lastJsonLine } from "../run";
 import { get, sleep, versions } from "../scenarios/common";
 import { pendingFile } from "../../../render/app/release";
-import { PLATFORM_LABEL } from "../../../stacks/naming";
+import { PLATFORM_LABEL } from "../../../config/naming";
 
 const PATHS = ["/app1/", "/api/app1/items", "/app2/", "/api/app2/items"];
 /** Long enough for a rollout over both servers (a health gate and a watch each, and a failed gate's timeout), with room to spare. */

@@ -1,7 +1,7 @@
 // What the end-to-end scenarios share: requests, the containers of a service, psql in the
 // database container, and images made on the fly for "a new version" of a core image.
 import { run } from "../applier";
-import { PLATFORM_LABEL, POSTGRES_CONTAINER, SLOT_LABEL } from "../../../stacks/naming";
+import { PLATFORM_LABEL, POSTGRES_CONTAINER, SLOT_LABEL } from "../../../config/naming";
 
 export async function get(url: string, init: RequestInit = {}): Promise<{ status: number; body: string }> {
     try {

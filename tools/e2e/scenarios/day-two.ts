@@ -8,7 +8,7 @@ import { run } from "../applier";
 import { reveal } from "../../record";
 import { containerArgs } from "../container-args";
 import { startProber, startWriter } from "../prober";
-import { NGINX_CONTAINER } from "../../../stacks/naming";
+import { NGINX_CONTAINER } from "../../../config/naming";
 import { derivedImage, get, psql, sleep } from "./common";
 
 /** Routes that read but never write: the probes do not change the row counts. */

@@ -8,7 +8,7 @@ import { ClientResult, startH2load, startWrk } from "../clients";
 import { run } from "../applier";
 import { reveal } from "../../record";
 import { lastJsonLine } from "../run";
-import { NGINX_CONTAINER, appDatabaseNetwork } from "../../../stacks/naming";
+import { NGINX_CONTAINER, appDatabaseNetwork } from "../../../config/naming";
 import { IN_CONTAINER, mainConfig } from "../../../render/nginx/layout";
 import { serviceContainers, sleep, versions } from "./common";
 

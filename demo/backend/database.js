@@ -1,7 +1,7 @@
 'use strict';
 // The backend's own database (DATABASE_URL, given by the platform): a `visits` table, made at
 // start, that counts visits. Without DATABASE_URL the backend runs with no database at all.
-const { settings, log } = require('./http-server');
+const { settings, log } = require('../shared/http-server');
 
 const databaseUrl = process.env.DATABASE_URL || '';
 let pool = null;

@@ -6,6 +6,7 @@ import { sshPublicKeyProblem } from "./ssh-key";
 import { postgresImageProblem } from "./postgres-names";
 import { dataDirProblem } from "./data-dir";
 import { containerUserProblem, cspProblem, deployUserProblem, MAX_COMMON_NAME } from "./field-checks";
+import { alertsSchema } from "./alerts-schema";
 
 // Patterns that keep every value safe to put into nginx config, SQL, shell and Docker names.
 export const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -351,6 +352,21 @@ export const configSchema = z.strictObject({
             /** nginx log rotation (five-field cron, UTC) and how many rotated files to keep. */
             logRotateSchedule: crontab("0 0 * * *"),
             nginxLogKeep: z.number().int().min(1).max(365).default(14),
+            page: z
+                .strictObject({
+                    /** The status page at /status/, over HTTPS to server.adminCidrs and the server itself (render/nginx/status-page.ts). */
+                    enabled: z.boolean().default(true),
+                })
+                .prefault({}),
+            history: z
+                .strictObject({
+                    /** Days of samples (one per status run) and release events kept for the page. */
+                    days: z.number().int().min(1).max(90).default(14),
+                    /** The most the samples take on disk, in MB; the oldest days go first. */
+                    maxMb: z.number().int().min(1).max(100).default(5),
+                })
+                .prefault({}),
+            alerts: alertsSchema({ hostname: HOSTNAME, port }),
             prometheus: z
                 .strictObject({
                     /** Run nginx and PostgreSQL exporters on internal networks (the seed's future Prometheus). */

@@ -48,7 +48,8 @@ export function parseCidr(value: string): (Cidr & { address: bigint }) | undefin
 
 export const isCidr = (value: string) => parseCidr(value) !== undefined;
 
-function format(c: Cidr): string {
+/** The range a CIDR names, as nginx and firewalls expect it (no bits past the prefix). */
+export function formatCidr(c: Cidr): string {
     if (c.family === 4) return `${[24n, 16n, 8n, 0n].map((s) => (c.first >> s) & 0xffn).join(".")}/${c.bits}`;
     const groups = Array.from({ length: 8 }, (_, i) => ((c.first >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
     return `${groups.join(":").replace(/(^|:)0(:0)+(:|$)/, "::")}/${c.bits}`;
@@ -87,13 +88,25 @@ function asIPv4(c: Cidr): Cidr {
     return c;
 }
 
+/** Wider than /16 (IPv4) or /48 (IPv6), IPv4-mapped ranges judged as IPv4: what needs server.sshOpenToInternet. */
+function isWide(parsed: Cidr): boolean {
+    const c = asIPv4(parsed);
+    return c.bits < WIDEST_PREFIX[c.family] || (parsed.family === 6 && parsed.bits < 96 && within(MAPPED_V4, parsed));
+}
+
+/** A CIDR that only server.sshOpenToInternet allows (false for anything that is not a CIDR). */
+export function opensToInternet(value: string): boolean {
+    const parsed = parseCidr(value);
+    return parsed !== undefined && isWide(parsed);
+}
+
 /** What is wrong with an admin CIDR for SSH, or undefined when it is a narrow public range. */
 export function adminCidrProblem(value: string, openToInternet: boolean): string | undefined {
     const parsed = parseCidr(value);
     if (!parsed) return `must be a CIDR (ADDRESS/BITS); ${FIX}`;
-    if (parsed.address !== parsed.first) return `has bits set past its /${parsed.bits} prefix; write ${format(parsed)} for the range, or the address with /${BITS[parsed.family]}`;
+    if (parsed.address !== parsed.first) return `has bits set past its /${parsed.bits} prefix; write ${formatCidr(parsed)} for the range, or the address with /${BITS[parsed.family]}`;
     const c = asIPv4(parsed);
-    const wide = c.bits < WIDEST_PREFIX[c.family] || (parsed.family === 6 && parsed.bits < 96 && within(MAPPED_V4, parsed));
+    const wide = isWide(parsed);
     if (wide && !openToInternet)
         return `opens SSH to ${c.bits === 0 || parsed.bits === 0 ? "the whole internet" : `a range wider than /${WIDEST_PREFIX[c.family]}`}; ${FIX}, or set ${OPEN_TO_INTERNET_FIELD}: true if you really mean it`;
     if (wide) return undefined;

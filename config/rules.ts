@@ -15,7 +15,7 @@ export const RESERVED_PREFIXES = ["/api", "/health", "/.well-known", "/nginx_sta
 // Names whose derived container, network or database names would collide with core ones.
 export const RESERVED_NAMES = ["api", "health", "mhylle", "nginx", "postgres", "watchtower", "certbot", "shared", "template0", "template1", "status", "metrics"];
 /** Secret config keys the platform reads for itself: a registry token may never be one of them. */
-export const PLATFORM_SECRETS = ["sshPrivateKey", "backupAccessKey", "backupSecretKey", "managedDatabaseAdminPassword"];
+export const PLATFORM_SECRETS = ["sshPrivateKey", "backupAccessKey", "backupSecretKey", "alertWebhookUrl", "alertSmtpPassword", "managedDatabaseAdminPassword"];
 
 const isPrefixOf = (a: string, b: string) => a === b || b.startsWith(a + "/");
 
@@ -138,6 +138,25 @@ function opsProblems(cfg: PlatformConfig, add: Add) {
     const m = cfg.monitoring;
     if (m.certFailDays >= m.certWarnDays) add("monitoring.certFailDays", `must be below monitoring.certWarnDays (${m.certWarnDays}) so a certificate turns amber before red`, m.certFailDays);
     if (m.prometheus.enabled && !m.enabled) add("monitoring.prometheus.enabled", "is true but monitoring.enabled is false; enable monitoring or turn the exporters off", m.prometheus.enabled);
+    alertProblems(cfg, add);
+}
+
+/** Alert channels: complete when enabled, and sent by a status job that runs. */
+function alertProblems(cfg: PlatformConfig, add: Add) {
+    const a = cfg.monitoring.alerts;
+    const at = "monitoring.alerts";
+    for (const channel of ["webhook", "email"] as const)
+        if (a[channel].enabled && !cfg.monitoring.enabled) add(`${at}.${channel}.enabled`, "is true but monitoring.enabled is false: the status job sends the alerts; enable monitoring or turn the channel off", true);
+    if (a.webhook.format === "ntfy" && !a.webhook.topic) add(`${at}.webhook.topic`, "is required with format ntfy (the topic to publish to, e.g. mhylle-alerts)", undefined);
+    if (a.webhook.topic && a.webhook.format !== "ntfy") add(`${at}.webhook.topic`, `is only used with format ntfy; remove it or set format: ntfy`, a.webhook.topic);
+    const e = a.email;
+    if (e.enabled) {
+        if (!e.host) add(`${at}.email.host`, "is required when email alerts are enabled (your SMTP relay, e.g. smtp.example.com)", undefined);
+        if (!e.from) add(`${at}.email.from`, "is required when email alerts are enabled (the sender address the relay accepts)", undefined);
+        if (!e.to.length) add(`${at}.email.to`, "is empty: nobody would get the alerts; add at least one address", e.to);
+    }
+    if (e.port === 465 && e.security === "starttls") add(`${at}.email.security`, "is starttls but port 465 is SMTP over TLS from the first byte; set security: tls (or port 587 for STARTTLS)", e.security);
+    if (a.heartbeat && !a.webhook.enabled && !e.enabled) add(`${at}.heartbeat`, "is true but no channel is enabled (monitoring.alerts.webhook or .email); nobody would hear it", true);
 }
 
 /** Every cross-field problem of an already shape-checked config. */
