@@ -21,6 +21,11 @@ export function multiServerProblems(cfg: PlatformConfig, add: Add) {
     if ([80, 443, cfg.proxy.statusPort].includes(port))
         add("loadBalancer.backendPort", `collides with one of nginx's own ports (80, 443, proxy.statusPort ${cfg.proxy.statusPort}); pick another such as 8080`, port);
 
+    // The provider refuses other sizes before any call (rdb/instance.go volume_size_in_gb: IntDivisibleBy(5)).
+    const size = managed.volume.sizeGb;
+    if (managed.enabled && managed.volume.type !== "lssd" && size % 5 !== 0)
+        add("database.managed.volume.sizeGb", `must be a multiple of 5, as Scaleway's block volumes are; use ${Math.ceil(size / 5) * 5}`, size);
+
     if (managed.readReplicas > 0 && !managed.enabled) add("database.managed.readReplicas", "needs database.managed.enabled: true (read replicas are Scaleway's)", managed.readReplicas);
     cfg.apps.forEach((app, i) => {
         if (!app.readReplica) return;

@@ -71,6 +71,11 @@ test("a node type, volume and backup schedule outside Scaleway's values are refu
     refuses(prod(managed({ backup: { retentionDays: 400 } })), "database.managed.backup.retentionDays", /at most 365/);
 });
 
+test("a block volume size that is not a multiple of 5 GB is refused, naming the next one", () => {
+    refuses(prod(managed({ volume: { type: "sbs_5k", sizeGb: 12 } })), "database.managed.volume.sizeGb", /must be a multiple of 5.*use 15/);
+    assert.deepEqual(problems(prod(managed({ volume: { type: "sbs_5k", sizeGb: 15 } }))).filter((l) => l.startsWith("database.managed.volume")), []);
+});
+
 test("a health check that would outlast its own interval is refused", () => {
     refuses(prod({ loadBalancer: { healthCheck: { delaySeconds: 2, timeoutSeconds: 2 } } }), "loadBalancer.healthCheck.timeoutSeconds", /must be below loadBalancer\.healthCheck\.delaySeconds \(2\)/);
     refuses(prod({ loadBalancer: { healthCheck: { delaySeconds: 0 } } }), "loadBalancer.healthCheck.delaySeconds", /at least 1/);

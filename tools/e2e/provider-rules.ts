@@ -4,6 +4,8 @@
 // Names are Pulumi's camelCase inputs as in the installed .d.ts files; a dotted name is a nested
 // path whose rule differs from its parent's. Data only.
 
+import { scalewayMultiServerRules } from "./provider-rules-scaleway";
+
 export interface ResourceRules {
     /** The Pulumi type token. */
     readonly token: string;
@@ -502,4 +504,5 @@ export const providerRules: Readonly<Record<string, ResourceRules>> = {
     "scaleway:instance/ip:Ip": scalewayIp,
     "scaleway:instance/securityGroup:SecurityGroup": scalewaySecurityGroup,
     "scaleway:iam/sshKey:SshKey": scalewaySshKey,
+    ...Object.fromEntries(scalewayMultiServerRules.map((r) => [r.token, r])),
 };
