@@ -89,9 +89,11 @@ export class LoadBalancer extends pulumi.ComponentResource {
         );
         this.backend = backend;
         if (args.letsEncrypt) {
+            // No name: autonamed, a new alias's certificate is issued before the frontend moves to it
+            // and the old one is deleted after (a set name would delete first: docs/engine-notes.md 9).
             this.certificate = new scaleway.loadbalancers.Certificate(
                 `${name}-certificate`,
-                { lbId: this.lb.id, name: "mhylle-platform", letsencrypt: { commonName: args.domain, subjectAlternativeNames: [...args.aliases] } },
+                { lbId: this.lb.id, letsencrypt: { commonName: args.domain, subjectAlternativeNames: [...args.aliases] } },
                 { parent: this },
             );
             this.frontends.push(

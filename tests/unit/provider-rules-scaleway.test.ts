@@ -92,9 +92,9 @@ test("another block volume type or a bigger volume upgrades the instance in plac
     assert.deepEqual(planned["managed-database"], { op: "update", changed: ["volumeSizeInGb", "volumeType"], dbr: true });
 });
 
-test("a new alias replaces the load balancer's certificate, deleting the old one first; the frontends and the address stay", () => {
+test("a new alias replaces the load balancer's certificate, creating the new one before deleting the old; the address stays", () => {
     const planned = day2(day1, scaleway(`raw.aliases = [...(raw.aliases ?? []), "new.mhylle.com"];`));
-    assert.deepEqual(planned["load-balancer-certificate"], { op: "replace", changed: ["letsencrypt"], dbr: true });
+    assert.deepEqual(planned["load-balancer-certificate"], { op: "replace", changed: ["letsencrypt"], dbr: false });
     assert.equal(planned["load-balancer-ip"].op, "same");
     assert.equal(planned["load-balancer-https"].op, "same");
 });

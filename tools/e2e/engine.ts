@@ -67,7 +67,7 @@ export function plan(r: RecordedResource, inputs: Record<string, unknown>, previ
     // Components hold nothing real, and a provider's config is checked by the applier: no step.
     if (isComponent(r) || PROVIDER_TYPES.includes(r.type)) return { op: "same", changed: [], noEffect: true, deleteBeforeReplace: false };
     const rules = rulesOf(r.type);
-    const dbr = rules.deleteBeforeReplace || r.options.deleteBeforeReplace;
+    const dbr = rules.deleteBeforeReplace || r.options.deleteBeforeReplace || (rules.autonamed !== undefined && inputs[rules.autonamed] !== undefined);
     if (!previous) return { op: "create", changed: [], noEffect: false, deleteBeforeReplace: dbr };
     const changed = changedInputs(previous.inputs, inputs, r.options.ignoreChanges);
     if (!changed.length) return previous.initError ? { op: "update", changed: [], noEffect: true, deleteBeforeReplace: dbr } : { op: "same", changed, noEffect: true, deleteBeforeReplace: dbr };

@@ -141,13 +141,14 @@ export const scalewayLbFrontend: ResourceRules = {
 const CERT = `${TF} internal/services/lb/certificate.go`;
 export const scalewayLbCertificate: ResourceRules = {
     token: "scaleway:loadbalancers/certificate:Certificate",
-    deleteBeforeReplace: true,
+    deleteBeforeReplace: false,
+    autonamed: "name",
     replaceOn: ["lbId", "letsencrypt", "customCertificate"],
     updateInPlace: ["name"],
     noEffect: [],
     conditional: { letsencrypt: "any change (commonName, subjectAlternativeNames: a new alias) replaces the certificate" },
-    undetermined: ["whether the API deletes a certificate a frontend still lists (delete-before-replace deletes it before the frontend moves to the new one)"],
-    source: `${CERT}: Create waits for the certificate (waitForCertificate, 15 min); Update only renames; Delete waits, DeleteCertificate; ${DBR}`,
+    undetermined: ["whether the API deletes a certificate a frontend still lists (only reached when name is set: delete-before-replace)"],
+    source: `${CERT}: Create waits for the certificate (waitForCertificate, 15 min); Update only renames; Delete waits, DeleteCertificate; the program leaves name to autonaming, so a replacement creates the new certificate first`,
     sources: {
         lbId: `${CERT} schema: ForceNew`, letsencrypt: `${CERT} schema: ForceNew (and common_name, subject_alternative_name)`,
         customCertificate: `${CERT} schema: ForceNew`, name: `${CERT} resourceLbCertificateUpdate`,

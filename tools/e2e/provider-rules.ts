@@ -11,6 +11,12 @@ export interface ResourceRules {
     readonly token: string;
     /** Whether a replacement deletes the old resource before creating the new one. */
     readonly deleteBeforeReplace: boolean;
+    /**
+     * The input the provider names automatically when the program leaves it out: set explicitly, a
+     * replacement deletes first (the bridge's nameRequiresDeleteBeforeReplace); left out, the new
+     * resource gets a new name and is created before the old one is deleted.
+     */
+    readonly autonamed?: string;
     /** Inputs whose change replaces the resource. */
     readonly replaceOn: readonly string[];
     /** Inputs whose change updates the real thing in place. */
