@@ -97,7 +97,8 @@ export class ManagedDatabase extends pulumi.ComponentResource implements Managed
         for (const app of args.apps) {
             const password = new random.RandomPassword(`${name}-${app}-password`, passwordArgs, parent);
             const user = new scaleway.databases.User(`${name}-${app}-user`, { instanceId, name: roleName(app), password: password.result, isAdmin: false, region: args.region }, parent);
-            const db = new scaleway.databases.Database(`${name}-${app}-db`, { instanceId, name: databaseName(app), region: args.region }, parent);
+            // Removing an app keeps its data, as on one server (its role only loses login there).
+            const db = new scaleway.databases.Database(`${name}-${app}-db`, { instanceId, name: databaseName(app), region: args.region }, { ...parent, retainOnDelete: true });
             // Its own database only: no privilege anywhere else (shared_db below, when granted).
             const privilege = new scaleway.databases.Privilege(
                 `${name}-${app}-privilege`,
@@ -117,7 +118,7 @@ export class ManagedDatabase extends pulumi.ComponentResource implements Managed
         for (const app of args.apps) readable(databaseName(app), app);
 
         if (args.sharedDb) {
-            const shared = new scaleway.databases.Database(`${name}-shared-db`, { instanceId, name: SHARED_DATABASE, region: args.region }, parent);
+            const shared = new scaleway.databases.Database(`${name}-shared-db`, { instanceId, name: SHARED_DATABASE, region: args.region }, { ...parent, retainOnDelete: true });
             // The seed's grants: listed apps may use shared_db; every other app user has no privilege on it.
             for (const grant of args.sharedDbGrants)
                 new scaleway.databases.Privilege(

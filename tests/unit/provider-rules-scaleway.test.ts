@@ -99,6 +99,12 @@ test("a new alias replaces the load balancer's certificate, creating the new one
     assert.equal(planned["load-balancer-https"].op, "same");
 });
 
+test("removing an app keeps its database on the managed instance (retained on delete, as on one server)", () => {
+    const dbs = day1.filter((r) => r.type === "scaleway:databases/database:Database");
+    assert.ok(dbs.length >= 2, String(dbs.length));
+    for (const db of dbs) assert.equal(db.options.retainOnDelete, true, db.name);
+});
+
 test("the database instance is protected: a change that would replace it fails the plan instead of emptying it", () => {
     const instance = day1.find((r) => r.type === "scaleway:databases/instance:Instance")!;
     assert.equal(instance.options.protect, true);
