@@ -28,7 +28,7 @@ export const serviceSchema = (defaults: { port: number; healthPath: string; memo
     z.strictObject({
         image: imageRef("ghcr.io/owner/name:1.0.0")
             .optional()
-            .describe("Required unless `build` is set: the image with a tag or digest, e.g. `ghcr.io/mhylle/app1-backend:1.4.0`; each tag is pinned to its digest at every `up`."),
+            .describe("Required unless `build` is set: the image with a tag or digest, e.g. `ghcr.io/owner/name:1.0.0`; each tag is pinned to its digest at every `up`."),
         build: buildSchema
             .optional()
             .describe("Optional, local target only, instead of `image`: build the image from a folder of this repository on the target's Docker."),
