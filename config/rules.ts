@@ -7,15 +7,14 @@ import { roleNameProblem } from "./postgres-names";
 import { MAX_CERTIFICATE_NAMES, platformEnvProblem } from "./field-checks";
 import { KEYGEN_HINT } from "./ssh-key";
 import { multiServerProblems } from "./multi-server-rules";
+import { PLATFORM_SECRETS } from "./secrets";
 
-export { isCidr };
+export { isCidr, PLATFORM_SECRETS };
 
 // Paths nginx answers itself or keeps for the platform: no app may claim them.
 export const RESERVED_PREFIXES = ["/api", "/health", "/.well-known", "/nginx_status", "/status", "/metrics"];
 // Names whose derived container, network or database names would collide with core ones.
 export const RESERVED_NAMES = ["api", "health", "mhylle", "nginx", "postgres", "watchtower", "certbot", "shared", "template0", "template1", "status", "metrics"];
-/** Secret config keys the platform reads for itself: a registry token may never be one of them. */
-export const PLATFORM_SECRETS = ["sshPrivateKey", "backupAccessKey", "backupSecretKey", "alertWebhookUrl", "alertSmtpPassword", "managedDatabaseAdminPassword"];
 
 const isPrefixOf = (a: string, b: string) => a === b || b.startsWith(a + "/");
 

@@ -1,0 +1,74 @@
+// server and loadBalancer: the Scaleway instance(s) the platform runs on, who may reach them over
+// SSH, and the load balancer in front when there is more than one.
+import { z } from "zod";
+import { sshPublicKeyProblem } from "../ssh-key";
+import { deployUserProblem } from "../field-checks";
+import { checked, port } from "./fields";
+import { LB_TYPES, MAX_SERVERS } from "./patterns";
+
+export const serverSchema = z
+    .strictObject({
+        zone: z.string().regex(/^[a-z]{2}-[a-z]{3}-[1-3]$/, "must be a Scaleway zone such as fr-par-1").default("fr-par-1").describe("The Scaleway zone the server runs in."),
+        type: z
+            .string()
+            .regex(/^[A-Z0-9]+(-[A-Z0-9]+)+$/, "must be a Scaleway instance type such as DEV1-M")
+            .default("DEV1-M")
+            .describe("The Scaleway instance type (DEV1-M has 3 vCPUs and 4 GB)."),
+        memoryMb: z.number().int().min(512).default(4096).describe("The instance type's memory in MiB, which the memory budget of all containers must fit in."),
+        image: z.string().default("ubuntu_noble").describe("The server's operating system image (Ubuntu 24.04)."),
+        rootVolumeGb: z.number().int().min(10).max(1000).default(40).describe("The size of the server's root volume in GB."),
+        deployUser: checked(z.string(), deployUserProblem)
+            .default("deploy")
+            .describe("The login user that runs Docker and the platform's commands: a new account, never `root` or one the image has (`ubuntu`, `daemon`, ...)."),
+        sshPublicKey: checked(z.string(), sshPublicKeyProblem)
+            .optional()
+            .describe(
+                "Required on the scaleway target: the deploy user's OpenSSH public key (ed25519, RSA of 2048+ bits, or ECDSA), whose key data is checked so a placeholder is refused.",
+            ),
+        adminCidrs: z
+            .array(z.string())
+            .default([])
+            .describe(
+                "Required (at least one) on the scaleway target: the public address ranges that may reach SSH (port 22), at most a /16 (IPv4) or /48 (IPv6); documentation, private, CGNAT, loopback, link-local and multicast ranges are refused.",
+            ),
+        sshOpenToInternet: z
+            .boolean()
+            .default(false)
+            .describe("Allow `adminCidrs` wider than /16 or /48, up to `0.0.0.0/0` and `::/0`: SSH open to every scanner on the internet, only if you mean it."),
+        reservedMb: z.number().int().min(0).default(512).describe("Memory in MiB kept free for the OS and Docker in the memory budget."),
+        count: z
+            .number()
+            .int()
+            .min(1)
+            .max(MAX_SERVERS)
+            .default(1)
+            .describe(
+                "The number of app servers; above 1 each is built alike behind `loadBalancer` on a private network, which needs the scaleway target, `database.managed.enabled` and the deploy key in an ssh-agent.",
+            ),
+    })
+    .prefault({})
+    .describe("The Scaleway server the platform runs on (scaleway target).");
+
+export const loadBalancerSchema = z
+    .strictObject({
+        type: z.enum(LB_TYPES).default("LB-S").describe("The Scaleway Load Balancer offer, smallest first."),
+        backendPort: port(8080).describe(
+            "The port nginx serves the load balancer on, on each server's private address only (HTTP with the PROXY protocol); not 80, 443 or `proxy.statusPort`.",
+        ),
+        letsEncrypt: z
+            .boolean()
+            .default(true)
+            .describe(
+                "The load balancer's own Let's Encrypt certificate for `domain` and `aliases` (HTTPS on 443, port 80 redirected); set `false` for the first `up`, point DNS at the `dnsRecords` output, then `true` (while `false`, port 80 serves the site).",
+            ),
+        healthCheck: z
+            .strictObject({
+                delaySeconds: z.number().int().min(1).max(60).default(2).describe("Seconds between two checks of a server's nginx `/health`."),
+                timeoutSeconds: z.number().int().min(1).max(30).default(1).describe("Seconds a check may take; must be below `delaySeconds`."),
+                retries: z.number().int().min(1).max(10).default(2).describe("Failed checks in a row that take a server out of the pool."),
+            })
+            .prefault({})
+            .describe("How fast a server that stops answering leaves the pool and comes back (the provider's defaults, 60 s and 30 s, would keep a dead server for minutes)."),
+    })
+    .prefault({})
+    .describe("Scaleway's managed Load Balancer in front of the app servers, used when `server.count` is above 1.");
