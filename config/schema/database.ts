@@ -25,7 +25,7 @@ const managedSchema = z
         isHaCluster: z
             .boolean()
             .default(false)
-            .describe("A standby node that takes over on failure; changing it recreates the instance, so choose it before the data moves in."),
+            .describe("A standby node that takes over on failure; changing it upgrades the instance in place (Scaleway's UpgradeInstance: docs/engine-notes.md section 9)."),
         backup: z
             .strictObject({
                 frequencyHours: z.number().int().min(1).max(24).default(24).describe("Hours between two of Scaleway's backups of the instance."),
@@ -39,7 +39,7 @@ const managedSchema = z
                     .enum(["sbs_5k", "sbs_15k", "lssd"])
                     .default("sbs_5k")
                     .describe("Block storage (`sbs_5k`, `sbs_15k`: resizable) or the node's local SSD (`lssd`, sized by the node type)."),
-                sizeGb: z.number().int().min(5).max(10000).default(10).describe("The size in GB of a block storage volume."),
+                sizeGb: z.number().int().min(5).max(10000).default(10).describe("The size in GB of a block storage volume: a multiple of 5, and it can only grow."),
             })
             .prefault({})
             .describe("The instance's storage."),
