@@ -118,7 +118,7 @@ check_line() { # the tag promises production's line: refuse anything else
 	version="$(chroot "$1" /usr/sbin/nginx -v 2>&1 | sed -n 's|^nginx version: nginx/||p')"
 	case "$version" in
 		"$LINE".*) note "nginx $version" ;;
-		*) die "$SUITE's nginx is '$version', not $LINE.x: update LINE and TAG here, images.nginx in config/schema/images.ts and the README together" ;;
+		*) die "$SUITE's nginx is '$version', not $LINE.x: update LINE and TAG here, images.nginx in config/schema.ts and the README together" ;;
 	esac
 }
 
