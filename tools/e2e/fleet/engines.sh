@@ -3,7 +3,12 @@
 # dockerd with its own data root, exec root, socket and bridge (msbrN), and no iptables rules of its
 # own (the machine's engine owns iptables); two rules in DOCKER-USER let the engines' address pool
 # (10.213.0.0/16) through the host, and are removed on `down`. Images are copied in from the
-# machine's engine. Never `--bridge=none`: that makes dockerd delete the machine's docker0.
+# machine's engine. Two things in dockerd make a second engine delete the machine's docker0
+# (moby daemon/daemon_unix.go, initNetworkController, 20.10 and since): `--bridge=none`, and a
+# start that finds a "bridge" network left in its store while --default-address-pool is set and
+# live-restore is off ("Clear stale bridge network" -> removeDefaultBridgeInterface, which deletes
+# the link named docker0 whatever --bridge says). So an engine starts with its network store empty
+# (images stay), and the start fails loudly if docker0 went missing anyway.
 #   engines.sh up N [IMAGE...]   start engines 1..N (idempotent) and copy the images in
 #   engines.sh down N            stop them (by their pid files), remove their bridges and the rules
 # Data roots stay in /var/lib/multi-server-e2e: the copied images are reused next time.
@@ -25,10 +30,23 @@ start_engine() {
   fi
   on "$i" docker info >/dev/null 2>&1 && return 0
   mkdir -p "$RUN" "$DATA/engine-$i"
+  # Its own networks and containers from an earlier run are gone with the store; its images stay.
+  rm -rf "$DATA/engine-$i/network" "$DATA/engine-$i/containers"
+  local had_docker0=0
+  ip link show docker0 >/dev/null 2>&1 && had_docker0=1
   nohup dockerd --data-root "$DATA/engine-$i" --exec-root "$RUN/exec-$i" -H "$(sock "$i")" \
     --pidfile "$RUN/engine-$i.pid" --bridge="$bridge" --iptables=false --ip-masq=false \
     --default-address-pool "base=10.213.$(((i - 1) * 64)).0/18,size=24" >"$RUN/engine-$i.log" 2>&1 </dev/null &
-  for _ in $(seq 1 60); do on "$i" docker info >/dev/null 2>&1 && return 0; sleep 1; done
+  for _ in $(seq 1 60); do
+    if on "$i" docker info >/dev/null 2>&1; then
+      if [ "$had_docker0" = 1 ] && ! ip link show docker0 >/dev/null 2>&1; then
+        echo "engine $i removed the machine's docker0 bridge; restart the machine's dockerd" >&2
+        return 1
+      fi
+      return 0
+    fi
+    sleep 1
+  done
   tail -n 20 "$RUN/engine-$i.log" >&2
   echo "engine $i did not start" >&2
   return 1
