@@ -64,7 +64,8 @@ for ((i = 0; i < n; i++)); do
   else
     cat "$errfile" >&2
     # release.sh's own reason: its last "release of ... failed: ..." line.
-    reason=$(grep -E '^release of .* failed: ' "$errfile" | tail -n1 | sed -E 's/^release of [^:]*failed: //')
+    # (An image reference has colons but never a space or a parenthesis.)
+    reason=$(grep -E '^release of .* failed: ' "$errfile" | tail -n1 | sed -E 's/^release of [^ ]+ [^ ]+ \([^)]*\) failed: //')
     abort "$i" "${reason:-$(tail -c 300 "$errfile" | tr '\n' ' ')}"
   fi
 done

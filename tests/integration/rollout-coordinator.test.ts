@@ -22,7 +22,7 @@ echo "$1" >>"${dir}/calls"
 pending="${dir}/pending"
 case "$1" in
   prepare)
-    ${fail === "prepare" ? `echo "release of app1 backend (img) failed: not healthy within 30s; the previous version keeps serving" >&2; exit 1` : `echo new >"$pending"; echo '{"changed":true}'`} ;;
+    ${fail === "prepare" ? `echo "release of app1 backend (ghcr.io/acme/app1-backend:2) failed: not healthy within 30s; the previous version keeps serving" >&2; exit 1` : `echo new >"$pending"; echo '{"changed":true}'`} ;;
   revert)
     if [ -e "$pending" ]; then ${fail === "revert" ? "echo cannot >&2; exit 1" : 'rm -f "$pending"; echo reverted >>"' + dir + '/state"'}; fi ;;
   finish)
@@ -41,7 +41,7 @@ function rollout(fails: (undefined | "prepare" | "revert" | "finish")[], before?
         return d;
     });
     before?.(dirs);
-    const text = rolloutScript("app1", "backend", "img", dirs.map((d, i) => ({ label: `server ${i + 1}`, runner: ["env"], root: d, identity: "x" })));
+    const text = rolloutScript("app1", "backend", "ghcr.io/acme/app1-backend:2", dirs.map((d, i) => ({ label: `server ${i + 1}`, runner: ["env"], root: d, identity: "x" })));
     const r = spawnSync("bash", ["-c", text], { encoding: "utf8" });
     const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8").trim().split("\n") : []);
     const out = { code: r.status, stderr: r.stderr, json: JSON.parse(r.stdout.trim().split("\n").pop() || "{}"), calls: dirs.map((d) => read(path.join(d, "calls"))), pending: dirs.map((d) => fs.existsSync(path.join(d, "pending"))) };
@@ -62,7 +62,7 @@ test("a failure on server 2 switches server 1 back, leaves server 3 alone, and n
     assert.equal(r.code, 1);
     assert.deepEqual(r.calls, [["revert", "prepare", "revert"], ["revert", "prepare"], []]);
     assert.deepEqual(r.pending, [false, false, false]);
-    assert.match(r.stderr, /release of app1 backend \(img\) failed on server 2: not healthy within 30s; the previous version keeps serving; 1 server\(s\) switched back: the whole fleet serves the previous version/);
+    assert.match(r.stderr, /release of app1 backend \(ghcr\.io\/acme\/app1-backend:2\) failed on server 2: not healthy within 30s; the previous version keeps serving; 1 server\(s\) switched back: the whole fleet serves the previous version/);
     assert.deepEqual(r.json, { app: "app1", service: "backend", ok: false, failedOn: "server 2", switchedBack: 1 });
 });
 
