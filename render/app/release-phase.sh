@@ -53,6 +53,8 @@ if [ -n "$previous" ] && ! running "$previous"; then
 fi
 [ "$(live_color)" = "$old_color" ] || switch_to "$old_color"
 log "switched back to ${previous:-nothing} ($old_color); removing $new"
+# Requests that read the marker just before the switch still reach $new: let them connect first.
+sleep "$switch_settle_seconds"
 remove "$new" "$drain_seconds"
 rm -f "$pending"
 printf '{"app":"%s","service":"%s","phase":"revert","pending":true,"container":"%s","previous":"%s"}\n' "$app" "$service" "$new" "$previous"

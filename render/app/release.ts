@@ -101,11 +101,18 @@ export function preparePhaseScript(r: ReleaseInput): string {
     return script(...header(r), `pending="$root/${pendingFile(r.app, r.service)}"`, "", prepare);
 }
 
+/**
+ * Seconds between switching a slot back and stopping the container it left: a request that read
+ * the marker just before the switch still connects to that container (a rollback waits as long,
+ * for the access log).
+ */
+export const SWITCH_SETTLE_SECONDS = 2;
+
 /** finish or revert, on one server (its first argument). */
 export function finalPhaseScript(r: Pick<ReleaseInput, "root" | "app" | "service" | "spec" | "drainSeconds">): string {
     return script(
         `app=${shq(r.app)} service=${shq(r.service)} root=${shq(r.root)}`,
-        `label=${shq(r.spec.label)} color_label=${shq(SLOT_LABEL)} ${int("drain_seconds", r.drainSeconds)}`,
+        `label=${shq(r.spec.label)} color_label=${shq(SLOT_LABEL)} ${int("drain_seconds", r.drainSeconds)} ${int("switch_settle_seconds", SWITCH_SETTLE_SECONDS)}`,
         `marker="$root/${UPSTREAMS_DIR}/${liveMarker(r.app, r.service)}"`,
         `pending="$root/${pendingFile(r.app, r.service)}"`,
         "",
