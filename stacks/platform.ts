@@ -142,6 +142,7 @@ function buildOps(site: Site, networks: Networks, proxy: Proxy, db: DatabaseSide
     return { certificates, backups, monitoring, scheduler };
 }
 
+/** One server's platform. The order components are built in is the order the graph declares them. */
 export function buildPlatform(args: PlatformArgs): Platform {
     const site = siteOf(args);
     const { cfg, host, role, opts } = site;
