@@ -1,12 +1,16 @@
-// Backups' cloud side: the off-site bucket (Scaleway Object Storage, lifecycle expiry) and the
-// rclone credentials on the server. The nightly job itself is a ScheduledJob (render/ops.ts).
+// Backups, whole: the nightly dump and the restore and prune commands (jobs for the Scheduler,
+// rendered by render/backup/jobs.ts), the off-site bucket (Scaleway Object Storage, lifecycle
+// expiry) and the rclone credentials on the server. Built on the server that makes the dumps.
 import * as pulumi from "@pulumi/pulumi";
 import * as scaleway from "@pulumiverse/scaleway";
 import { Host } from "./host";
 import type { BackupsConfig } from "../config/schema";
 import { installOffsiteEnvScript, offsiteEnvFile } from "../render/backup/offsite";
-import { OFFSITE_ENV } from "../render/backup/layout";
+import { OFFSITE_ENV, productionTargets } from "../render/backup/layout";
 import { script, shq } from "../render/shell";
+import { backupSchedule } from "../render/backup/jobs";
+import type { ManagedClient } from "../render/backup/managed-client";
+import type { BinCommand, ScheduledJob } from "../render/schedule";
 
 export interface OffsiteKeys {
     /** Scaleway API key with Object Storage access (config secret backupAccessKey). */
@@ -20,13 +24,22 @@ export interface BackupsArgs {
     readonly config: BackupsConfig;
     /** Required when config.offsite.enabled. */
     readonly offsiteKeys?: OffsiteKeys;
+    /** The PostgreSQL container runs on this server: the restore command restores into it. */
+    readonly postgresContainer: boolean;
+    /** The managed database's client settings, once apps use it: the dump takes the instance. */
+    readonly managed?: ManagedClient;
 }
 
 export class Backups extends pulumi.ComponentResource {
     readonly bucket?: scaleway.object.Bucket;
+    /** The nightly backup, for the platform's Scheduler. */
+    readonly jobs: readonly ScheduledJob[];
+    /** restore and prune-backups, installed beside the jobs. */
+    readonly commands: readonly BinCommand[];
 
     constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:Backups", args.host.name(name), {}, opts);
+        ({ jobs: this.jobs, commands: this.commands } = backupSchedule(productionTargets(args.host.root), args.config, args));
         const offsite = args.config.offsite;
         if (offsite.enabled) {
             if (!offsite.bucket || !args.offsiteKeys) throw new pulumi.ResourceError("backups.offsite needs a bucket and the backupAccessKey/backupSecretKey secrets", this);

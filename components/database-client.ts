@@ -1,11 +1,14 @@
 // A server's side of the managed database: the instance's certificate (apps and the dump check the
 // server against it) and, on the server that runs the nightly dump, the backup user's connection
-// as a private env file. Nothing of PostgreSQL runs on the server itself.
+// as a private env file; during the move onto it, the migrate-database command and its logins.
+// Nothing of PostgreSQL runs on the server itself.
 import * as pulumi from "@pulumi/pulumi";
 import { Host } from "./host";
 import { script, shq } from "../render/shell";
 import { writeSecretFileScript } from "../render/secret-file";
-import { MIGRATION_LOGINS_FILE, migrationLoginsFile } from "../render/migrate/migrate";
+import { MIGRATION_LOGINS_FILE, MigrationInput, migrateDatabaseCommand, migrationLoginsFile } from "../render/migrate/migrate";
+import { productionTargets } from "../render/backup/layout";
+import type { BinCommand } from "../render/schedule";
 import { BACKUP_ENV_FILE, DatabaseEndpoint, SERVER_CA_FILE, SslMode, backupEnvFile, installCaScript } from "../render/managed-database";
 
 export interface DatabaseClientArgs {
@@ -22,6 +25,8 @@ export interface DatabaseClientArgs {
     readonly migration?: {
         readonly admin: { readonly user: string; readonly password: pulumi.Output<string> };
         readonly apps: readonly { readonly database: string; readonly user: string; readonly password: pulumi.Output<string> }[];
+        /** What migrate-database moves, and with which client image and sslmode. */
+        readonly command: MigrationInput;
     };
     /** shared_db exists (its restore uses the admin's login). */
     readonly sharedDb?: boolean;
@@ -31,6 +36,8 @@ export class DatabaseClient extends pulumi.ComponentResource {
     /** The certificate (and the backup login) are on the server. */
     readonly ready: pulumi.Resource;
     readonly caFile: string;
+    /** migrate-database during the move, for the platform's Scheduler. */
+    readonly commands: readonly BinCommand[];
 
     constructor(name: string, args: DatabaseClientArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:DatabaseClient", args.host.name(name), {}, opts);
@@ -56,6 +63,7 @@ export class DatabaseClient extends pulumi.ComponentResource {
             );
         }
         const m = args.migration;
+        this.commands = m ? [migrateDatabaseCommand(productionTargets(root), m.command)] : [];
         if (m) {
             const file = `${root}/${MIGRATION_LOGINS_FILE}`;
             const lines = pulumi.all([m.admin.password, ...m.apps.map((a) => a.password)]).apply(([admin, ...passwords]) =>

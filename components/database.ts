@@ -53,25 +53,38 @@ export class Database extends pulumi.ComponentResource {
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:Database", args.host.name(name), {}, opts);
-        const provider = args.host.docker;
-        const root = args.host.root;
-
         this.volume = new docker.Volume(
             args.host.name(POSTGRES_VOLUME),
             { name: POSTGRES_VOLUME, labels: [{ label: PLATFORM_LABEL, value: "database-data" }] },
-            { parent: this, provider, ...(args.keepData ? { protect: true, retainOnDelete: true } : {}) },
+            { parent: this, provider: args.host.docker, ...(args.keepData ? { protect: true, retainOnDelete: true } : {}) },
         );
-
         const superuser = new random.RandomPassword(args.host.name(`${name}-superuser-password`), { length: 32, special: false }, { parent: this });
         this.superuserPassword = pulumi.secret(superuser.result);
-        const secretFile = `${root}/${SECRETS_DIR}/postgres-superuser`;
+        const secretFile = `${args.host.root}/${SECRETS_DIR}/postgres-superuser`;
         const secret = args.host.runScript(
             `${name}-superuser-secret`,
             { create: writeSecretFileScript(secretFile), delete: script(`rm -f ${shq(secretFile)}`), stdin: this.superuserPassword, quiet: true },
             { parent: this },
         );
+        const core = this.postgres(args, secretFile, secret);
+        this.container = core.container;
+        this.ready = core.ready;
 
-        const core = coreContainer(this, {
+        const baseline = args.host.runScript("database-baseline", { create: psqlScript(baselineSql(), false) }, { parent: this, dependsOn: [this.ready] });
+        for (const app of args.apps) this.provisionApp(app, args, baseline);
+        if (args.sharedDb) {
+            args.host.runScript(
+                "shared-database",
+                { create: psqlScript(sharedDatabaseSql(args.sharedDbGrants, args.apps), false) },
+                { parent: this, dependsOn: [this.ready, ...Object.values(this.appProvisioned)] },
+            );
+        }
+        this.registerOutputs({ container: this.container.name, volume: this.volume.name });
+    }
+
+    /** The container: the superuser's password from a file, the data on the volume. */
+    private postgres(args: DatabaseArgs, secretFile: string, secret: pulumi.Resource) {
+        return coreContainer(this, {
             host: args.host,
             name: POSTGRES_CONTAINER,
             image: args.image,
@@ -92,43 +105,32 @@ export class Database extends pulumi.ComponentResource {
             health: { test: ["pg_isready", "-q", "-h", "127.0.0.1", "-U", "postgres"], readyTimeoutSeconds: 120 },
             dependsOn: [secret],
         });
-        this.container = core.container;
-        this.ready = core.ready;
+    }
 
-        const baseline = args.host.runScript("database-baseline", { create: psqlScript(baselineSql(), false) }, { parent: this, dependsOn: [this.ready] });
-
-        for (const app of args.apps) {
-            const password = new random.RandomPassword(args.host.name(`${app}-db-password`), { length: 32, special: false }, { parent: this });
-            this.appPasswords[app] = pulumi.secret(password.result);
-            this.appProvisioned[app] = args.host.runScript(
-                `${app}-database`,
-                {
-                    create: psqlScript(appDatabaseSql(app), true),
-                    delete: psqlScript(retireAppSql(app), false),
-                    stdin: pulumi.interpolate`${this.appPasswords[app]}\n`,
-                    quiet: true,
-                },
-                { parent: this, dependsOn: [this.ready, baseline] },
-            );
-            const network = args.appNetworks[app];
-            if (!network) throw new pulumi.ResourceError(`app ${app} has no database network`, this);
-            // Keyed on the container's ID: a new PostgreSQL container joins again (docs/engine-notes.md).
-            this.appAttached[app] = args.host.runScript(
-                `${app}-database-attach`,
-                {
-                    create: pulumi.all([this.container.id, network.name]).apply(([id, net]) => attachScript(POSTGRES_CONTAINER, id, net, [POSTGRES_HOST])),
-                    delete: network.name.apply((net) => detachScript(POSTGRES_CONTAINER, net)),
-                },
-                { parent: this, dependsOn: [this.container, network] },
-            );
-        }
-        if (args.sharedDb) {
-            args.host.runScript(
-                "shared-database",
-                { create: psqlScript(sharedDatabaseSql(args.sharedDbGrants, args.apps), false) },
-                { parent: this, dependsOn: [this.ready, ...Object.values(this.appProvisioned)] },
-            );
-        }
-        this.registerOutputs({ container: this.container.name, volume: this.volume.name });
+    /** An app's database and login role, and PostgreSQL on the app's database network. */
+    private provisionApp(app: string, args: DatabaseArgs, baseline: pulumi.Resource) {
+        const password = new random.RandomPassword(args.host.name(`${app}-db-password`), { length: 32, special: false }, { parent: this });
+        this.appPasswords[app] = pulumi.secret(password.result);
+        this.appProvisioned[app] = args.host.runScript(
+            `${app}-database`,
+            {
+                create: psqlScript(appDatabaseSql(app), true),
+                delete: psqlScript(retireAppSql(app), false),
+                stdin: pulumi.interpolate`${this.appPasswords[app]}\n`,
+                quiet: true,
+            },
+            { parent: this, dependsOn: [this.ready, baseline] },
+        );
+        const network = args.appNetworks[app];
+        if (!network) throw new pulumi.ResourceError(`app ${app} has no database network`, this);
+        // Keyed on the container's ID: a new PostgreSQL container joins again (docs/engine-notes.md).
+        this.appAttached[app] = args.host.runScript(
+            `${app}-database-attach`,
+            {
+                create: pulumi.all([this.container.id, network.name]).apply(([id, net]) => attachScript(POSTGRES_CONTAINER, id, net, [POSTGRES_HOST])),
+                delete: network.name.apply((net) => detachScript(POSTGRES_CONTAINER, net)),
+            },
+            { parent: this, dependsOn: [this.container, network] },
+        );
     }
 }

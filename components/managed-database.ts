@@ -42,6 +42,17 @@ export interface ManagedDatabaseRefs {
     readonly admin: { readonly user: string; readonly password: pulumi.Output<string> };
 }
 
+/** The instance a user, database or replica belongs to. */
+interface InstanceRef {
+    readonly instanceId: pulumi.Output<string>;
+    readonly region: string;
+}
+
+function endpointOf(pn: { ip?: string; port?: number } | undefined): DatabaseEndpoint {
+    if (!pn?.ip) throw new Error("the managed database has no address on the private network");
+    return { host: pn.ip, port: pn.port ?? 5432 };
+}
+
 export class ManagedDatabase extends pulumi.ComponentResource implements ManagedDatabaseRefs {
     readonly instance: scaleway.databases.Instance;
     /** The instance's address on the private network. */
@@ -58,11 +69,38 @@ export class ManagedDatabase extends pulumi.ComponentResource implements Managed
 
     constructor(name: string, args: ManagedDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:ManagedDatabase", name, {}, opts);
-        const c = args.config;
-        const parent = { parent: this };
-        const admin = new random.RandomPassword(`${name}-admin-password`, passwordArgs, parent);
+        const admin = new random.RandomPassword(`${name}-admin-password`, passwordArgs, { parent: this });
         this.admin = { user: MANAGED_ADMIN_USER, password: pulumi.secret(admin.result) };
-        this.instance = new scaleway.databases.Instance(
+        this.instance = this.createInstance(name, args, admin.result);
+        this.endpoint = this.instance.privateNetwork.apply(endpointOf);
+        this.caCertificate = this.instance.certificate;
+        const on = { instanceId: this.instance.id, region: args.region };
+        for (const app of args.apps) this.apps[app] = this.appLogin(name, app, on);
+
+        const backup = new random.RandomPassword(`${name}-backup-password`, passwordArgs, { parent: this });
+        this.backupPassword = pulumi.secret(backup.result);
+        const backupUser = new scaleway.databases.User(`${name}-backup-user`, { ...on, name: BACKUP_USER, password: backup.result, isAdmin: false }, { parent: this });
+        const readable = (dbName: pulumi.Input<string>, key: string) =>
+            this.backupReady.push(
+                new scaleway.databases.Privilege(`${name}-backup-${key}-privilege`, { ...on, userName: backupUser.name, databaseName: dbName, permission: "readonly" }, { parent: this }),
+            );
+        for (const app of args.apps) readable(databaseName(app), app);
+        if (args.sharedDb) readable(this.sharedDatabase(name, args, on).name, "shared");
+
+        for (let i = 0; i < args.config.readReplicas; i++) {
+            const replica = new scaleway.databases.ReadReplica(
+                `${name}-replica-${i + 1}`,
+                { ...on, privateNetwork: { privateNetworkId: args.privateNetworkId, enableIpam: true } },
+                { parent: this },
+            );
+            this.readEndpoints.push(replica.privateNetwork.apply(endpointOf));
+        }
+        this.registerOutputs({ endpoint: this.endpoint });
+    }
+
+    private createInstance(name: string, args: ManagedDatabaseArgs, adminPassword: pulumi.Output<string>) {
+        const c = args.config;
+        return new scaleway.databases.Instance(
             name,
             {
                 name: "mhylle-platform",
@@ -71,7 +109,7 @@ export class ManagedDatabase extends pulumi.ComponentResource implements Managed
                 engine: c.engine,
                 isHaCluster: c.isHaCluster,
                 userName: MANAGED_ADMIN_USER,
-                password: admin.result,
+                password: adminPassword,
                 // The private network only: without a loadBalancer block there is no public endpoint.
                 privateNetwork: { pnId: args.privateNetworkId, enableIpam: true },
                 disableBackup: false,
@@ -83,60 +121,35 @@ export class ManagedDatabase extends pulumi.ComponentResource implements Managed
                 ...(c.volume.type === "lssd" ? {} : { volumeSizeInGb: c.volume.sizeGb }),
                 tags: ["mhylle-platform"],
             },
-            // The data lives here: a replacement (isHaCluster, userName, engine) must be a decision, not a diff.
+            // The data lives here: a replacement (userName, init settings: docs/engine-notes.md 9) must be a decision, not a diff.
             { parent: this, protect: true, additionalSecretOutputs: ["password"] },
         );
-        const endpointOf = (pn: { ip?: string; port?: number } | undefined): DatabaseEndpoint => {
-            if (!pn?.ip) throw new Error("the managed database has no address on the private network");
-            return { host: pn.ip, port: pn.port ?? 5432 };
-        };
-        this.endpoint = this.instance.privateNetwork.apply(endpointOf);
-        this.caCertificate = this.instance.certificate;
-        const instanceId = this.instance.id;
+    }
 
-        for (const app of args.apps) {
-            const password = new random.RandomPassword(`${name}-${app}-password`, passwordArgs, parent);
-            const user = new scaleway.databases.User(`${name}-${app}-user`, { instanceId, name: roleName(app), password: password.result, isAdmin: false, region: args.region }, parent);
-            // Removing an app keeps its data, as on one server (its role only loses login there).
-            const db = new scaleway.databases.Database(`${name}-${app}-db`, { instanceId, name: databaseName(app), region: args.region }, { ...parent, retainOnDelete: true });
-            // Its own database only: no privilege anywhere else (shared_db below, when granted).
-            const privilege = new scaleway.databases.Privilege(
-                `${name}-${app}-privilege`,
-                { instanceId, userName: user.name, databaseName: db.name, permission: "all", region: args.region },
-                parent,
+    /** An app's user and database, with a privilege on its own database only (shared_db below, when granted). */
+    private appLogin(name: string, app: string, on: InstanceRef): ManagedApp {
+        const parent = { parent: this };
+        const password = new random.RandomPassword(`${name}-${app}-password`, passwordArgs, parent);
+        const user = new scaleway.databases.User(`${name}-${app}-user`, { instanceId: on.instanceId, name: roleName(app), password: password.result, isAdmin: false, region: on.region }, parent);
+        // Removing an app keeps its data, as on one server (its role only loses login there).
+        const db = new scaleway.databases.Database(`${name}-${app}-db`, { instanceId: on.instanceId, name: databaseName(app), region: on.region }, { ...parent, retainOnDelete: true });
+        const privilege = new scaleway.databases.Privilege(
+            `${name}-${app}-privilege`,
+            { instanceId: on.instanceId, userName: user.name, databaseName: db.name, permission: "all", region: on.region },
+            parent,
+        );
+        return { user: roleName(app), database: databaseName(app), password: pulumi.secret(password.result), ready: privilege };
+    }
+
+    /** The seed's grants: listed apps may use shared_db; every other app user has no privilege on it. */
+    private sharedDatabase(name: string, args: ManagedDatabaseArgs, on: InstanceRef) {
+        const shared = new scaleway.databases.Database(`${name}-shared-db`, { instanceId: on.instanceId, name: SHARED_DATABASE, region: on.region }, { parent: this, retainOnDelete: true });
+        for (const grant of args.sharedDbGrants)
+            new scaleway.databases.Privilege(
+                `${name}-${grant}-shared-privilege`,
+                { instanceId: on.instanceId, userName: roleName(grant), databaseName: shared.name, permission: "all", region: on.region },
+                { parent: this, dependsOn: [this.apps[grant].ready] },
             );
-            this.apps[app] = { user: roleName(app), database: databaseName(app), password: pulumi.secret(password.result), ready: privilege };
-        }
-
-        const backup = new random.RandomPassword(`${name}-backup-password`, passwordArgs, parent);
-        this.backupPassword = pulumi.secret(backup.result);
-        const backupUser = new scaleway.databases.User(`${name}-backup-user`, { instanceId, name: BACKUP_USER, password: backup.result, isAdmin: false, region: args.region }, parent);
-        const readable = (dbName: pulumi.Input<string>, key: string) =>
-            this.backupReady.push(
-                new scaleway.databases.Privilege(`${name}-backup-${key}-privilege`, { instanceId, userName: backupUser.name, databaseName: dbName, permission: "readonly", region: args.region }, parent),
-            );
-        for (const app of args.apps) readable(databaseName(app), app);
-
-        if (args.sharedDb) {
-            const shared = new scaleway.databases.Database(`${name}-shared-db`, { instanceId, name: SHARED_DATABASE, region: args.region }, { ...parent, retainOnDelete: true });
-            // The seed's grants: listed apps may use shared_db; every other app user has no privilege on it.
-            for (const grant of args.sharedDbGrants)
-                new scaleway.databases.Privilege(
-                    `${name}-${grant}-shared-privilege`,
-                    { instanceId, userName: roleName(grant), databaseName: shared.name, permission: "all", region: args.region },
-                    { parent: this, dependsOn: [this.apps[grant].ready] },
-                );
-            readable(shared.name, "shared");
-        }
-
-        for (let i = 0; i < c.readReplicas; i++) {
-            const replica = new scaleway.databases.ReadReplica(
-                `${name}-replica-${i + 1}`,
-                { instanceId, region: args.region, privateNetwork: { privateNetworkId: args.privateNetworkId, enableIpam: true } },
-                parent,
-            );
-            this.readEndpoints.push(replica.privateNetwork.apply(endpointOf));
-        }
-        this.registerOutputs({ endpoint: this.endpoint });
+        return shared;
     }
 }

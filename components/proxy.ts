@@ -1,35 +1,49 @@
-// mhylle-nginx: the only container that publishes ports. Its config is files on the host,
-// delivered by a command (stage, nginx -t, swap, reload), so config changes never recreate it.
+// mhylle-nginx: the only container that publishes ports. Its config is rendered here from the
+// platform's config (render/nginx/) and delivered as files on the host by a command (stage,
+// nginx -t, swap, reload), so config changes never recreate the container.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { Host } from "./host";
 import { coreContainer } from "./core-container";
 import { containerPolicy } from "../render/container-policy";
-import { encodeBundle, ServerFile } from "../render/bundle";
+import { encodeBundle } from "../render/bundle";
+import { renderNginxConfig } from "../render/nginx/config";
+import { productionOptions } from "../render/nginx/options";
 import { deliverNginxConfigScript } from "../render/nginx/deliver";
 import { CERTS_DIR, IN_CONTAINER, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR, mainConfig } from "../render/nginx/layout";
 import { STATUS_PAGE_DIR } from "../render/monitoring/layout";
 import { CERTBOT_VOLUME, NGINX_CONTAINER } from "../config/naming";
+import type { PlatformConfig } from "../config/schema";
 
 export interface ProxyArgs {
     readonly host: Host;
-    readonly image: string;
-    readonly memoryMb: number;
+    /** The platform's config: the routes, domains, image, ports and memory of the proxy. */
+    readonly config: PlatformConfig;
     readonly network: docker.Network;
-    /** The rendered config, paths relative to the nginx folder (behind a load balancer, known once its addresses are). */
-    readonly files: pulumi.Input<readonly ServerFile[]>;
-    /** Names of the bootstrap certificate, primary domain first. */
-    readonly domains: readonly string[];
-    readonly httpPort: number;
-    readonly httpsPort: number;
-    readonly bindAddress: string;
     /**
      * Behind the load balancer: nginx publishes only its listener for it, on the server's private
      * address; 80 and 443 are the load balancer's.
      */
-    readonly loadBalancer?: { readonly port: number; readonly bindAddress: pulumi.Input<string>; readonly publishedPort?: number };
+    readonly loadBalancer?: ProxyBehindLoadBalancer;
     /** Keep what outlives a destroy on a server (the certbot volume); false on the local target. */
     readonly keepData: boolean;
+}
+
+export interface ProxyBehindLoadBalancer {
+    /** nginx's listener for the load balancer. */
+    readonly port: number;
+    /** The server's private address. */
+    readonly bindAddress: pulumi.Input<string>;
+    /** The load balancer's addresses: nginx takes the client address from their PROXY protocol header only. */
+    readonly trusted: pulumi.Input<string[]>;
+    /** Published on another port of the address than nginx listens on (several servers on one machine, in tests). */
+    readonly publishedPort?: number;
+}
+
+/** The nginx config of this server, paths relative to the nginx folder; behind the load balancer, known once its addresses are. */
+function nginxFiles(cfg: PlatformConfig, lb: ProxyBehindLoadBalancer | undefined) {
+    if (!lb) return pulumi.output(renderNginxConfig(cfg));
+    return pulumi.output(lb.trusted).apply((trusted) => renderNginxConfig(cfg, { ...productionOptions(cfg), loadBalancer: { port: lb.port, trusted } }));
 }
 
 /** nginx finishes in-flight requests on SIGQUIT (the image's stop signal); long downloads get this long. */
@@ -46,10 +60,12 @@ export class Proxy extends pulumi.ComponentResource {
         super("mhylle:platform:Proxy", args.host.name(name), {}, opts);
         const provider = args.host.docker;
         const root = args.host.root;
+        const cfg = args.config;
 
         this.config = args.host.runScript(
             `${name}-config`,
-            { create: deliverNginxConfigScript(root, { domains: args.domains }), stdin: pulumi.output(args.files).apply((files) => encodeBundle(files, NGINX_DIR)) },
+            // The bootstrap certificate's names: the primary domain first.
+            { create: deliverNginxConfigScript(root, { domains: [cfg.domain, ...cfg.aliases] }), stdin: nginxFiles(cfg, args.loadBalancer).apply((files) => encodeBundle(files, NGINX_DIR)) },
             // After nginx's network exists: the status page's snippet names its gateway.
             { parent: this, dependsOn: [args.network] },
         );
@@ -61,11 +77,11 @@ export class Proxy extends pulumi.ComponentResource {
         const core = coreContainer(this, {
             host: args.host,
             name: NGINX_CONTAINER,
-            image: args.image,
+            image: cfg.images.nginx,
             role: "proxy",
             // The master process needs root to bind 80/443 and switch workers to an unprivileged user.
             policy: containerPolicy({
-                memoryMb: args.memoryMb,
+                memoryMb: cfg.proxy.memoryMb,
                 addCapabilities: ["CHOWN", "SETUID", "SETGID", "NET_BIND_SERVICE", "DAC_OVERRIDE"],
                 tmpfs: { "/tmp": "rw,size=64m", "/var/cache/nginx": "rw,size=64m", "/var/lib/nginx": "rw,size=64m", "/run": "rw,size=1m" },
             }),
@@ -75,8 +91,8 @@ export class Proxy extends pulumi.ComponentResource {
                 ports: args.loadBalancer
                     ? [{ internal: args.loadBalancer.port, external: args.loadBalancer.publishedPort ?? args.loadBalancer.port, ip: args.loadBalancer.bindAddress, protocol: "tcp" }]
                     : [
-                          { internal: 80, external: args.httpPort, ip: args.bindAddress, protocol: "tcp" },
-                          { internal: 443, external: args.httpsPort, ip: args.bindAddress, protocol: "tcp" },
+                          { internal: 80, external: cfg.proxy.httpPort, ip: cfg.proxy.bindAddress, protocol: "tcp" },
+                          { internal: 443, external: cfg.proxy.httpsPort, ip: cfg.proxy.bindAddress, protocol: "tcp" },
                       ],
                 volumes: [
                     bind(NGINX_DIR, IN_CONTAINER.config),

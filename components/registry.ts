@@ -1,63 +1,14 @@
-// Container registries: digests looked up before anything else (so a pull request's preview shows
-// which apps would be released, and a bad credential fails before any change), and logins on the
-// server for pulling private images (GHCR packages often are).
+// Container registries: logins on the server for pulling private images (GHCR packages often are).
+// The digests are looked up before anything else, in stacks/preflight.ts.
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import * as docker from "@pulumi/docker";
 import { Host } from "./host";
-import { registryOf } from "../config/naming";
 import { script, shq } from "../render/shell";
-import { ConfigError, Problem } from "../config/problem";
 
 export interface RegistryCredential {
     readonly server: string;
     readonly username: string;
     readonly token: pulumi.Output<string>;
-}
-
-export interface ImageToPin {
-    /** Config field of the image, e.g. apps[0].backend.image. */
-    readonly field: string;
-    /** Who it belongs to, in the user's words: "app1 backend". */
-    readonly who: string;
-    readonly image: string;
-}
-
-/**
- * Each image pinned to the registry's current digest for its tag (as written when it already pins
- * one). Throws ConfigError with one line per image the registry refused.
- */
-export async function pinImages(images: readonly ImageToPin[], credentials: readonly RegistryCredential[]): Promise<Record<string, string>> {
-    const toLookUp = images.filter((i) => !i.image.includes("@sha256:"));
-    // A registry-only provider: it never needs a Docker daemon (pulumi-docker#1106).
-    const provider = toLookUp.length
-        ? new docker.Provider("registry-lookup", {
-              disableDockerDaemonCheck: true,
-              registryAuth: credentials.map((c) => ({ address: c.server, username: c.username, password: c.token })),
-          })
-        : undefined;
-    const problems: Problem[] = [];
-    const pinned: Record<string, string> = {};
-    await Promise.all(
-        images.map(async (i) => {
-            if (!provider || i.image.includes("@sha256:")) return void (pinned[i.field] = i.image);
-            const registry = registryOf(i.image);
-            try {
-                const r = await docker.getRegistryImage({ name: i.image }, { provider });
-                if (!/^sha256:[a-f0-9]{64}$/.test(r.sha256Digest ?? "")) throw new Error(`no digest in the answer (${JSON.stringify(r.sha256Digest)})`);
-                // The tag stays for people reading it (nginx:1.30@sha256:...); Docker uses the digest.
-                pinned[i.field] = `${i.image.split("@")[0]}@${r.sha256Digest}`;
-            } catch (err) {
-                const detail = (err as { details?: string }).details || (err instanceof Error && err.message) || "the registry refused";
-                const hint = credentials.some((c) => c.server === registry)
-                    ? `check the token of ${registry} in registries.credentials`
-                    : `if the image is private, add ${registry} to registries.credentials with a token`;
-                problems.push({ field: i.field, problem: `${i.who}: cannot read the image's digest from ${registry} (${detail}); ${hint}`, got: i.image });
-            }
-        }),
-    );
-    if (problems.length) throw new ConfigError(problems.sort((a, b) => a.field.localeCompare(b.field)));
-    return pinned;
 }
 
 export interface RegistryLoginsArgs {

@@ -48,6 +48,9 @@ export interface ServerArgs {
     readonly hostSuffix?: string;
 }
 
+/** Where the platform lives on the server. */
+const PLATFORM_ROOT = "/opt/platform";
+
 /** The first private IPv4 address of an instance (its IPv6 address comes in the same list). */
 export const firstPrivateIpv4 = (ips: readonly { address: string }[] | undefined): string => {
     const ip = (ips ?? []).map((i) => i.address.split("/")[0]).find((a) => /^[0-9.]+$/.test(a));
@@ -68,50 +71,13 @@ export class Server extends pulumi.ComponentResource {
 
     constructor(name: string, args: ServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:Server", name, {}, opts);
-        const zone = args.zone;
         // The address DNS points at: protected, a destroy that removes it needs a DNS change.
-        this.ip = new scaleway.instance.Ip(`${name}-ip`, { zone }, { parent: this, protect: true });
+        this.ip = new scaleway.instance.Ip(`${name}-ip`, { zone: args.zone }, { parent: this, protect: true });
         this.publicIp = this.ip.address;
-
-        const rule = (port: number, ipRange: string) => ({ action: "accept", protocol: "TCP", port, ipRange });
-        const web = args.publicWeb === false ? [] : [rule(80, "0.0.0.0/0"), rule(80, "::/0"), rule(443, "0.0.0.0/0"), rule(443, "::/0")];
-        this.securityGroup = args.shared?.securityGroup ?? new scaleway.instance.SecurityGroup(
-            `${name}-firewall`,
-            {
-                zone,
-                stateful: true,
-                inboundDefaultPolicy: "drop",
-                outboundDefaultPolicy: "accept",
-                inboundRules: [...web, ...args.adminCidrs.map((cidr) => rule(22, cidr))],
-            },
-            { parent: this },
-        );
-
+        this.securityGroup = args.shared?.securityGroup ?? this.firewall(name, args);
         // Scaleway refuses the same public key twice: the servers share the first one's.
         this.sshKey = args.shared?.sshKey ?? new scaleway.iam.SshKey(`${name}-ssh-key`, { publicKey: args.sshPublicKey }, { parent: this });
-
-        const root = "/opt/platform";
-        this.instance = new scaleway.instance.Server(
-            `${name}-instance`,
-            {
-                zone,
-                type: args.type,
-                image: args.image,
-                ipId: this.ip.id,
-                securityGroupId: this.securityGroup.id,
-                rootVolume: { sizeInGb: args.rootVolumeGb, deleteOnTermination: true },
-                tags: ["mhylle-platform"],
-                ...(args.privateNetworkId ? { privateNetworks: [{ pnId: args.privateNetworkId }] } : {}),
-                // userData, not cloudInit, which diffs forever (docs/engine-notes.md).
-                userData: { "cloud-init": renderCloudInit({ deployUser: args.deployUser, sshPublicKey: args.sshPublicKey, root }) },
-            },
-            // Never replaced by `up`: a new image or root volume would replace the instance with a
-            // blank one on the same IP, every resource on it would look unchanged, and `up` would end
-            // green on an empty machine. Rebuilds go through docs/runbooks/rebuild-the-server.md.
-            // userData is ignored too: cloud-init runs once; SSH access (server.adminCidrs) lives in
-            // the security group only, which the provider updates through Scaleway's API.
-            { parent: this, dependsOn: [this.sshKey], protect: true, ignoreChanges: [...SERVER_IGNORED_CHANGES] },
-        );
+        this.instance = this.machine(name, args);
         warnOnIgnoredChange(this.instance, args);
         if (args.privateNetworkId) this.privateIp = this.instance.privateIps.apply(firstPrivateIpv4);
 
@@ -127,7 +93,6 @@ export class Server extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [this.instance, this.securityGroup], customTimeouts: { create: READY_TIMEOUT } },
         );
-
         // The provider's host depends on the readiness output, so it is configured only after it.
         const dockerProvider = new docker.Provider(
             `${name}-docker`,
@@ -139,5 +104,47 @@ export class Server extends pulumi.ComponentResource {
         );
         this.host = new RemoteHost(dockerProvider, connection, this.ready, args.hostSuffix ?? "");
         this.registerOutputs({ publicIp: this.publicIp });
+    }
+
+    /** Everything inbound dropped but SSH from the admin addresses, and the web unless behind a load balancer. */
+    private firewall(name: string, args: ServerArgs) {
+        const rule = (port: number, ipRange: string) => ({ action: "accept", protocol: "TCP", port, ipRange });
+        const web = args.publicWeb === false ? [] : [rule(80, "0.0.0.0/0"), rule(80, "::/0"), rule(443, "0.0.0.0/0"), rule(443, "::/0")];
+        return new scaleway.instance.SecurityGroup(
+            `${name}-firewall`,
+            {
+                zone: args.zone,
+                stateful: true,
+                inboundDefaultPolicy: "drop",
+                outboundDefaultPolicy: "accept",
+                inboundRules: [...web, ...args.adminCidrs.map((cidr) => rule(22, cidr))],
+            },
+            { parent: this },
+        );
+    }
+
+    /** The instance, set up by cloud-init on first boot. */
+    private machine(name: string, args: ServerArgs) {
+        return new scaleway.instance.Server(
+            `${name}-instance`,
+            {
+                zone: args.zone,
+                type: args.type,
+                image: args.image,
+                ipId: this.ip.id,
+                securityGroupId: this.securityGroup.id,
+                rootVolume: { sizeInGb: args.rootVolumeGb, deleteOnTermination: true },
+                tags: ["mhylle-platform"],
+                ...(args.privateNetworkId ? { privateNetworks: [{ pnId: args.privateNetworkId }] } : {}),
+                // userData, not cloudInit, which diffs forever (docs/engine-notes.md).
+                userData: { "cloud-init": renderCloudInit({ deployUser: args.deployUser, sshPublicKey: args.sshPublicKey, root: PLATFORM_ROOT }) },
+            },
+            // Never replaced by `up`: a new image or root volume would replace the instance with a
+            // blank one on the same IP, every resource on it would look unchanged, and `up` would end
+            // green on an empty machine. Rebuilds go through docs/runbooks/rebuild-the-server.md.
+            // userData is ignored too: cloud-init runs once; SSH access (server.adminCidrs) lives in
+            // the security group only, which the provider updates through Scaleway's API.
+            { parent: this, dependsOn: [this.sshKey], protect: true, ignoreChanges: [...SERVER_IGNORED_CHANGES] },
+        );
     }
 }

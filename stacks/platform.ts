@@ -1,25 +1,23 @@
-// The platform on a given host: networks, database, proxy, auto-updater and every app.
+// The platform on a given host: networks, database, proxy, auto-updater, every app and the
+// operations (certificates, backups, monitoring, the scheduler of their jobs).
 // The same composition serves both targets and every server of several; only the Host and the
 // server's role (which server, behind a load balancer, with the managed database) differ.
 import * as pulumi from "@pulumi/pulumi";
 import { Host } from "../components/host";
 import { Networks } from "../components/networks";
 import { Database } from "../components/database";
-import { Proxy } from "../components/proxy";
+import { Proxy, ProxyBehindLoadBalancer } from "../components/proxy";
 import { AutoUpdater } from "../components/auto-updater";
-import { App, ManagedConnection } from "../components/app";
+import { App } from "../components/app";
 import { Backups, OffsiteKeys } from "../components/backups";
 import { AlertSecrets, Monitoring } from "../components/monitoring";
-import { opsSchedule, productionTargets } from "../render/ops";
 import { RegistryCredential, RegistryLogins } from "../components/registry";
 import { Certificates } from "../components/certificates";
 import { Scheduler } from "../components/scheduler";
-import { DatabaseClient } from "../components/database-client";
+import type { DatabaseClient } from "../components/database-client";
 import type { ManagedDatabaseRefs as ManagedDatabase } from "../components/managed-database";
-import { renderNginxConfig } from "../render/nginx/config";
-import { productionOptions } from "../render/nginx/options";
-import { SHARED_DATABASE, databaseName } from "../config/naming";
 import type { PlatformConfig } from "../config/schema";
+import { DatabaseSide, Site, appDatabase, databaseSide, managedClient, siteOf } from "./platform-database";
 
 export interface Platform {
     readonly networks: Networks;
@@ -55,133 +53,35 @@ export interface ServerRole {
     /** 0 for the first server: it runs the fleet's jobs (the nightly dump, the off-site copy). */
     readonly index: number;
     /** Behind the load balancer: nginx's listener for it, on the server's private address. */
-    readonly loadBalancer?: {
-        readonly port: number;
-        readonly bindAddress: pulumi.Input<string>;
-        readonly trusted: pulumi.Input<string[]>;
-        /** Published on another port of the address than nginx listens on (several servers on one machine, in tests). */
-        readonly publishedPort?: number;
-    };
+    readonly loadBalancer?: ProxyBehindLoadBalancer;
     /** Scaleway's managed PostgreSQL instead of the container. */
     readonly managed?: ManagedDatabase;
     /** One of several servers: releases are installed here and rolled over the fleet (stacks/rollouts.ts). */
     readonly phased?: boolean;
 }
 
-const FIRST_SERVER: ServerRole = { index: 0 };
-
-/** Each app's connection to the managed database, through this server's copy of its certificate. */
-function managedConnection(cfg: PlatformConfig, managed: ManagedDatabase, client: DatabaseClient, appIndex: number): ManagedConnection {
-    const app = cfg.apps[appIndex];
-    const m = managed.apps[app.name];
-    const replicas = managed.readEndpoints;
-    return {
-        user: m.user,
-        database: m.database,
-        endpoint: managed.endpoint,
-        // Apps that read from a replica are spread over the replicas.
-        readEndpoint: app.readReplica && replicas.length ? replicas[appIndex % replicas.length] : undefined,
-        sslMode: cfg.database.managed.sslMode,
-        caFile: client.caFile,
-    };
+export interface PlatformArgs {
+    readonly cfg: PlatformConfig;
+    readonly host: Host;
+    readonly releases: Releases;
+    /** Parent of every component. @default none (top level) */
+    readonly parent?: pulumi.Resource;
+    /** @default none (no off-site copy, no alert channel secrets) */
+    readonly secrets?: PlatformSecrets;
+    /** @default the first server alone */
+    readonly role?: ServerRole;
 }
 
-/** The logins the move onto the managed database restores with: each app's own, and the admin's (shared_db). */
-function migrationLogins(cfg: PlatformConfig, managed: ManagedDatabase) {
-    return { admin: managed.admin, apps: cfg.apps.filter((a) => a.database).map((a) => ({ database: managed.apps[a.name].database, user: managed.apps[a.name].user, password: managed.apps[a.name].password })) };
+function autoUpdaterOf(site: Site, networks: Networks): AutoUpdater | undefined {
+    const a = site.cfg.autoUpdater;
+    if (!a.enabled) return undefined;
+    return new AutoUpdater("auto-updater", { host: site.host, image: site.cfg.images.watchtower, memoryMb: a.memoryMb, network: networks.core, schedule: a.schedule, scope: a.scope }, site.opts);
 }
 
-/** The nginx config of this server: behind the load balancer it also has the listener for it. */
-function proxyFiles(cfg: PlatformConfig, role: ServerRole) {
-    const lb = role.loadBalancer;
-    if (!lb) return renderNginxConfig(cfg);
-    return pulumi.output(lb.trusted).apply((trusted) => renderNginxConfig(cfg, { ...productionOptions(cfg), loadBalancer: { port: lb.port, trusted } }));
-}
-
-export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Releases, parent?: pulumi.Resource, secrets: PlatformSecrets = {}, role: ServerRole = FIRST_SERVER): Platform {
-    const opts = { parent };
-    const first = role.index === 0;
-    // Moving onto the managed database (database.managed.phase): the first server keeps its
-    // PostgreSQL container until the move is done, and apps use the instance once switched.
-    const phase = role.managed ? cfg.database.managed.phase : undefined;
-    const keepContainer = !role.managed || (phase !== "done" && first);
-    const appsOnManaged = !!role.managed && phase !== "copying";
-    const logins = new RegistryLogins("registry-login", { host, credentials: releases.credentials }, opts);
-    const appNames = cfg.apps.map((a) => a.name);
-    const withDatabase = cfg.apps.filter((a) => a.database).map((a) => a.name);
-    // With the managed database backends reach it through the server's private network: no database networks.
-    const networks = new Networks("networks", { apps: appNames, appsWithDatabase: keepContainer ? withDatabase : [], host }, opts);
-    const database = !keepContainer
-        ? undefined
-        : new Database(
-              "database",
-              {
-                  host,
-                  image: cfg.images.postgres,
-                  memoryMb: cfg.database.memoryMb,
-                  network: networks.database,
-                  appNetworks: networks.appDatabases,
-                  apps: withDatabase,
-                  sharedDb: cfg.database.sharedDb,
-                  sharedDbGrants: cfg.database.sharedDbGrants,
-                  keepData: cfg.target === "scaleway",
-              },
-              opts,
-          );
-    const databaseClient = role.managed
-        ? new DatabaseClient(
-              "database-client",
-              {
-                  host,
-                  caCertificate: role.managed.caCertificate,
-                  endpoint: role.managed.endpoint,
-                  backup: first && cfg.backups.enabled ? { password: role.managed.backupPassword, sslMode: cfg.database.managed.sslMode, ready: role.managed.backupReady } : undefined,
-                  migration: first && phase !== "done" ? migrationLogins(cfg, role.managed) : undefined,
-                  sharedDb: cfg.database.sharedDb,
-              },
-              opts,
-          )
-        : undefined;
-    const databaseReady = database?.ready ?? databaseClient!.ready;
-    const onManaged = appsOnManaged ? role.managed : undefined;
-    const proxy = new Proxy(
-        "proxy",
-        {
-            host,
-            image: cfg.images.nginx,
-            memoryMb: cfg.proxy.memoryMb,
-            network: networks.core,
-            files: proxyFiles(cfg, role),
-            domains: [cfg.domain, ...cfg.aliases],
-            httpPort: cfg.proxy.httpPort,
-            httpsPort: cfg.proxy.httpsPort,
-            bindAddress: cfg.proxy.bindAddress,
-            loadBalancer: role.loadBalancer && { port: role.loadBalancer.port, bindAddress: role.loadBalancer.bindAddress, publishedPort: role.loadBalancer.publishedPort },
-            keepData: cfg.target === "scaleway",
-        },
-        opts,
-    );
-    const autoUpdater = cfg.autoUpdater.enabled
-        ? new AutoUpdater(
-              "auto-updater",
-              {
-                  host,
-                  image: cfg.images.watchtower,
-                  memoryMb: cfg.autoUpdater.memoryMb,
-                  network: networks.core,
-                  schedule: cfg.autoUpdater.schedule,
-                  scope: cfg.autoUpdater.scope,
-              },
-              opts,
-          )
-        : undefined;
+function buildApps(site: Site, networks: Networks, proxy: Proxy, db: DatabaseSide, logins: RegistryLogins): Record<string, App> {
+    const { cfg, host } = site;
     const apps: Record<string, App> = {};
     cfg.apps.forEach((app, i) => {
-        const appDatabase = !app.database
-            ? undefined
-            : onManaged
-              ? { password: onManaged.apps[app.name].password, provisioned: onManaged.apps[app.name].ready, attached: databaseClient!.ready, managed: managedConnection(cfg, onManaged, databaseClient!, i) }
-              : { password: database!.appPasswords[app.name], provisioned: database!.appProvisioned[app.name], attached: database!.appAttached[app.name] };
         apps[app.name] = new App(
             app.name,
             {
@@ -191,15 +91,21 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
                 proxy: proxy.container,
                 proxyConfig: proxy.config,
                 proxyStatusPort: cfg.proxy.statusPort,
-                database: appDatabase,
+                database: appDatabase(site, db, i),
                 watchtowerScope: cfg.autoUpdater.scope,
                 projectDir: process.cwd(),
                 imageSources: logins.logins,
-                phased: role.phased,
+                phased: site.role.phased,
             },
-            opts,
+            site.opts,
         );
     });
+    return apps;
+}
+
+/** The platform's operations: certificates, backups, monitoring, and the one Scheduler that installs their jobs. */
+function buildOps(site: Site, networks: Networks, proxy: Proxy, db: DatabaseSide, secrets: PlatformSecrets) {
+    const { cfg, host, role, first, opts } = site;
     // Behind the load balancer the certificate is the load balancer's: the servers ask no CA.
     const acme = role.loadBalancer ? { ...cfg.acme, enabled: false } : cfg.acme;
     const certificates = new Certificates(
@@ -207,35 +113,47 @@ export function buildPlatform(cfg: PlatformConfig, host: Host, releases: Release
         { host, domain: cfg.domain, aliases: cfg.aliases, acme, certbotImage: cfg.images.certbot, proxy: proxy.ready, serverAddress: host.address, atLoadBalancer: !!role.loadBalancer },
         opts,
     );
-    // The off-site bucket and its keys belong to the server that makes the dumps.
-    const backups = first ? new Backups("backups", { host, config: cfg.backups, offsiteKeys: secrets.offsiteKeys }, opts) : undefined;
+    const managed = managedClient(site);
+    const postgresContainer = !!db.database;
+    // The off-site bucket, its keys and the nightly dump belong to the server that makes the dumps.
+    const backups = first ? new Backups("backups", { host, config: cfg.backups, offsiteKeys: secrets.offsiteKeys, postgresContainer, managed }, opts) : undefined;
     const monitoring = new Monitoring(
         "monitoring",
         {
             host,
-            config: cfg.monitoring,
+            config: cfg,
             coreNetwork: networks.core,
             databaseNetwork: networks.database,
-            database: databaseReady,
+            database: db.ready,
             proxyConfig: proxy.config,
-            nginxStatusPort: cfg.proxy.statusPort,
-            postgresExporter: !!database,
+            postgresContainer,
+            backups: first && cfg.backups.enabled,
+            managed,
             alertSecrets: secrets.alertSecrets,
         },
         opts,
     );
     // One scheduler owns the crontab block: every component's jobs go through it.
-    const databases = [...withDatabase.map(databaseName), ...(cfg.database.sharedDb ? [SHARED_DATABASE] : [])];
-    const managedClient = onManaged ? { image: cfg.images.postgres, databases } : undefined;
-    const migration =
-        role.managed && first && phase !== "done"
-            ? { image: cfg.images.postgres, apps: withDatabase, sharedDb: cfg.database.sharedDb, sharedDbGrants: cfg.database.sharedDbGrants, sslMode: cfg.database.managed.sslMode }
-            : undefined;
-    const ops = opsSchedule(cfg, productionTargets(host.root), { runsBackups: first, managed: managedClient, postgresContainer: !!database, migration });
     const scheduler = new Scheduler(
         "scheduler",
-        { host, jobs: [...certificates.jobs, ...ops.jobs], commands: ops.commands, cron: cfg.target === "scaleway" || cfg.local.cron },
-        { parent, dependsOn: [databaseReady, proxy.ready] },
+        { host, from: [certificates, backups, db.databaseClient, monitoring], cron: cfg.target === "scaleway" || cfg.local.cron },
+        { parent: opts.parent, dependsOn: [db.ready, proxy.ready] },
     );
-    return { networks, database, databaseClient, proxy, autoUpdater, apps, certificates, backups, monitoring, scheduler };
+    return { certificates, backups, monitoring, scheduler };
+}
+
+/** One server's platform. The order components are built in is the order the graph declares them. */
+export function buildPlatform(args: PlatformArgs): Platform {
+    const site = siteOf(args);
+    const { cfg, host, role, opts } = site;
+    const logins = new RegistryLogins("registry-login", { host, credentials: args.releases.credentials }, opts);
+    // With the managed database backends reach it through the server's private network: no database networks.
+    const appsWithDatabase = site.keepContainer ? site.withDatabase : [];
+    const networks = new Networks("networks", { apps: cfg.apps.map((a) => a.name), appsWithDatabase, host }, opts);
+    const db = databaseSide(site, networks);
+    const proxy = new Proxy("proxy", { host, config: cfg, network: networks.core, loadBalancer: role.loadBalancer, keepData: cfg.target === "scaleway" }, opts);
+    const autoUpdater = autoUpdaterOf(site, networks);
+    const apps = buildApps(site, networks, proxy, db, logins);
+    const ops = buildOps(site, networks, proxy, db, args.secrets ?? {});
+    return { networks, database: db.database, databaseClient: db.databaseClient, proxy, autoUpdater, apps, ...ops };
 }

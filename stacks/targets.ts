@@ -30,7 +30,7 @@ export interface Deployment {
 export function deployLocal(cfg: PlatformConfig, releases: Releases, projectDir = process.cwd(), secrets: PlatformSecrets = {}, managedAdminPassword?: pulumi.Output<string>): Deployment {
     if (cfg.server.count > 1 || cfg.database.managed.enabled) return deployLocalFleet(cfg, releases, projectDir, secrets, managedAdminPassword!);
     const host = new LocalHost(path.resolve(projectDir, cfg.local.dataDir));
-    const platform = buildPlatform(cfg, host, releases, undefined, secrets);
+    const platform = buildPlatform({ cfg, host, releases, secrets });
     return { platform, platforms: [platform], address: pulumi.output("127.0.0.1") };
 }
 
@@ -70,11 +70,17 @@ function deployLocalFleet(cfg: PlatformConfig, releases: Releases, projectDir: s
               })
             : undefined;
     const platforms = hosts.map((host, index) =>
-        buildPlatform(cfg, host, releases, undefined, secrets, {
-            index,
-            managed,
-            loadBalancer: several ? { port: cfg.loadBalancer.backendPort, publishedPort: specs[index].backendPort, bindAddress: "127.0.0.1", trusted: cfg.local.loadBalancerAddresses } : undefined,
-            phased: several,
+        buildPlatform({
+            cfg,
+            host,
+            releases,
+            secrets,
+            role: {
+                index,
+                managed,
+                loadBalancer: several ? { port: cfg.loadBalancer.backendPort, publishedPort: specs[index].backendPort, bindAddress: "127.0.0.1", trusted: cfg.local.loadBalancerAddresses } : undefined,
+                phased: several,
+            },
         }),
     );
     if (several) rollouts(cfg, platforms, hosts.map((host, i) => ({ host, label: `server ${i + 1} (${specs[i].dockerHost})` })));
@@ -85,7 +91,7 @@ function deployLocalFleet(cfg: PlatformConfig, releases: Releases, projectDir: s
 export function deployScaleway(cfg: PlatformConfig, releases: Releases, sshPrivateKey: pulumi.Output<string> | undefined, secrets: PlatformSecrets = {}): Deployment {
     if (cfg.server.count > 1 || cfg.database.managed.enabled) return deployFleet(cfg, releases, sshPrivateKey, secrets);
     const server = new Server("server", serverArgs(cfg, sshPrivateKey));
-    const platform = buildPlatform(cfg, server.host, releases, undefined, secrets);
+    const platform = buildPlatform({ cfg, host: server.host, releases, secrets });
     return { platform, platforms: [platform], address: server.publicIp, server, servers: [server] };
 }
 
@@ -134,11 +140,12 @@ function deployFleet(cfg: PlatformConfig, releases: Releases, sshPrivateKey: pul
           })
         : undefined;
     const platforms = servers.map((server, index) =>
-        buildPlatform(cfg, server.host, releases, undefined, secrets, {
-            index,
-            managed,
-            loadBalancer: loadBalancer && { port: backend.port, bindAddress: server.privateIp!, trusted: loadBalancer.privateAddresses },
-            phased: behindLb,
+        buildPlatform({
+            cfg,
+            host: server.host,
+            releases,
+            secrets,
+            role: { index, managed, loadBalancer: loadBalancer && { port: backend.port, bindAddress: server.privateIp!, trusted: loadBalancer.privateAddresses }, phased: behindLb },
         }),
     );
     if (loadBalancer) {

@@ -1,5 +1,6 @@
 // Where backups live and how their files are named, on the server and in the scripts that use them.
 import { shq } from "../shell";
+import { NGINX_CONTAINER, POSTGRES_CONTAINER } from "../../config/naming";
 
 /** <root>/backups/<database>/<database>_<UTC timestamp>.dump, plus globals/globals_<ts>.sql. */
 export const BACKUPS_DIR = "backups";
@@ -20,6 +21,9 @@ export interface OpsTargets {
     readonly postgresContainer: string;
     readonly nginxContainer: string;
 }
+
+/** Where the ops scripts act on a real server: its platform root and the platform's containers. */
+export const productionTargets = (root: string): OpsTargets => ({ root, postgresContainer: POSTGRES_CONTAINER, nginxContainer: NGINX_CONTAINER });
 
 /**
  * First lines of every ops script: production values as defaults, overridable from the

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { SHARED_DATABASE, databaseName, roleName } from "../../config/naming";
 import { shq } from "../shell";
 import type { OpsTargets } from "../backup/layout";
+import type { BinCommand } from "../schedule";
 import { CONTAINER_CA_PATH, SERVER_CA_FILE, SERVER_ENDPOINT_FILE } from "../managed-database";
 
 export const MIGRATE_SCRIPT = path.join(__dirname, "migrate-database.sh");
@@ -46,3 +47,6 @@ export function migrationLoginsFile(apps: readonly { database: string; user: str
     for (const l of lines) if (!/^[a-z0-9_]+ [a-z0-9_]+ [A-Za-z0-9_-]+$/.test(l.replace(/ [^ ]+$/, " x"))) throw new Error("unsafe login line");
     return lines.join("\n") + "\n";
 }
+
+/** The command DatabaseClient installs on the first server during the move. */
+export const migrateDatabaseCommand = (t: OpsTargets, m: MigrationInput): BinCommand => ({ name: "migrate-database", script: migrateDatabaseScript(t, m) });

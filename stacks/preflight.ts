@@ -1,0 +1,188 @@
+// Pre-flight: everything checked and looked up before the first resource is declared. Stack
+// config validated, every missing build context and secret reported at once, and each image pinned
+// to its registry's current digest (so a pull request's preview shows which apps would be released,
+// and a bad credential fails before any change).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { loadConfig } from "../config/load";
+import { ConfigError, Problem } from "../config/problem";
+import { registryOf } from "../config/naming";
+import type { PlatformConfig } from "../config/schema";
+import type { RegistryCredential } from "../components/registry";
+import type { OffsiteKeys } from "../components/backups";
+import type { AlertSecrets } from "../components/monitoring";
+import type { Releases } from "./platform";
+
+/** Build contexts must be folders of the project holding their Dockerfile. */
+function missingBuildContexts(cfg: PlatformConfig, projectDir: string): Problem[] {
+    return cfg.apps.flatMap((app, i) =>
+        (["frontend", "backend"] as const).flatMap((kind) => {
+            const b = app[kind].build;
+            if (!b) return [];
+            const dockerfile = path.join(projectDir, b.context, b.dockerfile);
+            return fs.existsSync(dockerfile) ? [] : [{ field: `apps[${i}].${kind}.build.context`, problem: `has no ${b.dockerfile} (looked for ${dockerfile}); give a folder of this repository with a Dockerfile`, got: b.context }];
+        }),
+    );
+}
+
+/**
+ * Secrets live in their own config keys, never in the catalogue. Every missing one is reported at
+ * once, with the command that sets it. (Pulumi.yaml's empty defaults do not count as set.)
+ */
+function missingSecrets(cfg: PlatformConfig, config: pulumi.Config): Problem[] {
+    const set = (key: string) => !!config.get(key);
+    const problems: Problem[] = [];
+    cfg.registries.credentials.forEach((c, i) => {
+        if (!set(c.tokenKey))
+            problems.push({ field: `registries.credentials[${i}].tokenKey`, problem: `names the secret config key ${c.tokenKey}, which is not set; run: pulumi config set --secret ${c.tokenKey} <token>`, got: c.tokenKey });
+    });
+    if (cfg.target === "scaleway" && !set("sshPrivateKey") && !process.env.SSH_AUTH_SOCK)
+        problems.push({
+            field: "sshPrivateKey",
+            problem: "is needed on the scaleway target when no ssh-agent holds the deploy key; load it with `ssh-add KEYFILE` (preferred: the Docker provider needs the agent too), or run: pulumi config set --secret sshPrivateKey < KEYFILE",
+            got: undefined,
+        });
+    // The release coordinator reaches every server over SSH from where `pulumi up` runs (the agent's key).
+    if (cfg.target === "scaleway" && cfg.server.count > 1 && !process.env.SSH_AUTH_SOCK)
+        problems.push({
+            field: "server.count",
+            problem: "above 1 needs the deploy key in an ssh-agent where `pulumi up` runs: releases roll from there to each server over SSH; load it with `ssh-add KEYFILE`",
+            got: cfg.server.count,
+        });
+    if (cfg.target === "local" && cfg.database.managed.enabled && !set("managedDatabaseAdminPassword"))
+        problems.push({ field: "managedDatabaseAdminPassword", problem: "is required with database.managed on the local target (the stand-in's admin password); run: pulumi config set --secret managedDatabaseAdminPassword <password>", got: undefined });
+    if (cfg.backups.offsite.enabled)
+        for (const k of ["backupAccessKey", "backupSecretKey"])
+            if (!set(k)) problems.push({ field: k, problem: `is required when backups.offsite.enabled is true; run: pulumi config set --secret ${k} <value>`, got: undefined });
+    return [...problems, ...alertSecretProblems(cfg, config)];
+}
+
+/** The alert channels' secrets: set when their channel is on; the URL checked without ever being shown. */
+function alertSecretProblems(cfg: PlatformConfig, config: pulumi.Config): Problem[] {
+    const a = cfg.monitoring.alerts;
+    const problems: Problem[] = [];
+    if (a.webhook.enabled) {
+        const url = config.get("alertWebhookUrl");
+        if (!url) problems.push({ field: "alertWebhookUrl", problem: "is required when monitoring.alerts.webhook.enabled is true; run: pulumi config set --secret alertWebhookUrl https://...", got: undefined });
+        else if (!/^https:\/\/[^\s/?#]+[^\s]*$/.test(url))
+            problems.push({ field: "alertWebhookUrl", problem: "must be an https:// URL without spaces (the token in it never travels in clear text); set it again with pulumi config set --secret alertWebhookUrl https://...", got: "[secret]" });
+    }
+    if (a.email.enabled && a.email.username && !config.get("alertSmtpPassword"))
+        problems.push({ field: "alertSmtpPassword", problem: "is required when monitoring.alerts.email.username is set; run: pulumi config set --secret alertSmtpPassword <password>", got: undefined });
+    return problems;
+}
+
+const alertSecrets = (cfg: PlatformConfig, config: pulumi.Config): AlertSecrets => ({
+    webhookUrl: cfg.monitoring.alerts.webhook.enabled ? config.requireSecret("alertWebhookUrl") : undefined,
+    smtpPassword: cfg.monitoring.alerts.email.enabled && cfg.monitoring.alerts.email.username ? config.requireSecret("alertSmtpPassword") : undefined,
+});
+
+const registryCredentials = (cfg: PlatformConfig, config: pulumi.Config): RegistryCredential[] =>
+    cfg.registries.credentials.map((c) => ({ server: c.server, username: c.username, token: config.requireSecret(c.tokenKey) }));
+
+const offsiteKeys = (cfg: PlatformConfig, config: pulumi.Config): OffsiteKeys | undefined =>
+    cfg.backups.offsite.enabled ? { accessKey: config.requireSecret("backupAccessKey"), secretKey: config.requireSecret("backupSecretKey") } : undefined;
+
+/** A copy of config with each image field (apps[0].backend.image, images.nginx) set to `images`' value. */
+export function withImages(cfg: PlatformConfig, images: Record<string, string>): PlatformConfig {
+    const copy = structuredClone(cfg);
+    for (const [field, image] of Object.entries(images)) {
+        const keys = field.split(/\.|\[(\d+)\]\.?/).filter((k) => k !== undefined && k !== "");
+        const last = keys.pop()!;
+        const holder = keys.reduce<any>((o, k) => o[/^\d+$/.test(k) ? Number(k) : k], copy);
+        holder[last] = image;
+    }
+    return copy;
+}
+
+/**
+ * Every image the platform runs, with the config field it came from: each app service's, and the
+ * core images in use (pinned too, so a new nginx or PostgreSQL patch release shows in preview and
+ * reaches the server through `pulumi up`, never behind Pulumi's back).
+ */
+function imagesToPin(cfg: PlatformConfig): ImageToPin[] {
+    const apps = cfg.apps.flatMap((app, i) =>
+        (["frontend", "backend"] as const).flatMap((kind) => {
+            const image = app[kind].image;
+            return image ? [{ field: `apps[${i}].${kind}.image`, who: `${app.name} ${kind}`, image }] : [];
+        }),
+    );
+    const core = (field: string, who: string, image: string, used = true) => (used ? [{ field, who, image }] : []);
+    return [
+        ...apps,
+        ...core("images.nginx", "nginx", cfg.images.nginx),
+        ...core("images.postgres", "PostgreSQL", cfg.images.postgres),
+        ...core("images.watchtower", "Watchtower", cfg.images.watchtower, cfg.autoUpdater.enabled),
+        ...core("images.certbot", "certbot", cfg.images.certbot, cfg.acme.enabled),
+        ...core("backups.offsite.image", "the off-site uploader", cfg.backups.offsite.image, cfg.backups.enabled && cfg.backups.offsite.enabled),
+        ...core("monitoring.prometheus.nginxExporterImage", "the nginx exporter", cfg.monitoring.prometheus.nginxExporterImage, cfg.monitoring.enabled && cfg.monitoring.prometheus.enabled),
+        ...core("monitoring.prometheus.postgresExporterImage", "the PostgreSQL exporter", cfg.monitoring.prometheus.postgresExporterImage, cfg.monitoring.enabled && cfg.monitoring.prometheus.enabled),
+    ];
+}
+
+export interface ImageToPin {
+    /** Config field of the image, e.g. apps[0].backend.image. */
+    readonly field: string;
+    /** Who it belongs to, in the user's words: "app1 backend". */
+    readonly who: string;
+    readonly image: string;
+}
+
+/**
+ * Each image pinned to the registry's current digest for its tag (as written when it already pins
+ * one). Throws ConfigError with one line per image the registry refused.
+ */
+export async function pinImages(images: readonly ImageToPin[], credentials: readonly RegistryCredential[]): Promise<Record<string, string>> {
+    const toLookUp = images.filter((i) => !i.image.includes("@sha256:"));
+    // A registry-only provider: it never needs a Docker daemon (pulumi-docker#1106).
+    const provider = toLookUp.length
+        ? new docker.Provider("registry-lookup", {
+              disableDockerDaemonCheck: true,
+              registryAuth: credentials.map((c) => ({ address: c.server, username: c.username, password: c.token })),
+          })
+        : undefined;
+    const problems: Problem[] = [];
+    const pinned: Record<string, string> = {};
+    await Promise.all(
+        images.map(async (i) => {
+            if (!provider || i.image.includes("@sha256:")) return void (pinned[i.field] = i.image);
+            const registry = registryOf(i.image);
+            try {
+                const r = await docker.getRegistryImage({ name: i.image }, { provider });
+                if (!/^sha256:[a-f0-9]{64}$/.test(r.sha256Digest ?? "")) throw new Error(`no digest in the answer (${JSON.stringify(r.sha256Digest)})`);
+                // The tag stays for people reading it (nginx:1.30@sha256:...); Docker uses the digest.
+                pinned[i.field] = `${i.image.split("@")[0]}@${r.sha256Digest}`;
+            } catch (err) {
+                const detail = (err as { details?: string }).details || (err instanceof Error && err.message) || "the registry refused";
+                const hint = credentials.some((c) => c.server === registry)
+                    ? `check the token of ${registry} in registries.credentials`
+                    : `if the image is private, add ${registry} to registries.credentials with a token`;
+                problems.push({ field: i.field, problem: `${i.who}: cannot read the image's digest from ${registry} (${detail}); ${hint}`, got: i.image });
+            }
+        }),
+    );
+    if (problems.length) throw new ConfigError(problems.sort((a, b) => a.field.localeCompare(b.field)));
+    return pinned;
+}
+
+/** What the program builds from: config with its images pinned, the registry logins and the secrets. */
+export interface Preflight {
+    readonly cfg: PlatformConfig;
+    readonly releases: Releases;
+    readonly offsiteKeys?: OffsiteKeys;
+    readonly alertSecrets: AlertSecrets;
+}
+
+/** Throws ConfigError with one line per problem: bad config, a missing secret or build context, a refused registry. */
+export async function preflight(config: pulumi.Config): Promise<Preflight> {
+    const loaded = loadConfig(config);
+    const missing = [...missingBuildContexts(loaded, process.cwd()), ...missingSecrets(loaded, config)];
+    if (missing.length) throw new ConfigError(missing);
+    const credentials = registryCredentials(loaded, config);
+    const toPin = imagesToPin(loaded);
+    const images = loaded.registries.resolveDigests ? await pinImages(toPin, credentials) : Object.fromEntries(toPin.map((i) => [i.field, i.image]));
+    const cfg = withImages(loaded, images);
+    return { cfg, releases: { credentials, images }, offsiteKeys: offsiteKeys(cfg, config), alertSecrets: alertSecrets(cfg, config) };
+}
