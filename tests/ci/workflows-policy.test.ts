@@ -21,7 +21,10 @@ test("no secret is ever echoed to the log (printing into a pipe is how a secret 
 });
 
 test("dependencies install from the lockfile (npm ci) with setup-node's npm cache", () => {
-    for (const { file, where, step } of allSteps()) {
+    const steps = allSteps();
+    assert.ok(steps.some(({ step }) => /^\s*npm ci\b/m.test(String(step.run ?? ""))), "some step runs npm ci");
+    assert.ok(steps.some(({ step }) => typeof step.uses === "string" && step.uses.startsWith("actions/setup-node@")), "some step sets up node (so its cache check below runs)");
+    for (const { file, where, step } of steps) {
         if (typeof step.run === "string") assert.doesNotMatch(step.run, /npm (install|i)\b/, `${file} ${where}: use npm ci`);
         if (typeof step.uses === "string" && step.uses.startsWith("actions/setup-node@")) assert.equal(step.with?.cache, "npm", `${file} ${where}`);
     }
