@@ -67,5 +67,7 @@ test("the stack's URLs are this machine's HTTPS port, and the data folder is mad
 });
 
 test("a local destroy removes what it made: no volume is kept or protected", () => {
-    for (const v of p.ofType("docker:index/volume:Volume")) assert.deepEqual([v.options.protect, v.options.retainOnDelete], [false, false], v.name);
+    const volumes = p.ofType("docker:index/volume:Volume");
+    assert.ok(volumes.some((v) => v.name === "postgres-data"), volumes.map((v) => v.name).join(", "));
+    for (const v of volumes) assert.deepEqual([v.options.protect, v.options.retainOnDelete], [false, false], v.name);
 });
