@@ -1,13 +1,13 @@
 // Backups and monitoring as the program declares them (under mocks): the jobs in the crontab,
 // the off-site bucket and its credentials, the exporters' exposure; and every rendered ops
 // script clean under shellcheck -S style, the status program valid Python.
-import { test } from "node:test";
+import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { CONTAINER, REMOTE_COMMAND, isSecret, recordProgram, reveal, stackConfig } from "../support/program";
+import { CONTAINER, REMOTE_COMMAND, Recorded, isSecret, recordProgram, reveal, stackConfig } from "../support/program";
 import { prodConfig } from "../support/prod-stack";
 import { decodeBundle } from "../../render/bundle";
 import { crontabBlock } from "../../render/schedule";
@@ -23,7 +23,16 @@ const full = {
 };
 const secrets = { sshPrivateKey: "k", backupAccessKey: "SCWACCESSKEYOPSTEST", backupSecretKey: "opstest-secret-value" };
 
-test("prod: one crontab block with backup, status, maintenance and log rotation; restore and platform-status installed", async () => {
+// Each stack recorded once: prod as shipped, with off-site and loopback exporters, with internal-only exporters.
+let prodRun: Recorded, fullRun: Recorded, internalOnly: Recorded;
+before(async () => {
+    prodRun = await recordProgram(prod);
+    fullRun = await recordProgram(full, secrets);
+    internalOnly = await recordProgram({ ...full, monitoring: { prometheus: { enabled: true } } }, secrets);
+});
+const exporters = (r: Recorded) => r.ofType(CONTAINER).filter((c) => String(c.name).includes("exporter"));
+
+test("prod: one crontab block with backup, status, maintenance and log rotation; restore and platform-status installed; no bucket or exporter unless asked for", async () => {
     const cfg = validateConfig(prod);
     const { jobs, commands } = opsSchedule(cfg, productionTargets("/opt/platform"));
     assert.equal(
@@ -36,7 +45,7 @@ test("prod: one crontab block with backup, status, maintenance and log rotation;
         ].join("\n"),
     );
     assert.deepEqual(commands.map((c) => c.name).sort(), ["platform-status", "prune-backups", "restore"]);
-    const r = await recordProgram(prod);
+    const r = prodRun;
     const files = decodeBundle(r.byName("scheduler-jobs").inputs.stdin as string).map((f) => f.path).sort();
     // The ops scripts, beside the certificate jobs that share the one Scheduler.
     const ops = ["bin/backup.sh", "bin/maintenance.sh", "bin/platform-status", "bin/prune-backups", "bin/restore", "bin/rotate-nginx-logs.sh", "bin/run-job", "bin/status.sh"];
@@ -46,8 +55,8 @@ test("prod: one crontab block with backup, status, maintenance and log rotation;
     assert.ok(!r.resources.some((x) => x.name.includes("exporter")));
 });
 
-test("off-site: a bucket with lifecycle expiry kept on destroy; keys reach the server only as a quiet command's secret stdin", async () => {
-    const r = await recordProgram(full, secrets);
+test("off-site: a bucket with lifecycle expiry kept on destroy; keys reach the server only as a quiet command's secret stdin", () => {
+    const r = fullRun;
     const bucket = r.byName("backups-offsite");
     assert.equal(bucket.type, "scaleway:object/bucket:Bucket");
     assert.equal(bucket.inputs.name, "mhylle-backups");
@@ -72,26 +81,34 @@ test("off-site enabled without its keys is refused naming both keys", async () =
     assert.match(refused.message, /^backupSecretKey: /m);
 });
 
-test("exporters: pinned images, internal monitoring network, published on 127.0.0.1 only", async () => {
-    const r = await recordProgram(full, secrets);
-    const exporters = r.ofType(CONTAINER).filter((c) => String(c.name).includes("exporter"));
-    assert.deepEqual(exporters.map((c) => c.name).sort(), ["mhylle-nginx-exporter", "mhylle-postgres-exporter"]);
-    for (const c of exporters) {
-        assert.doesNotMatch(String(c.inputs.image), /:latest$/);
-        for (const p of (c.inputs.ports as any[]) ?? []) assert.equal(p.ip, "127.0.0.1", `${c.name} publishes on ${p.ip}`);
+test("exporters: the nginx and postgres exporters, on pinned images, on an internal monitoring network", () => {
+    assert.deepEqual(exporters(fullRun).map((c) => c.name).sort(), ["mhylle-nginx-exporter", "mhylle-postgres-exporter"]);
+    for (const c of exporters(fullRun)) assert.doesNotMatch(String(c.inputs.image), /:latest$/, c.name);
+    assert.equal(fullRun.byName("mhylle-monitoring").inputs.internal, true);
+});
+
+test("exporters with loopback: each published on 127.0.0.1 only", () => {
+    for (const c of exporters(fullRun)) {
+        const ports = (c.inputs.ports as { ip: string }[] | undefined) ?? [];
+        assert.ok(ports.length > 0, `${c.name} publishes nothing`);
+        for (const p of ports) assert.equal(p.ip, "127.0.0.1", `${c.name} publishes on ${p.ip}`);
     }
-    const net = r.byName("mhylle-monitoring");
-    assert.equal(net.inputs.internal, true);
-    const pg = r.byName("mhylle-postgres-exporter");
-    assert.ok(isSecret(pg.inputs.envs), "the exporter's password stays secret in state");
-    // The nginx exporter scrapes the proxy's own status server, which nginx serves on a port it does not publish.
-    assert.deepEqual(r.byName("mhylle-nginx-exporter").inputs.command, ["--nginx.scrape-uri=http://mhylle-nginx:8081/nginx_status"]);
-    const nginxConf = decodeBundle(r.byName("proxy-config").inputs.stdin as string).map((f) => f.content).join("\n");
+});
+
+test("exporters without loopback publish nothing", () => {
+    assert.equal(exporters(internalOnly).length, 2);
+    for (const c of exporters(internalOnly)) assert.deepEqual(c.inputs.ports ?? [], [], c.name);
+});
+
+test("the postgres exporter's password stays secret in state", () => {
+    assert.ok(isSecret(fullRun.byName("mhylle-postgres-exporter").inputs.envs));
+});
+
+test("the nginx exporter scrapes the proxy's own status server, on a port nginx does not publish", () => {
+    assert.deepEqual(fullRun.byName("mhylle-nginx-exporter").inputs.command, ["--nginx.scrape-uri=http://mhylle-nginx:8081/nginx_status"]);
+    const nginxConf = decodeBundle(fullRun.byName("proxy-config").inputs.stdin as string).map((f) => f.content).join("\n");
     assert.match(nginxConf, /listen 8081;[\s\S]*?location = \/nginx_status \{[^}]*stub_status;/);
-    assert.deepEqual((r.byName("mhylle-nginx").inputs.ports as any[]).map((p) => p.internal).sort(), [443, 80]);
-    // Without loopback nothing is published at all.
-    const internalOnly = await recordProgram({ ...full, monitoring: { prometheus: { enabled: true } } }, secrets);
-    for (const c of internalOnly.ofType(CONTAINER).filter((x) => String(x.name).includes("exporter"))) assert.deepEqual(c.inputs.ports ?? [], []);
+    assert.deepEqual((fullRun.byName("mhylle-nginx").inputs.ports as any[]).map((p) => p.internal).sort(), [443, 80]);
 });
 
 test("every ops script (prod, local, off-site + exporters) is clean under shellcheck -S style; platform-status compiles", { skip: needs("shellcheck", "python3") }, async () => {
