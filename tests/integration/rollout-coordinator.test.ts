@@ -19,6 +19,7 @@ function server(dir: string, fail?: "prepare" | "revert" | "finish") {
         `#!/usr/bin/env bash
 set -euo pipefail
 echo "$1" >>"${dir}/calls"
+echo "${path.basename(dir)} $1" >>"${path.dirname(dir)}/order"
 pending="${dir}/pending"
 case "$1" in
   prepare)
@@ -44,7 +45,7 @@ function rollout(fails: (undefined | "prepare" | "revert" | "finish")[], before?
     const text = rolloutScript("app1", "backend", "img", dirs.map((d, i) => ({ label: `server ${i + 1}`, runner: ["env"], root: d, identity: "x" })));
     const r = spawnSync("bash", ["-c", text], { encoding: "utf8" });
     const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8").trim().split("\n") : []);
-    const out = { code: r.status, stderr: r.stderr, json: JSON.parse(r.stdout.trim().split("\n").pop() || "{}"), calls: dirs.map((d) => read(path.join(d, "calls"))), pending: dirs.map((d) => fs.existsSync(path.join(d, "pending"))) };
+    const out = { code: r.status, stderr: r.stderr, json: JSON.parse(r.stdout.trim().split("\n").pop() || "{}"), calls: dirs.map((d) => read(path.join(d, "calls"))), order: read(path.join(work, "order")), pending: dirs.map((d) => fs.existsSync(path.join(d, "pending"))) };
     fs.rmSync(work, { recursive: true, force: true });
     return out;
 }
@@ -53,6 +54,8 @@ test("every server prepares in order, then every server finishes: nothing drains
     const r = rollout([undefined, undefined, undefined]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.calls, [["revert", "prepare", "finish"], ["revert", "prepare", "finish"], ["revert", "prepare", "finish"]]);
+    const lastPrepare = r.order.lastIndexOf("s3 prepare");
+    assert.ok(lastPrepare >= 0 && r.order.findIndex((l) => l.endsWith(" finish")) > lastPrepare, r.order.join("\n"));
     assert.equal(r.json.ok, true);
     assert.equal(r.json.servers.length, 3);
 });
@@ -70,6 +73,7 @@ test("a failure on the last server switches every earlier one back, last first",
     const r = rollout([undefined, undefined, "prepare"]);
     assert.equal(r.code, 1);
     assert.deepEqual(r.calls.map((c) => c.join(" ")), ["revert prepare revert", "revert prepare revert", "revert prepare"]);
+    assert.deepEqual(r.order.slice(-2), ["s2 revert", "s1 revert"], "last switched, first back");
     assert.equal(r.json.switchedBack, 2);
 });
 

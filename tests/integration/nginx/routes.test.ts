@@ -45,6 +45,7 @@ function assertSecurityHeaders(r: Reply, csp: string, hsts = true) {
     assert.equal(r.headers["referrer-policy"], "strict-origin-when-cross-origin");
     assert.equal(r.headers["content-security-policy"], csp);
     if (hsts) assert.match(String(r.headers["strict-transport-security"]), /max-age=\d+; includeSubDomains; preload/);
+    else assert.equal(r.headers["strict-transport-security"], undefined, "HSTS only over HTTPS");
 }
 
 before(async () => {
