@@ -96,7 +96,7 @@ test("a release main already pins records nothing and says so", () => {
 });
 
 test("after a failed up the pin is reverted, unless a newer commit changed that line", () => {
-    const { runner, seed, show } = setup();
+    const { runner, show } = setup();
     const first = record(runner, REQUEST);
     const revert = sh(runner, "bash", [".github/scripts/revert-release.sh", "prod", first.outputs.commit, IMAGE]);
     assert.equal(revert.status, 0, revert.err);
@@ -111,7 +111,6 @@ test("after a failed up the pin is reverted, unless a newer commit changed that 
     assert.equal(keep.status, 0, keep.err);
     assert.match(keep.out, /no longer pins/);
     assert.match(show(), /sha256:6f6f/);
-    assert.ok(seed);
 });
 
 test("nothing recorded, nothing reverted", () => {

@@ -83,7 +83,7 @@ test("the status page allows only loopback and private ranges; the release probe
     const stub = /location = \/nginx_status \{[\s\S]*?\}/.exec(status)![0];
     assert.match(stub, /stub_status;/);
     assert.match(stub, /deny all;/);
-    const allows = stub.match(/allow \S+;/g) ?? [];
+    const allows: string[] = stub.match(/allow \S+;/g) ?? [];
     assert.ok(allows.includes("allow 127.0.0.1;"), stub);
     for (const allow of allows) assert.match(allow, /allow (127\.0\.0\.1|::1|10\.0\.0\.0\/8|172\.16\.0\.0\/12|192\.168\.0\.0\/16);/);
     const probes = status.match(/location \/probe\/[\s\S]*?\}/g) ?? [];
