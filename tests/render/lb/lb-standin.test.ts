@@ -2,9 +2,9 @@
 // render/lb/backend.ts, so the timings the tests run behind are production's.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { validateConfig } from "../../config/validate";
-import { backendSettings, secondsToLeavePool } from "../../render/lb/backend";
-import { haproxyConfig } from "../../render/lb/haproxy";
+import { validateConfig } from "../../../config/validate";
+import { backendSettings, secondsToLeavePool } from "../../../render/lb/backend";
+import { haproxyConfig } from "../../../render/lb/haproxy";
 
 const cfg = validateConfig({ loadBalancer: { backendPort: 8090, healthCheck: { delaySeconds: 3, timeoutSeconds: 2, retries: 4 } }, apps: [{ name: "app1", frontend: { image: "a/b:1" }, backend: { image: "a/c:1" }, proxy: { readTimeoutSeconds: 120 } }] });
 const b = backendSettings(cfg);

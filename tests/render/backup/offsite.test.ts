@@ -5,10 +5,10 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { POSTGRES_IMAGE, needsImages, opsRoot, psql, removeContainers, sh, startPostgres } from "../support/ops";
-import { appDatabaseSql, ROLE_PASSWORD_ENV } from "../../render/database-sql";
-import { installOffsiteEnvScript, offsiteEnvFile } from "../../render/backup/offsite";
-import { TEST_SERVER_ACCESS } from "../support/prod-stack";
+import { POSTGRES_IMAGE, needsImages, opsRoot, psql, removeContainers, sh, startPostgres } from "../../support/ops";
+import { appDatabaseSql, ROLE_PASSWORD_ENV } from "../../../render/database-sql";
+import { installOffsiteEnvScript, offsiteEnvFile } from "../../../render/backup/offsite";
+import { TEST_SERVER_ACCESS } from "../../support/prod-stack";
 
 const PG = "opstest-offsite-postgres";
 const ACCESS = "SCWOPSTESTACCESSKEY1";

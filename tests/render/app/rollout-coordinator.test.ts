@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { releaseDir, rolloutScript } from "../../render/app/rollout";
+import { releaseDir, rolloutScript } from "../../../render/app/rollout";
 
 /** A stand-in server: `fail` names the phase that fails there. */
 function server(dir: string, fail?: "prepare" | "revert" | "finish") {

@@ -5,8 +5,8 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PLATFORM_LABEL, SLOT_LABEL } from "../../config/naming";
-import { afterFlush, BACKEND_IMAGE, BROKEN_BACKEND_IMAGE, NGINX_IMAGE, POSTGRES_IMAGE, certificate, network, needsImages, ok, opsRoot, removeContainers, sh, startNginx, startPostgres, waitFor } from "../support/ops";
+import { PLATFORM_LABEL, SLOT_LABEL } from "../../../config/naming";
+import { afterFlush, BACKEND_IMAGE, BROKEN_BACKEND_IMAGE, NGINX_IMAGE, POSTGRES_IMAGE, certificate, network, needsImages, ok, opsRoot, removeContainers, sh, startNginx, startPostgres, waitFor } from "../../support/ops";
 
 const P = "opstest-status";
 const PG = `${P}-postgres`;

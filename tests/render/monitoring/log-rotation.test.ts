@@ -6,8 +6,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
 import { gunzipSync } from "node:zlib";
-import { ACCESS_LOG_LOCK } from "../../render/nginx/layout";
-import { NGINX_IMAGE, afterFlush, needsImages, network, ok, opsRoot, removeContainers, sh, startNginx } from "../support/ops";
+import { ACCESS_LOG_LOCK } from "../../../render/nginx/layout";
+import { NGINX_IMAGE, afterFlush, needsImages, network, ok, opsRoot, removeContainers, sh, startNginx } from "../../support/ops";
 
 const NGINX = "opstest-rotate-nginx";
 const NET = "opstest-rotate-net";

@@ -4,9 +4,9 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { needs } from "../support/requirements";
-import { POSTGRES_IMAGE, needsImages, ok, opsRoot, psql, removeContainers, sh, startPostgres, waitFor } from "../support/ops";
-import { appDatabaseSql, ROLE_PASSWORD_ENV } from "../../render/database-sql";
+import { needs } from "../../support/requirements";
+import { POSTGRES_IMAGE, needsImages, ok, opsRoot, psql, removeContainers, sh, startPostgres, waitFor } from "../../support/ops";
+import { appDatabaseSql, ROLE_PASSWORD_ENV } from "../../../render/database-sql";
 
 const PG = "opstest-failures-postgres";
 const skip = needsImages(POSTGRES_IMAGE);

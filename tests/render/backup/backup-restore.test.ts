@@ -4,9 +4,9 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { appDatabaseSql, sharedDatabaseSql, ROLE_PASSWORD_ENV } from "../../render/database-sql";
-import { databaseName, roleName } from "../../config/naming";
-import { needsImages, opsRoot, psql, removeContainers, sh, startPostgres, POSTGRES_IMAGE } from "../support/ops";
+import { appDatabaseSql, sharedDatabaseSql, ROLE_PASSWORD_ENV } from "../../../render/database-sql";
+import { databaseName, roleName } from "../../../config/naming";
+import { needsImages, opsRoot, psql, removeContainers, sh, startPostgres, POSTGRES_IMAGE } from "../../support/ops";
 
 const PG = "opstest-backup-postgres";
 const APPS = ["app1", "app2", "shop-api"];

@@ -4,10 +4,10 @@
 // day from its hour on, and only while nothing is red.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { needs } from "../support/requirements";
-import { opsRoot, sh } from "../support/ops";
-import { withProgram } from "../support/status";
-import { alertSecretsFile, installAlertSecretsScript } from "../../render/monitoring/alert-secrets";
+import { needs } from "../../support/requirements";
+import { opsRoot, sh } from "../../support/ops";
+import { withProgram } from "../../support/status";
+import { alertSecretsFile, installAlertSecretsScript } from "../../../render/monitoring/alert-secrets";
 
 const skip = needs("python3");
 const NOON = Math.floor(Date.UTC(2026, 10, 30, 12) / 1000);

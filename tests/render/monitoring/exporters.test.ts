@@ -1,11 +1,11 @@
 // What postgres-exporter relies on, against real PostgreSQL 15 (the exporter images cannot be
-// pulled here): the monitor role. nginx's status server is the proxy's own (tests/integration/nginx).
+// pulled here): the monitor role. nginx's status server is the proxy's own (tests/render/nginx).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { needs } from "../support/requirements";
-import { startCluster, Cluster } from "../support/postgres";
-import { MONITOR_ROLE, monitorRoleSql } from "../../render/monitoring/exporters";
-import { ROLE_PASSWORD_ENV } from "../../render/database-sql";
+import { needs } from "../../support/requirements";
+import { startCluster, Cluster } from "../../support/postgres";
+import { MONITOR_ROLE, monitorRoleSql } from "../../../render/monitoring/exporters";
+import { ROLE_PASSWORD_ENV } from "../../../render/database-sql";
 
 const skipPg = needs("root", "runuser", "/usr/lib/postgresql/15/bin/initdb");
 let cluster: Cluster | undefined;

@@ -5,8 +5,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { needs } from "../support/requirements";
-import { buildTestImages, docker, removeContainersNamed, waitFor } from "../support/containers";
+import { needs } from "../requirements";
+import { buildTestImages, docker, removeContainersNamed, waitFor } from "../containers";
 
 const PREFIX = `imgtest-${randomBytes(3).toString("hex")}-`;
 const NET = `${PREFIX}net`;

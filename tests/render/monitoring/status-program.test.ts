@@ -4,9 +4,9 @@
 // define, a name defined twice) is refused at render time.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { joinModules, readStatusModules, STATUS_MODULES, statusProgram, topLevelNames } from "../../render/monitoring/status";
-import { validateConfig } from "../../config/validate";
-import { productionTargets } from "../../render/ops";
+import { joinModules, readStatusModules, STATUS_MODULES, statusProgram, topLevelNames } from "../../../render/monitoring/status";
+import { validateConfig } from "../../../config/validate";
+import { productionTargets } from "../../../render/ops";
 
 const m = (name: string, source: string) => ({ name, source });
 

@@ -1,6 +1,6 @@
 // With one server and no managed database the program declares exactly the graph it declared
 // before multi-server existed: every resource's type, name, parent, inputs and engine options,
-// recorded under mocks from the commit before (tests/fixtures/graph/, made by tests/support/graph.ts
+// recorded under mocks from the commit before (tests/support/fixtures/graph/, made by tests/support/graph.ts
 // in a checkout of main at 100888c with this program's status modules, which check the managed
 // database when one is configured) and from this program, with the new settings left out and set
 // explicitly.
@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import type { GraphEntry } from "../support/graph";
 
 const ROOT = path.resolve(__dirname, "../..");
-const before = (stack: string): GraphEntry[] => JSON.parse(fs.readFileSync(path.join(ROOT, `tests/fixtures/graph/graph-${stack}.json`), "utf8"));
+const before = (stack: string): GraphEntry[] => JSON.parse(fs.readFileSync(path.join(ROOT, `tests/support/fixtures/graph/graph-${stack}.json`), "utf8"));
 
 /** The graph this program declares for a stack file (one process per recording: Pulumi's runtime is global). */
 function now(file: string, opts: { access?: boolean; set?: Record<string, unknown>; dataDir?: string } = {}): GraphEntry[] {

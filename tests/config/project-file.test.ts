@@ -30,7 +30,7 @@ test("every shipped stack passes pulumi's stack config validation, and so does a
 });
 
 test("the project file before the fix fails every stack: a secret key with a plain default", () => {
-    const before = parse(fs.readFileSync(path.join(ROOT, "tests/fixtures/Pulumi.yaml.before-engine-fix"), "utf8"));
+    const before = parse(fs.readFileSync(path.join(ROOT, "tests/support/fixtures/Pulumi.yaml.before-engine-fix"), "utf8"));
     for (const file of stackFiles)
         assert.equal(stackError(before, file.split(".")[1], read(file).config ?? {}), `Stack '${file.split(".")[1]}' with configuration key 'backupAccessKey' must be encrypted as it's secret`);
 });

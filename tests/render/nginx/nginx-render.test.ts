@@ -2,9 +2,9 @@
 // inheritance rule, prefix handling and what must never appear.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { validateConfig } from "../../config/validate";
-import { renderNginxConfig } from "../../render/nginx/config";
-import { deliverNginxConfigScript } from "../../render/nginx/deliver";
+import { validateConfig } from "../../../config/validate";
+import { renderNginxConfig } from "../../../render/nginx/config";
+import { deliverNginxConfigScript } from "../../../render/nginx/deliver";
 
 const app = (name: string, extra: Record<string, unknown> = {}) => ({
     name,

@@ -5,8 +5,8 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { needs } from "../support/requirements";
-import { opsRoot, sh } from "../support/ops";
+import { needs } from "../../support/requirements";
+import { opsRoot, sh } from "../../support/ops";
 
 const skip = needs("python3");
 const ops = skip ? undefined : opsRoot({ monitoring: { logWindowMinutes: 15, max5xxPercent: 5 } });

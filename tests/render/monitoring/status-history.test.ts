@@ -6,9 +6,9 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { needs } from "../support/requirements";
-import { opsRoot, sh } from "../support/ops";
-import { sample, withProgram } from "../support/status";
+import { needs } from "../../support/requirements";
+import { opsRoot, sh } from "../../support/ops";
+import { sample, withProgram } from "../../support/status";
 
 const skip = needs("python3");
 const APPS = ["shop", "blog", "crm", "wiki", "api-gateway"];

@@ -8,16 +8,16 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as path from "node:path";
-import { needs, needsImages } from "../support/requirements";
-import * as h from "../support/nginx";
-import { get } from "../support/http-client";
-import { opsRoot, sh } from "../support/ops";
-import { writeEvents, writeSamples } from "../support/status";
-import { Loaded, loadPage, screenshot } from "../support/chromium";
-import { statusPageCsp } from "../../render/monitoring/page-style";
+import { needs, needsImages } from "../../support/requirements";
+import * as h from "../../support/nginx";
+import { get } from "../../support/http-client";
+import { opsRoot, sh } from "../../support/ops";
+import { writeEvents, writeSamples } from "../../support/status";
+import { Loaded, loadPage, screenshot } from "../../support/chromium";
+import { statusPageCsp } from "../../../render/monitoring/page-style";
 
 const skip = needs("docker", "openssl", "root", "chromium", "python3") || needsImages(h.NGINX_IMAGE);
-const SCREENSHOT = path.resolve(__dirname, "../../out/status-page.png");
+const SCREENSHOT = path.resolve(__dirname, "../../../out/status-page.png");
 const DAY = 86400;
 const GAP = { from: 100, to: 111 }; // samples not taken for an hour: the job did not run
 let sb: h.Sandbox;

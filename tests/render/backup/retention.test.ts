@@ -4,9 +4,9 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { backupTime, isoWeek, selectForDeletion } from "../../render/backup/retention";
-import { needs } from "../support/requirements";
-import { opsRoot, sh } from "../support/ops";
+import { backupTime, isoWeek, selectForDeletion } from "../../../render/backup/retention";
+import { needs } from "../../support/requirements";
+import { opsRoot, sh } from "../../support/ops";
 
 const name = (db: string, iso: string) => `${db}_${iso.replace(/[-:]/g, "").replace(/\.\d+/, "")}.dump`;
 /** One dump at 02:30 UTC on each of `days` consecutive days ending at `end`. */

@@ -9,13 +9,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { needs } from "../support/requirements";
-import { migrateDatabaseScript } from "../../render/migrate/migrate";
-import { appDatabaseSql, sharedDatabaseSql } from "../../render/database-sql";
-import { script } from "../../render/shell";
+import { needs } from "../../support/requirements";
+import { migrateDatabaseScript } from "../../../render/migrate/migrate";
+import { appDatabaseSql, sharedDatabaseSql } from "../../../render/database-sql";
+import { script } from "../../../render/shell";
 
 const skip = needs("root", "psql", "openssl", "/usr/lib/postgresql/15/bin/initdb");
-const STANDIN = path.resolve(__dirname, "../../tools/e2e/fleet/postgres-standin.sh");
+const STANDIN = path.resolve(__dirname, "../../../tools/e2e/fleet/postgres-standin.sh");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "migrate-"));
 const side = { container: { dir: path.join(work, "container"), port: 15511 }, managed: { dir: path.join(work, "managed"), port: 15512 } };
 type Side = keyof typeof side;
