@@ -3,7 +3,7 @@
 // values and description come from the one place that defines them.
 //   npm run docs              rewrites the section of README.md between its markers
 //   npm run docs -- --check   exits 1, naming the first field that differs, when README.md is stale
-// tests/unit/config-reference.test.ts fails the same way.
+// tests/config/config-reference.test.ts fails the same way.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { configSchema } from "../config/schema";

@@ -113,15 +113,15 @@ export const APP_PASSWORD = (app: string) => `battery-pw-${app}`;
 export function databaseScripts(scripts: string, apps: readonly string[], pg: Cluster, shim: string): string[] {
     const env = { PATH: `${shim}:${process.env.PATH}`, PGHOST: pg.dir, PGPORT: String(pg.port) };
     const failures: string[] = [];
-    const runScript = (name: string, stdin = "") => {
+    const runScript = (name: string, stdin = "", required = true) => {
         const file = path.join(scripts, `${name}.create.sh`);
-        if (!fs.existsSync(file)) return;
+        if (!fs.existsSync(file)) return void (required && failures.push(`${name}: no rendered ${path.basename(file)}`));
         const r = run("bash", [file], stdin, env);
         if (r.status !== 0) failures.push(`${name}: ${r.out}`);
     };
     runScript("database-baseline");
     for (const a of apps) runScript(`${a}-database`, `${APP_PASSWORD(a)}\n`);
-    runScript("shared-database");
+    runScript("shared-database", "", false);
     for (const [i, a] of apps.entries()) {
         const own = pg.login(roleName(a), APP_PASSWORD(a), databaseName(a), "CREATE TABLE IF NOT EXISTS battery(x int); SELECT current_user;");
         if (own.status !== 0 || own.stdout.trim() !== roleName(a)) failures.push(`${a} cannot use its own database: ${own.stderr}`);

@@ -1,7 +1,7 @@
 // The resource graph a stack config declares, as plain comparable data: every resource's type,
 // name, parent, inputs (secrets as "[secret]") and the options the engine acts on. Paths of the
 // project folder are written as <project>, so a graph recorded in another checkout compares equal.
-// `npx tsx tests/support/graph.ts STACKFILE` prints one (used to record tests/fixtures/graph-*.json
+// `npx tsx tests/support/graph.ts STACKFILE` prints one (used to record tests/support/fixtures/graph/graph-*.json
 // from the program as it was before multi-server, in a checkout of that commit).
 import * as path from "node:path";
 import { createHash } from "node:crypto";

@@ -1,7 +1,7 @@
 // The nginx control functions config delivery and certificates share (render/nginx/nginx-control.sh,
 // rendered by nginxControl) with a fake `docker` standing in for the nginx container: lock with a
 // bounded wait, `nginx -t`, graceful reload, restore on a failed check. No Docker, no root; the
-// same functions against a real nginx: tests/integration/nginx/deliver.test.ts and tls/acme.test.ts.
+// same functions against a real nginx: tests/render/nginx/deliver.test.ts and tls/acme.test.ts.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
