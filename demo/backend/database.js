@@ -4,20 +4,26 @@
 const { settings, log } = require('../shared/http-server');
 
 const databaseUrl = process.env.DATABASE_URL || '';
-let pool = null;
-if (databaseUrl) {
+
+function newPool(max, name) {
   const { Pool } = require('pg');
-  pool = new Pool({
+  const p = new Pool({
     connectionString: databaseUrl,
-    max: 5,
+    max,
     connectionTimeoutMillis: 3000,
     idleTimeoutMillis: 30000,
     query_timeout: 5000,
-    application_name: `demo-backend-${settings.version}`,
+    application_name: name,
   });
   // An idle client losing its connection (a database restart) must not crash the process.
-  pool.on('error', (err) => log(`database: idle client error: ${err.message}`));
+  p.on('error', (err) => log(`database: idle client error (${name}): ${err.message}`));
+  return p;
 }
+
+const pool = databaseUrl ? newPool(5, `demo-backend-${settings.version}`) : null;
+// The health check has a connection of its own: behind a busy pool it would wait for visits and
+// report a database that answers as down (the platform would then roll a healthy release back).
+const healthPool = databaseUrl ? newPool(1, `demo-backend-${settings.version}-health`) : null;
 
 const CREATE_TABLE =
   'CREATE TABLE IF NOT EXISTS visits(id serial primary key, at timestamptz default now(), version text)';
@@ -52,7 +58,7 @@ const configured = () => pool !== null;
 
 /** Throws unless the database answers (no-op without one). */
 async function ping() {
-  if (pool) await pool.query('SELECT 1');
+  if (healthPool) await healthPool.query('SELECT 1');
 }
 
 async function visitCount(client) {
@@ -83,6 +89,6 @@ async function status() {
   }
 }
 
-const close = async () => { if (pool) await pool.end(); };
+const close = async () => { await Promise.all([pool, healthPool].filter(Boolean).map((p) => p.end())); };
 
 module.exports = { configured, ping, countVisit, status, close };
