@@ -69,6 +69,13 @@ const appProxySchema = z
 const releaseSchema = z
     .strictObject({
         healthTimeoutSeconds: z.number().int().min(5).max(1800).default(120).describe("Seconds a new container gets to become healthy before the release fails."),
+        healthCheckTimeoutSeconds: z
+            .number()
+            .int()
+            .min(1)
+            .max(30)
+            .default(2)
+            .describe("Seconds one run of Docker's health check (every 2 s) may take; three failed runs in a row make a container unhealthy, which rolls a release in its watch back."),
         watchSeconds: z.number().int().min(0).max(3600).default(30).describe("Seconds the old container is kept after the switch while the new one is watched."),
         max5xxPercent: percent5xx(1).describe("The share of 5xx responses (at most two decimals, e.g. 0.5) that rolls the release back during the watch."),
         windowSeconds: z.number().int().min(1).max(600).default(10).describe("Seconds of traffic the 5xx share is judged over, every second of the watch."),

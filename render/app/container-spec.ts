@@ -41,7 +41,7 @@ export function containerSpec(app: AppConfig, kind: ServiceKind, watchtowerScope
         ...(svc.user ? [`--user=${svc.user}`] : []),
         // Docker's own check feeds the status report and the watch; a release probes at once itself.
         "--health-interval=2s",
-        "--health-timeout=2s",
+        `--health-timeout=${app.release.healthCheckTimeoutSeconds}s`,
         "--health-retries=3",
         "--health-start-period=5s",
         `--label=${label}`,
