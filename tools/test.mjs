@@ -1,7 +1,8 @@
 // npm test: every tests/**/*.test.ts with Node's test runner (tsx for TypeScript). Two lanes run
 // side by side, each one file at a time: the end-to-end runs (tests/e2e: the platform on Docker,
-// under load, with the platform's own container names and ports above the free-port range), and
-// everything else (whose Docker names are prefixed and ports come from tests/support/ports.ts).
+// under load, with the platform's own container names and ports above the free-port range) then
+// the adversarial battery, and everything else (whose Docker names are prefixed and ports come
+// from tests/support/ports.ts).
 // `node tools/test.mjs FILE...` runs just those files, one at a time.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -39,6 +40,9 @@ function lane(files, prefix) {
 const only = process.argv.slice(2);
 if (only.length) process.exit(await lane(only.sort()));
 const all = find("tests").sort();
-const e2e = all.filter((f) => f.startsWith(join("tests", "e2e")));
+// The adversarial battery (prefixed names, free ports) runs after the end-to-end runs, in their
+// lane: the two lanes then take about as long as each other (CI on two cores: ~20 and ~25 min apart).
+const AFTER_E2E = [join("tests", "adversarial", "battery.test.ts")];
+const e2e = [...all.filter((f) => f.startsWith(join("tests", "e2e"))), ...AFTER_E2E.filter((f) => all.includes(f))];
 const codes = await Promise.all([lane(all.filter((f) => !e2e.includes(f))), lane(e2e, "[e2e] ")]);
 process.exit(codes.every((c) => c === 0) ? 0 : 1);
