@@ -3,8 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { validateConfig } from "../../config/validate";
-import { ConfigError, formatProblem } from "../../config/problem";
 import { prodConfig } from "../support/prod-stack";
+import { problems, refuses } from "../support/config-problems";
 
 /** The production stack with changes merged one level into each section. */
 function prod(changes: Record<string, Record<string, unknown>> = {}, apps?: unknown[]) {
@@ -15,23 +15,7 @@ function prod(changes: Record<string, Record<string, unknown>> = {}, apps?: unkn
 }
 const managed = (extra: Record<string, unknown> = {}) => ({ database: { sharedDb: true, sharedDbGrants: ["app1", "app2"], managed: { enabled: true, ...extra } } });
 
-function problems(raw: unknown): string[] {
-    try {
-        validateConfig(raw);
-        return [];
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, String(err));
-        return err.problems.map(formatProblem);
-    }
-}
 
-function refuses(raw: unknown, field: string, pattern: RegExp) {
-    const lines = problems(raw);
-    const line = lines.find((l) => l.startsWith(`${field}: `));
-    assert.ok(line, `expected a problem for ${field}, got:\n${lines.join("\n") || "(none)"}`);
-    assert.match(line, pattern);
-    assert.match(line, / \(got .+\)$/, "the line ends with the bad value");
-}
 
 test("defaults: one server, no managed database, an LB-S with checks every 2 s that time out after 1 s", () => {
     const cfg = validateConfig(prodConfig());

@@ -5,20 +5,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { validateConfig } from "../../config/validate";
-import { ConfigError, formatProblem } from "../../config/problem";
 import { decodeBundle } from "../../render/bundle";
 import { record } from "../../tools/record";
 import { isSecret, prodConfig, recordProgram, reveal, stackConfig } from "../support/program";
+import { problems } from "../support/config-problems";
 
-function problems(raw: unknown): string[] {
-    try {
-        validateConfig(raw);
-        return [];
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, String(err));
-        return err.problems.map(formatProblem);
-    }
-}
 const alerts = (a: Record<string, unknown>) => ({ monitoring: { alerts: a } });
 const email = { enabled: true, host: "smtp.example.com", from: "platform@example.com", to: ["ops@example.com"] };
 

@@ -5,9 +5,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { validateConfig } from "../../config/validate";
 import { POSTGRES_UPGRADE_RUNBOOK } from "../../config/postgres-names";
-import { ConfigError, formatProblem } from "../../config/problem";
 import { stackConfig } from "../support/program";
 import { TEST_DEPLOY_PUBLIC_KEY, prodConfig } from "../support/prod-stack";
+import { problems, refuses } from "../support/config-problems";
 
 const app = (name: string, extra: Record<string, unknown> = {}) => ({
     name,
@@ -17,23 +17,7 @@ const app = (name: string, extra: Record<string, unknown> = {}) => ({
 });
 
 /** The problem lines a config produces (empty when valid). */
-function problems(raw: unknown): string[] {
-    try {
-        validateConfig(raw);
-        return [];
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-        return err.problems.map(formatProblem);
-    }
-}
 
-function refuses(raw: unknown, field: string, pattern: RegExp) {
-    const lines = problems(raw);
-    const line = lines.find((l) => l.startsWith(`${field}: `));
-    assert.ok(line, `expected a problem for ${field}, got:\n${lines.join("\n") || "(none)"}`);
-    assert.match(line, pattern);
-    assert.match(line, / \(got .+\)$/, "every line ends with the bad value");
-}
 
 test("the shipped stacks are valid once the production access values are set", () => {
     assert.deepEqual(problems(prodConfig()), []);
