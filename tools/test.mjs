@@ -39,7 +39,12 @@ function lane(files, prefix) {
 
 const only = process.argv.slice(2);
 if (only.length) process.exit(await lane(only.sort()));
-const all = find("tests").sort();
+// The multi-server run (two Docker engines, HAProxy, PostgreSQL over TLS and four load clients on
+// this machine's cores) is not in the default run: beside the rest of the suite on two cores its
+// releases were rolled back by 5xx from a starved backend (CI, 2026-11-30). Run it on its own:
+// npm run test:fleet.
+const ON_ITS_OWN = [join("tests", "e2e", "fleet.test.ts")];
+const all = find("tests").sort().filter((f) => !ON_ITS_OWN.includes(f));
 // The adversarial battery (prefixed names, free ports) runs after the end-to-end runs, in their
 // lane: the two lanes then take about as long as each other (CI on two cores: ~20 and ~25 min apart).
 const AFTER_E2E = [join("tests", "adversarial", "battery.test.ts")];
