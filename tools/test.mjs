@@ -45,9 +45,14 @@ if (only.length) process.exit(await lane(only.sort()));
 // npm run test:fleet.
 const ON_ITS_OWN = [join("tests", "e2e", "fleet.test.ts")];
 const all = find("tests").sort().filter((f) => !ON_ITS_OWN.includes(f));
-// The adversarial battery (prefixed names, free ports) runs after the end-to-end runs, in their
-// lane: the two lanes then take about as long as each other (CI on two cores: ~20 and ~25 min apart).
-const AFTER_E2E = [join("tests", "adversarial", "battery.test.ts")];
+// A few long runs with prefixed names and free ports (the adversarial battery, the alerts, the demo
+// app) go after the end-to-end runs, in their lane, so the two lanes take about as long as each other.
+const AFTER_E2E = [
+    join("tests", "adversarial", "battery.test.ts"),
+    join("tests", "render", "monitoring", "status-alerts.test.ts"),
+    join("tests", "demo", "demo-app.test.ts"),
+    join("tests", "demo", "demo-page.test.ts"),
+];
 const e2e = [...all.filter((f) => f.startsWith(join("tests", "e2e"))), ...AFTER_E2E.filter((f) => all.includes(f))];
 const codes = await Promise.all([lane(all.filter((f) => !e2e.includes(f))), lane(e2e, "[e2e] ")]);
 process.exit(codes.every((c) => c === 0) ? 0 : 1);
