@@ -2,7 +2,8 @@
 // before multi-server existed: every resource's type, name, parent, inputs and engine options,
 // recorded under mocks from the commit before (tests/support/fixtures/graph/, made by tests/support/graph.ts
 // in a checkout of main at 100888c with this program's status modules, which check the managed
-// database when one is configured) and from this program, with the new settings left out and set
+// database when one is configured, and its status page allow-list, which takes every platform
+// network's gateway) and from this program, with the new settings left out and set
 // explicitly.
 import { test } from "node:test";
 import assert from "node:assert/strict";
