@@ -49,9 +49,15 @@ function afterReady(ready: pulumi.Resource, opts: pulumi.CustomResourceOptions):
     return { ...opts, dependsOn: [ready, ...given] as pulumi.Input<pulumi.Resource>[] };
 }
 
-// Every command: no previous output in the environment (it asks sshd to accept
-// PULUMI_COMMAND_STDOUT, which Ubuntu's refuses: a warning on every update; docs/engine-notes.md).
-const commandDefaults = (args: HostCommandArgs) => ({
+// A script's inputs, the same for both kinds of command. No previous output in the environment
+// (it asks sshd to accept PULUMI_COMMAND_STDOUT, which Ubuntu's refuses: a warning on every
+// update; docs/engine-notes.md).
+const scriptInputs = (args: HostCommandArgs) => ({
+    create: args.create,
+    update: args.update,
+    delete: args.delete,
+    stdin: args.stdin,
+    triggers: args.triggers,
     addPreviousOutputInEnv: false,
     ...(args.quiet ? { logging: "none" as const } : {}),
 });
@@ -90,12 +96,7 @@ export class LocalHost implements Host {
             name,
             {
                 interpreter: ["/bin/bash", "-c"],
-                create: args.create,
-                update: args.update,
-                delete: args.delete,
-                stdin: args.stdin,
-                triggers: args.triggers,
-                ...commandDefaults(args),
+                ...scriptInputs(args),
                 ...(this.dockerHost ? { environment: { DOCKER_HOST: this.dockerHost } } : {}),
             },
             { ...opts, ...quietResourceOptions(args) },
@@ -143,12 +144,7 @@ export class RemoteHost implements Host {
             this.name(name),
             {
                 connection: { ...sshConnection(this.connection), dialErrorLimit: 30 },
-                create: args.create,
-                update: args.update,
-                delete: args.delete,
-                stdin: args.stdin,
-                triggers: args.triggers,
-                ...commandDefaults(args),
+                ...scriptInputs(args),
             },
             { ...afterReady(this.ready, opts), ...quietResourceOptions(args) },
         );
