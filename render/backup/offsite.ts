@@ -2,7 +2,8 @@
 // The keys reach rclone only through an env file (mode 0600) written from a command's stdin:
 // never on a command line, in the crontab, or in a process listing.
 import type { BackupsConfig } from "../../config/schema";
-import { script, shq } from "../shell";
+import { shq } from "../shell";
+import { installPrivateFileScript } from "../secret-file";
 import { OFFSITE_ENV } from "./layout";
 
 /** rclone's remote, configured entirely from RCLONE_CONFIG_OFFSITE_* variables. */
@@ -21,20 +22,9 @@ export function offsiteEnvFile(region: string, accessKey: string, secretKey: str
     ].join("\n") + "\n";
 }
 
-/** Installs the env file from stdin: created 0600 before a byte is written, swapped in atomically. */
-export function installOffsiteEnvScript(root: string): string {
-    return script(
-        `file=${shq(`${root}/${OFFSITE_ENV}`)}`,
-        'mkdir -p "$(dirname "$file")"',
-        'chmod 0700 "$(dirname "$file")"',
-        "umask 077",
-        'cat > "$file.tmp"',
-        'grep -q "^RCLONE_CONFIG_' + REMOTE + '_SECRET_ACCESS_KEY=." "$file.tmp" || { rm -f "$file.tmp"; echo "off-site env file arrived without keys" >&2; exit 1; }',
-        'chmod 0600 "$file.tmp"',
-        'mv -f "$file.tmp" "$file"',
-        'echo "off-site credentials installed"',
-    );
-}
+/** Installs the env file from stdin (render/secret-file.ts): it must hold the secret key. */
+export const installOffsiteEnvScript = (root: string) =>
+    installPrivateFileScript(`${root}/${OFFSITE_ENV}`, `grep -q "^RCLONE_CONFIG_${REMOTE}_SECRET_ACCESS_KEY=."`, "off-site env file arrived without keys", "off-site credentials installed");
 
 /** Lines of the backup job that copy this run's files (`$stamp`) off-site; a failure counts as one. */
 export function offsiteUpload(b: BackupsConfig): string[] {

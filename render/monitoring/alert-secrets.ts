@@ -2,6 +2,7 @@
 // password, as `name=<base64>` lines in a 0600 file written from a command's stdin, never on a
 // command line, in the crontab or in the rendered program (render/monitoring/status/channels.py).
 import { script, shq } from "../shell";
+import { installPrivateFileScript } from "../secret-file";
 import { ALERT_SECRETS } from "./layout";
 
 export interface AlertSecretValues {
@@ -15,19 +16,8 @@ export function alertSecretsFile(s: AlertSecretValues): string {
     return [...line("webhook_url", s.webhookUrl), ...line("smtp_password", s.smtpPassword)].join("\n") + "\n";
 }
 
-/** Installs the file from stdin: created 0600 in a 0700 folder before a byte is written, swapped in atomically. */
-export function installAlertSecretsScript(root: string): string {
-    return script(
-        `file=${shq(`${root}/${ALERT_SECRETS}`)}`,
-        'mkdir -p "$(dirname "$file")"',
-        'chmod 0700 "$(dirname "$file")"',
-        "umask 077",
-        'cat > "$file.tmp"',
-        'grep -Eq "^(webhook_url|smtp_password)=[A-Za-z0-9+/=]+$" "$file.tmp" || { rm -f "$file.tmp"; echo "alert secrets arrived empty" >&2; exit 1; }',
-        'chmod 0600 "$file.tmp"',
-        'mv -f "$file.tmp" "$file"',
-        'echo "alert secrets installed"',
-    );
-}
+/** Installs the file from stdin (render/secret-file.ts): only lines of the two names reach it. */
+export const installAlertSecretsScript = (root: string) =>
+    installPrivateFileScript(`${root}/${ALERT_SECRETS}`, 'grep -Eq "^(webhook_url|smtp_password)=[A-Za-z0-9+/=]+$"', "alert secrets arrived empty", "alert secrets installed");
 
 export const removeAlertSecretsScript = (root: string) => script(`rm -f ${shq(`${root}/${ALERT_SECRETS}`)}`);
