@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { FleetRig } from "./e2e/fleet/rig";
 import { runFleetScenario } from "./e2e/fleet/scenario";
 import { benchFleet } from "./e2e/fleet/bench";
+import { holdLock } from "./e2e/lock";
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
 process.env.DOCKER_BUILDKIT = "0";
@@ -14,11 +15,8 @@ process.env.DOCKER_BUILDKIT = "0";
 const LOCK = "/var/lock/mhylle-docker.lock";
 
 async function main() {
+    holdLock(LOCK, "MHYLLE_DOCKER_LOCKED", 3600, __filename);
     const argv = process.argv.slice(2);
-    if (!process.env.MHYLLE_DOCKER_LOCKED) {
-        const r = spawnSync("flock", ["-w", "3600", LOCK, process.execPath, ...process.execArgv, __filename, ...argv], { stdio: "inherit", env: { ...process.env, MHYLLE_DOCKER_LOCKED: "1" } });
-        process.exit(r.status ?? 1);
-    }
     const r = spawnSync("bash", [path.resolve(__dirname, "../tests/support/images/build.sh")], { stdio: ["ignore", "ignore", "inherit"] });
     if (r.status !== 0) throw new Error("tests/support/images/build.sh failed");
     const log = (line: string) => console.error(`e2e-fleet ${new Date().toISOString().slice(11, 23)}: ${line}`);

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { LocalPlatform } from "./e2e/platform";
 import { runScenario } from "./e2e/scenario";
+import { holdLock } from "./e2e/lock";
 
 const ROOT = path.resolve(__dirname, "..");
 // Loopback only, against the platform's bootstrap self-signed certificate; TLS itself is proven by
@@ -42,11 +43,8 @@ function prepare() {
 const LOCK = "/var/lock/mhylle-platform-e2e.lock";
 
 async function main() {
+    holdLock(LOCK, "MHYLLE_E2E_LOCKED", 1800, __filename);
     const argv = process.argv.slice(2);
-    if (!process.env.MHYLLE_E2E_LOCKED) {
-        const r = spawnSync("flock", ["-w", "1800", LOCK, process.execPath, ...process.execArgv, __filename, ...argv], { stdio: "inherit", env: { ...process.env, MHYLLE_E2E_LOCKED: "1" } });
-        process.exit(r.status ?? 1);
-    }
     let config = path.join(ROOT, "tests/e2e/stack.yaml");
     const flags = new Set<string>();
     for (let i = 0; i < argv.length; i++) {
