@@ -49,8 +49,6 @@ const all = find("tests").sort().filter((f) => !ON_ITS_OWN.includes(f));
 // app) go after the end-to-end runs, in their lane, so the two lanes take about as long as each other.
 const AFTER_E2E = [
     join("tests", "adversarial", "battery.test.ts"),
-    // These two label their stand-in containers as app1's releases (the status program reads the
-    // labels), which a real release of app1 on the same engine would remove: never beside tests/e2e.
     join("tests", "render", "monitoring", "status-alerts.test.ts"),
     join("tests", "render", "monitoring", "status-report.test.ts"),
     join("tests", "demo", "demo-app.test.ts"),

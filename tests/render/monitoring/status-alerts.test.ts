@@ -20,14 +20,14 @@ import { writeEvents } from "../../support/status";
 
 const P = "opstest-alerts";
 const PG = `${P}-postgres`, NGINX = `${P}-nginx`, NET = `${P}-net`;
-const APP = { front: `${P}-app1-frontend`, back: `${P}-app1-backend` };
+const APP = { front: `${P}-opsapp-frontend`, back: `${P}-opsapp-backend` };
 const DOMAIN = "alerts.example.test";
 const TOKEN = "hook-token-5e1f0c";
 const PASSWORD = "smtp pass: 'quoted' \\ $x";
 const skip = needsImages(POSTGRES_IMAGE, NGINX_IMAGE, BACKEND_IMAGE) || needs("python3", "openssl");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opstest-alerts-"));
-const app = { name: "app1", frontend: { image: "ghcr.io/x/f:1", healthPath: "/health", port: 3000 }, backend: { image: "ghcr.io/x/b:1" } };
-const labels = (service: string) => ["--label", `${PLATFORM_LABEL}=app:app1:${service}`, "--label", `${SLOT_LABEL}=blue`];
+const app = { name: "opsapp", frontend: { image: "ghcr.io/x/f:1", healthPath: "/health", port: 3000 }, backend: { image: "ghcr.io/x/b:1" } };
+const labels = (service: string) => ["--label", `${PLATFORM_LABEL}=app:opsapp:${service}`, "--label", `${SLOT_LABEL}=blue`];
 
 let ops: ReturnType<typeof opsRoot>, offsite: ReturnType<typeof opsRoot>;
 let hook: Webhook, smtp: Awaited<ReturnType<typeof smtpSink>>;
@@ -65,7 +65,7 @@ function restart() {
     waitFor(() => sh("docker", ["exec", NGINX, "curl", "-fsS", "-o", "/dev/null", `http://${APP.back}:3000/health`]).code === 0, 30_000, `${APP.back} up`);
 }
 
-const release = (outcome: string, reason = "") => ({ t: Date.now() / 1000, app: "app1", service: "backend", image: `ghcr.io/x/b@sha256:${"c".repeat(64)}`, digest: `sha256:${"c".repeat(64)}`, outcome, container: "app1-backend-bbb", reason });
+const release = (outcome: string, reason = "") => ({ t: Date.now() / 1000, app: "opsapp", service: "backend", image: `ghcr.io/x/b@sha256:${"c".repeat(64)}`, digest: `sha256:${"c".repeat(64)}`, outcome, container: "opsapp-backend-bbb", reason });
 
 function installSecrets(root: string, webhookPort: number) {
     const r = sh("bash", ["-c", installAlertSecretsScript(root)], { input: alertSecretsFile({ webhookUrl: `https://127.0.0.1:${webhookPort}/hooks/${TOKEN}`, smtpPassword: PASSWORD }) });
@@ -103,7 +103,7 @@ before(async () => {
     await phase("backup again", 1);
     await phase("backup fixed", 2, () => ok(path.join(ops.root, "bin/run-job"), ["backup"], { env: { ...ops.env, PLATFORM_POSTGRES_CONTAINER: PG } }));
     // Release outcomes, as render/app/release.sh appends them: only the failed ones are news.
-    await phase("releases", 1, () => writeEvents(ops.root, [release("released"), release("rolled-back", "rolled back to app1-backend-aaa after the switch: 30 of 40 responses were 5xx"), release("failed", "not healthy within 120s")]));
+    await phase("releases", 1, () => writeEvents(ops.root, [release("released"), release("rolled-back", "rolled back to opsapp-backend-aaa after the switch: 30 of 40 responses were 5xx"), release("failed", "not healthy within 120s")]));
     await phase("certificate", 1, () => certificate(ops.root, DOMAIN, 3));
     await phase("certificate renewed", 2, () => certificate(ops.root, DOMAIN, 60));
     // The webhook receiver is down while the platform turns red: email still goes, the webhook waits.
@@ -149,7 +149,7 @@ test("a stopped app container: exactly one red alert per channel, after two red 
     const red = `${DOMAIN}: platform RED`;
     assert.deepEqual(titles("stopped"), [red]);
     assert.deepEqual(subjects("stopped"), [red]);
-    assert.match(seen.stopped.hooks[0].text, new RegExp(`FAIL health app1 backend: container ${APP.back} is not running`));
+    assert.match(seen.stopped.hooks[0].text, new RegExp(`FAIL health opsapp backend: container ${APP.back} is not running`));
     assert.equal(seen.stopped.hooks[0].kind, "status-red");
     const mail = seen.stopped.mails[0];
     assert.deepEqual([mail.from, mail.to], ["platform@example.test", ["ops@example.test"]]);
@@ -170,7 +170,7 @@ test("a failed backup: one alert naming the cause, not repeated; the red report 
 });
 
 test("a rolled-back and a failed release: one alert each, naming the reason and the digest; a release that worked: none", { skip }, () => {
-    assert.deepEqual(titles("releases"), [`${DOMAIN}: release of app1 backend rolled back`, `${DOMAIN}: release of app1 backend failed`]);
+    assert.deepEqual(titles("releases"), [`${DOMAIN}: release of opsapp backend rolled back`, `${DOMAIN}: release of opsapp backend failed`]);
     assert.match(seen.releases.hooks[0].text, /30 of 40 responses were 5xx\nimage ghcr\.io\/x\/b@sha256:c{64} \(sha256:c{64}\)/);
     assert.equal(seen.releases.mails.length, 2);
 });

@@ -12,12 +12,12 @@ const P = "opstest-status";
 const PG = `${P}-postgres`;
 const NGINX = `${P}-nginx`;
 const NET = `${P}-net`;
-const APP = { front: `${P}-app1-frontend`, back: `${P}-app1-backend`, broken: `${P}-app1-broken` };
+const APP = { front: `${P}-opsapp-frontend`, back: `${P}-opsapp-backend`, broken: `${P}-opsapp-broken` };
 const DOMAIN = "status.example.test";
 const skip = needsImages(POSTGRES_IMAGE, NGINX_IMAGE, BACKEND_IMAGE, BROKEN_BACKEND_IMAGE);
 // The test runs a backend image as the frontend too: it listens on 3000.
 const app = (name: string) => ({ name, frontend: { image: "ghcr.io/x/f:1", healthPath: "/health", port: 3000 }, backend: { image: "ghcr.io/x/b:1" } });
-const ops = skip ? undefined : opsRoot({ domain: DOMAIN, apps: [app("app1")] });
+const ops = skip ? undefined : opsRoot({ domain: DOMAIN, apps: [app("opsapp")] });
 const env = () => ({ ...ops!.env, PLATFORM_POSTGRES_CONTAINER: PG, PLATFORM_NGINX_CONTAINER: NGINX, PLATFORM_CORE_CONTAINERS: `${NGINX} ${PG}` });
 
 interface Check { group: string; name: string; status: string; summary: string }
@@ -30,10 +30,10 @@ function report(): { code: number; status: string; checks: Check[]; text: string
 }
 const find = (checks: Check[], group: string, name: string) => checks.find((c) => c.group === group && c.name === name);
 /** What a release leaves: the service's container labelled with its slot, and that slot live (blue: no marker). */
-const releaseLabels = (service: string, slot = "blue") => ["--label", `${PLATFORM_LABEL}=app:app1:${service}`, "--label", `${SLOT_LABEL}=${slot}`];
+const releaseLabels = (service: string, slot = "blue") => ["--label", `${PLATFORM_LABEL}=app:opsapp:${service}`, "--label", `${SLOT_LABEL}=${slot}`];
 /** Switch the backend's live slot (a release does this with the same file). */
 const liveSlot = (slot: "blue" | "green") => {
-    const marker = path.join(ops!.root, "nginx-upstreams", "app1-backend.green");
+    const marker = path.join(ops!.root, "nginx-upstreams", "opsapp-backend.green");
     fs.mkdirSync(path.dirname(marker), { recursive: true });
     if (slot === "green") fs.writeFileSync(marker, "");
     else fs.rmSync(marker, { force: true });
@@ -51,7 +51,7 @@ before(() => {
     for (const name of [APP.front, APP.back, APP.broken]) waitFor(() => sh("docker", ["exec", NGINX, "curl", "-sS", "-o", "/dev/null", `http://${name}:3000/health`]).code === 0, 30_000, `${name} up`);
     certificate(ops!.root, DOMAIN, 60);
     // Some traffic for the log summary.
-    for (let i = 0; i < 5; i++) sh("docker", ["exec", NGINX, "curl", "-s", "-o", "/dev/null", "http://127.0.0.1/app1/"]);
+    for (let i = 0; i < 5; i++) sh("docker", ["exec", NGINX, "curl", "-s", "-o", "/dev/null", "http://127.0.0.1/opsapp/"]);
     afterFlush();
 });
 
@@ -66,7 +66,7 @@ test("everything up: the report is not red and platform-status exits 0", { skip 
     const notOk = r.checks.filter((c) => c.status === "fail");
     assert.deepEqual(notOk, [], r.text);
     assert.equal(r.code, 0, r.text);
-    for (const [g, n] of [["containers", NGINX], ["containers", PG], ["health", "nginx /health"], ["health", "app1 frontend"], ["health", "app1 backend"], ["database", "pg_isready"], ["database", "connections"], ["certificates", DOMAIN], ["traffic", "nginx responses"]])
+    for (const [g, n] of [["containers", NGINX], ["containers", PG], ["health", "nginx /health"], ["health", "opsapp frontend"], ["health", "opsapp backend"], ["database", "pg_isready"], ["database", "connections"], ["certificates", DOMAIN], ["traffic", "nginx responses"]])
         assert.equal(find(r.checks, g, n)?.status, "ok", `${g} ${n}: ${r.text}`);
     assert.match(find(r.checks, "traffic", "nginx responses")!.summary, /^5 requests/);
     // Not public: only the deploy user and its group may read it.
@@ -80,9 +80,9 @@ test("a stopped app container turns the report red", { skip }, () => {
         const r = report();
         assert.equal(r.status, "red");
         assert.equal(r.code, 1);
-        assert.match(find(r.checks, "health", "app1 backend")!.summary, new RegExp(`container ${APP.back} is not running \\(exited\\)`));
+        assert.match(find(r.checks, "health", "opsapp backend")!.summary, new RegExp(`container ${APP.back} is not running \\(exited\\)`));
         assert.match(r.text, /^platform RED at /);
-        assert.match(r.text, /FAIL health +app1 backend/);
+        assert.match(r.text, /FAIL health +opsapp backend/);
     } finally {
         ok("docker", ["start", APP.back]);
     }
@@ -94,7 +94,7 @@ test("a failing health endpoint turns the report red", { skip }, () => {
         const r = report();
         assert.equal(r.status, "red", r.text);
         assert.equal(r.code, 1);
-        assert.match(find(r.checks, "health", "app1 backend")!.summary, new RegExp(`/health on ${APP.broken}: HTTP 500`));
+        assert.match(find(r.checks, "health", "opsapp backend")!.summary, new RegExp(`/health on ${APP.broken}: HTTP 500`));
     } finally {
         liveSlot("blue");
     }
