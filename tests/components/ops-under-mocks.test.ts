@@ -11,7 +11,7 @@ import { CONTAINER, REMOTE_COMMAND, Recorded, isSecret, recordProgram, reveal, s
 import { prodConfig } from "../support/prod-stack";
 import { decodeBundle } from "../../render/bundle";
 import { crontabBlock } from "../../render/schedule";
-import { opsSchedule, productionTargets } from "../../render/ops";
+import { opsSchedule, productionTargets } from "../support/ops";
 import { validateConfig } from "../../config/validate";
 import { needs } from "../support/requirements";
 

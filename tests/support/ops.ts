@@ -7,12 +7,21 @@ import { spawnSync } from "node:child_process";
 import { needsImages } from "./requirements";
 import { NGINX_IMAGE } from "./nginx-container";
 import { validateConfig } from "../../config/validate";
-import { opsSchedule, productionTargets } from "../../render/ops";
-import { jobFiles } from "../../render/schedule";
+import { productionTargets, type OpsTargets } from "../../render/backup/layout";
+import { backupSchedule } from "../../render/backup/jobs";
+import { monitoringSchedule } from "../../render/monitoring/jobs";
+import { jobFiles, type BinCommand, type ScheduledJob } from "../../render/schedule";
 import type { PlatformConfig } from "../../config/schema";
 import { ACCESS_LOG_FLUSH_SECONDS } from "../../render/nginx/layout";
 
-export { needsImages, NGINX_IMAGE };
+export { needsImages, NGINX_IMAGE, productionTargets };
+
+/** One server's operations jobs and commands with its PostgreSQL container, as its Backups and Monitoring declare them. */
+export function opsSchedule(cfg: PlatformConfig, t: OpsTargets): { jobs: ScheduledJob[]; commands: BinCommand[] } {
+    const backups = backupSchedule(t, cfg.backups, { postgresContainer: true });
+    const monitoring = monitoringSchedule(cfg, t, { postgresContainer: true, backups: cfg.backups.enabled });
+    return { jobs: [...backups.jobs, ...monitoring.jobs], commands: [...backups.commands, ...monitoring.commands] };
+}
 
 /** Long enough for nginx to have flushed its buffered access log. */
 export const afterFlush = () => spawnSync("sleep", [String(ACCESS_LOG_FLUSH_SECONDS + 0.5)]);

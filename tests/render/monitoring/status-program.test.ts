@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { joinModules, readStatusModules, STATUS_MODULES, statusProgram, topLevelNames } from "../../../render/monitoring/status";
 import { validateConfig } from "../../../config/validate";
-import { productionTargets } from "../../../render/ops";
+import { productionTargets } from "../../../render/backup/layout";
 
 const m = (name: string, source: string) => ({ name, source });
 
