@@ -6,22 +6,10 @@
 #           remove the new one, as if the release had never reached this server.
 # Both do nothing without $pending, so the coordinator may run them again after any failure.
 #
-# Parameters come from the header the platform renders above this text (render/app/release.ts).
+# Parameters come from the header the platform renders above this text (render/app/release.ts), and
+# the slot functions (running, service_containers, remove, live_color, switch_to) from slots.sh.
 
 log() { printf '%s %s %s/%s: %s\n' "$(date -u +%T)" "$phase" "$app" "$service" "$*" >&2; }
-running() { [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
-service_containers() { # color: this service's containers in that slot
-  docker ps -a --filter "label=$label" --filter "label=$color_label=$1" --format '{{.Names}}'
-}
-remove() { # container grace
-  docker stop -t "$2" "$1" >/dev/null 2>&1 || true
-  docker rm -f "$1" >/dev/null 2>&1 || true
-}
-switch_to() {
-  mkdir -p "$(dirname "$marker")"
-  if [ "$1" = green ]; then : >"$marker.tmp" && mv -f "$marker.tmp" "$marker"; else rm -f "$marker"; fi
-}
-live_color() { if [ -e "$marker" ]; then echo green; else echo blue; fi; }
 
 phase="${1:-}"
 case "$phase" in finish | revert) ;; *) echo "usage: $0 finish|revert" >&2; exit 64 ;; esac

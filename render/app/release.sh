@@ -13,7 +13,8 @@
 #   back as soon as a limit is crossed -> stops the old container with a grace period.
 # If a gate before the switch fails, nothing nginx uses has changed and the old version serves.
 #
-# Parameters come from the header the platform renders above this text (render/app/release.ts).
+# Parameters come from the header the platform renders above this text (render/app/release.ts), and
+# the slot functions (running, service_containers, remove, live_color, switch_to) from slots.sh.
 # stdin: the service's env file (secrets included), written to a private temp file only.
 # stdout: one JSON line describing the release; stderr: progress and the reason of a failure.
 
@@ -34,7 +35,6 @@ event() { # outcome reason
 }
 now() { date +%s.%N; }
 since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.2f", a - b }'; }
-running() { [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
 health_status() { docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$1" 2>/dev/null || echo gone; }
 # The new container has not exited since it started. Docker restarts one that exits (its restart
 # policy) and meanwhile still reports it running, so a restart counts as an exit.
@@ -46,20 +46,7 @@ why_down() {
     --format '{{.Actor.Attributes.exitCode}}' 2>/dev/null | tail -n1 || true)
   if [ -n "$code" ]; then echo "exited with code $code"; else echo "is not running"; fi
 }
-service_containers() { # [color]: this service's containers (in that slot)
-  docker ps -a --filter "label=$label" ${1:+--filter "label=$color_label=$1"} --format '{{.Names}}'
-}
-remove() { # container grace: stop with grace (SIGTERM, then SIGKILL), then remove
-  docker stop -t "$2" "$1" >/dev/null 2>&1 || true
-  docker rm -f "$1" >/dev/null 2>&1 || true
-}
-live_color() { if [ -e "$marker" ]; then echo green; else echo blue; fi; }
 other() { if [ "$1" = green ]; then echo blue; else echo green; fi; }
-# Make $1 the live slot: one rename or unlink, which nginx sees on its next request.
-switch_to() {
-  mkdir -p "$(dirname "$marker")"
-  if [ "$1" = green ]; then : >"$marker.tmp" && mv -f "$marker.tmp" "$marker"; else rm -f "$marker"; fi
-}
 probe() { # color: nginx reaches that slot through its own upstream
   docker exec "$nginx" curl -fsS -o /dev/null --max-time 3 "$probe_base$1$health_path" 2>/dev/null
 }

@@ -10,6 +10,9 @@ import { RELEASE_EVENTS } from "../monitoring/layout";
 import type { ContainerSpec } from "./container-spec";
 
 export const RELEASE_SCRIPT = path.join(__dirname, "release.sh");
+/** The slot functions (which container holds which slot, which slot is live) every release script uses. */
+export const SLOTS_SCRIPT = path.join(__dirname, "slots.sh");
+const slots = () => fs.readFileSync(SLOTS_SCRIPT, "utf8");
 /** Seconds a healthy container gets to become reachable through nginx (DNS answers last 1 s). */
 export const REACH_TIMEOUT_SECONDS = 15;
 
@@ -70,7 +73,7 @@ function header(r: ReleaseInput): string[] {
 }
 
 export function releaseScript(r: ReleaseInput): string {
-    return script(...header(r), "", fs.readFileSync(RELEASE_SCRIPT, "utf8"));
+    return script(...header(r), "", slots(), fs.readFileSync(RELEASE_SCRIPT, "utf8"));
 }
 
 export const RELEASE_PHASE_SCRIPT = path.join(__dirname, "release-phase.sh");
@@ -98,7 +101,7 @@ export function preparePhaseScript(r: ReleaseInput): string {
     const end = body.indexOf(DRAIN_END, start);
     if (start < 0 || end < 0) throw new Error(`${RELEASE_SCRIPT} changed: its drain section is no longer where prepare stops`);
     const prepare = body.slice(0, start) + KEEP_OLD + body.slice(end);
-    return script(...header(r), `pending="$root/${pendingFile(r.app, r.service)}"`, "", prepare);
+    return script(...header(r), `pending="$root/${pendingFile(r.app, r.service)}"`, "", slots(), prepare);
 }
 
 /**
@@ -116,6 +119,7 @@ export function finalPhaseScript(r: Pick<ReleaseInput, "root" | "app" | "service
         `marker="$root/${UPSTREAMS_DIR}/${liveMarker(r.app, r.service)}"`,
         `pending="$root/${pendingFile(r.app, r.service)}"`,
         "",
+        slots(),
         fs.readFileSync(RELEASE_PHASE_SCRIPT, "utf8"),
     );
 }

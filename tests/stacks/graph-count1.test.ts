@@ -3,8 +3,9 @@
 // recorded under mocks from the commit before (tests/support/fixtures/graph/, made by tests/support/graph.ts
 // in a checkout of main at 100888c with this program's status modules, which check the managed
 // database when one is configured, and its status page allow-list, which takes every platform
-// network's gateway) and from this program, with the new settings left out and set
-// explicitly.
+// network's gateway; release.sh's slot functions since moved to render/app/slots.sh, which
+// the fixtures' release scripts were edited to carry the same way) and from this program, with
+// the new settings left out and set explicitly.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
