@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { validateConfig } from "../../config/validate";
 import { Color, ServiceKind, slotAlias } from "../../config/naming";
 import { containerSpec } from "../../render/app/container-spec";
-import { ReleaseInput, releaseScript } from "../../render/app/release";
+import { ReleaseInput, finalPhaseScript, pendingFile, preparePhaseScript, releaseScript } from "../../render/app/release";
 import { NGINX_LOGS_DIR, UPSTREAMS_DIR, liveMarker } from "../../render/nginx/layout";
 import { FakeContainer, FakeDocker, ImageBehaviour } from "./fake-docker";
 
@@ -72,13 +72,41 @@ export class Server {
         return fs.existsSync(this.marker) ? "green" : "blue";
     }
 
+    private input(image: string, overrides: Overrides): ReleaseInput {
+        return { root: this.root, app: APP, service: SERVICE, spec, image, statusPort: cfg.proxy.statusPort, ...app.release, ...FAST, ...overrides };
+    }
+
     /** Starts a release of `image` (stdin: the service's env file); resolves when it ends. */
     start(image: string, overrides: Overrides = {}): Running {
-        const script = releaseScript({ root: this.root, app: APP, service: SERVICE, spec, image, statusPort: cfg.proxy.statusPort, ...app.release, ...FAST, ...overrides });
-        const file = path.join(path.dirname(this.root), "release.sh");
+        return this.run("release.sh", releaseScript(this.input(image, overrides)));
+    }
+
+    release(image: string, overrides: Overrides = {}): Promise<Outcome> {
+        return this.start(image, overrides).done;
+    }
+
+    /**
+     * One phase of a release over several servers, as the coordinator runs it on this server
+     * (render/app/rollout.ts): prepare `image`, then finish or revert.
+     */
+    phase(phase: "prepare", image: string, overrides?: Overrides): Promise<Outcome>;
+    phase(phase: "finish" | "revert"): Promise<Outcome>;
+    phase(phase: "prepare" | "finish" | "revert", image = V1, overrides: Overrides = {}): Promise<Outcome> {
+        const r = this.input(image, overrides);
+        if (phase === "prepare") return this.run("prepare.sh", preparePhaseScript(r)).done;
+        return this.run("phase.sh", finalPhaseScript(r), [phase]).done;
+    }
+
+    /** The file that keeps a release in phases between prepare and finish or revert. */
+    get pending(): string {
+        return path.join(this.root, pendingFile(APP, SERVICE));
+    }
+
+    private run(name: string, script: string, args: string[] = []): Running {
+        const file = path.join(path.dirname(this.root), name);
         fs.writeFileSync(file, script);
         const began = Date.now();
-        const child = spawn("bash", [file], { env: this.docker.env(), stdio: ["pipe", "pipe", "pipe"], detached: true });
+        const child = spawn("bash", [file, ...args], { env: this.docker.env(), stdio: ["pipe", "pipe", "pipe"], detached: true });
         child.stdin.end("DATABASE_PASSWORD=not-a-real-secret\nPORT=3000\n");
         let stdout = "";
         let stderr = "";
@@ -93,10 +121,6 @@ export class Server {
             }),
         );
         return { pid: child.pid!, done };
-    }
-
-    release(image: string, overrides: Overrides = {}): Promise<Outcome> {
-        return this.start(image, overrides).done;
     }
 
     /** An image the server has, behaving as given. */
