@@ -1,8 +1,8 @@
 // npm test: every tests/**/*.test.ts with Node's test runner (tsx for TypeScript). Two lanes run
 // side by side, each one file at a time: the end-to-end runs (tests/e2e: the platform on Docker,
 // under load, with the platform's own container names and ports above the free-port range) then
-// the adversarial battery, and everything else (whose Docker names are prefixed and ports come
-// from tests/support/ports.ts).
+// a few long runs (AFTER_E2E), and everything else (whose Docker names are prefixed and ports
+// come from tests/support/ports.ts).
 // `node tools/test.mjs FILE...` runs just those files, one at a time.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -45,8 +45,9 @@ if (only.length) process.exit(await lane(only.sort()));
 // npm run test:fleet.
 const ON_ITS_OWN = [join("tests", "e2e", "fleet.test.ts")];
 const all = find("tests").sort().filter((f) => !ON_ITS_OWN.includes(f));
-// A few long runs with prefixed names and free ports (the adversarial battery, the alerts, the demo
-// app) go after the end-to-end runs, in their lane, so the two lanes take about as long as each other.
+// A few long runs with prefixed names and free ports (the adversarial battery, the status report
+// and its alerts, the demo app) go after the end-to-end runs, in their lane, so the two lanes take
+// about as long as each other.
 const AFTER_E2E = [
     join("tests", "adversarial", "battery.test.ts"),
     join("tests", "render", "monitoring", "status-alerts.test.ts"),

@@ -15,8 +15,6 @@ function prod(changes: Record<string, Record<string, unknown>> = {}, apps?: unkn
 }
 const managed = (extra: Record<string, unknown> = {}) => ({ database: { sharedDb: true, sharedDbGrants: ["app1", "app2"], managed: { enabled: true, ...extra } } });
 
-
-
 test("defaults: one server, no managed database, an LB-S with checks every 2 s that time out after 1 s", () => {
     const cfg = validateConfig(prodConfig());
     assert.equal(cfg.server.count, 1);

@@ -16,9 +16,6 @@ const app = (name: string, extra: Record<string, unknown> = {}) => ({
     ...extra,
 });
 
-/** The problem lines a config produces (empty when valid). */
-
-
 test("the shipped stacks are valid once the production access values are set", () => {
     assert.deepEqual(problems(prodConfig()), []);
     assert.deepEqual(problems(stackConfig("local")), []);
