@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { tempDirs } from "../support/tmp";
-import { needs } from "../support/requirements";
+import { needs, needsImages } from "../support/requirements";
 import { Cluster, PG_BIN, startCluster } from "../support/postgres";
 import * as h from "../support/nginx";
 import { TEST_DEPLOY_PRIVATE_KEY } from "../support/prod-stack";
@@ -77,7 +77,7 @@ test("shellcheck finds nothing in any rendered script", { skip: needs("shellchec
     assert.deepEqual(shellcheck(distinctScripts()), []);
 });
 
-test("nginx -t loads every rendered nginx configuration, delivered by the production script", { skip: needs("nginx", "openssl", "root") }, async () => {
+test("nginx -t loads every rendered nginx configuration, delivered by the production script", { skip: needs("docker", "openssl", "root") || needsImages(h.NGINX_IMAGE) }, async () => {
     const bundles = new Distinct<CaseResult>();
     for (const r of accepted()) bundles.add(nginxBundle(r.out), r, who(r));
     assert.ok(bundles.entries.length >= 5, `${bundles.entries.length} distinct nginx configurations`);
@@ -169,7 +169,7 @@ test("no secret value is in any rendered file, script (a command's argv) or reso
     assert.deepEqual(leaks, []);
 });
 
-test("tls: the DHE suites negotiate RFC 7919's ffdhe2048 group", { skip: needs("nginx", "openssl", "root") }, async () => {
+test("tls: the DHE suites negotiate RFC 7919's ffdhe2048 group", { skip: needs("docker", "openssl", "root") || needsImages(h.NGINX_IMAGE) }, async () => {
     const sb = await h.sandbox();
     const nginx = await h.serve(sb, h.config({ domain: "battery.example", apps: [h.app("app1")] }));
     try {
