@@ -28,7 +28,7 @@ function issueToProblems(issue: z.core.$ZodIssue, raw: unknown): Problem[] {
                 field: field ? `${field}.${key}` : key,
                 problem: plainSecret
                     ? `is a secret written in plain text; remove it from the stack file and set it encrypted: pulumi config set --secret ${key} <value>`
-                    : "is not a known field; check its spelling against the config reference in README.md",
+                    : "is not a known field; check its spelling against the config reference in docs/config.md",
                 // A plain-text secret is not repeated in the output.
                 got: plainSecret ? "[secret]" : valueAt(raw, [...issue.path, key]),
             };

@@ -9,7 +9,7 @@ export const LB_HEALTH_PATH = "/health";
  * While this file exists (under the platform root) nginx answers the load balancer's check with
  * 503, so the load balancer stops sending new connections to the server after `retries` checks:
  * how a server is taken out of the pool by hand (docs/runbooks/take-a-server-out-of-the-pool.md).
- * Releases never need it: the marker switch drops no request (README, "More than one server").
+ * Releases never need it: the marker switch drops no request (docs/multi-server.md).
  */
 export const OUT_OF_POOL_FILE = "nginx-upstreams/out-of-pool";
 

@@ -1,24 +1,24 @@
-// The README's config reference is generated from the schema (tools/docs.ts): it lists every field
-// with its default and a description, and the README in the repository is the generated one.
+// The config reference (docs/config.md) is generated from the schema (tools/docs.ts): it lists every
+// field with its default and a description, and the file in the repository is the generated one.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { BEGIN, END, README, firstDifference, reference, rows } from "../../tools/docs";
+import { BEGIN, END, REFERENCE, firstDifference, reference, rows } from "../../tools/docs";
 import { PLATFORM_SECRETS } from "../../config/rules";
 
-const readme = fs.readFileSync(README, "utf8");
+const doc = fs.readFileSync(REFERENCE, "utf8");
 
-test("README.md's config reference is the one the schema generates (run npm run docs when this fails)", () => {
-    assert.ok(readme.includes(BEGIN) && readme.includes(END), "README.md has no config-reference markers");
-    const differs = firstDifference(readme);
-    assert.equal(differs, undefined, `README.md's config reference differs from config/schema.ts, first at ${differs}; run: npm run docs`);
+test("docs/config.md is the reference the schema the schema generates (run npm run docs when this fails)", () => {
+    assert.ok(doc.includes(BEGIN) && doc.includes(END), "docs/config.md has no config-reference markers");
+    const differs = firstDifference(doc);
+    assert.equal(differs, undefined, `docs/config.md's config reference differs from config/schema.ts, first at ${differs}; run: npm run docs`);
 });
 
-test("a stale README is caught and the first field that differs is named", () => {
-    const stale = readme.replace(/^\| `acme\.warnDays` \| `14` \|/m, "| `acme.warnDays` | `15` |");
-    assert.notEqual(stale, readme, "the README lists acme.warnDays with its default 14");
+test("a stale reference is caught and the first field that differs is named", () => {
+    const stale = doc.replace(/^\| `acme\.warnDays` \| `14` \|/m, "| `acme.warnDays` | `15` |");
+    assert.notEqual(stale, doc, "the reference lists acme.warnDays with its default 14");
     assert.equal(firstDifference(stale), "acme.warnDays");
-    const missing = readme.replace(/^\| `backups\.minFreeMb` .*\n/m, "");
+    const missing = doc.replace(/^\| `backups\.minFreeMb` .*\n/m, "");
     assert.equal(firstDifference(missing), "backups.minFreeMb");
 });
 
