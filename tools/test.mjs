@@ -2,7 +2,7 @@
 // side by side, each one file at a time: the end-to-end runs (tests/e2e: the platform on Docker,
 // under load, with the platform's own container names and ports above the free-port range) then
 // a few long runs (AFTER_E2E), and everything else (whose Docker names are prefixed and ports
-// come from tests/support/ports.ts).
+// come from tests/support/ports.ts). Then, alone on the machine, the runs in ON_ITS_OWN.
 // `node tools/test.mjs FILE...` runs just those files, one at a time.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -15,34 +15,48 @@ function find(dir) {
     });
 }
 
-/** Runs files one at a time; resolves with the exit code. Lines get `prefix` when given. */
-function lane(files, prefix) {
+/** What every lane's runner reported at its end ("# pass N", ...), added up for the closing line. */
+const totals = { pass: 0, fail: 0, skipped: 0, cancelled: 0 };
+
+/** Runs files one at a time; resolves with the exit code. Lines get `prefix`. */
+function lane(files, prefix = "") {
     return new Promise((resolve) => {
         if (!files.length) return resolve(0);
-        const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...files], { stdio: prefix ? ["ignore", "pipe", "pipe"] : "inherit" });
-        if (prefix) {
-            const forward = (stream, out) => {
-                let rest = "";
-                stream.on("data", (d) => {
-                    const lines = (rest + d).split("\n");
-                    rest = lines.pop();
-                    for (const l of lines) out.write(`${prefix}${l}\n`);
-                });
-                stream.on("end", () => rest && out.write(`${prefix}${rest}\n`));
+        const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...files], { stdio: ["ignore", "pipe", "pipe"] });
+        const forward = (stream, out) => {
+            let rest = "";
+            const write = (l) => {
+                const m = /^# (pass|fail|skipped|cancelled) (\d+)$/.exec(l);
+                if (m && out === process.stdout) totals[m[1]] += Number(m[2]);
+                out.write(`${prefix}${l}\n`);
             };
-            forward(child.stdout, process.stdout);
-            forward(child.stderr, process.stderr);
-        }
+            stream.on("data", (d) => {
+                const lines = (rest + d).split("\n");
+                rest = lines.pop();
+                lines.forEach(write);
+            });
+            stream.on("end", () => rest && write(rest));
+        };
+        forward(child.stdout, process.stdout);
+        forward(child.stderr, process.stderr);
         child.on("close", (code) => resolve(code ?? 1));
     });
 }
 
 const only = process.argv.slice(2);
-if (only.length) process.exit(await lane(only.sort()));
+/** The closing line; a lane that failed without a failed test (a crash) still counts as one failure. */
+const summary = (ok) => {
+    const failed = totals.fail + totals.cancelled || (ok ? 0 : 1);
+    console.log(`npm test: ${totals.pass} passed, ${failed} failed, ${totals.skipped} skipped`);
+};
+if (only.length) {
+    const code = await lane(only.sort());
+    summary(code === 0);
+    process.exit(code);
+}
 // The multi-server run (two Docker engines, HAProxy, PostgreSQL over TLS and four load clients on
-// this machine's cores) is not in the default run: beside the rest of the suite on two cores its
-// releases were rolled back by 5xx from a starved backend (CI, 2026-11-30). Run it on its own:
-// npm run test:fleet.
+// this machine's cores) runs last, alone: beside the rest of the suite on two cores its releases
+// were rolled back by 5xx from a starved backend (CI, 2026-11-30). `npm run test:fleet` runs it by itself.
 const ON_ITS_OWN = [join("tests", "e2e", "fleet.test.ts")];
 const all = find("tests").sort().filter((f) => !ON_ITS_OWN.includes(f));
 // A few long runs with prefixed names and free ports (the adversarial battery, the status report
@@ -57,4 +71,7 @@ const AFTER_E2E = [
 ];
 const e2e = [...all.filter((f) => f.startsWith(join("tests", "e2e"))), ...AFTER_E2E.filter((f) => all.includes(f))];
 const codes = await Promise.all([lane(all.filter((f) => !e2e.includes(f))), lane(e2e, "[e2e] ")]);
+// Even when a lane failed: the report should say how the multi-server run went too.
+codes.push(await lane(ON_ITS_OWN.filter((f) => statSync(f, { throwIfNoEntry: false })), "[alone] "));
+summary(codes.every((c) => c === 0));
 process.exit(codes.every((c) => c === 0) ? 0 : 1);

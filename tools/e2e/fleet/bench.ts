@@ -1,5 +1,7 @@
 // Requests per second through the load balancer's stand-in with one server in the pool and with
-// two (the other taken out by its check, as an operator would), the same wrk run each time.
+// two (the other taken out by its check, as an operator would), the same wrk run each time, on two
+// paths: an app's frontend (what a server does alone: TLS from the load balancer, nginx, the
+// frontend) and a backend route that writes a visit to the one managed database all servers share.
 import type { FleetRig, Log } from "./rig";
 import { run } from "../applier";
 import { sleep } from "../scenarios/common";
@@ -22,15 +24,15 @@ export async function benchFleet(rig: FleetRig, log: Log) {
     const up = await rig.platform.up();
     if (!up.ok) throw new Error(`bring-up failed: ${up.error}`);
     const wait = (secondsToLeavePool(backendSettings(rig.platform.cfg)) + 2) * 1000;
-    const url = `${rig.baseUrl}/api/app1/items`;
-    await wrk(url); // warm-up: connections, JIT, the database's caches
+    const paths = { frontend: "/app1/", database: "/api/app1/items" };
+    for (const p of Object.values(paths)) await wrk(rig.baseUrl + p); // warm-up: connections, JIT, the database's caches
     log("one server in the pool");
     rig.outOfPool(1, true);
     await sleep(wait);
-    const one = await wrk(url);
+    const one = { frontend: await wrk(rig.baseUrl + paths.frontend), database: await wrk(rig.baseUrl + paths.database) };
     log("two servers in the pool");
     rig.outOfPool(1, false);
     await sleep(wait);
-    const two = await wrk(url);
-    return { one, two, ratio: two.rps / one.rps, seconds: SECONDS, connections: CONNECTIONS };
+    const two = { frontend: await wrk(rig.baseUrl + paths.frontend), database: await wrk(rig.baseUrl + paths.database) };
+    return { paths, one, two, seconds: SECONDS, connections: CONNECTIONS, serverCpus: process.env.FLEET_SERVER_CPUS ?? "0.25" };
 }

@@ -9,7 +9,10 @@
 # live-restore is off ("Clear stale bridge network" -> removeDefaultBridgeInterface, which deletes
 # the link named docker0 whatever --bridge says). So an engine starts with its network store empty
 # (images stay), and the start fails loudly if docker0 went missing anyway.
+# Each engine puts its containers under a cgroup of its own (dockerd --cgroup-parent), so a server
+# can be given its own share of the machine's cores, as a real server has (`cpus`).
 #   engines.sh up N [IMAGE...]   start engines 1..N (idempotent) and copy the images in
+#   engines.sh cpus N CPUS       cap each engine's containers to CPUS cores (e.g. 0.5), or `max`
 #   engines.sh down N            stop them (by their pid files), remove their bridges and the rules
 # Data roots stay in /var/lib/multi-server-e2e: the copied images are reused next time.
 set -euo pipefail
@@ -19,6 +22,27 @@ DATA=/var/lib/multi-server-e2e
 POOL=10.213.0.0/16
 
 sock() { echo "unix://$RUN/engine-$1.sock"; }
+group() { echo "multi-server-e2e-engine-$1"; }
+# The engine's cgroup for the cpu controller: cgroup v2's unified tree, or v1's cpu hierarchy.
+cpu_group_dir() {
+  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then echo "/sys/fs/cgroup/$(group "$1")"; else echo "/sys/fs/cgroup/cpu/$(group "$1")"; fi
+}
+
+# cap_cpus I CPUS: CFS bandwidth for everything under engine I's cgroup (hierarchical in v1 and v2).
+cap_cpus() {
+  local dir period=100000 quota
+  dir=$(cpu_group_dir "$1")
+  mkdir -p "$dir"
+  if [ "$2" = max ]; then quota=max; else quota=$(awk -v c="$2" -v p="$period" 'BEGIN { printf "%d", c * p }'); fi
+  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control || echo +cpu >/sys/fs/cgroup/cgroup.subtree_control
+    echo "$quota $period" >"$dir/cpu.max"
+  else
+    echo "$period" >"$dir/cpu.cfs_period_us"
+    [ "$quota" = max ] && quota=-1
+    echo "$quota" >"$dir/cpu.cfs_quota_us"
+  fi
+}
 on() { local i=$1; shift; DOCKER_HOST=$(sock "$i") "$@"; }
 
 start_engine() {
@@ -32,10 +56,11 @@ start_engine() {
   mkdir -p "$RUN" "$DATA/engine-$i"
   # Its own networks and containers from an earlier run are gone with the store; its images stay.
   rm -rf "$DATA/engine-$i/network" "$DATA/engine-$i/containers"
+  mkdir -p "$(cpu_group_dir "$i")"
   local had_docker0=0
   ip link show docker0 >/dev/null 2>&1 && had_docker0=1
   nohup dockerd --data-root "$DATA/engine-$i" --exec-root "$RUN/exec-$i" -H "$(sock "$i")" \
-    --pidfile "$RUN/engine-$i.pid" --bridge="$bridge" --iptables=false --ip-masq=false \
+    --pidfile "$RUN/engine-$i.pid" --cgroup-parent "/$(group "$i")" --bridge="$bridge" --iptables=false --ip-masq=false \
     --default-address-pool "base=10.213.$(((i - 1) * 64)).0/18,size=24" >"$RUN/engine-$i.log" 2>&1 </dev/null &
   for _ in $(seq 1 60); do
     if on "$i" docker info >/dev/null 2>&1; then
@@ -71,6 +96,9 @@ case "${1:-}" in
     rule -s "$POOL"
     rule -d "$POOL"
     ;;
+  cpus)
+    for i in $(seq 1 "$2"); do cap_cpus "$i" "$3"; done
+    ;;
   down)
     n=$2
     for i in $(seq 1 "$n"); do
@@ -80,12 +108,13 @@ case "${1:-}" in
         for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
       fi
       ip link del "msbr$i" 2>/dev/null || true
+      rmdir "$(cpu_group_dir "$i")" 2>/dev/null || true
     done
     iptables -D DOCKER-USER -s "$POOL" -j ACCEPT 2>/dev/null || true
     iptables -D DOCKER-USER -d "$POOL" -j ACCEPT 2>/dev/null || true
     ;;
   *)
-    echo "usage: $0 up N [IMAGE...] | down N" >&2
+    echo "usage: $0 up N [IMAGE...] | cpus N CPUS | down N" >&2
     exit 64
     ;;
 esac

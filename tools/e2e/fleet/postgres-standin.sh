@@ -38,6 +38,8 @@ ssl = on
 ssl_cert_file = '$dir/server.crt'
 ssl_key_file = '$dir/server.key'
 max_connections = 200
+# Who connected to what, and whether over TLS: the multi-server run reads it (the nightly dump).
+log_connections = on
 CONF
   cat >"$dir/data/pg_hba.conf" <<'HBA'
 local   all   postgres                 peer

@@ -58,9 +58,15 @@ export class FleetRig {
         return run("/bin/bash", ["-c", script], undefined, { DOCKER_HOST: this.dockerHosts[i] });
     }
 
-    async start(): Promise<void> {
-        this.log("starting two engines, the database stand-in and the load balancer stand-in");
+    /**
+     * Starts the engines, the database and the load balancer. `serverCpus` caps each engine's
+     * containers to that many cores (engines.sh cpus), so each stand-in server has a share of its
+     * own, as a real one would; `max` (the test run) leaves them to share the machine.
+     */
+    async start(serverCpus = "max"): Promise<void> {
+        this.log(`starting two engines (cores each: ${serverCpus}), the database stand-in and the load balancer stand-in`);
         sh("bash", [ENGINES, "up", String(this.dockerHosts.length), ...IMAGES], "engines.sh up");
+        sh("bash", [ENGINES, "cpus", String(this.dockerHosts.length), serverCpus], "engines.sh cpus");
         fs.mkdirSync(WORK, { recursive: true });
         fs.chmodSync(WORK, 0o755);
         const raw = readStackFile(FLEET_STACK).raw as RawConfig;

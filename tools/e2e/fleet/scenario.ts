@@ -108,9 +108,22 @@ async function failOnSecondServer(rig: FleetRig, log: Log) {
     return { ok: r.result.ok, error: r.result.error ?? "", ...r.load, clients: r.clients, rollout: lastJsonLine<Record<string, unknown>>(rollout?.stdout ?? "", {}), ...(await fleetState(rig)) };
 }
 
+/** The stand-in's log (log_connections): each connection from `offset` on, with its user, database, client program and TLS. */
+function connectionsSince(rig: FleetRig, offset: number) {
+    const file = path.join(path.dirname(rig.platform.cfg.local.managedDatabase!.caFile), "postgres.log");
+    return fs.readFileSync(file, "utf8").slice(offset).split("\n").flatMap((l) => {
+        const m = /connection authorized: user=(\S+) database=(\S+)(?: application_name=(\S+))?(.*)$/.exec(l);
+        return m ? [{ user: m[1], db: m[2], program: m[3] ?? "", tls: / SSL enabled \(protocol=TLS/.test(m[4]) }] : [];
+    });
+}
+
+const standinLogSize = (rig: FleetRig) => fs.statSync(path.join(path.dirname(rig.platform.cfg.local.managedDatabase!.caFile), "postgres.log")).size;
+
 async function backups(rig: FleetRig, log: Log) {
     log("the nightly dump against the managed database, and the status report");
+    const logOffset = standinLogSize(rig);
     const job = await rig.bash(0, `${rig.root(0)}/bin/run-job backup`);
+    const jobConnections = connectionsSince(rig, logOffset);
     const status = await rig.bash(0, `python3 ${rig.root(0)}/bin/platform-status --refresh`);
     const report = JSON.parse(fs.readFileSync(path.join(rig.root(0), "state/status.json"), "utf8"));
     const checks = (group: string) => Object.fromEntries(report.checks.filter((c: any) => c.group === group).map((c: any) => [c.name, c.status]));
@@ -121,6 +134,7 @@ async function backups(rig: FleetRig, log: Log) {
         jobCode: job.code,
         jobOutput: (job.stdout + job.stderr).slice(-1500),
         dumps,
+        jobConnections,
         backupChecks: checks("backups"),
         databaseChecks: checks("database"),
         statusCode: status.code,
@@ -132,8 +146,17 @@ export async function runFleetScenario(rig: FleetRig, log: Log) {
     const up = await bringUp(rig, log);
     const rolling = await rollingRelease(rig, log);
     const failed = await failOnSecondServer(rig, log);
-    // Back to the released config: nothing to roll.
+    // Back to the released config: nothing to roll (the failed rollout may run again, and must find
+    // every server already serving it).
     const again = await rig.platform.up(backendImage("local/demo/backend:2"));
+    const backendRollout = again.commands.find((c) => c.name === "app1-backend-rollout");
+    const backToReleased = {
+        ok: again.ok,
+        error: again.error ?? "",
+        commandsRun: again.commands.map((c) => c.name),
+        backendRollout: backendRollout ? lastJsonLine<Record<string, unknown>>(backendRollout.stdout ?? "", {}) : null,
+        ...(await fleetState(rig)),
+    };
     const dump = await backups(rig, log);
-    return { bringUp: up, rolling, failedOnSecond: failed, backToReleased: { ok: again.ok, error: again.error ?? "", commandsRun: again.commands.map((c) => c.name) }, backups: dump };
+    return { bringUp: up, rolling, failedOnSecond: failed, backToReleased, backups: dump };
 }
