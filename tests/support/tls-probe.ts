@@ -35,27 +35,42 @@ export function servedCertificate(port: number, servername: string, caFile: stri
 
 export interface LoadResult {
     readonly autocannon: { requests: number; errors: number; timeouts: number; non2xx: number; p99Ms: number; seconds: number };
-    /** A certificate-verifying keep-alive client running beside autocannon. */
-    readonly verified: { ok: number; unanswered: number; failed: number; otherErrors: string[]; certificates: number };
+    /**
+     * A certificate-verifying client beside autocannon, as a browser behaves: keep-alive requests,
+     * and requests each on a new connection (a new TLS handshake).
+     */
+    readonly verified: {
+        ok: number;
+        /** Keep-alive requests closed unanswered on a reused connection, each retried once on a new connection. */
+        retried: number;
+        /** Requests nothing answered: closed unanswered on a new connection, or again on the retry. */
+        failed: number;
+        failures: string[];
+        /** TLS errors, refused connections, non-200 answers. */
+        otherErrors: string[];
+        /** Every certificate (SHA-256 fingerprint) an answer came over. */
+        fingerprints: string[];
+    };
 }
+
+/** The verifying client's keep-alive connections: at most this many are open when nginx reloads. */
+export const KEEP_ALIVE_CONNECTIONS = 4;
 
 /** Runs autocannon and a verifying client; `during` starts one second in; load goes on `after` seconds past it. */
 export async function underLoad(o: { port: number; path: string; servername: string; caFile: string; after: number }, during: () => Promise<void>): Promise<LoadResult> {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const autocannon = require("autocannon");
     const ca = fs.readFileSync(o.caFile);
-    const verified = { ok: 0, unanswered: 0, failed: 0, otherErrors: [] as string[], fingerprints: new Set<string>() };
+    const verified = { ok: 0, retried: 0, failed: 0, failures: [] as string[], otherErrors: [] as string[], fingerprints: new Set<string>() };
     let stop = false;
-    const agent = new https.Agent({ keepAlive: true, maxSockets: 4 });
-    // A GET the server closed the connection on without answering is retried on a new
-    // connection (up to 3 attempts), as RFC 9110 (9.2.2) allows for idempotent requests and as
-    // autocannon does silently. nginx (1.22 and 1.30 alike), on reload, closes connections of its old workers that
-    // have no request in progress (idle keep-alive and just-accepted ones): a request racing that
-    // close gets no answer. Every such close is counted in `unanswered`; `failed` counts requests
-    // still unanswered after 3 attempts; anything else (TLS error, non-200) goes to `otherErrors`.
-    const one = (attempt = 1) =>
+    const agent = new https.Agent({ keepAlive: true, maxSockets: KEEP_ALIVE_CONNECTIONS });
+    // nginx, on reload, closes its old workers' idle keep-alive connections; a request sent on one
+    // as it closes gets no answer. Browsers (and Node's docs) retry a request that a reused
+    // connection closed unanswered, once, on a new connection; this client does the same. Any
+    // other unanswered request (on a new connection, or its retry) is `failed`.
+    const one = (fresh: boolean, retry = false) =>
         new Promise<void>((resolve) => {
-            const req = https.get({ host: "127.0.0.1", port: o.port, path: o.path, servername: o.servername, ca, agent }, (res) => {
+            const req = https.get({ host: "127.0.0.1", port: o.port, path: o.path, servername: o.servername, ca, agent: fresh ? false : agent }, (res) => {
                 const fp = (res.socket as tls.TLSSocket).getPeerCertificate().fingerprint256;
                 res.resume();
                 res.on("end", () => {
@@ -66,18 +81,22 @@ export async function underLoad(o: { port: number; path: string; servername: str
                 });
             });
             req.on("error", (err: NodeJS.ErrnoException) => {
-                if (err.code !== "ECONNRESET") {
+                if (err.code !== "ECONNRESET" && err.code !== "EPIPE") {
                     verified.otherErrors.push(`${err.code}: ${err.message}`);
                     return resolve();
                 }
-                verified.unanswered++;
-                if (attempt < 3) return void one(attempt + 1).then(resolve);
+                if (req.reusedSocket && !retry) {
+                    verified.retried++;
+                    return void one(true, true).then(resolve);
+                }
                 verified.failed++;
+                verified.failures.push(`${retry ? "the retry's" : "a"} new connection closed unanswered (${err.code})`);
                 resolve();
             });
         });
-    const workers = Array.from({ length: 4 }, async () => {
-        while (!stop) await one();
+    // A worker per keep-alive connection, and two that open a new connection for every request.
+    const workers = [...Array(KEEP_ALIVE_CONNECTIONS).fill(false), true, true].map(async (fresh: boolean) => {
+        while (!stop) await one(fresh);
     });
     let instance: any;
     // Long enough never to end by itself: stopped once `during` is done and `after` has passed.
@@ -90,6 +109,6 @@ export async function underLoad(o: { port: number; path: string; servername: str
     agent.destroy();
     return {
         autocannon: { requests: result.requests.total, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, p99Ms: result.latency.p99, seconds: result.duration },
-        verified: { ok: verified.ok, unanswered: verified.unanswered, failed: verified.failed, otherErrors: [...new Set(verified.otherErrors)], certificates: verified.fingerprints.size },
+        verified: { ...verified, failures: [...new Set(verified.failures)], otherErrors: [...new Set(verified.otherErrors)], fingerprints: [...verified.fingerprints] },
     };
 }

@@ -6,6 +6,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import { X509Certificate } from "node:crypto";
 import * as path from "node:path";
 import { needs, needsImages } from "../../support/requirements";
 import * as h from "../../support/nginx";
@@ -16,7 +17,7 @@ import { renewalJob } from "../../../render/tls/renew";
 import { expiryJob } from "../../../render/tls/expiry";
 import { BOOTSTRAP_MARKER } from "../../../render/nginx/deliver";
 import { Pebble, startPebble } from "../../support/pebble";
-import { servedCertificate, underLoad } from "../../support/tls-probe";
+import { KEEP_ALIVE_CONNECTIONS, servedCertificate, underLoad } from "../../support/tls-probe";
 
 const DOMAIN = "tls.example.test";
 const ALIASES = ["www.tls.example.test"];
@@ -83,6 +84,20 @@ describe("certificates against Pebble, certbot and the platform's nginx", { skip
             const s = await served();
             streak = s.fingerprint !== from ? streak + 1 : 0;
             if (streak === 3 || Date.now() - t0 > 10_000) return { ...s, switchMs: Date.now() - t0 };
+            await new Promise((r) => setTimeout(r, 20));
+        }
+    };
+
+    /** The chain on disk's leaf, as a TLS client fingerprints it. */
+    const liveFingerprint = () => new X509Certificate(fs.readFileSync(live("cert.pem"))).fingerprint256;
+    /** Wait (bounded) until three connections in a row get the certificate on disk. */
+    const servedLive = async () => {
+        const t0 = Date.now();
+        let streak = 0;
+        for (;;) {
+            const s = await served();
+            streak = s.fingerprint === liveFingerprint() ? streak + 1 : 0;
+            if (streak === 3 || Date.now() - t0 > 10_000) return s;
             await new Promise((r) => setTimeout(r, 20));
         }
     };
@@ -203,8 +218,10 @@ describe("certificates against Pebble, certbot and the platform's nginx", { skip
         assert.equal((await issue()).code, 0, "back to the configured names");
     });
 
-    test("renewal job under HTTPS load: new chain served after a reload, zero failed requests for autocannon, no TLS error", async () => {
-        const before = await served();
+    test("renewal job under HTTPS load: new chain served after a reload, and a verifying browser-like client loses no request and sees both certificates", async () => {
+        // The previous test's last issuance may still be reloading: start from the chain on disk.
+        const before = await servedLive();
+        assert.equal(before.fingerprint, liveFingerprint(), "before the renewal nginx serves the chain on disk");
         const started = masterPid();
         let job: Run | undefined;
         const load = await underLoad({ port: sb.ports.https, path: "/health", servername: DOMAIN, caFile: pebble.rootCaFile, after: 3 }, async () => {
@@ -218,17 +235,23 @@ describe("certificates against Pebble, certbot and the platform's nginx", { skip
         assert.match(fs.readFileSync(path.join(sb.root, "state/jobs/cert-renew.status"), "utf8"), /^0 /);
         const after = await servedOnceChanged(before.fingerprint);
         assert.notEqual(after.fingerprint, before.fingerprint, "a new certificate is served");
+        assert.equal(after.fingerprint, liveFingerprint(), "it is the renewed chain on disk");
         assert.equal(after.authorized, true, after.error);
         assert.equal(masterPid(), started, "same nginx master: reloaded, not restarted");
         console.log(`# renewal under load: ${JSON.stringify({ jobMs: job.ms, ...load })}`);
         // A safety bound far below what any machine sends: enough traffic that a failure would show.
         assert.ok(load.autocannon.requests > 100, `enough load (${load.autocannon.requests} requests)`);
         assert.deepEqual([load.autocannon.errors, load.autocannon.timeouts, load.autocannon.non2xx], [0, 0, 0], "autocannon: no failed request");
-        // The verifying client: never a TLS error or a wrong answer. Connections nginx's old
-        // workers close unanswered at the reload are measured, reported, and must stay rare.
+        // The verifying client (tls-probe.ts) is the measure: autocannon resends silently. It sent
+        // requests, never saw a TLS error or a wrong answer, and lost none: the only requests nginx
+        // closed unanswered were on reused keep-alive connections, and their one retry was answered.
+        assert.ok(load.verified.ok > 0, "the verifying client was answered");
         assert.deepEqual(load.verified.otherErrors, [], "verified client: no TLS error, no non-200");
-        assert.ok(load.verified.unanswered <= load.verified.ok / 200, `verified client: ${load.verified.unanswered} unanswered closes`);
-        assert.ok(load.verified.certificates >= 2, "the verified client saw the old and the new certificate");
+        assert.deepEqual([load.verified.failed, load.verified.failures], [0, []], "verified client: no request lost");
+        // One reload: each keep-alive connection open at that moment is closed unanswered at most once.
+        assert.ok(load.verified.retried <= KEEP_ALIVE_CONNECTIONS, `${load.verified.retried} keep-alive connections closed unanswered`);
+        assert.ok(load.verified.fingerprints.includes(before.fingerprint), "answers came over the old certificate");
+        assert.ok(load.verified.fingerprints.includes(after.fingerprint), "and over the renewed one");
     });
 
     test("a renewal that changes nothing does not reload; backups are taken and only the last 14 kept", async () => {
