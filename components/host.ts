@@ -81,6 +81,8 @@ export class LocalHost implements Host {
         readonly suffix = "",
         private readonly dockerHost?: string,
     ) {
+        // DOCKER_HOST, as the provider itself reads it: tools/try-local.sh sets it from the docker CLI's
+        // current context (Docker Desktop, colima, rootless), which the provider never reads.
         this.docker = new docker.Provider(this.name("local-docker"), { host: dockerHost ?? process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock" }, { parent });
         this.runner = ["env", ...(dockerHost ? [`DOCKER_HOST=${dockerHost}`] : [])];
         this.ready = this.command(this.name("local-data"), { create: createDataFolderScript(root), delete: removeDataFolderScript(root) }, { parent });
