@@ -81,6 +81,8 @@ export class LocalHost implements Host {
         readonly suffix = "",
         private readonly dockerHost?: string,
     ) {
+        // DOCKER_HOST, as the provider itself reads it: tools/try-local.sh sets it from the docker CLI's
+        // current context (Docker Desktop, colima, rootless), which the provider never reads.
         this.docker = new docker.Provider(this.name("local-docker"), { host: dockerHost ?? process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock" }, { parent });
         this.runner = ["env", ...(dockerHost ? [`DOCKER_HOST=${dockerHost}`] : [])];
         this.ready = this.command(this.name("local-data"), { create: createDataFolderScript(root), delete: removeDataFolderScript(root) }, { parent });
@@ -107,17 +109,17 @@ export class LocalHost implements Host {
 export interface SshConnection {
     readonly host: pulumi.Input<string>;
     readonly user: string;
-    /**
-     * The deploy user's private key, only when no ssh-agent is loaded. With an agent (SSH_AUTH_SOCK)
-     * the connection holds no key text at all, so the key's formatting (a trailing newline) can
-     * never change the connection and re-run every script (docs/engine-notes.md).
-     */
-    readonly privateKey?: pulumi.Input<string>;
 }
 
-/** The connection a command resource gets: the agent when one is loaded, else the key. */
-export function sshConnection(c: SshConnection, agentLoaded = !!process.env.SSH_AUTH_SOCK) {
-    return { host: c.host, user: c.user, ...(agentLoaded || c.privateKey === undefined ? {} : { privateKey: c.privateKey }) };
+/**
+ * The connection a command resource gets: no key in it, ever. The deploy key is in the ssh-agent of
+ * the machine running `pulumi up` (checked by stacks/preflight.ts), the one way both providers can
+ * use: pulumi-command dials $SSH_AUTH_SOCK by itself, and the Docker provider's ssh:// runs the
+ * system `ssh`, which has no key input (docs/engine-notes.md section 4). No key text in the inputs
+ * also means a key's formatting can never change the connection and re-run every script.
+ */
+export function sshConnection(c: SshConnection) {
+    return { host: c.host, user: c.user };
 }
 
 /** A server reached over SSH; scripts run in the deploy user's bash login shell. */
@@ -132,7 +134,7 @@ export class RemoteHost implements Host {
         readonly suffix = "",
     ) {
         this.address = connection.host;
-        // The agent's key (validation requires one for several servers); a new server's key is accepted once.
+        // The agent's key (stacks/preflight.ts checks the agent holds it); a new server's key is accepted once.
         const options = ["BatchMode=yes", "StrictHostKeyChecking=accept-new", "ConnectTimeout=20", "ServerAliveInterval=15", "ServerAliveCountMax=4"];
         this.runner = pulumi.output(connection.host).apply((h) => ["ssh", ...options.flatMap((o) => ["-o", o]), `${connection.user}@${h}`]);
     }

@@ -34,8 +34,6 @@ export interface ServerArgs {
     readonly rootVolumeGb: number;
     readonly deployUser: string;
     readonly sshPublicKey: string;
-    /** Private key matching sshPublicKey (secret), when no ssh-agent holds it. */
-    readonly sshPrivateKey?: pulumi.Input<string>;
     /** Who may reach SSH; a CI runner is let in per job by .github/scripts/ssh-access.sh. */
     readonly adminCidrs: readonly string[];
     /** The private network the server joins (a managed database or a load balancer is on it). */
@@ -81,7 +79,7 @@ export class Server extends pulumi.ComponentResource {
         warnOnIgnoredChange(this.instance, args);
         if (args.privateNetworkId) this.privateIp = this.instance.privateIps.apply(firstPrivateIpv4);
 
-        const connection = { host: this.ip.address, user: args.deployUser, privateKey: args.sshPrivateKey };
+        const connection = { host: this.ip.address, user: args.deployUser };
         // First boot: keep dialling until sshd is up, then wait for cloud-init to finish. Bounded,
         // so an address the security group drops fails the update instead of hanging the job.
         this.ready = new command.remote.Command(

@@ -10,11 +10,6 @@ export interface SecretKey {
 }
 
 export const SECRET_KEYS: Readonly<Record<string, SecretKey>> = {
-    sshPrivateKey: {
-        description:
-            "Optional, scaleway target only: the deploy user's private key, when no ssh-agent holds it (the agent is preferred: key text in config re-runs every command when its formatting changes).",
-        value: "< KEYFILE",
-    },
     backupAccessKey: { description: "Required when `backups.offsite.enabled` is true: the access key of the Scaleway API key that writes the bucket.", value: "<value>" },
     backupSecretKey: { description: "Required when `backups.offsite.enabled` is true: the secret key of the Scaleway API key that writes the bucket.", value: "<value>" },
     alertWebhookUrl: {
@@ -28,8 +23,15 @@ export const SECRET_KEYS: Readonly<Record<string, SecretKey>> = {
     },
 };
 
-/** Secret config keys the platform reads for itself: a registry token may never be one of them. */
-export const PLATFORM_SECRETS: string[] = Object.keys(SECRET_KEYS);
+/**
+ * Secret keys the platform no longer reads but a stack may still hold: `sshPrivateKey`, the deploy
+ * key, which the ssh-agent now carries for both providers (docs/engine-notes.md section 4). Still
+ * refused in plain text and as a registry token's key: its value is a private key.
+ */
+export const RETIRED_SECRETS: readonly string[] = ["sshPrivateKey"];
+
+/** Secret config keys of the platform, read or retired: a registry token may never be one of them. */
+export const PLATFORM_SECRETS: string[] = [...Object.keys(SECRET_KEYS), ...RETIRED_SECRETS];
 
 /** The command that sets a secret key. */
 export const setSecretCommand = (key: string) => `pulumi config set --secret ${key} ${SECRET_KEYS[key]?.value ?? "<value>"}`;

@@ -3,6 +3,7 @@
 // to its registry's current digest (so a pull request's preview shows which apps would be released,
 // and a bad credential fails before any change).
 import * as fs from "node:fs";
+import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
@@ -38,25 +39,67 @@ function missingSecrets(cfg: PlatformConfig, config: pulumi.Config): Problem[] {
         if (!set(c.tokenKey))
             problems.push({ field: `registries.credentials[${i}].tokenKey`, problem: `names the secret config key ${c.tokenKey}, which is not set; run: pulumi config set --secret ${c.tokenKey} <token>`, got: c.tokenKey });
     });
-    if (cfg.target === "scaleway" && !set("sshPrivateKey") && !process.env.SSH_AUTH_SOCK)
-        problems.push({
-            field: "sshPrivateKey",
-            problem: "is needed on the scaleway target when no ssh-agent holds the deploy key; load it with `ssh-add KEYFILE` (preferred: the Docker provider needs the agent too), or run: pulumi config set --secret sshPrivateKey < KEYFILE",
-            got: undefined,
-        });
-    // The release coordinator reaches every server over SSH from where `pulumi up` runs (the agent's key).
-    if (cfg.target === "scaleway" && cfg.server.count > 1 && !process.env.SSH_AUTH_SOCK)
-        problems.push({
-            field: "server.count",
-            problem: "above 1 needs the deploy key in an ssh-agent where `pulumi up` runs: releases roll from there to each server over SSH; load it with `ssh-add KEYFILE`",
-            got: cfg.server.count,
-        });
     if (cfg.target === "local" && cfg.database.managed.enabled && !set("managedDatabaseAdminPassword"))
         problems.push({ field: "managedDatabaseAdminPassword", problem: "is required with database.managed on the local target (the stand-in's admin password); run: pulumi config set --secret managedDatabaseAdminPassword <password>", got: undefined });
     if (cfg.backups.offsite.enabled)
         for (const k of ["backupAccessKey", "backupSecretKey"])
             if (!set(k)) problems.push({ field: k, problem: `is required when backups.offsite.enabled is true; run: pulumi config set --secret ${k} <value>`, got: undefined });
     return [...problems, ...alertSecretProblems(cfg, config)];
+}
+
+/**
+ * What `ssh-add -L` says where `pulumi up` runs: the agent's socket (SSH_AUTH_SOCK) and the command's
+ * exit status and output (status 1: an agent without keys; 2: none reachable; -1: no ssh-add).
+ */
+export interface SshAgentView {
+    readonly socket: string | undefined;
+    listKeys(): { readonly status: number; readonly stdout: string };
+}
+
+/** This machine's agent, asked through the system's `ssh-add -L`. */
+export const systemSshAgent: SshAgentView = {
+    get socket() {
+        return process.env.SSH_AUTH_SOCK;
+    },
+    listKeys() {
+        const r = spawnSync("ssh-add", ["-L"], { encoding: "utf8", timeout: 10_000 });
+        return { status: r.error ? -1 : (r.status ?? -1), stdout: r.stdout ?? "" };
+    },
+};
+
+let sshAgent: SshAgentView | undefined = systemSshAgent;
+
+/**
+ * The agent preflight asks, or `undefined` to skip the check: tools/record.ts skips it (mocks and
+ * render run without the deploy key); a test gives a fake `ssh-add -L` here.
+ */
+export function useSshAgent(agent: SshAgentView | undefined): void {
+    sshAgent = agent;
+}
+
+/** "type base64" of an OpenSSH public key line, its comment dropped. */
+const keyIdentity = (line: string) => line.trim().split(/\s+/).slice(0, 2).join(" ");
+
+const ADD_KEY = "load it with `ssh-add ~/.ssh/mhylle_deploy` (in GitHub Actions, the action's \"Load the deploy key into ssh-agent\" step does it from the SSH_PRIVATE_KEY secret)";
+
+/**
+ * The one way the deploy key reaches the server: ssh-agent. The command provider offers the agent's
+ * keys (pulumi-command remote/connection.go SSHConfig) and the Docker provider's ssh:// host runs the
+ * system `ssh` (docker connhelper via kreuzwerker config.go MakeClient), which takes its key from
+ * the agent only: so the agent must hold the key of server.sshPublicKey, checked before any resource.
+ */
+export function deployKeyProblems(cfg: PlatformConfig, agent: SshAgentView): Problem[] {
+    if (cfg.target !== "scaleway" || !cfg.server.sshPublicKey) return [];
+    const field = "server.sshPublicKey";
+    const got = cfg.server.sshPublicKey;
+    if (!agent.socket) return [{ field, problem: `needs its private key in an ssh-agent where \`pulumi up\` runs (both the command and the Docker provider log in through the agent), and SSH_AUTH_SOCK is not set: start one (eval "$(ssh-agent)") and ${ADD_KEY}`, got }];
+    const { status, stdout } = agent.listKeys();
+    if (status === -1) return [{ field, problem: "needs its private key in the ssh-agent, and `ssh-add` could not be run to ask it: install OpenSSH's client", got }];
+    if (status !== 0 && status !== 1) return [{ field, problem: `needs its private key in the ssh-agent, and the agent at SSH_AUTH_SOCK (${agent.socket}) does not answer: start one (eval "$(ssh-agent)") and ${ADD_KEY}`, got }];
+    const wanted = keyIdentity(got);
+    const held = status === 0 ? stdout.split("\n").filter((l) => l.trim()).map(keyIdentity) : [];
+    if (!held.includes(wanted)) return [{ field, problem: `has no private key in the ssh-agent (it holds ${held.length ? `${held.length} other key${held.length > 1 ? "s" : ""}` : "no key"}): every SSH login would be refused; ${ADD_KEY}`, got }];
+    return [];
 }
 
 /** The alert channels' secrets: set when their channel is on; the URL checked without ever being shown. */
@@ -178,7 +221,7 @@ export interface Preflight {
 /** Throws ConfigError with one line per problem: bad config, a missing secret or build context, a refused registry. */
 export async function preflight(config: pulumi.Config): Promise<Preflight> {
     const loaded = loadConfig(config);
-    const missing = [...missingBuildContexts(loaded, process.cwd()), ...missingSecrets(loaded, config)];
+    const missing = [...missingBuildContexts(loaded, process.cwd()), ...missingSecrets(loaded, config), ...(sshAgent ? deployKeyProblems(loaded, sshAgent) : [])];
     if (missing.length) throw new ConfigError(missing);
     const credentials = registryCredentials(loaded, config);
     const toPin = imagesToPin(loaded);

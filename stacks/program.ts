@@ -31,7 +31,7 @@ export async function program(config = new pulumi.Config()) {
     const { cfg, releases, offsiteKeys, alertSecrets } = checked;
     const deployment =
         cfg.target === "scaleway"
-            ? deployScaleway(cfg, releases, config.getSecret("sshPrivateKey"), { offsiteKeys, alertSecrets })
+            ? deployScaleway(cfg, releases, { offsiteKeys, alertSecrets })
             : deployLocal(cfg, releases, process.cwd(), { alertSecrets }, cfg.database.managed.enabled ? config.requireSecret("managedDatabaseAdminPassword") : undefined);
     return {
         address: deployment.address,

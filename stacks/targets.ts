@@ -34,7 +34,7 @@ export function deployLocal(cfg: PlatformConfig, releases: Releases, projectDir 
     return { platform, platforms: [platform], address: pulumi.output("127.0.0.1") };
 }
 
-function serverArgs(cfg: PlatformConfig, sshPrivateKey: pulumi.Output<string> | undefined) {
+function serverArgs(cfg: PlatformConfig) {
     const s = cfg.server;
     return {
         zone: s.zone,
@@ -43,7 +43,6 @@ function serverArgs(cfg: PlatformConfig, sshPrivateKey: pulumi.Output<string> | 
         rootVolumeGb: s.rootVolumeGb,
         deployUser: s.deployUser,
         sshPublicKey: s.sshPublicKey!, // required on this target by validation
-        sshPrivateKey,
         adminCidrs: s.adminCidrs,
     };
 }
@@ -87,10 +86,10 @@ function deployLocalFleet(cfg: PlatformConfig, releases: Releases, projectDir: s
     return { platform: platforms[0], platforms, address: pulumi.output("127.0.0.1") };
 }
 
-/** A Scaleway server reached over SSH: the ssh-agent's key, or `sshPrivateKey` (secret) without one. */
-export function deployScaleway(cfg: PlatformConfig, releases: Releases, sshPrivateKey: pulumi.Output<string> | undefined, secrets: PlatformSecrets = {}): Deployment {
-    if (cfg.server.count > 1 || cfg.database.managed.enabled) return deployFleet(cfg, releases, sshPrivateKey, secrets);
-    const server = new Server("server", serverArgs(cfg, sshPrivateKey));
+/** A Scaleway server reached over SSH with the deploy key in the ssh-agent (stacks/preflight.ts checks it). */
+export function deployScaleway(cfg: PlatformConfig, releases: Releases, secrets: PlatformSecrets = {}): Deployment {
+    if (cfg.server.count > 1 || cfg.database.managed.enabled) return deployFleet(cfg, releases, secrets);
+    const server = new Server("server", serverArgs(cfg));
     const platform = buildPlatform({ cfg, host: server.host, releases, secrets });
     return { platform, platforms: [platform], address: server.publicIp, server, servers: [server] };
 }
@@ -99,7 +98,7 @@ export function deployScaleway(cfg: PlatformConfig, releases: Releases, sshPriva
  * Several servers behind the load balancer, or one, on a private network with the managed
  * database. Server 1 keeps the names a single server always had; server k's resources end in -sk.
  */
-function deployFleet(cfg: PlatformConfig, releases: Releases, sshPrivateKey: pulumi.Output<string> | undefined, secrets: PlatformSecrets): Deployment {
+function deployFleet(cfg: PlatformConfig, releases: Releases, secrets: PlatformSecrets): Deployment {
     const region = regionOf(cfg.server.zone);
     const network = new PrivateNetwork("private-network", { region });
     const behindLb = cfg.server.count > 1;
@@ -109,7 +108,7 @@ function deployFleet(cfg: PlatformConfig, releases: Releases, sshPrivateKey: pul
         const first = servers[0];
         servers.push(
             new Server(`server${suffix}`, {
-                ...serverArgs(cfg, sshPrivateKey),
+                ...serverArgs(cfg),
                 privateNetworkId: network.network.id,
                 publicWeb: !behindLb,
                 shared: first && { securityGroup: first.securityGroup, sshKey: first.sshKey },

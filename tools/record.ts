@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 
 import { PROJECT } from "../config/stack-file";
+import type { SshAgentView } from "../stacks/preflight";
 import { providerRules } from "./e2e/provider-rules";
 export { PROJECT };
 export const SECRET_PLACEHOLDER = "[secret]";
@@ -187,6 +188,8 @@ export interface RecordOptions {
     registry?: Record<string, string | Error>;
     /** Outputs to return instead of the mock's own (e.g. real image IDs, or a state that differs from config). */
     outputs?: ComputeOutputs;
+    /** The ssh-agent preflight asks on the scaleway target; none by default: the check is skipped (no deploy key here). */
+    sshAgent?: SshAgentView;
 }
 
 /**
@@ -198,6 +201,8 @@ export async function record<T>(raw: Record<string, unknown>, build: () => T, op
     const parents = new Map<string, string>();
     const recorded = new Map<string, RecordedOptions>();
     captureRegistrations(parents, recorded);
+    // Loaded here, not at the top: the program's modules are imported only once the test asks.
+    (require("../stacks/preflight") as typeof import("../stacks/preflight")).useSshAgent(options.sshAgent);
     pulumi.runtime.setAllConfig(
         { ...toPulumiConfig(raw), ...Object.fromEntries(Object.entries(options.secrets ?? {}).map(([k, v]) => [`${PROJECT}:${k}`, v])) },
         Object.keys(options.secrets ?? {}).map((k) => `${PROJECT}:${k}`),

@@ -87,7 +87,7 @@ export async function renderConfigFile(file: string, outDir: string, options: Re
         throw err;
     }
     const secretValue = options.secretValue ?? (() => SECRET_PLACEHOLDER);
-    const secrets = Object.fromEntries([...secretKeys, "sshPrivateKey"].map((k) => [k, secretValue(k)]));
+    const secrets = Object.fromEntries([...secretKeys].map((k) => [k, secretValue(k)]));
     const { program, RefusedConfig } = await import("../stacks/program");
     let refusedBy: readonly Problem[] | undefined;
     const { resources } = await record(

@@ -16,6 +16,14 @@ die() { echo "try-local: $*" >&2; exit 1; }
 
 command -v node >/dev/null 2>&1 || die "Node.js 20 or newer is needed: https://nodejs.org"
 node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || die "Node.js 20 or newer is needed (this is $(node --version))"
+# The engine the docker CLI uses is its current context's (Docker Desktop, colima and rootless Docker
+# each have a socket of their own), but Pulumi's Docker provider reads only DOCKER_HOST, else
+# /var/run/docker.sock (kreuzwerker provider.go, `host`): give both the context's endpoint, so the
+# check below and `pulumi up` reach the same engine. A DOCKER_HOST you set is kept.
+if [ -z "${DOCKER_HOST:-}" ]; then
+  endpoint="$(docker context inspect --format '{{.Endpoints.docker.Host}}' 2>/dev/null || true)"
+  if [ -n "$endpoint" ]; then export DOCKER_HOST="$endpoint"; fi
+fi
 docker info >/dev/null 2>&1 || die "Docker is not running or not reachable (start Docker Desktop, or: sudo systemctl start docker)"
 command -v pulumi >/dev/null 2>&1 || die "the Pulumi CLI is needed: curl -fsSL https://get.pulumi.com | sh (then open a new shell)"
 

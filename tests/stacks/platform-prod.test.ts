@@ -75,9 +75,12 @@ test("the Docker provider is configured only after the server is ready", () => {
     assert.equal(connection.user, "deploy");
 });
 
-test("with an ssh-agent loaded, no command's connection holds key text even when sshPrivateKey is set (a reformatted key never re-runs every script)", async () => {
-    // The shared recording has no sshPrivateKey, so key text could not appear there: set one here.
+test("no command's connection holds key text, agent or not, even when sshPrivateKey is set (the agent carries the key for both providers)", async () => {
+    // The shared recording has no sshPrivateKey, so key text could not appear there: set one here,
+    // with no agent in the environment (preflight's agent check is the mocks' to skip: tools/record.ts).
+    delete process.env.SSH_AUTH_SOCK;
     const withKey = await recordProgram(prodConfig(), { sshPrivateKey: "test-private-key" });
+    process.env.SSH_AUTH_SOCK = "/run/test-agent.sock";
     const commands = withKey.ofType(REMOTE_COMMAND);
     assert.ok(commands.length > 10);
     for (const cmd of commands) assert.equal((reveal(cmd.inputs.connection) as Record<string, unknown>).privateKey, undefined, cmd.name);

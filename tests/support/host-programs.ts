@@ -60,6 +60,8 @@ export const HOST_PROGRAMS: Readonly<Record<string, Provider>> = {
     chromium: { pkg: "chromium" },
     haproxy: { pkg: "haproxy" },
     "ssh-keygen": { pkg: "openssh-client" },
+    "ssh-agent": { pkg: "openssh-client" },
+    "ssh-add": { pkg: "openssh-client" },
     pgrep: { pkg: "procps" },
     ip: { pkg: "iproute2" },
 };
