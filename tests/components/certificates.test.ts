@@ -16,7 +16,7 @@ before(async () => {
     p = await recordProgram(prodConfig());
 });
 
-test("issuance is one command under Certificates that waits for nginx to serve and knows the server's address", () => {
+test("issuance is one command under Certificates, ordered after nginx is ready (dependsOn mhylle-nginx-ready), given the server's address", () => {
     const issue = p.byName("certificates-issue");
     assert.equal(issue.parent, "certificates");
     assert.ok(issue.options.dependsOn.includes("mhylle-nginx-ready"), `dependsOn: ${issue.options.dependsOn.join(", ")}`);
