@@ -124,7 +124,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const password = new random.RandomPassword(args.host.name(`${name}-postgres-exporter-password`), { length: 32, special: false }, { parent: this });
         const role = args.host.runScript(
             `${name}-monitor-role`,
-            { create: psqlScript(monitorRoleSql(ROLE_PASSWORD_ENV), true), stdin: pulumi.interpolate`${password.result}\n`, quiet: true },
+            { create: psqlScript(monitorRoleSql(ROLE_PASSWORD_ENV), true), stdin: pulumi.secret(pulumi.interpolate`${password.result}\n`), quiet: true },
             { parent: this, dependsOn: [args.database] },
         );
         const envs = pulumi.secret(password.result.apply((pw) => [`DATA_SOURCE_URI=${POSTGRES_HOST}:5432/postgres?sslmode=disable`, `DATA_SOURCE_USER=${MONITOR_ROLE}`, `DATA_SOURCE_PASS=${pw}`]));

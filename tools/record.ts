@@ -68,6 +68,17 @@ const serverIndex = (name: string) => Number(/-s(\d+)(-|$)/.exec(name)?.[1] ?? 1
 /** What the managed database's `certificate` output holds under mocks (a PEM, not a real one). */
 export const MOCK_CA = "-----BEGIN CERTIFICATE-----\nbW9jayBDQQ==\n-----END CERTIFICATE-----\n";
 
+export const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
+/** The prefix of every password the mocks generate: what a leak check can also look for in part. */
+export const MOCK_PASSWORD_PREFIX = "mockpw-";
+/**
+ * A generated password under mocks: a function of the resource's name, so every one is distinct and
+ * a leak check can compute the exact value from resources.json (name and length) and search for it in full.
+ */
+export function mockPassword(name: string, length = 16): string {
+    return `${MOCK_PASSWORD_PREFIX}${createHash("sha256").update(name).digest("hex")}`.slice(0, length);
+}
+
 const fakeDigest = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
 
 function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
@@ -76,8 +87,8 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
             return { imageId: fakeDigest(`image ${inputs.name}`), repoDigest: inputs.name };
         case "docker:index/image:Image":
             return { imageName: inputs.imageName, repoDigest: fakeDigest(`build ${inputs.imageName} ${JSON.stringify(inputs.build ?? {})}`) };
-        case "random:index/randomPassword:RandomPassword":
-            return { result: `mock-${name}-${"x".repeat(Math.max(0, (inputs.length ?? 16) - name.length - 5))}`.slice(0, inputs.length ?? 16) };
+        case RANDOM_PASSWORD:
+            return { result: mockPassword(name, inputs.length) };
         case "scaleway:instance/ip:Ip":
             return { address: name === "server-ip" ? "51.159.168.239" : `51.159.168.${240 + serverIndex(name)}` };
         case "scaleway:instance/server:Server":

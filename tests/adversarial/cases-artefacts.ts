@@ -129,4 +129,11 @@ const tls: Case[] = [
     }),
 ];
 
-export const ARTEFACT_CASES: Case[] = [...headers, ...schedules, ...names, ...envs, ...files, ...tls];
+/** Every generated password there is (the exporter's, the managed database's users'), for the leak check. */
+const generated: Case[] = [
+    accept("artefacts", "the exporters, and the managed database with the move's way back open", scaleway({ database: { managed: { enabled: true, phase: "switched" } }, monitoring: { prometheus: { enabled: true } } }), (r) => {
+        for (const n of ["monitoring-postgres-exporter-password", "managed-database-app1-password", "managed-database-backup-password"]) assert.ok(r.names().includes(n), n);
+    }),
+];
+
+export const ARTEFACT_CASES: Case[] = [...headers, ...schedules, ...names, ...envs, ...files, ...tls, ...generated];

@@ -16,7 +16,7 @@ before(async () => {
     p = await recordProgram(prodConfig());
 });
 
-test("issuance is one command under Certificates that waits for nginx to serve and knows the server's address", () => {
+test("issuance is one command under Certificates, ordered after nginx is ready (dependsOn mhylle-nginx-ready), given the server's address", () => {
     const issue = p.byName("certificates-issue");
     assert.equal(issue.parent, "certificates");
     assert.ok(issue.options.dependsOn.includes("mhylle-nginx-ready"), `dependsOn: ${issue.options.dependsOn.join(", ")}`);
@@ -37,7 +37,9 @@ test("the DNS records to create are a stack output", () => {
 test("renewal twice a day, first issuance every 10 minutes and the daily expiry check are in the crontab block", () => {
     // The crontab block is inside a quoted string of the install script: the runner's path is quoted in it.
     const jobs = String(p.byName("scheduler-jobs").inputs.create).replace(/'\\''/g, "'");
-    assert.ok(jobs.includes(`${renewalSchedule("mhylle.com")} '/opt/platform/bin/run-job' cert-renew`), jobs);
+    // mhylle.com's schedule written out: the job runs at a minute and two hours 12 h apart, the same at every `up`.
+    assert.equal(renewalSchedule("mhylle.com"), "55 2,14 * * *");
+    assert.ok(jobs.includes(`55 2,14 * * * '/opt/platform/bin/run-job' cert-renew`), jobs);
     assert.ok(jobs.includes(`${FIRST_ISSUE_SCHEDULE} '/opt/platform/bin/run-job' cert-issue`), jobs);
     assert.match(jobs, /\d+ 7 \* \* \* '\/opt\/platform\/bin\/run-job' cert-expiry/);
 });

@@ -6,7 +6,8 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { CONTAINER, NETWORK, REMOTE_COMMAND, Recorded, TEST_ADMIN_CIDR, isSecret, prodConfig, recordProgram, reveal } from "../support/program";
 import { decodeBundle } from "../../render/bundle";
-import { MOCK_CA } from "../../tools/record";
+import { MOCK_CA, redact } from "../../tools/record";
+import { generatedPasswords, leaksIn } from "../support/leaks";
 
 const LB = "scaleway:loadbalancers";
 const DB = "scaleway:databases";
@@ -154,6 +155,14 @@ test("every backend's DATABASE_URL points at the private endpoint with TLS requi
             assert.match(script, /--volume=\/opt\/platform\/database\/ca\.pem:\/run\/platform\/database-ca\.pem:ro/);
             assert.match(script, /^extra_networks=\(\)$/m, "no database network: the database is not on the server");
         }
+});
+
+test("no generated password (the managed database's users, the backup login) is in any input that is not secret, on any server", () => {
+    const generated = generatedPasswords(p.resources);
+    assert.deepEqual([...generated.keys()].sort(), ["managed-database-admin-password", "managed-database-app1-password", "managed-database-app2-password", "managed-database-backup-password"]);
+    const env = reveal(p.byName("app1-backend-release-s2").inputs.stdin) as string;
+    assert.ok(env.includes(`app1:${generated.get("managed-database-app1-password")}@`), "control: the value searched for is the one in app1's DATABASE_URL");
+    assert.deepEqual(leaksIn(p.resources.map((r) => ({ file: r.key, text: JSON.stringify(redact(r.inputs)) })), generated), []);
 });
 
 test("an app that opts in gets DATABASE_READ_URL on the read replica; the others do not", () => {

@@ -4,6 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { LOCAL_COMMAND, Recorded, prodConfig, recordProgram, reveal } from "../support/program";
+import { generatedPasswords, leaksIn } from "../support/leaks";
 
 let p: Recorded;
 const agent = process.env.SSH_AUTH_SOCK;
@@ -56,7 +57,10 @@ test("one coordinator per app service, run where `pulumi up` runs, over the serv
 test("the coordinator holds no secret and no key: the env stays on the servers, SSH uses the agent", () => {
     const r = p.byName("app1-backend-rollout");
     assert.equal(r.inputs.stdin, undefined);
-    assert.doesNotMatch(String(r.inputs.create), /PASSWORD|BEGIN OPENSSH|mock-/);
+    assert.doesNotMatch(String(r.inputs.create), /PASSWORD|BEGIN OPENSSH/);
+    const generated = generatedPasswords(p.resources);
+    assert.ok(generated.size >= 3, [...generated.keys()].join());
+    assert.deepEqual(leaksIn(p.ofType(LOCAL_COMMAND).map((c) => ({ file: c.name, text: String(c.inputs.create) })), generated), []);
 });
 
 test("the coordinator runs after every server installed the release, and changes with what any server installed", () => {

@@ -1,8 +1,8 @@
 // The resource graph a stack config declares, as plain comparable data: every resource's type,
 // name, parent, inputs (secrets as "[secret]") and the options the engine acts on. Paths of the
 // project folder are written as <project>, so a graph recorded in another checkout compares equal.
-// `npx tsx tests/support/graph.ts STACKFILE` prints one (used to record tests/support/fixtures/graph/graph-*.json
-// from the program as it was before multi-server, in a checkout of that commit).
+// `npx tsx tests/support/graph.ts STACKFILE` prints one. It runs unchanged in a checkout of 100888c
+// (main before multi-server), where it recorded tests/support/fixtures/graph-before-multi-server/ once.
 import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { record, redact } from "../../tools/record";
@@ -22,6 +22,13 @@ function portable(value: unknown): unknown {
     return JSON.parse(JSON.stringify(value ?? null).split(PROJECT_DIR).join("<project>"));
 }
 
+/**
+ * The options both recorders have (this one and the one before multi-server, tools/record.ts at 100888c).
+ * Which provider a resource names was not recorded before multi-server; the providers themselves are compared.
+ */
+const COMPARED_OPTIONS = ["protect", "retainOnDelete", "dependsOn", "dependsOnKeys", "propertyDependencies", "propertyDependencyKeys", "ignoreChanges", "replaceOnChanges", "deleteBeforeReplace", "additionalSecretOutputs", "customTimeouts"];
+const comparedOptions = (options: object) => Object.fromEntries(COMPARED_OPTIONS.map((k) => [k, (options as Record<string, unknown>)[k]]));
+
 /** Records the program under mocks with `raw` as stack config (one call per process). */
 export async function graphOf(raw: Record<string, unknown>, secrets: Record<string, string> = {}): Promise<GraphEntry[]> {
     const { program } = await import("../../stacks/program");
@@ -32,8 +39,7 @@ export async function graphOf(raw: Record<string, unknown>, secrets: Record<stri
             : undefined;
     const { resources } = await record(raw, () => program(), { secrets, outputs });
     return resources
-        // Which provider a resource names was not recorded before multi-server; the providers themselves are compared.
-        .map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: portable(redact(r.inputs)), options: portable({ ...r.options, provider: undefined }) }))
+        .map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: portable(redact(r.inputs)), options: portable(comparedOptions(r.options)) }))
         .sort((a, b) => `${a.type}::${a.name}`.localeCompare(`${b.type}::${b.name}`));
 }
 

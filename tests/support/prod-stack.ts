@@ -38,3 +38,21 @@ export function prodStackFile(dir = fs.mkdtempSync(path.join(os.tmpdir(), "prod-
     fs.writeFileSync(file, prodStackText());
     return file;
 }
+
+/** Whether this copy of Pulumi.prod.yaml sets access values of its own (a fork's does; the shipped file does not). */
+export function prodShipsAccess(): boolean {
+    const server = readStackFile(PROD_STACK_FILE).raw.server as Record<string, unknown> | undefined;
+    return ["sshPublicKey", "adminCidrs"].some((k) => server?.[k] !== undefined);
+}
+
+/**
+ * Pulumi.prod.yaml as a new user gets it: this copy's text without access values, so the tests of
+ * what a new user is told run everywhere (a fork's own values removed, the shipped file unchanged).
+ */
+export function shippedProdStackFile(dir = fs.mkdtempSync(path.join(os.tmpdir(), "prod-stack-"))): string {
+    const doc = parseDocument(fs.readFileSync(PROD_STACK_FILE, "utf8"));
+    for (const k of ["sshPublicKey", "adminCidrs"]) doc.deleteIn(["config", `${PROJECT}:server`, k]);
+    const file = path.join(dir, "Pulumi.prod.yaml");
+    fs.writeFileSync(file, doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
+    return file;
+}

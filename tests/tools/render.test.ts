@@ -6,25 +6,39 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { listFiles, renderStack, RenderResult } from "../support/render";
+import { generatedPasswords, leaksIn } from "../support/leaks";
+import { MOCK_CA } from "../../tools/record";
 import { needs } from "../support/requirements";
 import { prodStackFile, prodStackText } from "../support/prod-stack";
 import { parseDocument } from "yaml";
 
 let prod: RenderResult;
 let local: RenderResult;
-/** Three servers with the managed database, the move's way back still open: every kind of script there is. */
+/** Three servers with the managed database, the move's way back still open, and the exporters: every kind of script there is. */
 let fleet: RenderResult;
+let e2eFleet: RenderResult;
 before(() => {
     prod = renderStack(["--config", prodStackFile()]);
     local = renderStack(["--stack", "local"]);
     const doc = parseDocument(prodStackText());
     doc.setIn(["config", "mhylle-platform:server", "count"], 3);
     doc.setIn(["config", "mhylle-platform:database", "managed"], { enabled: true, readReplicas: 1, phase: "switched" });
+    doc.setIn(["config", "mhylle-platform:monitoring"], { prometheus: { enabled: true } });
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fleet-stack-")), "Pulumi.fleet.yaml");
     fs.writeFileSync(file, doc.toString());
     const agent = process.env.SSH_AUTH_SOCK;
     process.env.SSH_AUTH_SOCK = "/run/test-agent.sock";
     fleet = renderStack(["--config", file]);
+    // The end-to-end fleet (tests/e2e/fleet-stack.yaml): the stand-in managed database, with its secret and a CA file of its own.
+    const e2eDoc = parseDocument(fs.readFileSync(path.join(__dirname, "../e2e/fleet-stack.yaml"), "utf8"));
+    const ca = path.join(path.dirname(file), "ca.pem");
+    fs.writeFileSync(ca, MOCK_CA);
+    e2eDoc.setIn(["config", "mhylle-platform:local", "managedDatabase", "caFile"], ca);
+    e2eDoc.setIn(["config", "mhylle-platform:managedDatabaseAdminPassword"], { secure: "v1:test" });
+    e2eDoc.setIn(["config", "mhylle-platform:monitoring"], { prometheus: { enabled: true } });
+    const e2eFile = path.join(path.dirname(file), "Pulumi.e2e-fleet.yaml");
+    fs.writeFileSync(e2eFile, e2eDoc.toString());
+    e2eFleet = renderStack(["--config", e2eFile]);
     if (agent === undefined) delete process.env.SSH_AUTH_SOCK;
     else process.env.SSH_AUTH_SOCK = agent;
 });
@@ -39,7 +53,23 @@ test("render --stack prod writes resources.json with the whole server", () => {
     assert.equal(resources.find((r) => r.name === "app1-network")?.parent, "networks");
     const text = fs.readFileSync(path.join(prod.out, "resources.json"), "utf8");
     assert.ok(text.includes('"[secret]"'), "secrets are replaced");
-    assert.doesNotMatch(text, /mock-[a-z0-9-]*password/, "no generated password leaks");
+});
+
+test("no generated password is in resources.json, any file or any script, on prod, on three servers with the managed database and the exporters, and on the end-to-end fleet", () => {
+    const expected = {
+        prod: ["app1-db-password", "app2-db-password", "database-superuser-password"],
+        fleet: ["app1-db-password", "app2-db-password", "database-superuser-password", "managed-database-admin-password", "managed-database-app1-password", "managed-database-app2-password", "managed-database-backup-password", "monitoring-postgres-exporter-password"],
+        e2eFleet: ["managed-database-app1-password", "managed-database-app2-password", "managed-database-backup-password"],
+    };
+    for (const [name, r] of Object.entries({ prod, fleet, e2eFleet })) {
+        assert.equal(r.status, 0, r.stderr);
+        // The exact values the mocks generated, computed from each password's name and length in resources.json.
+        const generated = generatedPasswords(JSON.parse(fs.readFileSync(path.join(r.out, "resources.json"), "utf8")));
+        assert.deepEqual([...generated.keys()].sort(), expected[name as keyof typeof expected], name);
+        const texts = listFiles(r.out).map((file) => ({ file: path.relative(r.out, file), text: fs.readFileSync(file, "utf8") }));
+        assert.ok(texts.length > 50, `${name}: ${texts.length} files rendered`);
+        assert.deepEqual(leaksIn(texts, generated), [], name);
+    }
 });
 
 test("render writes files at their server paths and scripts of every command", () => {

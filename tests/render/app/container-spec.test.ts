@@ -11,13 +11,13 @@ function appWith(release: Record<string, unknown>) {
     return validateConfig(raw).apps[0];
 }
 
-test("Docker's health check times out after 2 s by default, every 2 s, three failures in a row", () => {
+test("docker run's health flags by default: --health-timeout=2s, --health-interval=2s, --health-retries=3", () => {
     const args = containerSpec(appWith({}), "backend", "mhylle").runArgs;
     assert.ok(args.includes("--health-timeout=2s"), args.join(" "));
     assert.ok(args.includes("--health-interval=2s") && args.includes("--health-retries=3"), args.join(" "));
 });
 
-test("release.healthCheckTimeoutSeconds widens the check's timeout for both services", () => {
+test("release.healthCheckTimeoutSeconds sets --health-timeout in both services' docker run flags", () => {
     const app = appWith({ healthCheckTimeoutSeconds: 10 });
     for (const kind of ["frontend", "backend"] as const) {
         const args = containerSpec(app, kind, "mhylle").runArgs;

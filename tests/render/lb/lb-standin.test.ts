@@ -15,7 +15,7 @@ test("the backend settings are the config's: port, check path and the three timi
     assert.equal(secondsToLeavePool(b), 14);
 });
 
-test("HAProxy checks every server as Scaleway does: GET /health every 3 s, 2 s each, out after 4, PROXY v2 on checks too", () => {
+test("the HAProxy config's text: checks every server as Scaleway's settings say (GET /health, inter 3s, timeout 2s, fall and rise 4, PROXY v2 on checks too)", () => {
     assert.match(text, /http-check send meth GET uri \/health/);
     assert.match(text, /timeout check 2s/);
     for (const s of ["server-1 10.0.0.1:8090", "server-2 10.0.0.2:8090"]) assert.ok(text.includes(`server ${s} check inter 3s fall 4 rise 4 send-proxy-v2 check-send-proxy`), text);

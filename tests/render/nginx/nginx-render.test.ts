@@ -49,7 +49,7 @@ test("every block with its own add_header includes the full security header snip
     assert.doesNotMatch(files["snippets/headers-http.conf"], /Strict-Transport-Security/, "HSTS only over HTTPS");
 });
 
-test("each service has two slots that nginx resolves through Docker's DNS without a reload", () => {
+test("the config text: two upstreams per service (blue, green), each server with `resolve`, and Docker's resolver 127.0.0.11 with valid=1s", () => {
     const up = files["conf.d/app1.conf"];
     for (const slot of ["frontend_blue", "frontend_green", "backend_blue", "backend_green"]) assert.match(up, new RegExp(`upstream app1_${slot} \\{\\n    zone app1_${slot} 64k;`));
     assert.match(up, /server app1-frontend-blue:8080 resolve max_fails=0;/);
@@ -57,7 +57,7 @@ test("each service has two slots that nginx resolves through Docker's DNS withou
     assert.match(files["nginx.conf"], /^    resolver 127\.0\.0\.11 valid=1s ipv6=off;$/m);
 });
 
-test("a route sends to its live slot: blue unless the service's marker file exists", () => {
+test("the route's text: its variable names the blue slot, and the green one inside `if (-f <marker>)`", () => {
     const api = /location \/api\/app1\/ \{[\s\S]*?\n\}/.exec(files["routes/app1.conf"])![0];
     assert.match(api, /set \$app1_backend app1_backend_blue;\n    if \(-f \/etc\/nginx\/upstreams\/app1-backend\.green\) \{\n        set \$app1_backend app1_backend_green;\n    \}/);
     assert.match(api, /proxy_pass http:\/\/\$app1_backend;/);
@@ -71,14 +71,14 @@ test("prefix kept or stripped per service; per-app body size and timeouts", () =
     assert.match(files["routes/app2.conf"], /client_max_body_size 50m;[\s\S]*proxy_read_timeout 300s;/);
 });
 
-test("TLS: 1.2 and 1.3 only, session tickets off, stapling on", () => {
+test("the TLS snippet's text: ssl_protocols TLSv1.2 TLSv1.3, session tickets off, stapling on (refusals on nginx: tls.test.ts)", () => {
     const tls = files["snippets/tls.conf"];
     assert.match(tls, /^ssl_protocols TLSv1\.2 TLSv1\.3;$/m);
     assert.match(tls, /^ssl_session_tickets off;$/m);
     assert.match(tls, /^ssl_stapling on;$/m);
 });
 
-test("the status page allows only loopback and private ranges; the release probes only loopback", () => {
+test("the status server's text: stub_status allows only loopback and private ranges then denies all; each release probe allows only 127.0.0.1", () => {
     const status = files["servers/status.conf"];
     const stub = /location = \/nginx_status \{[\s\S]*?\}/.exec(status)![0];
     assert.match(stub, /stub_status;/);
@@ -98,7 +98,7 @@ test("no alias server without aliases", () => {
     assert.equal((single["servers/http.conf"].match(/^server \{/gm) ?? []).length, 1);
 });
 
-test("the delivery script tests staging before the swap and restores on a failed live check", () => {
+test("the delivery script's text: under the nginx lock, nginx_check of staging before nginx_swap, then nginx_reload naming nginx_restore for a failed check (run on nginx: deliver.test.ts)", () => {
     const text = deliverNginxConfigScript("/opt/platform", { domains: ["mhylle.com", "www.mhylle.com"] });
     // The steps as the script runs them (the shared functions are defined above, nginx-control.sh).
     const lock = text.indexOf("\nnginx_lock\n");

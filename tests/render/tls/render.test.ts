@@ -31,12 +31,21 @@ test("prod: render writes the job scripts to <root>/bin and the issuance script"
     assert.ok(fs.existsSync(path.join(prod, "scripts/certificates-issue.create.sh")));
 });
 
-test("renewal minute and hours are fixed per domain, 12 h apart", () => {
-    for (const d of ["mhylle.com", "example.org", "a.b.c"]) {
-        const [m, hours] = renewalSchedule(d).split(" ");
-        const [h1, h2] = hours.split(",").map(Number);
-        assert.ok(Number(m) >= 0 && Number(m) < 60 && h2 - h1 === 12, renewalSchedule(d));
-        assert.equal(renewalSchedule(d), renewalSchedule(d));
+test("renewal minute and hours are fixed per domain (the same in another process), differ between domains, 12 h apart", () => {
+    const domains = Array.from({ length: 20 }, (_, i) => `site${i}.example.org`).concat(["mhylle.com", "a.b.c"]);
+    const here = domains.map(renewalSchedule);
+    // Fixed: a second process (another `pulumi up`) computes the same schedule for each domain.
+    const code = `const { renewalSchedule } = require("./render/tls/renew"); console.log(JSON.stringify(${JSON.stringify(domains)}.map(renewalSchedule)));`;
+    const other = spawnSync(process.execPath, ["--import", "tsx", "-e", code], { cwd: path.resolve(__dirname, "../../.."), encoding: "utf8" });
+    assert.equal(other.status, 0, other.stderr);
+    assert.deepEqual(JSON.parse(other.stdout), here);
+    // Per domain: servers of different domains do not all hit the CA at the same minute.
+    assert.ok(new Set(here.map((s) => s.split(" ")[0])).size >= 10, `minutes: ${here.join("; ")}`);
+    for (const s of here) {
+        const m = /^(\d+) (\d+),(\d+) \* \* \*$/.exec(s);
+        assert.ok(m, s);
+        const [minute, h1, h2] = m.slice(1).map(Number);
+        assert.ok(minute < 60 && h1 < 12 && h2 - h1 === 12, s);
     }
     assert.equal(acmeDirectoryUrl("staging"), "https://acme-staging-v02.api.letsencrypt.org/directory");
     assert.equal(acmeDirectoryUrl("https://127.0.0.1:14000/dir"), "https://127.0.0.1:14000/dir");
