@@ -3,7 +3,11 @@
 // secrets only through env, locked and cached installs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ACTIONS, allSteps, load, read } from "./workflow-files";
+import * as path from "node:path";
+import { ACTIONS, ROOT, WORKFLOWS, allSteps, load, read } from "./workflow-files";
+import { readStackFile } from "../../config/stack-file";
+import { configSchema } from "../../config/schema";
+import { destroyWaits, totalMinutes, upWaits } from "../../tools/update-budget";
 
 const usesPulumi = (step: { uses?: string }) => typeof step.uses === "string" && (step.uses.startsWith("pulumi/actions@") || step.uses === "./.github/actions/pulumi");
 const pulumiAction = load(ACTIONS.find((f) => f.endsWith("pulumi/action.yml"))!);
@@ -80,7 +84,7 @@ test("up also runs weekly, so new core image digests (security patches) are appl
     assert.match(wf.on.schedule[0].cron, /^\d+ \d+ \* \* \d$/);
 });
 
-for (const [file, job] of [[".github/workflows/up.yml", "up"], [".github/workflows/release.yml", "up"], [".github/workflows/destroy.yml", "destroy"]]) {
+for (const [file, job] of [[".github/workflows/up.yml", "up"], [".github/workflows/release.yml", "up"]]) {
     test(`${file}: ${job} runs in the shared concurrency group behind the protected environment`, () => {
         const wf = load(file);
         const group = wf.jobs[job].concurrency ?? wf.concurrency;
@@ -89,6 +93,91 @@ for (const [file, job] of [[".github/workflows/up.yml", "up"], [".github/workflo
         assert.equal(wf.jobs[job].environment, "production");
     });
 }
+
+/** Every concurrency group a workflow declares (workflow level and job level), as written. */
+function concurrencyGroups(file: string): string[] {
+    const wf = load(file);
+    const groupOf = (c: unknown) => (typeof c === "string" ? c : (c as { group?: string } | undefined)?.group);
+    return [groupOf(wf.concurrency), ...Object.values<any>(wf.jobs ?? {}).map((j) => groupOf(j.concurrency))].filter((g): g is string => typeof g === "string");
+}
+
+/** Could a group written with expressions (`preview-${{ ... }}`) evaluate to `name`? Names compare case-insensitively (GitHub's docs). */
+function mayEvaluateTo(group: string, name: string): boolean {
+    const pattern = group
+        .split(/\$\{\{[\s\S]*?\}\}/)
+        .map((literal) => literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+        .join("[\\s\\S]*");
+    return new RegExp(`^${pattern}$`, "i").test(name);
+}
+
+test("the group matcher sees expressions and case", () => {
+    assert.ok(mayEvaluateTo("pulumi-prod", "Pulumi-Prod"));
+    assert.ok(mayEvaluateTo("pulumi-${{ github.ref_name }}", "pulumi-prod-destroy"));
+    assert.ok(!mayEvaluateTo("preview-${{ github.event.pull_request.number }}", "pulumi-prod-destroy"));
+});
+
+test("destroy: a pending Destroy can never be cancelled by another workflow's run (its group is its own, a plain name)", () => {
+    // GitHub keeps at most one pending run per concurrency group and cancels the older pending one
+    // when another is queued (docs.github.com, "Control the concurrency of workflows and jobs").
+    const wf = load(".github/workflows/destroy.yml");
+    const group = wf.concurrency.group as string;
+    assert.doesNotMatch(group, /\$\{\{/, "an expression could make it any group");
+    assert.equal(wf.concurrency["cancel-in-progress"], false);
+    assert.deepEqual(concurrencyGroups(".github/workflows/destroy.yml"), [group], "no job of Destroy is in another group");
+    const others = WORKFLOWS.filter((f) => f !== ".github/workflows/destroy.yml");
+    assert.ok(others.some((f) => load(f).on?.push), "a push-triggered workflow is checked");
+    for (const file of others) for (const g of concurrencyGroups(file)) assert.ok(!mayEvaluateTo(g, group), `${file}: group ${g} is Destroy's group ${group}`);
+});
+
+const usesCommand = (command: string) => (step: { uses?: string; with?: { command?: string } }) => usesPulumi(step) && step.with?.command === command;
+const turnStep = (mode: string) => (step: { run?: string }) => new RegExp(`\\.github/scripts/stack-turn\\.sh ${mode}$`).test(step.run ?? "");
+
+test("up and release refuse while a Destroy is pending or running, before Pulumi runs", () => {
+    for (const [file, job] of [[".github/workflows/up.yml", "up"], [".github/workflows/release.yml", "up"]]) {
+        const wf = load(file);
+        const steps = wf.jobs[job].steps;
+        const gate = steps.findIndex(turnStep("refuse-if-destroying"));
+        assert.ok(gate >= 0 && gate < steps.findIndex(usesCommand("up")), `${file}: the gate runs before pulumi up`);
+        assert.equal(steps[gate].env.GH_TOKEN, "${{ github.token }}");
+        assert.equal((wf.jobs[job].permissions ?? wf.permissions).actions, "read", `${file}: the gate lists runs (actions: read)`);
+    }
+});
+
+test("destroy waits, before Pulumi, until no update is in progress, for at most as long as an update run can last", () => {
+    const wf = load(".github/workflows/destroy.yml");
+    const steps = wf.jobs.destroy.steps;
+    const wait = steps.findIndex(turnStep("wait-for-updates"));
+    assert.ok(wait >= 0 && wait < steps.findIndex(usesCommand("destroy")));
+    assert.equal(steps[wait].env.GH_TOKEN, "${{ github.token }}");
+    assert.equal(wf.permissions.actions, "read");
+    // The longest run it may wait for: every job of an Up or Release run, one after the other.
+    const runMinutes = (file: string) => Object.values<any>(load(file).jobs).reduce((sum, j) => sum + j["timeout-minutes"], 0);
+    const longest = Math.max(runMinutes(".github/workflows/up.yml"), runMinutes(".github/workflows/release.yml"));
+    assert.ok(steps[wait]["timeout-minutes"] >= longest, `the wait (${steps[wait]["timeout-minutes"]} min) outlasts an update run (${longest} min)`);
+});
+
+test("every job that runs pulumi up or destroy may run as long as the update can wait (a killed job leaves the stack locked)", () => {
+    const raw = readStackFile(path.join(ROOT, "Pulumi.prod.yaml")).raw as { apps?: unknown };
+    const up = totalMinutes(upWaits({ apps: configSchema.shape.apps.parse(raw.apps) }));
+    const destroy = totalMinutes(destroyWaits());
+    assert.ok(up >= 100, `the up budget counts the server, its readiness and the managed database (${up} min)`);
+    let checked = 0;
+    for (const file of WORKFLOWS) {
+        for (const [name, job] of Object.entries<any>(load(file).jobs ?? {})) {
+            const steps = job.steps ?? [];
+            const runsUp = steps.some(usesCommand("up"));
+            const runsDestroy = steps.some(usesCommand("destroy"));
+            if (!runsUp && !runsDestroy) continue;
+            checked++;
+            // Waits of the job's own steps before Pulumi (destroy's turn) come on top.
+            const before = steps.reduce((sum: number, s: { "timeout-minutes"?: number }) => sum + (s["timeout-minutes"] ?? 0), 0);
+            const need = before + (runsDestroy ? destroy : up);
+            assert.ok(job["timeout-minutes"] >= need, `${file} ${name}: timeout-minutes ${job["timeout-minutes"]} < ${need}`);
+            assert.ok(job["timeout-minutes"] <= 360, `${file} ${name}: GitHub-hosted jobs stop at 360 minutes`);
+        }
+    }
+    assert.equal(checked, 3, "up, release's up and destroy");
+});
 
 test("up: on push to main, applying the head of main", () => {
     const wf = load(".github/workflows/up.yml");
