@@ -16,6 +16,9 @@
 # waits for the other in a circle. Needs GH_TOKEN (actions: read) and GITHUB_REPOSITORY.
 # STACK_TURN_POLL_SECONDS sets the pause between two looks (20 s).
 set -euo pipefail
+# A failed look (API error, bad JSON) must fail the step, not read as "nothing running": without
+# this, set -e does not reach inside $(...).
+shopt -s inherit_errexit
 
 mode="${1:-}"
 : "${GITHUB_REPOSITORY:?}"
