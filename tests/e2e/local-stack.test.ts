@@ -106,14 +106,17 @@ describe("the local stack as shipped", { skip, timeout: 1_500_000 }, () => {
     }
 
     test("each release runs the image built from the repository's Dockerfile", () => {
-        // The same build again, as the engine ran it (the local base image when there is one):
-        // from the build cache, it gives the very image ID the running containers must have.
-        const base = spawnSync("docker", ["image", "inspect", "local/node-npm:bookworm"]).status === 0 ? ["--build-arg", "BASE_IMAGE=local/node-npm:bookworm"] : [];
+        // The same build again, with the arguments tools/e2e.ts gave the engine (the local base
+        // image when there is one): from the build cache, it gives the very image ID the running
+        // containers must have.
+        const extra: Record<string, string> = process.env.PLATFORM_BUILD_ARGS
+            ? JSON.parse(process.env.PLATFORM_BUILD_ARGS)
+            : spawnSync("docker", ["image", "inspect", "local/node-npm:bookworm"]).status === 0 ? { BASE_IMAGE: "local/node-npm:bookworm" } : {};
         for (const app of APPS) {
             for (const kind of ["frontend", "backend"] as const) {
                 const b = app[kind].build;
-                const args = Object.entries(b.args ?? {}).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
-                const built = docker("build", "-q", "-f", path.join(ROOT, b.context, b.dockerfile), ...args, ...base, path.join(ROOT, b.context));
+                const args = Object.entries({ ...(b.args ?? {}), ...extra }).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
+                const built = docker("build", "-q", "-f", path.join(ROOT, b.context, b.dockerfile), ...args, path.join(ROOT, b.context));
                 const serving = lines("ps", "-q", "--filter", `label=${PLATFORM_LABEL}=app:${app.name}:${kind}`);
                 assert.equal(serving.length, 1, `${app.name} ${kind}: ${serving.length} containers`);
                 assert.equal(docker("inspect", "-f", "{{.Image}}", serving[0]), built, `${app.name} ${kind} runs another image than its Dockerfile builds`);

@@ -194,6 +194,8 @@ describe("the platform on Docker", { skip, timeout: 1_800_000 }, () => {
     });
 
     test("for comparison, a naive recreate does lose requests: the load can see failures", () => {
-        assert.ok(lost(r.naive) > 0, `naive recreate lost nothing? ${JSON.stringify(r.naive)}`);
+        // autocannon resends on a closed connection and nginx may hold a request until the new
+        // container answers: the strict client, which does neither, is part of the load too.
+        assert.ok(lost(r.naive) + lost(r.naive.strict) > 0, `naive recreate lost nothing? ${JSON.stringify(r.naive)}`);
     });
 });

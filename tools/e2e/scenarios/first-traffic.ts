@@ -39,7 +39,7 @@ export function watchNewContainers(app: string, service: string, port: number, h
                 );
                 w.probes.push({ sent, outcome });
             }
-            await sleep(50);
+            await sleep(100);
         }
     })();
     return {
