@@ -31,7 +31,14 @@ describe("the platform on Docker", { skip, timeout: 1_800_000 }, () => {
             assert.equal(r.bringUp.superuserPasswordInInspect, false);
         });
         test("an app's backend reaches PostgreSQL but no container of another app", () => {
-            assert.deepEqual(r.bringUp.network, { reachesPostgres: true, resolvesApp2: false, reachesApp2ByAddress: false, onDatabaseNetwork: false });
+            // A probe whose tool is missing would fail too: the refusals below count only with the tools there.
+            assert.equal(r.bringUp.network.probeToolsInApp1, true, "getent or curl is missing in app1's backend");
+            const { reachesPostgres, resolvesApp2, reachesApp2ByAddress, onDatabaseNetwork } = r.bringUp.network;
+            assert.deepEqual({ reachesPostgres, resolvesApp2, reachesApp2ByAddress, onDatabaseNetwork }, { reachesPostgres: true, resolvesApp2: false, reachesApp2ByAddress: false, onDatabaseNetwork: false });
+        });
+        test("control: the same probes from app2's frontend resolve app2's backend and reach its app-network address", () => {
+            assert.match(r.bringUp.network.app2Address, /^\d+\.\d+\.\d+\.\d+$/);
+            assert.deepEqual(r.bringUp.network.control, { resolvesApp2: true, reachesApp2ByAddress: true });
         });
     });
 
@@ -42,6 +49,7 @@ describe("the platform on Docker", { skip, timeout: 1_800_000 }, () => {
             assert.equal(r.release.containersAfter.length, 1, `old container left: ${r.release.containersAfter}`);
         });
         test("autocannon and the strict Node client lose nothing and see only 2xx", () => {
+            assert.ok(r.release.requests > 0 && r.release.strict.requests > 0, `autocannon ${r.release.requests}, strict ${r.release.strict.requests} requests`);
             assert.deepEqual([r.release.failed, r.release.non2xx], [0, 0]);
             assert.deepEqual([r.release.strict.failed, r.release.strict.non2xx], [0, 0], String(r.release.strict.errors));
         });
@@ -53,15 +61,39 @@ describe("the platform on Docker", { skip, timeout: 1_800_000 }, () => {
                 assert.deepEqual([c.failed, c.non2xx], [0, 0], JSON.stringify(c));
             });
         }
-        test("the clients ran for the whole release", () => {
-            assert.equal(r.release.clientsOutlastedRelease, true);
+        test("the clients ran for the whole release: each started before `up` and ran on after it returned", () => {
+            const spans = r.release.clientsAroundRelease;
+            assert.deepEqual(spans.map((c) => c.client).sort(), ["autocannon", "h2load", "wrk GET", "wrk POST"]);
+            for (const c of spans) assert.ok(c.startedBefore >= 0 && c.endedAfter >= 0, JSON.stringify(c));
         });
         test("nginx switches only once the new container is healthy", () => {
-            assert.ok(r.healthyToSwitchSeconds !== null && r.healthyToSwitchSeconds >= 0, String(r.healthyToSwitchSeconds));
+            // Seen by neither the release script nor its timestamps: a watcher probing the new
+            // container's health endpoint itself, and nginx's access log of what it sent there.
+            const c = r.release.newContainer;
+            assert.ok(c, "the watcher never saw the new container");
+            assert.ok(c.firstHealthySent !== null, `the watcher never saw it healthy: ${JSON.stringify(c)}`);
+            assert.ok(c.firstRequest, `nginx sent ${c.ip} no request`);
+            assert.match(c.firstRequest.upstreamStatus, /^2\d\d$/, `its first request was not answered: ${JSON.stringify(c.firstRequest)}`);
+            assert.ok(c.lastUnhealthySent === null || c.lastUnhealthySent < c.firstRequest.startedAt, `it was still unhealthy ${(c.lastUnhealthySent! - c.firstRequest.startedAt) / 1000}s after nginx sent it a request: ${JSON.stringify(c)}`);
             assert.ok(r.cutoverSeconds !== null && r.cutoverSeconds > 0 && r.cutoverSeconds < 60, `cutover ${r.cutoverSeconds}s`);
         });
         test("enough traffic went through that a lost request would show", () => {
             assert.ok(r.requests > 1000, `only ${r.requests} requests were sent`);
+        });
+    });
+
+    describe("why releases switch with a marker, not an nginx reload", () => {
+        // A reload's losses under load depend on timing (npm run bench prints them); what a reload
+        // does to a keep-alive connection that is idle when it happens does not: the old workers
+        // close it, and the client's next request on it is lost. The marker switch leaves it open.
+        test("an nginx reload closes a client's idle keep-alive connection: its next request is lost", () => {
+            const x = r.reloadSwitch;
+            assert.equal(x.reloadCode, 0);
+            assert.ok(x.newWorkers > 0, "no new nginx worker: the reload did not happen");
+            assert.equal(x.idleAfterReload.secondStatus, null, JSON.stringify(x.idleAfterReload));
+        });
+        test("a release's marker switch keeps it open: its next request is answered", () => {
+            assert.deepEqual(r.release.idleAfterRelease, { closedWhileIdle: false, secondStatus: 200, error: "" });
         });
     });
 
@@ -85,6 +117,7 @@ describe("the platform on Docker", { skip, timeout: 1_800_000 }, () => {
         });
         test("leaves the old version serving without losing a request, even for a client that never retries", () => {
             assert.deepEqual(r.brokenRelease.versionsAfter, ["1"]);
+            assert.ok(r.brokenRelease.requests > 0 && r.brokenRelease.strict.requests > 0, `autocannon ${r.brokenRelease.requests}, strict ${r.brokenRelease.strict.requests} requests`);
             assert.deepEqual([r.brokenRelease.failed, r.brokenRelease.non2xx], [0, 0]);
             assert.deepEqual([r.brokenRelease.strict.failed, r.brokenRelease.strict.non2xx], [0, 0], String(r.brokenRelease.strict.errors));
         });
@@ -103,8 +136,11 @@ describe("the platform on Docker", { skip, timeout: 1_800_000 }, () => {
             assert.ok(r.watchRollback.served5xx !== null && r.watchRollback.served5xx > 0, String(r.watchRollback.served5xx));
             assert.equal(typeof r.watchRollback.firstErrorToRollbackSeconds, "number");
         });
-        test("no connection failed while the bad version served", () => {
-            assert.equal(r.watchRollback.failed, 0);
+        test("no connection failed while the bad version served, for autocannon nor for the strict client", () => {
+            const w = r.watchRollback;
+            assert.ok(w.requests > 0 && w.strict.requests > 0, `autocannon ${w.requests}, strict ${w.strict.requests} requests`);
+            assert.equal(w.failed, 0);
+            assert.equal(w.strict.failed, 0, String(w.strict.errors));
         });
     });
 
@@ -158,6 +194,8 @@ describe("the platform on Docker", { skip, timeout: 1_800_000 }, () => {
     });
 
     test("for comparison, a naive recreate does lose requests: the load can see failures", () => {
-        assert.ok(lost(r.naive) > 0, `naive recreate lost nothing? ${JSON.stringify(r.naive)}`);
+        // autocannon resends on a closed connection and nginx may hold a request until the new
+        // container answers: the strict client, which does neither, is part of the load too.
+        assert.ok(lost(r.naive) + lost(r.naive.strict) > 0, `naive recreate lost nothing? ${JSON.stringify(r.naive)}`);
     });
 });

@@ -52,6 +52,14 @@ interface State {
     removed: (FakeContainer & { removedWhile: string })[];
     events: { name: string; code: number; at: number }[];
     calls: string[][];
+    timeline: TimedCall[];
+}
+
+/** A call the fake answered: its argv, when it began (epoch ms) and its exit code. */
+export interface TimedCall {
+    readonly argv: string[];
+    readonly at: number;
+    readonly code: number;
 }
 
 const BIN = path.join(__dirname, "fake-docker");
@@ -63,7 +71,7 @@ export class FakeDocker {
     constructor(dir: string, statusPort: number, networks: string[]) {
         this.stateFile = path.join(dir, "docker-state.json");
         const nginx = { name: NGINX_CONTAINER, nginx: true, statusPort, attached: networks, status: "running", labels: { "com.mhylle.platform": "proxy" }, created: 0 };
-        this.write({ serial: 1, nextHost: 2, images: {}, containers: [nginx as unknown as FakeContainer], removed: [], events: [], calls: [] });
+        this.write({ serial: 1, nextHost: 2, images: {}, containers: [nginx as unknown as FakeContainer], removed: [], events: [], calls: [], timeline: [] });
     }
 
     /** Environment that puts the fake first on PATH. */
@@ -99,6 +107,10 @@ export class FakeDocker {
 
     calls(): string[][] {
         return this.read().calls;
+    }
+
+    timeline(): TimedCall[] {
+        return this.read().timeline;
     }
 
     private read(): State {

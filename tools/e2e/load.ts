@@ -10,6 +10,9 @@ export interface LoadResult {
     readonly non2xx: number;
     readonly seconds: number;
     readonly rps: number;
+    /** When autocannon started and when it says it finished (epoch ms). */
+    readonly startedAt: number;
+    readonly endedAt: number;
     /** The same traffic seen by a client that never retries (see strict-client.ts). */
     readonly strict: StrictResult;
 }
@@ -41,7 +44,7 @@ export function startLoad(baseUrl: string, paths: string[], rate = 400, maxSecon
             instance.stop();
             const [r, strictResult] = await Promise.all([done, strict.stop()]);
             const seconds = (Date.now() - started) / 1000;
-            return { requests: r.requests.total, failed: r.errors + r.timeouts, non2xx: r.non2xx, seconds, rps: Math.round(r.requests.total / seconds), strict: strictResult };
+            return { requests: r.requests.total, failed: r.errors + r.timeouts, non2xx: r.non2xx, seconds, rps: Math.round(r.requests.total / seconds), startedAt: new Date(r.start).getTime(), endedAt: new Date(r.finish).getTime(), strict: strictResult };
         },
     };
 }

@@ -4,7 +4,7 @@
 // figures; tests/e2e/platform.test.ts asserts the outcomes, `npm run bench` prints the figures.
 import type { LocalPlatform, RawConfig } from "./platform";
 import { run } from "./applier";
-import { DATABASE_NETWORK, POSTGRES_CONTAINER } from "../../config/naming";
+import { DATABASE_NETWORK, POSTGRES_CONTAINER, appNetwork } from "../../config/naming";
 import { get, psql, serviceContainers } from "./scenarios/common";
 import { LOAD_PATHS, brokenRelease, failingAfterSwitch, naive, releaseUnderLoad, reloadSwitch, sameConfigAgain } from "./scenarios/releases";
 import { nginxReplaced, postgresReplaced, recreatedOutsidePulumi, secondUp } from "./scenarios/day-two";
@@ -29,18 +29,29 @@ async function bringUp(p: LocalPlatform) {
     return { ok: up.ok, routes, databases, isolation: cross.code === 0 ? "app1 reached app2_db" : cross.stderr.trim(), network: await networkIsolation(), superuserPasswordInInspect };
 }
 
-/** From inside app1's backend: PostgreSQL answers, app2's containers do not (no shared network). */
+/**
+ * From inside app1's backend: PostgreSQL answers, app2's containers do not (no shared network).
+ * Each refusal is paired with a control: the probing tools exist in app1's backend, and the very
+ * same probes from app2's frontend (which shares app2's network) reach app2's backend, by name
+ * and by its address on app2's network.
+ */
 async function networkIsolation() {
     const [app1] = await serviceContainers("app1", "backend");
     const [app2] = await serviceContainers("app2", "backend");
-    const app2Ip = (await run("docker", ["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", app2])).stdout.trim().split(" ")[0];
-    const tryFrom = async (cmd: string) => (await run("docker", ["exec", app1, "bash", "-c", cmd])).code === 0;
+    const [app2Frontend] = await serviceContainers("app2", "frontend");
+    const app2Ip = (await run("docker", ["inspect", "-f", `{{(index .NetworkSettings.Networks "${appNetwork("app2")}").IPAddress}}`, app2])).stdout.trim();
+    const tryFrom = async (container: string, cmd: string) => (await run("docker", ["exec", container, "bash", "-c", cmd])).code === 0;
     const networks = (await run("docker", ["inspect", "-f", "{{range $k, $_ := .NetworkSettings.Networks}}{{$k}} {{end}}", app1])).stdout.trim().split(" ");
+    const resolve = "getent hosts app2-backend-blue || getent hosts app2-backend-green";
+    const reach = `curl -fsS -m 3 -o /dev/null http://${app2Ip}:3000/health`;
     return {
-        reachesPostgres: await tryFrom("timeout 3 bash -c 'exec 3<>/dev/tcp/postgres/5432'"),
-        resolvesApp2: await tryFrom("getent hosts app2-backend-blue || getent hosts app2-backend-green"),
-        reachesApp2ByAddress: await tryFrom(`curl -fsS -m 3 -o /dev/null http://${app2Ip}:3000/health`),
+        reachesPostgres: await tryFrom(app1, "timeout 3 bash -c 'exec 3<>/dev/tcp/postgres/5432'"),
+        resolvesApp2: await tryFrom(app1, resolve),
+        reachesApp2ByAddress: await tryFrom(app1, reach),
         onDatabaseNetwork: networks.includes(DATABASE_NETWORK),
+        app2Address: app2Ip,
+        probeToolsInApp1: await tryFrom(app1, "command -v getent && command -v curl"),
+        control: { resolvesApp2: await tryFrom(app2Frontend, resolve), reachesApp2ByAddress: await tryFrom(app2Frontend, reach) },
     };
 }
 

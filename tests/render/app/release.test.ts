@@ -5,6 +5,7 @@
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { SLOT_LABEL } from "../../../config/naming";
@@ -69,7 +70,8 @@ gateFailure("nginx gate: healthy inside, unreachable through nginx", { unreachab
 
 describe("releases of one service, one after another", () => {
     const s = server();
-    s.image(V1);
+    // Unhealthy for its first two probes: the switch must wait for the third.
+    s.image(V1, { healthyAfterProbes: 2 });
     s.image(V2);
 
     describe("the first: gates passed, nginx switched to the idle (green) slot", () => {
@@ -85,6 +87,16 @@ describe("releases of one service, one after another", () => {
             assert.ok((r.json!.healthyToSwitchSeconds as number) >= 0);
         });
         it("creates the green marker: nginx routes to the green slot", () => assert.equal(s.liveColor(), "green"));
+        it("writes the marker only after the new container's health command answered", () => {
+            // From the fake docker's record of each probe's result and the marker file's own
+            // time, not from the timestamps the script reports.
+            const probes = s.docker.timeline().filter((c) => c.argv[0] === "exec" && c.argv[1] === s.only(V1).name);
+            const healthy = probes.find((c) => c.code === 0);
+            assert.ok(healthy, `no probe answered: ${JSON.stringify(probes)}`);
+            assert.equal(probes.indexOf(healthy), 2, "the first two probes fail");
+            const written = fs.statSync(s.marker).mtimeMs;
+            assert.ok(written >= healthy.at, `the marker was written ${((healthy.at - written) / 1000).toFixed(2)}s before the first healthy probe`);
+        });
         it("puts the new container in the green slot, by its network alias and label", () => {
             const c = s.only(V1);
             assert.deepEqual(c.networks["app1-network"].aliases, ["app1-backend-green"]);

@@ -4,19 +4,26 @@
 // the switch, and for comparison what the old reload-based switch and a naive recreate lose.
 import type { LocalPlatform } from "../platform";
 import { LoadResult, startLoad } from "../load";
-import { ClientResult, startH2load, startWrk } from "../clients";
+import { startH2load, startWrk } from "../clients";
+import { idleConnection } from "../idle-connection";
 import { run } from "../applier";
 import { reveal } from "../../record";
 import { lastJsonLine } from "../run";
 import { NGINX_CONTAINER, appDatabaseNetwork } from "../../../config/naming";
 import { IN_CONTAINER, mainConfig } from "../../../render/nginx/layout";
 import { serviceContainers, sleep, versions } from "./common";
+import { firstRequestTo, watchNewContainers } from "./first-traffic";
 
 export const LOAD_PATHS = ["/app1/", "/api/app1/items", "/app2/", "/api/app2/items"];
-/** Long enough for a release (health, watch, drain) with room to spare; the test checks it was. */
-const CLIENT_SECONDS = 40;
+/** The clients stop this long after `up` returns, so they cover the release's last steps too. */
+const STOP_MARGIN_MS = 3000;
+/** h2load cannot be stopped with its summary (SIGINT kills it silently): it runs this long, and
+ * the test checks that the release fit inside; wrk's is only an upper bound, it is stopped. */
+const H2LOAD_SECONDS = 45;
+const WRK_MAX_SECONDS = 300;
 
 interface ReleaseSummary {
+    readonly container?: string;
     readonly cutoverSeconds?: number;
     readonly healthyToSwitchSeconds?: number;
     readonly totalSeconds?: number;
@@ -24,36 +31,51 @@ interface ReleaseSummary {
     readonly firstErrorToRollbackSeconds?: number | null;
 }
 
-/** Clients this project did not write, started together for a fixed duration. */
-function startForeignClients(base: string, seconds: number) {
+/** Clients this project did not write: wrk runs until stopped (at most wrkSeconds), h2load its h2loadSeconds. */
+function startForeignClients(base: string, o: { wrkSeconds: number; h2loadSeconds: number }) {
     const clients = [
-        startWrk(`${base}/api/app1/items`, { seconds, method: "GET" }),
-        startWrk(`${base}/api/app1/items`, { seconds, method: "POST" }),
-        startH2load(`${base}/api/app1/items`, { seconds }),
+        startWrk(`${base}/api/app1/items`, { seconds: o.wrkSeconds, method: "GET" }),
+        startWrk(`${base}/api/app1/items`, { seconds: o.wrkSeconds, method: "POST" }),
+        startH2load(`${base}/api/app1/items`, { seconds: o.h2loadSeconds }),
     ];
-    return { done: () => Promise.all(clients.map((c) => c.done)) };
+    return {
+        done: () => Promise.all(clients.map((c) => c.done)),
+        stop: () => Promise.all(clients.map((c) => (c.stop ? c.stop() : c.done))),
+    };
 }
 
 const summaryOf = (stdout: string) => lastJsonLine<ReleaseSummary>(stdout, {});
 
 export async function releaseUnderLoad(p: LocalPlatform, log: (line: string) => void) {
     log("releasing app1's backend 1 -> 2 under load from every client");
+    const before = await serviceContainers("app1", "backend");
+    const backend = p.cfg.apps[0].backend!;
+    const watcher = watchNewContainers("app1", "backend", backend.port, backend.healthPath, before);
     const load = startLoad(p.baseUrl, LOAD_PATHS);
-    const foreign = startForeignClients(p.baseUrl, CLIENT_SECONDS);
-    const started = Date.now();
+    const foreign = startForeignClients(p.baseUrl, { wrkSeconds: WRK_MAX_SECONDS, h2loadSeconds: H2LOAD_SECONDS });
+    const idle = await idleConnection(p.baseUrl, "/api/app1/items");
     await sleep(1000);
+    const releaseStartedAt = Date.now();
     const release = await p.up((raw) => (raw.apps[0].backend.image = "local/demo/backend:2"));
-    const releaseSeconds = (Date.now() - started) / 1000;
-    const clients: ClientResult[] = await foreign.done();
-    const loadResult = await load.stop();
+    const releaseEndedAt = Date.now();
+    const idleAfterRelease = await idle.next();
+    await sleep(STOP_MARGIN_MS);
+    const [clients, loadResult, watched] = await Promise.all([foreign.stop(), load.stop(), watcher.stop()]);
     const ran = release.commands.find((c) => c.name === "app1-backend-release");
     const summary = summaryOf(ran?.stdout ?? "");
+    // Each client's own account of when it ran (its start, plus the run time it reports).
+    const spans = [...clients.map((c) => ({ client: c.client, from: c.startedAt, to: c.startedAt + c.seconds * 1000 })), { client: "autocannon", from: loadResult.startedAt, to: loadResult.endedAt }];
+    const newContainer = watched.find((w) => w.name === summary.container) ?? null;
+    await sleep(2000); // nginx flushes its access log every second
     return {
         ...loadResult,
         ok: release.ok,
         error: release.error ?? "",
         clients: clients.map(({ output: _output, ...c }) => c),
-        clientsOutlastedRelease: releaseSeconds < CLIENT_SECONDS,
+        idleAfterRelease,
+        /** Per client: seconds it started before the release, and ran on after it (both >= 0: it covered it). */
+        clientsAroundRelease: spans.map((s) => ({ client: s.client, startedBefore: (releaseStartedAt - s.from) / 1000, endedAfter: (s.to - releaseEndedAt) / 1000 })),
+        newContainer: newContainer ? { ...newContainer, firstRequest: firstRequestTo(p.root, `${newContainer.ip}:${backend.port}`) } : null,
         healthyToSwitchSeconds: summary.healthyToSwitchSeconds ?? null,
         cutoverSeconds: summary.cutoverSeconds ?? null,
         versionsAfter: await versions(p.baseUrl, "/api/app1/items"),
@@ -108,13 +130,33 @@ export async function failingAfterSwitch(p: LocalPlatform, log: (line: string) =
     };
 }
 
-/** The switch as releases did it before: one graceful nginx reload, under the same clients. */
+/** PIDs of nginx's worker processes (`docker top`, from the host). */
+async function nginxWorkers(): Promise<string[]> {
+    const lines = (await run("docker", ["top", NGINX_CONTAINER])).stdout.split("\n");
+    return lines.filter((l) => /nginx: worker process/.test(l)).map((l) => l.trim().split(/\s+/)[1]);
+}
+
+/**
+ * The switch as releases did it before: one graceful nginx reload, under the same clients, and a
+ * keep-alive connection left idle across it. How many requests the clients lose to a reload
+ * depends on timing (figures only, for `npm run bench`); the idle connection's fate does not.
+ */
 export async function reloadSwitch(p: LocalPlatform, log: (line: string) => void) {
     log("for comparison: one nginx reload under the same clients");
-    const foreign = startForeignClients(p.baseUrl, 10);
+    const idle = await idleConnection(p.baseUrl, "/api/app1/items");
+    const foreign = startForeignClients(p.baseUrl, { wrkSeconds: 10, h2loadSeconds: 10 });
     await sleep(4000);
-    await run("docker", ["exec", NGINX_CONTAINER, "nginx", "-s", "reload", "-c", mainConfig(IN_CONTAINER.config)]);
-    return { clients: (await foreign.done()).map(({ output: _output, ...c }) => c) };
+    const workersBefore = await nginxWorkers();
+    const reload = await run("docker", ["exec", NGINX_CONTAINER, "nginx", "-s", "reload", "-c", mainConfig(IN_CONTAINER.config)]);
+    await sleep(1000);
+    const workersAfter = await nginxWorkers();
+    const idleAfterReload = await idle.next();
+    return {
+        reloadCode: reload.code,
+        newWorkers: workersAfter.filter((w) => !workersBefore.includes(w)).length,
+        idleAfterReload,
+        clients: (await foreign.done()).map(({ output: _output, ...c }) => c),
+    };
 }
 
 /** Stop the serving container and start the new image under the same name: what a plain script does. */
