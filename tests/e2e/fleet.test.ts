@@ -55,8 +55,9 @@ describe("two servers behind the load balancer", { skip, timeout: 3_600_000 }, (
                 assert.deepEqual([c.failed, c.non2xx], [0, 0], JSON.stringify(c));
             }
         });
-        test("the clients ran for the whole release", () => {
-            assert.equal(r.rolling.clientsOutlasted, true);
+        test("the clients ran for the whole release: each started before `up` and ran on after it returned", () => {
+            assert.equal(r.rolling.clientsOutlasted, true, JSON.stringify(r.rolling.spans));
+            assert.equal(r.rolling.spans.length, 3);
             assert.ok(r.rolling.requests > 1000, String(r.rolling.requests));
         });
     });
@@ -78,7 +79,12 @@ describe("two servers behind the load balancer", { skip, timeout: 3_600_000 }, (
         test("no request failed while it happened", () => {
             assert.deepEqual([r.failedOnSecond.failed, r.failedOnSecond.non2xx], [0, 0]);
             assert.deepEqual([r.failedOnSecond.strict.failed, r.failedOnSecond.strict.non2xx], [0, 0], String(r.failedOnSecond.strict.errors));
-            for (const c of r.failedOnSecond.clients) assert.equal(lost(c), 0, JSON.stringify(c));
+            for (const c of r.failedOnSecond.clients) {
+                assert.ok(c.requests > 0, c.client);
+                assert.equal(lost(c), 0, JSON.stringify(c));
+            }
+            assert.ok(r.failedOnSecond.strict.requests > 0, "the strict client sent requests");
+            assert.equal(r.failedOnSecond.clientsOutlasted, true, JSON.stringify(r.failedOnSecond.spans));
         });
         test("back to the released config, nothing rolls again: the backend's rollout changes no server, the same containers serve", () => {
             const b = r.backToReleased;

@@ -15,8 +15,10 @@ import { pendingFile } from "../../../render/app/release";
 import { PLATFORM_LABEL } from "../../../config/naming";
 
 const PATHS = ["/app1/", "/api/app1/items", "/app2/", "/api/app2/items"];
-/** Long enough for a rollout over both servers (a health gate and a watch each, and a failed gate's timeout), with room to spare. */
-const CLIENT_SECONDS = 120;
+/** wrk's upper bound: it is stopped STOP_MARGIN_MS after `up` returns, whatever the rollout took. */
+const WRK_MAX_SECONDS = 900;
+/** The clients stop this long after `up` returns, so they cover the rollout's last steps too. */
+const STOP_MARGIN_MS = 3000;
 const backendImage = (image: string) => (raw: Record<string, any>) => void raw.apps.forEach((a: any) => (a.backend.image = image));
 
 /** A service's containers on server i (by the platform's label). */
@@ -64,16 +66,20 @@ async function adminSqlAs(rig: FleetRig, db: string, role: string): Promise<stri
     return r.code === 0 ? "connected" : r.stderr.trim();
 }
 
-/** Under load from clients that never retry, through the load balancer's stand-in. */
+/** Under load from clients that never retry, through the load balancer's stand-in, from before `action` until after it returned. */
 async function underLoad<T>(rig: FleetRig, action: () => Promise<T>) {
     const load = startLoad(rig.baseUrl, PATHS);
-    const clients = [startWrk(`${rig.baseUrl}/api/app1/items`, { seconds: CLIENT_SECONDS, method: "GET" }), startWrk(`${rig.baseUrl}/api/app1/items`, { seconds: CLIENT_SECONDS, method: "POST" })];
-    const started = Date.now();
+    const clients = [startWrk(`${rig.baseUrl}/api/app1/items`, { seconds: WRK_MAX_SECONDS, method: "GET" }), startWrk(`${rig.baseUrl}/api/app1/items`, { seconds: WRK_MAX_SECONDS, method: "POST" })];
     await sleep(1000);
+    const startedAt = Date.now();
     const result = await action();
-    const seconds = (Date.now() - started) / 1000;
-    const foreign = await Promise.all(clients.map((c) => c.done));
-    return { result, seconds, load: await load.stop(), clients: foreign.map(({ output: _o, ...c }) => c), clientsOutlasted: seconds < CLIENT_SECONDS };
+    const endedAt = Date.now();
+    await sleep(STOP_MARGIN_MS);
+    const [foreign, loadResult] = await Promise.all([Promise.all(clients.map((c) => c.stop!())), load.stop()]);
+    // Each client's own account of when it ran: it must have started before `up` and run on after it.
+    const spans = [...foreign.map((c) => ({ client: c.client, from: c.startedAt, to: c.startedAt + c.seconds * 1000 })), { client: "autocannon", from: loadResult.startedAt, to: loadResult.endedAt }];
+    const clientsOutlasted = spans.every((sp) => sp.from <= startedAt && sp.to >= endedAt);
+    return { result, seconds: (endedAt - startedAt) / 1000, load: loadResult, clients: foreign.map(({ output: _o, ...c }) => c), clientsOutlasted, spans: spans.map((sp) => ({ client: sp.client, startedBefore: (startedAt - sp.from) / 1000, endedAfter: (sp.to - endedAt) / 1000 })) };
 }
 
 async function fleetState(rig: FleetRig) {
@@ -90,7 +96,7 @@ async function rollingRelease(rig: FleetRig, log: Log) {
     log("rolling app1's and app2's backends 1 -> 2 over both servers under load");
     const r = await underLoad(rig, () => rig.platform.up(backendImage("local/demo/backend:2")));
     const rollout = r.result.commands.find((c) => c.name === "app1-backend-rollout");
-    return { ok: r.result.ok, error: r.result.error ?? "", ...r.load, clients: r.clients, clientsOutlasted: r.clientsOutlasted, rollout: lastJsonLine<Record<string, unknown>>(rollout?.stdout ?? "", {}), ...(await fleetState(rig)) };
+    return { ok: r.result.ok, error: r.result.error ?? "", ...r.load, clients: r.clients, clientsOutlasted: r.clientsOutlasted, spans: r.spans, rollout: lastJsonLine<Record<string, unknown>>(rollout?.stdout ?? "", {}), ...(await fleetState(rig)) };
 }
 
 async function failOnSecondServer(rig: FleetRig, log: Log) {
@@ -105,7 +111,7 @@ async function failOnSecondServer(rig: FleetRig, log: Log) {
         }),
     );
     const rollout = r.result.commands.find((c) => c.name === "app1-backend-rollout");
-    return { ok: r.result.ok, error: r.result.error ?? "", ...r.load, clients: r.clients, rollout: lastJsonLine<Record<string, unknown>>(rollout?.stdout ?? "", {}), ...(await fleetState(rig)) };
+    return { ok: r.result.ok, error: r.result.error ?? "", ...r.load, clients: r.clients, clientsOutlasted: r.clientsOutlasted, spans: r.spans, rollout: lastJsonLine<Record<string, unknown>>(rollout?.stdout ?? "", {}), ...(await fleetState(rig)) };
 }
 
 /** The stand-in's log (log_connections): each connection from `offset` on, with its user, database, client program and TLS. */
