@@ -49,8 +49,9 @@ export function monitoringSchedule(cfg: PlatformConfig, t: OpsTargets, server: M
     // Scaleway maintains the managed instance (VACUUM included).
     if (server.postgresContainer) jobs.push({ name: "maintenance", schedule: cfg.monitoring.maintenanceSchedule, script: maintenanceScript(t) });
     jobs.push({ name: "rotate-nginx-logs", schedule: cfg.monitoring.logRotateSchedule, script: rotateNginxLogsScript(t, cfg.monitoring.nginxLogKeep) });
-    // Every server: releases and re-pins leave images behind on each.
-    jobs.push({ name: PRUNE_IMAGES_JOB, schedule: cfg.monitoring.imagePruneSchedule, script: pruneImagesScript(cfg.monitoring.imageKeepDays) });
+    // Every server: releases and re-pins leave images behind on each. Never on the local target:
+    // that Docker is the developer's, with images the platform never made.
+    if (cfg.target === "scaleway") jobs.push({ name: PRUNE_IMAGES_JOB, schedule: cfg.monitoring.imagePruneSchedule, script: pruneImagesScript(cfg.monitoring.imageKeepDays) });
     if (!cfg.monitoring.enabled) return { jobs, commands: [] };
     // Exit 0 once the report is written: red is the report's news, not the job's failure.
     jobs.push({ name: "status", schedule: cfg.monitoring.schedule, script: [...opsVars(t, "root"), 'exec python3 "$root/bin/platform-status" --collect'].join("\n") });

@@ -11,6 +11,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { needs } from "../../support/requirements";
 import { ok, opsRoot, removeContainers, sh } from "../../support/ops";
+import { prodConfig } from "../../support/prod-stack";
+import { validateConfig } from "../../../config/validate";
+import { monitoringSchedule } from "../../../render/monitoring/jobs";
+import { productionTargets } from "../../../render/backup/layout";
+
+/** The production stack's config (the scaleway target), with these monitoring settings. */
+function prod(monitoring: Record<string, unknown> = {}): Record<string, unknown> {
+    const raw = prodConfig();
+    return { ...raw, monitoring: { ...((raw.monitoring as Record<string, unknown>) ?? {}), ...monitoring } };
+}
 
 const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 
@@ -32,22 +42,30 @@ function shimRun(raw: Record<string, unknown>, args: string[] = []): { code: num
 }
 
 test("the scheduled run prunes every image no container uses, older than the default 7 days", () => {
-    const r = shimRun({});
+    const r = shimRun(prod());
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.calls, [["image", "prune", "--all", "--force", "--filter", "until=168h"]]);
 });
 
 test("monitoring.imageKeepDays sets the window", () => {
-    assert.deepEqual(shimRun({ monitoring: { imageKeepDays: 30 } }).calls, [["image", "prune", "--all", "--force", "--filter", "until=720h"]]);
+    assert.deepEqual(shimRun(prod({ imageKeepDays: 30 })).calls, [["image", "prune", "--all", "--force", "--filter", "until=720h"]]);
 });
 
 test("a label argument narrows the prune; any other argument is refused and docker is never called", () => {
-    assert.deepEqual(shimRun({}, ["label=opstest.prune=x"]).calls, [["image", "prune", "--all", "--force", "--filter", "until=168h", "--filter", "label=opstest.prune=x"]]);
+    assert.deepEqual(shimRun(prod(), ["label=opstest.prune=x"]).calls, [["image", "prune", "--all", "--force", "--filter", "until=168h", "--filter", "label=opstest.prune=x"]]);
     for (const bad of ["until=1h", "--filter", "dangling=false", "label="]) {
-        const r = shimRun({}, [bad]);
+        const r = shimRun(prod(), [bad]);
         assert.equal(r.code, 2, bad);
         assert.deepEqual(r.calls, [], `${bad}: docker must not run`);
     }
+});
+
+test("the local target has no image prune: its Docker is the developer's, with images the platform never made", () => {
+    const local = monitoringSchedule(validateConfig({}), productionTargets("/opt/platform"), { postgresContainer: true, backups: true });
+    assert.equal(validateConfig({}).target, "local");
+    assert.deepEqual(local.jobs.filter((j) => j.name === "prune-images"), []);
+    const scaleway = monitoringSchedule(validateConfig(prod()), productionTargets("/opt/platform"), { postgresContainer: true, backups: true });
+    assert.deepEqual(scaleway.jobs.filter((j) => j.name === "prune-images").map((j) => j.schedule), ["30 4 * * *"]);
 });
 
 // --- on the real engine -------------------------------------------------------------------
@@ -102,7 +120,7 @@ after(() => {
 
 test("on Docker: an old unused image goes; one a stopped container uses and a recent one stay", { skip }, () => {
     for (const t of Object.values(TAGS)) assert.ok(exists(t), `${t} loaded`);
-    const ops = opsRoot({});
+    const ops = opsRoot(prod());
     try {
         const r = sh(path.join(ops.root, "bin/prune-images.sh"), [`label=${LABEL}`]);
         assert.equal(r.code, 0, r.stderr);
