@@ -3,7 +3,10 @@
 // commands around it that make replacements safe under the real engine (docs/engine-notes.md):
 //   guard  - before a replacement, removes a same-named container the engine would not delete (one
 //            recreated outside Pulumi, e.g. by hand), which would fail the create with
-//            "name already in use";
+//            "name already in use". It runs only after the RemoteImage has pulled the new image
+//            and itself refuses to stop anything while that image is not on the server: a failed
+//            pull leaves the old nginx or PostgreSQL running (the engine's own delete of the old
+//            container waits for the image too: the container's `image` is the RemoteImage's ID);
 //   ready  - applies what the provider cannot set (the pids limit) and waits until the container
 //            answers its health check, keyed on the container's ID so it runs again for every new
 //            container. Not the provider's `wait`: that polls Docker's health status, which starts
@@ -63,12 +66,26 @@ export function policyArgs(p: ContainerPolicy): Partial<docker.ContainerArgs> {
     };
 }
 
-/** Removes a container of that name unless it carries this spec; run before the engine's create. */
-export function guardScript(name: string, spec: string, graceSeconds: number): string {
+/** The image a replacement will run: its ID on the server and the reference it was pulled by. */
+export interface GuardImage {
+    readonly id: string;
+    readonly ref: string;
+}
+
+/**
+ * Removes a container of that name unless it carries this spec; run before the engine's create.
+ * Nothing is stopped unless the new image is on the server: without it the old container keeps
+ * running and the guard fails, naming the image.
+ */
+export function guardScript(name: string, spec: string, graceSeconds: number, image: GuardImage): string {
     return script(
-        `name=${shq(name)} spec=${shq(spec)} grace=${graceSeconds}`,
+        `name=${shq(name)} spec=${shq(spec)} grace=${graceSeconds} image=${shq(image.id)} ref=${shq(image.ref)}`,
         `current=$(docker inspect -f '{{index .Config.Labels "${SPEC_LABEL}"}}' "$name" 2>/dev/null) || exit 0`,
         '[ "$current" = "$spec" ] && exit 0',
+        'if ! docker image inspect "$image" >/dev/null 2>&1; then',
+        '  echo "the image $ref ($image) is not on the server: $name keeps running, nothing was stopped" >&2',
+        "  exit 1",
+        "fi",
         'echo "$name has spec ${current:-none}, not $spec: stopping it so the new container can take its name"',
         'docker stop -t "$grace" "$name" >/dev/null 2>&1 || true',
         'docker rm -f "$name" >/dev/null 2>&1 || true',
@@ -104,8 +121,13 @@ export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { 
     const replacing = { name: s.name, image: s.image, role: s.role, ...policy, memory: undefined, memorySwap: undefined, restart: undefined, ...s.args, healthcheck };
     // A hash reveals nothing of a secret env value, and the guard's log must stay readable.
     const spec = pulumi.unsecret(pulumi.output(replacing).apply(hashOf));
-    const guard = s.host.runScript(`${s.name}-guard`, { create: spec.apply((h) => guardScript(s.name, h, s.stopGraceSeconds)) }, { parent });
     const image = new docker.RemoteImage(s.host.name(`${s.name}-image`), { name: s.image, keepLocally: true }, { parent, provider });
+    // After the pull: a failed pull stops the `up` before anything is stopped.
+    const guard = s.host.runScript(
+        `${s.name}-guard`,
+        { create: pulumi.all([spec, image.imageId]).apply(([h, id]) => guardScript(s.name, h, s.stopGraceSeconds, { id, ref: s.image })) },
+        { parent, dependsOn: [image] },
+    );
     const container = new docker.Container(
         s.host.name(s.name),
         {

@@ -34,6 +34,14 @@ export const monitoringSchema = z
         maintenanceSchedule: crontab("0 3 1 * *").describe("When `vacuumdb --all --analyze` runs (five-field cron, UTC)."),
         logRotateSchedule: crontab("0 0 * * *").describe("When nginx's logs are rotated (five-field cron, UTC)."),
         nginxLogKeep: z.number().int().min(1).max(365).default(14).describe("How many rotated nginx log files are kept."),
+        imagePruneSchedule: crontab("30 4 * * *").describe("When Docker images no container uses (running or stopped) and older than `imageKeepDays` are removed (five-field cron, UTC). Scaleway target only: the local target's Docker is yours."),
+        imageKeepDays: z
+            .number()
+            .int()
+            .min(1)
+            .max(365)
+            .default(7)
+            .describe("The rollback window: an unused image is removed only once it was created more than this many days ago (Docker's `until` filter, the image's creation time, not its pull)."),
         page: z
             .strictObject({
                 enabled: z

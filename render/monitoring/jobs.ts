@@ -1,5 +1,6 @@
 // Monitoring on the server, as the Monitoring component hands it to the Scheduler: the monthly
-// VACUUM, nginx's log rotation, and the status job with the platform-status program it runs.
+// VACUUM, nginx's log rotation, the image prune, and the status job with the platform-status
+// program it runs.
 import type { PlatformConfig } from "../../config/schema";
 import { NGINX_CONTAINER, POSTGRES_CONTAINER, WATCHTOWER_CONTAINER } from "../../config/naming";
 import type { BinCommand, ScheduledJob } from "../schedule";
@@ -9,6 +10,7 @@ import { statusProgram } from "./status";
 import { maintenanceScript, rotateNginxLogsScript } from "./logs";
 import { EXPORTER_CONTAINERS } from "./exporters";
 import { statusPageUrl } from "./layout";
+import { PRUNE_IMAGES_JOB, pruneImagesScript } from "./images";
 
 export interface MonitoredServer {
     /** The PostgreSQL container runs here (false with the managed database, once the move is done). */
@@ -47,6 +49,9 @@ export function monitoringSchedule(cfg: PlatformConfig, t: OpsTargets, server: M
     // Scaleway maintains the managed instance (VACUUM included).
     if (server.postgresContainer) jobs.push({ name: "maintenance", schedule: cfg.monitoring.maintenanceSchedule, script: maintenanceScript(t) });
     jobs.push({ name: "rotate-nginx-logs", schedule: cfg.monitoring.logRotateSchedule, script: rotateNginxLogsScript(t, cfg.monitoring.nginxLogKeep) });
+    // Every server: releases and re-pins leave images behind on each. Never on the local target:
+    // that Docker is the developer's, with images the platform never made.
+    if (cfg.target === "scaleway") jobs.push({ name: PRUNE_IMAGES_JOB, schedule: cfg.monitoring.imagePruneSchedule, script: pruneImagesScript(cfg.monitoring.imageKeepDays) });
     if (!cfg.monitoring.enabled) return { jobs, commands: [] };
     // Exit 0 once the report is written: red is the report's news, not the job's failure.
     jobs.push({ name: "status", schedule: cfg.monitoring.schedule, script: [...opsVars(t, "root"), 'exec python3 "$root/bin/platform-status" --collect'].join("\n") });

@@ -220,6 +220,9 @@ test("a replaced core container first removes any same-named container Pulumi di
     for (const c of containers()) {
         const guard = p.byName(`${c.name}-guard`);
         assert.ok(c.options.dependsOn.includes(guard.name), c.name);
+        // Only after the new image is pulled: a failed pull must leave the old container running.
+        assert.ok(guard.options.dependsOn.includes(`${c.name}-image`), `${c.name}-guard waits for ${c.name}-image`);
+        assert.match(String(guard.inputs.create), new RegExp(`docker image inspect "\\$image"`), c.name);
         const spec = ((c.inputs.labels as any[]) ?? []).find((l) => l.label === "com.mhylle.platform.spec")?.value;
         assert.match(String(spec), /^[0-9a-f]{12}$/);
         assert.match(String(guard.inputs.create), new RegExp(`spec='${spec}'`));

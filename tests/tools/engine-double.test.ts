@@ -102,3 +102,16 @@ test("the declared nginx container maps to docker flags one for one", async () =
     assert.match(create.at(-6)!, /^sha256:[0-9a-f]{64}$/, "the image ID the RemoteImage pulled");
     assert.deepEqual(create.slice(-5), ["nginx", "-g", "daemon off;", "-c", "/etc/nginx/platform/nginx.conf"]);
 });
+
+test("a core container's guard waits for its RemoteImage in the double's order, so a failed pull cancels it before anything is stopped", async () => {
+    const p = await recordProgram(prodConfig());
+    const guards = p.resources.filter((r) => r.type === "command:remote:Command" && r.name.endsWith("-guard"));
+    assert.ok(guards.length >= 3, "nginx, postgres and watchtower guards recorded");
+    for (const g of guards) {
+        const image = p.byName(g.name.replace(/-guard$/, "-image"));
+        assert.ok(g.options.dependsOnKeys.includes(image.key), `${g.name} depends on ${image.key} in the applier's order`);
+        // The order the applier runs steps in (inDependencyOrder over dependsOnKeys): the image first.
+        const order = layers([g.key, image.key], (k) => (k === g.key ? g.options.dependsOnKeys : []));
+        assert.deepEqual(order, [[image.key], [g.key]]);
+    }
+});
