@@ -10,10 +10,11 @@ const scenario = process.argv[2];
 const rejections: string[] = [];
 process.on("unhandledRejection", (e) => rejections.push(String((e as Error)?.message ?? e)));
 
-/** Prod with the managed database on (phase copying: the first step of the move) or off. */
+/** Prod with the managed database on (phase copying: the first step of the move) or off; scale-out: two servers behind the load balancer. */
 function config(managed: boolean) {
     const raw = prodConfig();
     const database = raw.database as Record<string, unknown>;
+    if (scenario === "scale-out-preview" && managed) return { ...raw, server: { ...(raw.server as object), count: 2 }, database: { ...database, managed: { enabled: true } } };
     return managed ? { ...raw, database: { ...database, managed: { enabled: true, phase: "copying" } } } : raw;
 }
 
@@ -29,11 +30,11 @@ async function run() {
     process.env.SSH_AUTH_SOCK = "/run/test-agent.sock";
     let preview: RecordOptions["preview"];
     let outputs: ((type: string) => Record<string, unknown> | undefined) | undefined;
-    if (scenario === "join-preview" || scenario === "steady-preview") {
+    if (scenario === "join-preview" || scenario === "steady-preview" || scenario === "scale-out-preview") {
         // The running stack: the last `up` without the managed database. Its instance state holds what
         // the provider's Read set: no private network, so an empty `privateIps`.
         const before = await record(config(scenario === "steady-preview"), () => program(), { secrets: { sshPrivateKey: "k" } });
-        const prior = new Map<string, Record<string, unknown>>(before.resources.map((r: RecordedResource) => [r.key, r.type === SERVER && scenario === "join-preview" ? { ...r.state, privateIps: [] } : r.state]));
+        const prior = new Map<string, Record<string, unknown>>(before.resources.map((r: RecordedResource) => [r.key, r.type === SERVER && scenario !== "steady-preview" ? { ...r.state, privateIps: [] } : r.state]));
         await new Promise((r) => setTimeout(r, 100));
         rejections.length = 0;
         preview = { prior: (type, name) => prior.get(`${type.split("$").pop()}::${name}`) };
@@ -49,7 +50,9 @@ async function run() {
     const value = known === true ? await (privateIp as unknown as { promise(): Promise<string> }).promise() : undefined;
     await new Promise((r) => setTimeout(r, 300));
     const instance = resources.find((r) => r.type === SERVER && r.name === "server-instance");
-    console.log(JSON.stringify({ rejections, known, value, sawPrivateIps: instance?.state.privateIps, preview: pulumi.runtime.isDryRun(), resources: resources.length }));
+    // What depends on the private IPs behind a load balancer: the backend's server list.
+    const backend = resources.find((r) => r.type === "scaleway:loadbalancers/backend:Backend");
+    console.log(JSON.stringify({ rejections, known, value, sawPrivateIps: instance?.state.privateIps, backendServerIps: backend?.inputs.serverIps, preview: pulumi.runtime.isDryRun(), resources: resources.length }));
 }
 
 run().catch((e) => {

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -27,10 +28,22 @@ test("preview of the managed database turned on for a running server: no throw, 
     assert.equal(r.known, false);
 });
 
+test("preview of a running server going behind a new load balancer with a second server: no throw, the backend's server IPs unknown", () => {
+    const r = run("scale-out-preview");
+    assert.equal(r.crashed, undefined);
+    assert.deepEqual(r.sawPrivateIps, []);
+    assert.deepEqual(r.rejections, []);
+    assert.equal(r.known, false);
+    // Both entries unknown: the first server's (prior, empty list) and the new second server's.
+    assert.equal(r.backendServerIps.length, 2);
+    // pulumi.unknown as the mock received it, printed as JSON.
+    for (const ip of r.backendServerIps) assert.deepEqual(ip, { __pulumiUnknown: true });
+});
+
 test("first preview of a new stack with the managed database: the instance's privateIps and the private IP unknown", () => {
     const r = run("first-preview");
     assert.equal(r.crashed, undefined);
-    assert.equal(r.sawPrivateIps, "04da6b54-80e4-46f7-96ec-b56ff0331ba9");
+    assert.equal(r.sawPrivateIps, unknownValue);
     assert.deepEqual(r.rejections, []);
     assert.equal(r.known, false);
 });
