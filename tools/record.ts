@@ -2,7 +2,7 @@
 // Render, the unit tests and the end-to-end applier all see the program through this.
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
+import { isRpcSecret, unknownValue, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 
 import { PROJECT } from "../config/stack-file";
 import type { SshAgentView } from "../stacks/preflight";
@@ -201,6 +201,22 @@ export interface RecordOptions {
     outputs?: ComputeOutputs;
     /** The ssh-agent preflight asks on the scaleway target; none by default: the check is skipped (no deploy key here). */
     sshAgent?: SshAgentView;
+    /**
+     * Run as `pulumi preview` does (the runtime's dry run; docs/engine-notes.md "Preview: computed
+     * outputs"). A resource `prior` has no state for is created: its computed outputs (the ones the mock
+     * computes) and its ID are unknown. A resource with prior state is updated in place or unchanged: its
+     * computed outputs keep the prior state's values (a provider sets them only when it reads the
+     * resource back after the update), its inputs are the new ones. Without `prior` every resource is created.
+     */
+    preview?: { prior?: (type: string, name: string) => Record<string, unknown> | undefined };
+}
+
+/** What a registration returns: the mock's outputs as `up` sees them, or as preview does (RecordOptions.preview). */
+function stateOf(type: string, name: string, inputs: Record<string, any>, computed: Record<string, unknown>, preview: RecordOptions["preview"]): { state: Record<string, unknown>; created: boolean } {
+    if (!preview) return { state: { ...inputs, ...computed }, created: false };
+    const prior = preview.prior?.(type, name);
+    if (!prior) return { state: { ...inputs, ...Object.fromEntries(Object.keys(computed).map((k) => [k, unknownValue])) }, created: true };
+    return { state: { ...inputs, ...Object.fromEntries(Object.keys(computed).map((k) => [k, prior[k]])) }, created: false };
 }
 
 /**
@@ -222,9 +238,12 @@ export async function record<T>(raw: Record<string, unknown>, build: () => T, op
         {
             newResource(args) {
                 const key = `${args.type}::${args.name}`;
-                const state = { ...args.inputs, ...(options.outputs?.(args.type, args.name, args.inputs) ?? computedOutputs(args.type, args.name, args.inputs)) };
-                resources.push({ key, type: args.type, name: args.name, inputs: args.inputs, parent: parents.get(key), custom: args.custom ?? true, state, options: recorded.get(key)! });
-                return { id: mockId(args.type, args.name, args.inputs, recorded.get(key)!), state };
+                const computed = options.outputs?.(args.type, args.name, args.inputs) ?? computedOutputs(args.type, args.name, args.inputs);
+                const { state, created } = stateOf(args.type, args.name, args.inputs, computed, options.preview);
+                const custom = args.custom ?? true;
+                resources.push({ key, type: args.type, name: args.name, inputs: args.inputs, parent: parents.get(key), custom, state, options: recorded.get(key)! });
+                // A resource created in preview has no ID yet: the runtime makes an empty one unknown.
+                return { id: created && custom ? "" : mockId(args.type, args.name, args.inputs, recorded.get(key)!), state };
             },
             call(args) {
                 if (args.token !== "docker:index/getRegistryImage:getRegistryImage") return args.inputs;
@@ -235,7 +254,7 @@ export async function record<T>(raw: Record<string, unknown>, build: () => T, op
         },
         PROJECT,
         options.stack ?? "render",
-        false,
+        !!options.preview,
     );
     const result = await build();
     // Registrations are asynchronous: wait until Pulumi's RPC queue has drained.
