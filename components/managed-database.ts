@@ -75,7 +75,8 @@ export class ManagedDatabase extends pulumi.ComponentResource implements Managed
         this.endpoint = this.instance.privateNetwork.apply(endpointOf);
         this.caCertificate = this.instance.certificate;
         const on = { instanceId: this.instance.id, region: args.region };
-        for (const app of args.apps) this.apps[app] = this.appLogin(name, app, on);
+        const appDatabases: Record<string, scaleway.databases.Database> = {};
+        for (const app of args.apps) [this.apps[app], appDatabases[app]] = this.appLogin(name, app, on);
 
         const backup = new random.RandomPassword(`${name}-backup-password`, passwordArgs, { parent: this });
         this.backupPassword = pulumi.secret(backup.result);
@@ -84,7 +85,9 @@ export class ManagedDatabase extends pulumi.ComponentResource implements Managed
             this.backupReady.push(
                 new scaleway.databases.Privilege(`${name}-backup-${key}-privilege`, { ...on, userName: backupUser.name, databaseName: dbName, permission: "readonly" }, { parent: this }),
             );
-        for (const app of args.apps) readable(databaseName(app), app);
+        // The Database's own output, not its name as text: the privilege then waits for the database
+        // (SetPrivilege on a database not yet created fails; rdb/privilege.go retries only on 409).
+        for (const app of args.apps) readable(appDatabases[app].name, app);
         if (args.sharedDb) readable(this.sharedDatabase(name, args, on).name, "shared");
 
         for (let i = 0; i < args.config.readReplicas; i++) {
@@ -127,7 +130,7 @@ export class ManagedDatabase extends pulumi.ComponentResource implements Managed
     }
 
     /** An app's user and database, with a privilege on its own database only (shared_db below, when granted). */
-    private appLogin(name: string, app: string, on: InstanceRef): ManagedApp {
+    private appLogin(name: string, app: string, on: InstanceRef): [ManagedApp, scaleway.databases.Database] {
         const parent = { parent: this };
         const password = new random.RandomPassword(`${name}-${app}-password`, passwordArgs, parent);
         const user = new scaleway.databases.User(`${name}-${app}-user`, { instanceId: on.instanceId, name: roleName(app), password: password.result, isAdmin: false, region: on.region }, parent);
@@ -138,7 +141,7 @@ export class ManagedDatabase extends pulumi.ComponentResource implements Managed
             { instanceId: on.instanceId, userName: user.name, databaseName: db.name, permission: "all", region: on.region },
             parent,
         );
-        return { user: roleName(app), database: databaseName(app), password: pulumi.secret(password.result), ready: privilege };
+        return [{ user: roleName(app), database: databaseName(app), password: pulumi.secret(password.result), ready: privilege }, db];
     }
 
     /** The seed's grants: listed apps may use shared_db; every other app user has no privilege on it. */
