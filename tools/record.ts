@@ -96,6 +96,9 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
             return inputs.privateNetworks ? { privateIps: [{ id: `${name}-ipv4`, address: `172.16.0.${10 + serverIndex(name)}` }, { id: `${name}-ipv6`, address: `fd5f:519c:6d46:2728::${serverIndex(name)}/64` }] } : {};
         case "scaleway:loadbalancers/ip:Ip":
             return { ipAddress: "51.159.26.100" };
+        case "scaleway:loadbalancers/certificate:Certificate":
+            // What Scaleway's GetCertificate says once the provider's wait ends: "ready" or "error" (a hook gives "error").
+            return { status: "ready" };
         case "scaleway:loadbalancers/loadBalancer:LoadBalancer":
             return { privateIps: [{ id: "lb-ipv4", address: "172.16.0.250" }, { id: "lb-ipv6", address: "fd5f:519c:6d46:2728::fa" }] };
         case "scaleway:databases/instance:Instance":
