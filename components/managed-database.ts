@@ -66,9 +66,11 @@ export class ManagedDatabase extends pulumi.ComponentResource implements Managed
     /** Everything the platform's dump needs: the backup user and its privileges. */
     readonly backupReady: pulumi.Resource[] = [];
     readonly admin: { readonly user: string; readonly password: pulumi.Output<string> };
+    private readonly existing: readonly string[];
 
     constructor(name: string, args: ManagedDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:ManagedDatabase", name, {}, opts);
+        this.existing = args.config.existingDatabases;
         const admin = new random.RandomPassword(`${name}-admin-password`, passwordArgs, { parent: this });
         this.admin = { user: MANAGED_ADMIN_USER, password: pulumi.secret(admin.result) };
         this.instance = this.createInstance(name, args, admin.result);
@@ -135,7 +137,11 @@ export class ManagedDatabase extends pulumi.ComponentResource implements Managed
         const password = new random.RandomPassword(`${name}-${app}-password`, passwordArgs, parent);
         const user = new scaleway.databases.User(`${name}-${app}-user`, { instanceId: on.instanceId, name: roleName(app), password: password.result, isAdmin: false, region: on.region }, parent);
         // Removing an app keeps its data, as on one server (its role only loses login there).
-        const db = new scaleway.databases.Database(`${name}-${app}-db`, { instanceId: on.instanceId, name: databaseName(app), region: on.region }, { ...parent, retainOnDelete: true });
+        const db = new scaleway.databases.Database(
+            `${name}-${app}-db`,
+            { instanceId: on.instanceId, name: databaseName(app), region: on.region },
+            { ...parent, retainOnDelete: true, ...this.adopt(databaseName(app)) },
+        );
         const privilege = new scaleway.databases.Privilege(
             `${name}-${app}-privilege`,
             { instanceId: on.instanceId, userName: user.name, databaseName: db.name, permission: "all", region: on.region },
@@ -144,9 +150,23 @@ export class ManagedDatabase extends pulumi.ComponentResource implements Managed
         return [{ user: roleName(app), database: databaseName(app), password: pulumi.secret(password.result), ready: privilege }, db];
     }
 
+    /**
+     * A retained database that already exists (database.managed.existingDatabases) is imported:
+     * CreateDatabase on its name would retry on 409 for 30 minutes, then fail (rdb/database.go).
+     * Once in state with that ID, the engine does not import it again (step_generator.go isImport).
+     */
+    private adopt(dbName: string): { import?: string } {
+        const id = this.existing.find((x) => x.split("/")[2] === dbName);
+        return id ? { import: id } : {};
+    }
+
     /** The seed's grants: listed apps may use shared_db; every other app user has no privilege on it. */
     private sharedDatabase(name: string, args: ManagedDatabaseArgs, on: InstanceRef) {
-        const shared = new scaleway.databases.Database(`${name}-shared-db`, { instanceId: on.instanceId, name: SHARED_DATABASE, region: on.region }, { parent: this, retainOnDelete: true });
+        const shared = new scaleway.databases.Database(
+            `${name}-shared-db`,
+            { instanceId: on.instanceId, name: SHARED_DATABASE, region: on.region },
+            { parent: this, retainOnDelete: true, ...this.adopt(SHARED_DATABASE) },
+        );
         for (const grant of args.sharedDbGrants)
             new scaleway.databases.Privilege(
                 `${name}-${grant}-shared-privilege`,

@@ -45,6 +45,8 @@ export interface RecordedOptions {
     readonly customTimeouts: { create?: string; update?: string; delete?: string };
     /** The explicit provider's key (type::name), when the resource names one. */
     readonly provider?: string;
+    /** The `import` option: the ID of an existing resource the engine adopts instead of creating one. */
+    readonly importId?: string;
 }
 
 const nameOf = (urn: string) => urn.split("::").pop()!;
@@ -175,6 +177,7 @@ function optionsOf(req: any): RecordedOptions {
         customTimeouts: timeoutsOf(req.getCustomtimeouts()),
         // The provider a resource was registered with: the engine double follows it to its engine.
         ...(req.getProvider() ? { provider: keyOf(String(req.getProvider()).split("::").slice(0, 4).join("::")) } : {}),
+        ...(req.getImportid() ? { importId: String(req.getImportid()) } : {}),
     };
 }
 
