@@ -99,7 +99,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
             this.frontends.push(
                 new scaleway.loadbalancers.Frontend(
                     `${name}-https`,
-                    { lbId: this.lb.id, backendId: backend.id, name: "https", inboundPort: 443, certificateIds: [this.certificate.id], timeoutClient: seconds(b.serverTimeoutSeconds) },
+                    { lbId: this.lb.id, backendId: backend.id, name: "https", inboundPort: 443, certificateIds: this.readyCertificateIds(this.certificate), timeoutClient: seconds(b.serverTimeoutSeconds) },
                     { parent: this },
                 ),
             );
@@ -115,4 +115,28 @@ export class LoadBalancer extends pulumi.ComponentResource {
         );
         return backend;
     }
+
+    /**
+     * The certificate's ID only once it is `ready`. The provider's create waits for `ready` or `error`
+     * and returns success for both (a warning only: docs/engine-notes.md 9), so without this a failed
+     * validation would move the HTTPS frontend onto it and the old certificate would be deleted.
+     * Throwing fails the run before the frontend's update and before any delete.
+     */
+    private readyCertificateIds(certificate: scaleway.loadbalancers.Certificate): pulumi.Output<string[]> {
+        const names = [this.args.domain, ...this.args.aliases];
+        return pulumi.all([certificate.id, certificate.status, certificate.urn, this.publicIp]).apply(([id, status, urn, ip]) => {
+            if (status !== "ready") throw new pulumi.ResourceError(certificateNotReady({ status, names, urn, address: ip }), certificate, true);
+            return [id];
+        });
+    }
+}
+
+/** Why the HTTPS frontend keeps its certificate, and the fix, in the user's words. */
+export function certificateNotReady(c: { status: string | undefined; names: readonly string[]; urn: string; address: string }): string {
+    return (
+        `the load balancer's Let's Encrypt certificate for ${c.names.join(", ")} is "${c.status ?? "unknown"}", not "ready": ` +
+        `Let's Encrypt could not validate every name. The HTTPS frontend keeps its current certificate and nothing is deleted. ` +
+        `Fix DNS: each name needs an A record to the load balancer (${c.names.map((n) => `${n}. A ${c.address}`).join("; ")}), ` +
+        `then issue it again: pulumi up --replace '${c.urn}'`
+    );
 }

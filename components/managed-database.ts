@@ -66,16 +66,19 @@ export class ManagedDatabase extends pulumi.ComponentResource implements Managed
     /** Everything the platform's dump needs: the backup user and its privileges. */
     readonly backupReady: pulumi.Resource[] = [];
     readonly admin: { readonly user: string; readonly password: pulumi.Output<string> };
+    private readonly existing: readonly string[];
 
     constructor(name: string, args: ManagedDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:ManagedDatabase", name, {}, opts);
+        this.existing = args.config.existingDatabases;
         const admin = new random.RandomPassword(`${name}-admin-password`, passwordArgs, { parent: this });
         this.admin = { user: MANAGED_ADMIN_USER, password: pulumi.secret(admin.result) };
         this.instance = this.createInstance(name, args, admin.result);
         this.endpoint = this.instance.privateNetwork.apply(endpointOf);
         this.caCertificate = this.instance.certificate;
         const on = { instanceId: this.instance.id, region: args.region };
-        for (const app of args.apps) this.apps[app] = this.appLogin(name, app, on);
+        const appDatabases: Record<string, scaleway.databases.Database> = {};
+        for (const app of args.apps) [this.apps[app], appDatabases[app]] = this.appLogin(name, app, on);
 
         const backup = new random.RandomPassword(`${name}-backup-password`, passwordArgs, { parent: this });
         this.backupPassword = pulumi.secret(backup.result);
@@ -84,7 +87,9 @@ export class ManagedDatabase extends pulumi.ComponentResource implements Managed
             this.backupReady.push(
                 new scaleway.databases.Privilege(`${name}-backup-${key}-privilege`, { ...on, userName: backupUser.name, databaseName: dbName, permission: "readonly" }, { parent: this }),
             );
-        for (const app of args.apps) readable(databaseName(app), app);
+        // The Database's own output, not its name as text: the privilege then waits for the database
+        // (SetPrivilege on a database not yet created fails; rdb/privilege.go retries only on 409).
+        for (const app of args.apps) readable(appDatabases[app].name, app);
         if (args.sharedDb) readable(this.sharedDatabase(name, args, on).name, "shared");
 
         for (let i = 0; i < args.config.readReplicas; i++) {
@@ -127,23 +132,41 @@ export class ManagedDatabase extends pulumi.ComponentResource implements Managed
     }
 
     /** An app's user and database, with a privilege on its own database only (shared_db below, when granted). */
-    private appLogin(name: string, app: string, on: InstanceRef): ManagedApp {
+    private appLogin(name: string, app: string, on: InstanceRef): [ManagedApp, scaleway.databases.Database] {
         const parent = { parent: this };
         const password = new random.RandomPassword(`${name}-${app}-password`, passwordArgs, parent);
         const user = new scaleway.databases.User(`${name}-${app}-user`, { instanceId: on.instanceId, name: roleName(app), password: password.result, isAdmin: false, region: on.region }, parent);
         // Removing an app keeps its data, as on one server (its role only loses login there).
-        const db = new scaleway.databases.Database(`${name}-${app}-db`, { instanceId: on.instanceId, name: databaseName(app), region: on.region }, { ...parent, retainOnDelete: true });
+        const db = new scaleway.databases.Database(
+            `${name}-${app}-db`,
+            { instanceId: on.instanceId, name: databaseName(app), region: on.region },
+            { ...parent, retainOnDelete: true, ...this.adopt(databaseName(app)) },
+        );
         const privilege = new scaleway.databases.Privilege(
             `${name}-${app}-privilege`,
             { instanceId: on.instanceId, userName: user.name, databaseName: db.name, permission: "all", region: on.region },
             parent,
         );
-        return { user: roleName(app), database: databaseName(app), password: pulumi.secret(password.result), ready: privilege };
+        return [{ user: roleName(app), database: databaseName(app), password: pulumi.secret(password.result), ready: privilege }, db];
+    }
+
+    /**
+     * A retained database that already exists (database.managed.existingDatabases) is imported:
+     * CreateDatabase on its name would retry on 409 for 30 minutes, then fail (rdb/database.go).
+     * Once in state with that ID, the engine does not import it again (step_generator.go isImport).
+     */
+    private adopt(dbName: string): { import?: string } {
+        const id = this.existing.find((x) => x.split("/")[2] === dbName);
+        return id ? { import: id } : {};
     }
 
     /** The seed's grants: listed apps may use shared_db; every other app user has no privilege on it. */
     private sharedDatabase(name: string, args: ManagedDatabaseArgs, on: InstanceRef) {
-        const shared = new scaleway.databases.Database(`${name}-shared-db`, { instanceId: on.instanceId, name: SHARED_DATABASE, region: on.region }, { parent: this, retainOnDelete: true });
+        const shared = new scaleway.databases.Database(
+            `${name}-shared-db`,
+            { instanceId: on.instanceId, name: SHARED_DATABASE, region: on.region },
+            { parent: this, retainOnDelete: true, ...this.adopt(SHARED_DATABASE) },
+        );
         for (const grant of args.sharedDbGrants)
             new scaleway.databases.Privilege(
                 `${name}-${grant}-shared-privilege`,

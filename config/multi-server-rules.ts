@@ -1,5 +1,6 @@
 // Rules for more than one server and the managed database: what a single field cannot say.
 import type { PlatformConfig } from "./schema";
+import { SHARED_DATABASE, databaseName } from "./naming";
 
 type Add = (field: string, problem: string, got: unknown) => void;
 
@@ -26,11 +27,28 @@ export function multiServerProblems(cfg: PlatformConfig, add: Add) {
     if (managed.enabled && managed.volume.type !== "lssd" && size % 5 !== 0)
         add("database.managed.volume.sizeGb", `must be a multiple of 5, as Scaleway's block volumes are; use ${Math.ceil(size / 5) * 5}`, size);
 
+    existingDatabaseProblems(cfg, add);
     if (managed.readReplicas > 0 && !managed.enabled) add("database.managed.readReplicas", "needs database.managed.enabled: true (read replicas are Scaleway's)", managed.readReplicas);
     cfg.apps.forEach((app, i) => {
         if (!app.readReplica) return;
         if (!app.database) add(`apps[${i}].readReplica`, "needs database: true: an app without a database has nothing to read", app.readReplica);
         else if (managed.readReplicas === 0) add(`apps[${i}].readReplica`, "needs a read replica: set database.managed.readReplicas to 1 or more", app.readReplica);
+    });
+}
+
+/** Each database to import is one the program declares, on the instance's region, once. */
+function existingDatabaseProblems(cfg: PlatformConfig, add: Add) {
+    const managed = cfg.database.managed;
+    const declared = [...cfg.apps.filter((a) => a.database).map((a) => databaseName(a.name)), ...(cfg.database.sharedDb ? [SHARED_DATABASE] : [])];
+    const region = cfg.server.zone.replace(/-[0-9]+$/, "");
+    const names = managed.existingDatabases.map((id) => id.split("/")[2]);
+    managed.existingDatabases.forEach((id, i) => {
+        const field = `database.managed.existingDatabases[${i}]`;
+        const [idRegion, , name] = id.split("/");
+        if (!managed.enabled) add(field, "needs database.managed.enabled: true (it is a database on Scaleway's instance)", id);
+        else if (!declared.includes(name)) add(field, `names ${name}, which no app with database: true has here (${declared.join(", ")}); add the app back first, or remove this line`, id);
+        else if (idRegion !== region) add(field, `is in ${idRegion}, but the instance is in ${region} (server.zone ${cfg.server.zone})`, id);
+        else if (names.indexOf(name) < i) add(field, `names ${name} a second time; keep one line per database`, id);
     });
 }
 

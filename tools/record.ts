@@ -45,6 +45,8 @@ export interface RecordedOptions {
     readonly customTimeouts: { create?: string; update?: string; delete?: string };
     /** The explicit provider's key (type::name), when the resource names one. */
     readonly provider?: string;
+    /** The `import` option: the ID of an existing resource the engine adopts instead of creating one. */
+    readonly importId?: string;
 }
 
 const nameOf = (urn: string) => urn.split("::").pop()!;
@@ -96,6 +98,9 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
             return inputs.privateNetworks ? { privateIps: [{ id: `${name}-ipv4`, address: `172.16.0.${10 + serverIndex(name)}` }, { id: `${name}-ipv6`, address: `fd5f:519c:6d46:2728::${serverIndex(name)}/64` }] } : {};
         case "scaleway:loadbalancers/ip:Ip":
             return { ipAddress: "51.159.26.100" };
+        case "scaleway:loadbalancers/certificate:Certificate":
+            // What Scaleway's GetCertificate says once the provider's wait ends: "ready" or "error" (a hook gives "error").
+            return { status: "ready" };
         case "scaleway:loadbalancers/loadBalancer:LoadBalancer":
             return { privateIps: [{ id: "lb-ipv4", address: "172.16.0.250" }, { id: "lb-ipv6", address: "fd5f:519c:6d46:2728::fa" }] };
         case "scaleway:databases/instance:Instance":
@@ -172,6 +177,7 @@ function optionsOf(req: any): RecordedOptions {
         customTimeouts: timeoutsOf(req.getCustomtimeouts()),
         // The provider a resource was registered with: the engine double follows it to its engine.
         ...(req.getProvider() ? { provider: keyOf(String(req.getProvider()).split("::").slice(0, 4).join("::")) } : {}),
+        ...(req.getImportid() ? { importId: String(req.getImportid()) } : {}),
     };
 }
 

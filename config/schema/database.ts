@@ -56,6 +56,12 @@ const managedSchema = z
             .describe(
                 "How apps check the instance's certificate (`DATABASE_URL`'s sslmode, with the instance's CA): `verify-full` also checks the address is in it; TLS is required in every mode.",
             ),
+        existingDatabases: z
+            .array(z.string().regex(/^[a-z]{2}-[a-z]{3}\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/[A-Za-z0-9_$-]{1,63}$/, "must be a database's ID, `<region>/<instance id>/<name>`"))
+            .default([])
+            .describe(
+                "Databases already on the instance but not in this stack (kept when their app was removed, or through a rebuild), as `<region>/<instance id>/<name>`: each is imported, never created again (CreateDatabase on an existing name retries for 30 minutes, then fails); leaving it listed is harmless (docs/runbooks/add-an-app.md).",
+            ),
         phase: z
             .enum(["copying", "switched", "done"])
             .default("done")

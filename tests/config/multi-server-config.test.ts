@@ -22,7 +22,7 @@ test("defaults: one server, no managed database, an LB-S with checks every 2 s t
     assert.deepEqual(cfg.loadBalancer, { type: "LB-S", backendPort: 8080, letsEncrypt: true, healthCheck: { delaySeconds: 2, timeoutSeconds: 1, retries: 2 } });
     assert.deepEqual(
         { ...cfg.database.managed, enabled: undefined },
-        { enabled: undefined, nodeType: "DB-DEV-S", engine: "PostgreSQL-15", isHaCluster: false, backup: { frequencyHours: 24, retentionDays: 7 }, volume: { type: "sbs_5k", sizeGb: 10 }, readReplicas: 0, sslMode: "verify-full", phase: "done" },
+        { enabled: undefined, nodeType: "DB-DEV-S", engine: "PostgreSQL-15", isHaCluster: false, backup: { frequencyHours: 24, retentionDays: 7 }, volume: { type: "sbs_5k", sizeGb: 10 }, readReplicas: 0, sslMode: "verify-full", existingDatabases: [], phase: "done" },
     );
 });
 
@@ -87,4 +87,18 @@ test("the managed database frees the memory the PostgreSQL container had", () =>
     const apps = [big("app1"), big("app2"), big("app3")];
     assert.ok(problems(prod({ database: { sharedDbGrants: [] } }, apps)).some((l) => l.startsWith("apps: memory limits need")));
     assert.deepEqual(problems(prod({ database: { sharedDbGrants: [], managed: { enabled: true } } }, apps)), []);
+});
+
+const DB_ID = (name: string, region = "fr-par") => `${region}/11111111-2222-4333-8444-555555555555/${name}`;
+
+test("existingDatabases: the ID of a database the program declares, in the instance's region, is accepted", () => {
+    assert.deepEqual(problems(prod(managed({ existingDatabases: [DB_ID("app2_db"), DB_ID("shared_db")] }))), []);
+});
+
+test("existingDatabases refuses what is not a database's ID, a database no app declares, another region, a repeat, and the container", () => {
+    refuses(prod(managed({ existingDatabases: ["app2_db"] })), "database.managed.existingDatabases[0]", /must be a database's ID, `<region>\/<instance id>\/<name>`/);
+    refuses(prod(managed({ existingDatabases: [DB_ID("app9_db")] })), "database.managed.existingDatabases[0]", /names app9_db, which no app with database: true has here \(app1_db, app2_db, shared_db\)/);
+    refuses(prod(managed({ existingDatabases: [DB_ID("app2_db", "nl-ams")] })), "database.managed.existingDatabases[0]", /is in nl-ams, but the instance is in fr-par/);
+    refuses(prod(managed({ existingDatabases: [DB_ID("app2_db"), DB_ID("app2_db")] })), "database.managed.existingDatabases[1]", /names app2_db a second time/);
+    refuses(prod({ database: { managed: { existingDatabases: [DB_ID("app2_db")] } } }), "database.managed.existingDatabases[0]", /needs database\.managed\.enabled: true/);
 });

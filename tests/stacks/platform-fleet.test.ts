@@ -143,6 +143,19 @@ test("per app: one database, one user and one privilege, on its own database onl
     for (const u of p.ofType(`${DB}/user:User`)) assert.ok(isSecret(u.inputs.password), u.name);
 });
 
+test("every privilege waits for the database it names: its databaseName is that Database's output, so the engine creates the database first", () => {
+    // A plain name would carry no dependency: on the first up SetPrivilege could run before CreateDatabase.
+    const dbOf = new Map(p.ofType(`${DB}/database:Database`).map((d) => [d.inputs.name as string, d.name]));
+    const privileges = p.ofType(`${DB}/privilege:Privilege`);
+    assert.equal(privileges.length, 7);
+    for (const x of privileges) {
+        const db = dbOf.get(x.inputs.databaseName as string);
+        assert.ok(db, `${x.name}: no Database named ${x.inputs.databaseName}`);
+        assert.deepEqual(x.options.propertyDependencies.databaseName, [db], x.name);
+        assert.ok(x.options.dependsOn.includes(db), `${x.name} does not wait for ${db}`);
+    }
+});
+
 test("every backend's DATABASE_URL points at the private endpoint with TLS required and checked against the instance's certificate", () => {
     for (const suffix of ["", "-s2", "-s3"])
         for (const app of ["app1", "app2"]) {

@@ -118,3 +118,34 @@ test("the load balancer's public address is protected: a change that would repla
     const ip = day1.find((r) => r.type === "scaleway:loadbalancers/ip:Ip")!;
     assert.throws(() => plan(ip, { ...ip.inputs, zone: "nl-ams-1" }, stateOf(ip)), /unable to replace resource "load-balancer-ip" as it is currently marked for protection/);
 });
+
+/** The state `pulumi up` leaves: what the program declared, less what is retained on delete once its app is gone (out of state, still on the instance). */
+const EXISTING_APP2_DB = "fr-par/11111111-2222-4333-8444-555555555555/app2_db";
+const withoutApp2 = `raw.apps = raw.apps.filter((a) => a.name !== "app2"); raw.database = { ...raw.database, sharedDbGrants: ["app1"] };`;
+
+test("removing an app and adding it back: its kept database, listed in existingDatabases, is imported, never created again", () => {
+    const removed = scaleway(withoutApp2);
+    assert.equal(removed.find((r) => r.name === "managed-database-app2-db"), undefined, "app2's database left the program (retained on the instance)");
+    const back = scaleway(`raw.database.managed.existingDatabases = [${JSON.stringify(EXISTING_APP2_DB)}];`);
+    const planned = day2(removed, back);
+    // A create would be CreateDatabase on a name that exists: rdb/database.go retries the 409 for 30 minutes, then fails.
+    assert.equal(planned["managed-database-app2-db"].op, "import");
+    assert.equal(back.find((r) => r.name === "managed-database-app2-db")!.options.importId, EXISTING_APP2_DB);
+    assert.equal(planned["managed-database-app1-db"].op, "same");
+    assert.equal(planned["managed-database-app2-user"].op, "create", "the user was deleted with the app and is made again");
+});
+
+test("an imported database stays listed without effect: the next up plans nothing for it", () => {
+    const back = scaleway(`raw.database.managed.existingDatabases = [${JSON.stringify(EXISTING_APP2_DB)}];`);
+    assert.equal(day2(back, back)["managed-database-app2-db"].op, "same");
+});
+
+test("the rebuild that keeps the protected instance (destroy --exclude-protected, then up) imports every listed database", () => {
+    const listed = ["app1_db", "app2_db", "shared_db"].map((n) => `fr-par/11111111-2222-4333-8444-555555555555/${n}`);
+    const rebuilt = scaleway(`raw.database.managed.existingDatabases = ${JSON.stringify(listed)};`);
+    // What destroy --exclude-protected leaves: the protected resources and what they depend on.
+    const kept = day1.filter((r) => ["managed-database", "load-balancer-ip", "private-network", "private-network-vpc"].includes(r.name));
+    const planned = day2(kept, rebuilt);
+    for (const n of ["managed-database-app1-db", "managed-database-app2-db", "managed-database-shared-db"]) assert.equal(planned[n].op, "import", n);
+    assert.equal(planned["managed-database"].op, "same");
+});

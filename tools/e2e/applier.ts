@@ -92,6 +92,7 @@ export class Applier {
         if (PROVIDER_TYPES.includes(r.type)) return;
         const p = plan(r, inputs, previous);
         if (p.op === "same") return;
+        if (p.op === "import") throw new Error(`${r.name}: the local engine double cannot import (the import option is for Scaleway's databases)`);
         steps.push({ name: r.name, type: r.type, op: p.op, changed: p.changed });
         this.log(`${r.name}: ${p.op}${p.changed.length ? ` (${p.changed.join(", ")})` : ""}`);
         if (p.op === "replace" && p.deleteBeforeReplace) {

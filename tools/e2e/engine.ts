@@ -6,7 +6,7 @@ import type { RecordedResource } from "../record";
 import { providerRules, ResourceRules } from "./provider-rules";
 
 /** What one resource gets in an update. */
-export type Op = "create" | "same" | "update" | "replace";
+export type Op = "create" | "import" | "same" | "update" | "replace";
 
 export interface Planned {
     readonly op: Op;
@@ -68,7 +68,8 @@ export function plan(r: RecordedResource, inputs: Record<string, unknown>, previ
     if (isComponent(r) || PROVIDER_TYPES.includes(r.type)) return { op: "same", changed: [], noEffect: true, deleteBeforeReplace: false };
     const rules = rulesOf(r.type);
     const dbr = rules.deleteBeforeReplace || r.options.deleteBeforeReplace || (rules.autonamed !== undefined && inputs[rules.autonamed] !== undefined);
-    if (!previous) return { op: "create", changed: [], noEffect: false, deleteBeforeReplace: dbr };
+    // The `import` option adopts an existing resource (a Read, no Create); once in state it is not imported again (step_generator.go isImport).
+    if (!previous) return { op: r.options.importId ? "import" : "create", changed: [], noEffect: false, deleteBeforeReplace: dbr };
     const changed = changedInputs(previous.inputs, inputs, r.options.ignoreChanges);
     if (!changed.length) return previous.initError ? { op: "update", changed: [], noEffect: true, deleteBeforeReplace: dbr } : { op: "same", changed, noEffect: true, deleteBeforeReplace: dbr };
     const unknown = changed.filter((k) => ![...rules.replaceOn, ...rules.updateInPlace, ...rules.noEffect].includes(k));

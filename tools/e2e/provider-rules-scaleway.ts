@@ -148,7 +148,7 @@ export const scalewayLbCertificate: ResourceRules = {
     noEffect: [],
     conditional: { letsencrypt: "any change (commonName, subjectAlternativeNames: a new alias) replaces the certificate" },
     undetermined: ["whether the API deletes a certificate a frontend still lists (only reached when name is set: delete-before-replace)"],
-    source: `${CERT}: Create waits for the certificate (waitForCertificate, 15 min); Update only renames; Delete waits, DeleteCertificate; the program leaves name to autonaming, so a replacement creates the new certificate first`,
+    source: `${CERT}: Create waits for the certificate (waitForCertificate -> scaleway-sdk-go f8787d0d api/lb/v1/lb_utils.go waitForLBCertificate: "ready" and "error" are both terminal) and succeeds either way (setCertificateState: status "error" is only a warning), so the program gates the frontend on the status output; Update only renames; Delete waits, DeleteCertificate; the program leaves name to autonaming, so a replacement creates the new certificate first`,
     sources: {
         lbId: `${CERT} schema: ForceNew`, letsencrypt: `${CERT} schema: ForceNew (and common_name, subject_alternative_name)`,
         customCertificate: `${CERT} schema: ForceNew`, name: `${CERT} resourceLbCertificateUpdate`,
