@@ -6,7 +6,6 @@ import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import * as docker from "@pulumi/docker";
 import { loadConfig } from "../config/load";
 import { ConfigError, Problem } from "../config/problem";
 import { registryOf } from "../config/naming";
@@ -15,6 +14,7 @@ import type { RegistryCredential } from "../components/registry";
 import type { OffsiteKeys } from "../components/backups";
 import type { AlertSecrets } from "../components/monitoring";
 import type { Releases } from "./platform";
+import { DigestLookupError, LookupCredential, lookUpDigest, sameRegistry } from "./registry-digest";
 
 /** Build contexts must be folders of the project holding their Dockerfile. */
 function missingBuildContexts(cfg: PlatformConfig, projectDir: string): Problem[] {
@@ -173,36 +173,51 @@ export interface ImageToPin {
     readonly image: string;
 }
 
+/** Asks a registry for an image tag's digest; the HTTP one by default, a fake under tools/record.ts. */
+export type DigestLookup = (image: string, credential: LookupCredential | undefined) => Promise<string>;
+
+let digestLookup: DigestLookup = (image, credential) => lookUpDigest(image, credential);
+
+/** The lookup preflight uses: tools/record.ts gives one answering from its options (no network). */
+export function useDigestLookup(lookup: DigestLookup): void {
+    digestLookup = lookup;
+}
+
+/** One line for an image whose digest could not be read: the real cause, and what fixes it. */
+function lookupProblem(i: ImageToPin, err: unknown, credentials: readonly LookupCredential[]): Problem {
+    const registry = registryOf(i.image);
+    const detail = (err instanceof Error && err.message) || String(err);
+    const failure = err instanceof DigestLookupError ? err.failure : "failed";
+    const fix = {
+        unreachable: `check this machine's network (and DNS, proxy or firewall) and the registry's name in the image`,
+        denied: credentials.some((c) => sameRegistry(c.server, registry))
+            ? `check the token of ${registry} in registries.credentials (it must be able to read the image) and the image's name`
+            : `if the image is private, add ${registry} to registries.credentials with a token; otherwise check the image's name`,
+        "not-found": "check the image's tag",
+        failed: "",
+    }[failure];
+    return { field: i.field, problem: `${i.who}: cannot read the image's digest from ${registry} (${detail})${fix ? `; ${fix}` : ""}`, got: i.image };
+}
+
 /**
  * Each image pinned to the registry's current digest for its tag (as written when it already pins
- * one). Throws ConfigError with one line per image the registry refused.
+ * one), asked of the registry's HTTP API: no Docker daemon needed (pulumi-docker#1106). Throws
+ * ConfigError with one line per image whose digest could not be read, naming the cause.
  */
-export async function pinImages(images: readonly ImageToPin[], credentials: readonly RegistryCredential[]): Promise<Record<string, string>> {
-    const toLookUp = images.filter((i) => !i.image.includes("@sha256:"));
-    // A registry-only provider: it never needs a Docker daemon (pulumi-docker#1106).
-    const provider = toLookUp.length
-        ? new docker.Provider("registry-lookup", {
-              disableDockerDaemonCheck: true,
-              registryAuth: credentials.map((c) => ({ address: c.server, username: c.username, password: c.token })),
-          })
-        : undefined;
+export async function pinImages(images: readonly ImageToPin[], credentials: readonly LookupCredential[], lookup: DigestLookup = digestLookup): Promise<Record<string, string>> {
     const problems: Problem[] = [];
     const pinned: Record<string, string> = {};
     await Promise.all(
         images.map(async (i) => {
-            if (!provider || i.image.includes("@sha256:")) return void (pinned[i.field] = i.image);
+            if (i.image.includes("@sha256:")) return void (pinned[i.field] = i.image);
             const registry = registryOf(i.image);
             try {
-                const r = await docker.getRegistryImage({ name: i.image }, { provider });
-                if (!/^sha256:[a-f0-9]{64}$/.test(r.sha256Digest ?? "")) throw new Error(`no digest in the answer (${JSON.stringify(r.sha256Digest)})`);
+                const digest = await lookup(i.image, credentials.find((c) => sameRegistry(c.server, registry)));
+                if (!/^sha256:[a-f0-9]{64}$/.test(digest ?? "")) throw new Error(`no digest in the answer (${JSON.stringify(digest)})`);
                 // The tag stays for people reading it (nginx:1.30@sha256:...); Docker uses the digest.
-                pinned[i.field] = `${i.image.split("@")[0]}@${r.sha256Digest}`;
+                pinned[i.field] = `${i.image.split("@")[0]}@${digest}`;
             } catch (err) {
-                const detail = (err as { details?: string }).details || (err instanceof Error && err.message) || "the registry refused";
-                const hint = credentials.some((c) => c.server === registry)
-                    ? `check the token of ${registry} in registries.credentials`
-                    : `if the image is private, add ${registry} to registries.credentials with a token`;
-                problems.push({ field: i.field, problem: `${i.who}: cannot read the image's digest from ${registry} (${detail}); ${hint}`, got: i.image });
+                problems.push(lookupProblem(i, err, credentials));
             }
         }),
     );
@@ -225,7 +240,9 @@ export async function preflight(config: pulumi.Config): Promise<Preflight> {
     if (missing.length) throw new ConfigError(missing);
     const credentials = registryCredentials(loaded, config);
     const toPin = imagesToPin(loaded);
-    const images = loaded.registries.resolveDigests ? await pinImages(toPin, credentials) : Object.fromEntries(toPin.map((i) => [i.field, i.image]));
+    // The tokens' values, for the lookup only (checked as set above); they never reach a resource.
+    const logins = loaded.registries.credentials.map((c) => ({ server: c.server, username: c.username, token: config.require(c.tokenKey) }));
+    const images = loaded.registries.resolveDigests ? await pinImages(toPin, logins) : Object.fromEntries(toPin.map((i) => [i.field, i.image]));
     const cfg = withImages(loaded, images);
     return { cfg, releases: { credentials, images }, offsiteKeys: offsiteKeys(cfg, config), alertSecrets: alertSecrets(cfg, config) };
 }

@@ -6,6 +6,7 @@ import { isRpcSecret, unknownValue, unwrapRpcSecret } from "@pulumi/pulumi/runti
 
 import { PROJECT } from "../config/stack-file";
 import type { SshAgentView } from "../stacks/preflight";
+import type { LookupCredential } from "../stacks/registry-digest";
 import { providerRules } from "./e2e/provider-rules";
 export { PROJECT };
 export const SECRET_PLACEHOLDER = "[secret]";
@@ -203,6 +204,8 @@ export interface RecordOptions {
     stack?: string;
     /** What the registry answers per image (a digest, or an Error); others get a digest derived from the name. */
     registry?: Record<string, string | Error>;
+    /** Called with each image preflight asks the registry for, and the login it would use. */
+    onLookup?: (image: string, credential: LookupCredential | undefined) => void;
     /** Outputs to return instead of the mock's own (e.g. real image IDs, or a state that differs from config). */
     outputs?: ComputeOutputs;
     /** The ssh-agent preflight asks on the scaleway target; none by default: the check is skipped (no deploy key here). */
@@ -235,7 +238,15 @@ export async function record<T>(raw: Record<string, unknown>, build: () => T, op
     const recorded = new Map<string, RecordedOptions>();
     captureRegistrations(parents, recorded);
     // Loaded here, not at the top: the program's modules are imported only once the test asks.
-    (require("../stacks/preflight") as typeof import("../stacks/preflight")).useSshAgent(options.sshAgent);
+    const preflight = require("../stacks/preflight") as typeof import("../stacks/preflight");
+    preflight.useSshAgent(options.sshAgent);
+    // The registry's answer per image, from options: no network, as the mocks have none.
+    preflight.useDigestLookup(async (image, credential) => {
+        options.onLookup?.(image, credential);
+        const answer = options.registry?.[image] ?? fakeDigest(image);
+        if (answer instanceof Error) throw answer;
+        return answer;
+    });
     pulumi.runtime.setAllConfig(
         { ...toPulumiConfig(raw), ...Object.fromEntries(Object.entries(options.secrets ?? {}).map(([k, v]) => [`${PROJECT}:${k}`, v])) },
         Object.keys(options.secrets ?? {}).map((k) => `${PROJECT}:${k}`),
@@ -252,10 +263,7 @@ export async function record<T>(raw: Record<string, unknown>, build: () => T, op
                 return { id: created && custom ? "" : mockId(args.type, args.name, args.inputs, recorded.get(key)!), state };
             },
             call(args) {
-                if (args.token !== "docker:index/getRegistryImage:getRegistryImage") return args.inputs;
-                const answer = options.registry?.[args.inputs.name] ?? fakeDigest(args.inputs.name);
-                if (answer instanceof Error) throw answer;
-                return { ...args.inputs, sha256Digest: answer };
+                return args.inputs;
             },
         },
         PROJECT,

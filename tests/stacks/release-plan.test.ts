@@ -3,17 +3,18 @@
 // the run before any resource is declared.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { record, RecordedResource, isSecret } from "../../tools/record";
+import { record, RecordedResource, RecordOptions, isSecret } from "../../tools/record";
+import { DigestLookupError } from "../../stacks/registry-digest";
 import { prodConfig } from "../support/prod-stack";
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 const prod = prodConfig();
 const secrets = { sshPrivateKey: "test-key", ghcrToken: "ghp_testtoken123" };
 
-async function run(raw: Record<string, unknown>, registry: Record<string, string | Error> = {}) {
+async function run(raw: Record<string, unknown>, registry: Record<string, string | Error> = {}, onLookup?: RecordOptions["onLookup"]) {
     const { program, RefusedConfig } = await import("../../stacks/program");
     let refused: unknown;
-    const { resources } = await record(raw, () => program().catch((e) => void (refused = e instanceof RefusedConfig ? e : Promise.reject(e))), { secrets, registry });
+    const { resources } = await record(raw, () => program().catch((e) => void (refused = e instanceof RefusedConfig ? e : Promise.reject(e))), { secrets, registry, onLookup });
     return { resources, refused: refused as { problems: { field: string; problem: string }[] } | undefined };
 }
 const byName = (rs: RecordedResource[]) => Object.fromEntries(rs.map((r) => [r.name, JSON.stringify(r.inputs)]));
@@ -44,7 +45,7 @@ test("adding an app leaves every other app, nginx's container and the database u
 });
 
 test("a refused registry stops the run before any resource is declared, naming the app and registry", async () => {
-    const { resources, refused } = await run(prod, { "ghcr.io/mhylle/app2-frontend:1.0.0": new Error("denied") });
+    const { resources, refused } = await run(prod, { "ghcr.io/mhylle/app2-frontend:1.0.0": new DigestLookupError("denied", "ghcr.io refused to show mhylle/app2-frontend:1.0.0 without a login (401)") });
     assert.ok(refused, "the program refuses");
     assert.equal(refused.problems.length, 1);
     assert.equal(refused.problems[0].field, "apps[1].frontend.image");
@@ -54,7 +55,8 @@ test("a refused registry stops the run before any resource is declared, naming t
 
 test("private registries: a login on the server from a secret, before releases, never on a command line", async () => {
     const raw = { ...prod, registries: { credentials: [{ server: "ghcr.io", username: "mhylle", tokenKey: "ghcrToken" }] } };
-    const { resources } = await run(raw);
+    const lookups: string[] = [];
+    const { resources } = await run(raw, {}, (image, c) => lookups.push(`${image} ${c ? `${c.username}:${c.token}` : "anonymous"}`));
     const login = resources.find((r) => r.name === "registry-login-ghcr-io");
     assert.ok(login, "login command");
     assert.ok(isSecret(login.inputs.stdin), "token on stdin, secret");
@@ -62,9 +64,11 @@ test("private registries: a login on the server from a secret, before releases, 
     assert.equal(login.inputs.logging, "none");
     const release = resources.find((r) => r.name === "app1-backend-release")!;
     assert.ok(release.options.dependsOn.includes("registry-login-ghcr-io"));
-    const lookup = resources.find((r) => r.name === "registry-lookup")!;
-    assert.equal(String(lookup.inputs.disableDockerDaemonCheck), "true", "provider inputs arrive JSON-encoded");
-    assert.ok(isSecret(lookup.inputs.registryAuth), "lookup credentials are secret");
+    // The digests are asked with the token from Node (stacks/registry-digest.ts), never through a
+    // Docker provider: no resource holds the token but the login's secret stdin.
+    assert.ok(lookups.includes("ghcr.io/mhylle/app1-backend:1.0.0 mhylle:ghp_testtoken123"), lookups.join("\n"));
+    assert.ok(lookups.some((l) => /^nginx:\S+ anonymous$/.test(l)), "Docker Hub images are asked without the ghcr.io login");
+    assert.deepEqual(resources.filter((r) => r.type === "pulumi:providers:docker").map((r) => r.name), ["server-docker"], "no registry-lookup provider (pulumi-docker#1106)");
     const commands = JSON.stringify(resources.map((r) => [r.inputs.create, r.inputs.update, r.inputs.delete]));
     assert.doesNotMatch(commands, /ghp_testtoken123/);
 });
