@@ -108,6 +108,11 @@ test("a public Docker Hub image and a private one with its login are pinned, wit
     assert.ok(seen.includes("HEAD /v2/library/nginx/manifests/1.30 Bearer tok:library/nginx"), seen.join("\n"));
 });
 
+test("preflight's own lookup (no endpoint given) asks the registry named in the image", async () => {
+    const pinned = await pinImages([img("apps[0].backend.image", `${host}/mhylle/private-app:1.0.0`)], login());
+    assert.equal(pinned["apps[0].backend.image"], `${host}/mhylle/private-app:1.0.0@${digestOf(manifest("mhylle/private-app", "1.0.0"))}`);
+});
+
 test("a registry whose HEAD answer has no Docker-Content-Digest: the digest of the manifest GET", async () => {
     const pinned = await pinImages([img("images.postgres", `${host}/mhylle/plain-head:2`)], [], viaFake);
     assert.equal(pinned["images.postgres"], `${host}/mhylle/plain-head:2@${digestOf(manifest("mhylle/plain-head", "2"))}`);
