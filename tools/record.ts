@@ -38,7 +38,7 @@ export interface RecordedOptions {
     readonly propertyDependencyKeys: Record<string, string[]>;
     readonly ignoreChanges: string[];
     readonly replaceOnChanges: string[];
-    /** The resource option; the provider may also declare it (tools/e2e/provider-rules.ts). */
+    /** The resource option; the provider may also declare it (tools/e2e/provider-rules/). */
     readonly deleteBeforeReplace: boolean;
     readonly additionalSecretOutputs: string[];
     /** Per operation, e.g. { create: "20m" }; empty operations left out. */

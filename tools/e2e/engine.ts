@@ -1,9 +1,9 @@
 // The engine double's planning: what `pulumi up` would do with each resource, from the old state,
-// the new inputs and the providers' property rules (tools/e2e/provider-rules.ts, read from their
+// the new inputs and the providers' property rules (tools/e2e/provider-rules/, read from their
 // source; engine behaviour in docs/engine-notes.md). Pure: no Docker here (see applier.ts).
 import { isDeepStrictEqual } from "node:util";
 import type { RecordedResource } from "../record";
-import { providerRules, ResourceRules } from "./provider-rules";
+import { providerRules, PROVIDER_TYPES, ResourceRules } from "./provider-rules";
 
 /** What one resource gets in an update. */
 export type Op = "create" | "import" | "same" | "update" | "replace";
@@ -35,11 +35,11 @@ export type State = Record<string, StateEntry>;
 const isComponent = (r: RecordedResource) => !r.custom;
 
 /** Providers are configuration; the double accepts only an unchanged local engine. */
-export const PROVIDER_TYPES = ["pulumi:providers:docker", "pulumi:providers:command", "pulumi:providers:random"];
+export { PROVIDER_TYPES };
 
 function rulesOf(type: string): ResourceRules {
     const rules = providerRules[type];
-    if (!rules) throw new Error(`${type}: the engine double knows no property rules for it; add them to tools/e2e/provider-rules.ts from the provider's source`);
+    if (!rules) throw new Error(`${type}: the engine double knows no property rules for it; add them to tools/e2e/provider-rules/ from the provider's source`);
     return rules;
 }
 
@@ -73,7 +73,7 @@ export function plan(r: RecordedResource, inputs: Record<string, unknown>, previ
     const changed = changedInputs(previous.inputs, inputs, r.options.ignoreChanges);
     if (!changed.length) return previous.initError ? { op: "update", changed: [], noEffect: true, deleteBeforeReplace: dbr } : { op: "same", changed, noEffect: true, deleteBeforeReplace: dbr };
     const unknown = changed.filter((k) => ![...rules.replaceOn, ...rules.updateInPlace, ...rules.noEffect].includes(k));
-    if (unknown.length) throw new Error(`${r.type} ${r.name}: the engine double does not know what a change to ${unknown.join(", ")} does; add it to tools/e2e/provider-rules.ts from the provider's source`);
+    if (unknown.length) throw new Error(`${r.type} ${r.name}: the engine double does not know what a change to ${unknown.join(", ")} does; add it to tools/e2e/provider-rules/ from the provider's source`);
     const replaceOnChanges = r.options.replaceOnChanges;
     const replacing = changed.filter((k) => rules.replaceOn.includes(k) || replaceOnChanges.includes(k) || replaceOnChanges.includes("*"));
     if (replacing.length) {
