@@ -39,7 +39,7 @@ export interface RecordedOptions {
     readonly propertyDependencyKeys: Record<string, string[]>;
     readonly ignoreChanges: string[];
     readonly replaceOnChanges: string[];
-    /** The resource option; the provider may also declare it (tools/e2e/provider-rules.ts). */
+    /** The resource option; the provider may also declare it (tools/e2e/provider-rules/). */
     readonly deleteBeforeReplace: boolean;
     readonly additionalSecretOutputs: string[];
     /** Per operation, e.g. { create: "20m" }; empty operations left out. */
@@ -216,14 +216,19 @@ export interface RecordOptions {
      * computes) and its ID are unknown. A resource with prior state is updated in place or unchanged: its
      * computed outputs keep the prior state's values (a provider sets them only when it reads the
      * resource back after the update), its inputs are the new ones. Without `prior` every resource is created.
+     * `prior` also gets the registration, so it can answer as the engine would for a replacement (created).
      */
-    preview?: { prior?: (type: string, name: string) => Record<string, unknown> | undefined };
+    preview?: { prior?: (type: string, name: string, registered: Registered) => Record<string, unknown> | undefined };
 }
 
+/** A registration as the engine receives it: everything recorded but the outputs (the engine double plans a preview from it). */
+export type Registered = Omit<RecordedResource, "state">;
+
 /** What a registration returns: the mock's outputs as `up` sees them, or as preview does (RecordOptions.preview). */
-function stateOf(type: string, name: string, inputs: Record<string, any>, computed: Record<string, unknown>, preview: RecordOptions["preview"]): { state: Record<string, unknown>; created: boolean } {
+function stateOf(registered: Registered, computed: Record<string, unknown>, preview: RecordOptions["preview"]): { state: Record<string, unknown>; created: boolean } {
+    const inputs = registered.inputs;
     if (!preview) return { state: { ...inputs, ...computed }, created: false };
-    const prior = preview.prior?.(type, name);
+    const prior = preview.prior?.(registered.type, registered.name, registered);
     if (!prior) return { state: { ...inputs, ...Object.fromEntries(Object.keys(computed).map((k) => [k, unknownValue])) }, created: true };
     return { state: { ...inputs, ...Object.fromEntries(Object.keys(computed).map((k) => [k, prior[k]])) }, created: false };
 }
@@ -256,9 +261,10 @@ export async function record<T>(raw: Record<string, unknown>, build: () => T, op
             newResource(args) {
                 const key = `${args.type}::${args.name}`;
                 const computed = options.outputs?.(args.type, args.name, args.inputs) ?? computedOutputs(args.type, args.name, args.inputs);
-                const { state, created } = stateOf(args.type, args.name, args.inputs, computed, options.preview);
-                const custom = args.custom ?? true;
-                resources.push({ key, type: args.type, name: args.name, inputs: args.inputs, parent: parents.get(key), custom, state, options: recorded.get(key)! });
+                const registered: Registered = { key, type: args.type, name: args.name, inputs: args.inputs, parent: parents.get(key), custom: args.custom ?? true, options: recorded.get(key)! };
+                const { state, created } = stateOf(registered, computed, options.preview);
+                const custom = registered.custom;
+                resources.push({ key, type: args.type, name: args.name, inputs: args.inputs, parent: registered.parent, custom, state, options: registered.options });
                 // A resource created in preview has no ID yet: the runtime makes an empty one unknown.
                 return { id: created && custom ? "" : mockId(args.type, args.name, args.inputs, recorded.get(key)!), state };
             },

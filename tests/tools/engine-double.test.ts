@@ -2,8 +2,11 @@
 // property rules, and maps containers to Docker one for one. No Docker needed here.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { containerArgs } from "../../tools/e2e/container-args";
-import { changedInputs, dependentReplacements, layers, plan, StateEntry } from "../../tools/e2e/engine";
+import { changedInputs, dependentReplacements, layers, plan, priorOutputs, StateEntry } from "../../tools/e2e/engine";
 import type { RecordedOptions, RecordedResource } from "../../tools/record";
 import { prodConfig, recordProgram } from "../support/program";
 
@@ -114,4 +117,51 @@ test("a core container's guard waits for its RemoteImage in the double's order, 
         const order = layers([g.key, image.key], (k) => (k === g.key ? g.options.dependsOnKeys : []));
         assert.deepEqual(order, [[image.key], [g.key]]);
     }
+});
+
+/** A day-2 preview of the end-to-end stack over the state its last `up` left (engine-double-preview-run.ts), once per change. */
+const previews = new Map<string, { seen: Record<string, Record<string, unknown>>; steps: { name: string; op: string; changed?: string[] }[] }>();
+function previewOf(change: "app3" | "nginx") {
+    if (!previews.has(change)) {
+        const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "engine-double-preview-run.ts"), change], { cwd: path.resolve(__dirname, "../.."), encoding: "utf8" });
+        const out = JSON.parse(r.stdout.trim().split("\n").pop() || "{}");
+        assert.equal(out.crashed, undefined, r.stderr);
+        previews.set(change, out);
+    }
+    return previews.get(change)!;
+}
+const LOCAL_COMMAND = "command:local:Command";
+const PASSWORD = "random:index/randomPassword:RandomPassword";
+
+test("preview of a day-2 change (an app added) feeds the state's outputs: an update keeps its computed ones, a new resource's are unknown", () => {
+    const { seen, steps } = previewOf("app3");
+    // The proxy's config command is updated in place: its stdout is the last up's, not a fresh value.
+    assert.deepEqual(steps.find((s) => s.name === "proxy-config"), { name: "proxy-config", type: LOCAL_COMMAND, op: "update", changed: ["stdin"] });
+    assert.equal(seen[`${LOCAL_COMMAND}::proxy-config`].stdout, "last up: proxy-config");
+    // The new app's password and its database command are created: their computed outputs unknown.
+    assert.equal(steps.find((s) => s.name === "app3-db-password")?.op, "create");
+    assert.equal(seen[`${PASSWORD}::app3-db-password`].result, unknownValue);
+    assert.equal(seen[`${LOCAL_COMMAND}::app3-database`].stdout, unknownValue);
+    // What is unchanged keeps its outputs, so nothing of the running apps shows a change.
+    assert.equal(seen[`${LOCAL_COMMAND}::app1-database`].stdout, "last up: app1-database");
+    assert.deepEqual(steps.filter((s) => /^app[12]-/.test(s.name)), []);
+});
+
+test("preview of a replacement: the new image's ID is unknown, though state holds the old one, so the container on it shows replace", () => {
+    const { seen, steps } = previewOf("nginx");
+    assert.equal(steps.find((s) => s.name === "mhylle-nginx-image")?.op, "replace");
+    assert.equal(seen["docker:index/remoteImage:RemoteImage::mhylle-nginx-image"].imageId, unknownValue);
+    const nginx = steps.find((s) => s.name === "mhylle-nginx");
+    assert.equal(nginx?.op, "replace");
+    assert.ok(nginx?.changed?.includes("image"), JSON.stringify(nginx));
+});
+
+test("a built image updated in preview hands back its new inputs only (pulumi-docker's Update without buildOnPreview): its repoDigest is unknown", () => {
+    const IMAGE = "docker:index/image:Image";
+    const r = resource(IMAGE, "app1-frontend-image", {});
+    const before = { imageName: "local/app1-frontend", build: { context: "/a" }, skipPush: true };
+    const s = { [r.key]: state(r, before, { outputs: { ...before, repoDigest: "sha256:old" } }) };
+    assert.deepEqual(priorOutputs(s, r, before), { ...before, repoDigest: "sha256:old" });
+    assert.deepEqual(priorOutputs(s, r, { ...before, build: { context: "/b" } }), {});
+    assert.equal(priorOutputs({}, r, before), undefined);
 });

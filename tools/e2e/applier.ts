@@ -8,8 +8,8 @@
 // made by local-providers.ts.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RecordedResource, reveal } from "../record";
-import { dependentReplacements, layers, plan, Planned, PROVIDER_TYPES, State, StateEntry } from "./engine";
+import { RecordedResource, Registered, reveal } from "../record";
+import { dependentReplacements, layers, plan, Planned, priorOutputs, PROVIDER_TYPES, State, StateEntry } from "./engine";
 import { CommandRun, LocalProviders } from "./local-providers";
 import { inDependencyOrder } from "./process";
 
@@ -39,6 +39,13 @@ export const DEFAULT_PARALLEL = 8;
 /** The name part of a state key (type::name). */
 const nameOf = (key: string) => key.slice(key.lastIndexOf("::") + 2);
 
+/** What state keeps of a resource after its step: inputs, options, and the outputs the program saw (a preview's prior values). */
+export function stateEntry(r: RecordedResource, inputs: Record<string, unknown>, initError = false, dockerHost?: string): StateEntry {
+    const o = r.options;
+    const outputs = reveal(r.state) as Record<string, unknown>;
+    return { type: r.type, inputs, dependsOn: o.dependsOnKeys, propertyDependencies: o.propertyDependencyKeys, protect: o.protect, retainOnDelete: o.retainOnDelete, ...(initError ? { initError } : {}), ...(dockerHost ? { dockerHost } : {}), outputs };
+}
+
 export class Applier {
     private state: State;
 
@@ -60,10 +67,12 @@ export class Applier {
         fs.writeFileSync(this.stateFile, JSON.stringify(this.state, null, 2), { mode: 0o600 });
     }
 
-    private entry(r: RecordedResource, inputs: Record<string, unknown>, initError = false, dockerHost?: string): StateEntry {
-        const o = r.options;
-        return { type: r.type, inputs, dependsOn: o.dependsOnKeys, propertyDependencies: o.propertyDependencyKeys, protect: o.protect, retainOnDelete: o.retainOnDelete, ...(initError ? { initError } : {}), ...(dockerHost ? { dockerHost } : {}) };
-    }
+    /**
+     * For `record`'s preview option: the outputs this state holds for a resource, as the engine hands
+     * them to the program in a preview; undefined when the preview creates it (engine.ts priorOutputs).
+     */
+    readonly prior = (_type: string, _name: string, r: Registered): Record<string, unknown> | undefined =>
+        priorOutputs(this.state, r, reveal(r.inputs) as Record<string, unknown>);
 
     /** The engine of the resource's explicit provider, when it names another than this process's default. */
     private dockerHostOf(r: RecordedResource, all: readonly RecordedResource[]): string | undefined {
@@ -105,19 +114,19 @@ export class Applier {
         }
         if (p.op === "update" && p.noEffect) {
             // Saved to state, never applied to the real thing (the provider has no update for it).
-            this.state[r.key] = this.entry(r, inputs, false, dockerHost);
+            this.state[r.key] = stateEntry(r, inputs, false, dockerHost);
             return this.save();
         }
         const outcome = await providers.converge(r, inputs, p.op === "update" ? "update" : "create", dockerHost);
         if (!outcome.ok) {
             // A partial create stays in state as failed to initialise; a failed command leaves
             // nothing new (a failed update keeps the old inputs).
-            if (outcome.initError) this.state[r.key] = this.entry(r, inputs, true, dockerHost);
+            if (outcome.initError) this.state[r.key] = stateEntry(r, inputs, true, dockerHost);
             this.save();
             throw new Error(`${r.name}: ${outcome.error}`);
         }
         if (p.op === "replace" && !p.deleteBeforeReplace && previous) deleteAtEnd.push({ key: r.key, entry: previous });
-        this.state[r.key] = this.entry(r, inputs, false, dockerHost);
+        this.state[r.key] = stateEntry(r, inputs, false, dockerHost);
         this.save();
     }
 

@@ -1,9 +1,9 @@
 // The engine double's planning: what `pulumi up` would do with each resource, from the old state,
-// the new inputs and the providers' property rules (tools/e2e/provider-rules.ts, read from their
+// the new inputs and the providers' property rules (tools/e2e/provider-rules/, read from their
 // source; engine behaviour in docs/engine-notes.md). Pure: no Docker here (see applier.ts).
 import { isDeepStrictEqual } from "node:util";
-import type { RecordedResource } from "../record";
-import { providerRules, ResourceRules } from "./provider-rules";
+import type { RecordedResource, Registered } from "../record";
+import { providerRules, PROVIDER_TYPES, ResourceRules } from "./provider-rules";
 
 /** What one resource gets in an update. */
 export type Op = "create" | "import" | "same" | "update" | "replace";
@@ -28,18 +28,20 @@ export interface StateEntry {
     readonly initError?: boolean;
     /** The engine it is on, when not the default one (another server, in tests). */
     readonly dockerHost?: string;
+    /** What the provider returned (inputs and computed outputs): a preview's prior values. */
+    readonly outputs?: Record<string, unknown>;
 }
 export type State = Record<string, StateEntry>;
 
 /** Resource types that hold nothing real: components (and the stack). */
-const isComponent = (r: RecordedResource) => !r.custom;
+const isComponent = (r: Registered) => !r.custom;
 
 /** Providers are configuration; the double accepts only an unchanged local engine. */
-export const PROVIDER_TYPES = ["pulumi:providers:docker", "pulumi:providers:command", "pulumi:providers:random"];
+export { PROVIDER_TYPES };
 
 function rulesOf(type: string): ResourceRules {
     const rules = providerRules[type];
-    if (!rules) throw new Error(`${type}: the engine double knows no property rules for it; add them to tools/e2e/provider-rules.ts from the provider's source`);
+    if (!rules) throw new Error(`${type}: the engine double knows no property rules for it; add them to tools/e2e/provider-rules/ from the provider's source`);
     return rules;
 }
 
@@ -63,7 +65,7 @@ export function changedInputs(before: Record<string, unknown>, after: Record<str
 }
 
 /** The engine's decision for one resource (step_generator.go: diff, then replaceOnChanges, then protect). */
-export function plan(r: RecordedResource, inputs: Record<string, unknown>, previous: StateEntry | undefined): Planned {
+export function plan(r: Registered, inputs: Record<string, unknown>, previous: StateEntry | undefined): Planned {
     // Components hold nothing real, and a provider's config is checked by the applier: no step.
     if (isComponent(r) || PROVIDER_TYPES.includes(r.type)) return { op: "same", changed: [], noEffect: true, deleteBeforeReplace: false };
     const rules = rulesOf(r.type);
@@ -73,7 +75,7 @@ export function plan(r: RecordedResource, inputs: Record<string, unknown>, previ
     const changed = changedInputs(previous.inputs, inputs, r.options.ignoreChanges);
     if (!changed.length) return previous.initError ? { op: "update", changed: [], noEffect: true, deleteBeforeReplace: dbr } : { op: "same", changed, noEffect: true, deleteBeforeReplace: dbr };
     const unknown = changed.filter((k) => ![...rules.replaceOn, ...rules.updateInPlace, ...rules.noEffect].includes(k));
-    if (unknown.length) throw new Error(`${r.type} ${r.name}: the engine double does not know what a change to ${unknown.join(", ")} does; add it to tools/e2e/provider-rules.ts from the provider's source`);
+    if (unknown.length) throw new Error(`${r.type} ${r.name}: the engine double does not know what a change to ${unknown.join(", ")} does; add it to tools/e2e/provider-rules/ from the provider's source`);
     const replaceOnChanges = r.options.replaceOnChanges;
     const replacing = changed.filter((k) => rules.replaceOn.includes(k) || replaceOnChanges.includes(k) || replaceOnChanges.includes("*"));
     if (replacing.length) {
@@ -82,6 +84,32 @@ export function plan(r: RecordedResource, inputs: Record<string, unknown>, previ
         return { op: "replace", changed: replacing, noEffect: false, deleteBeforeReplace: dbr };
     }
     return { op: "update", changed, noEffect: changed.every((k) => rules.noEffect.includes(k)), deleteBeforeReplace: dbr };
+}
+
+const IMAGE = "docker:index/image:Image";
+
+/**
+ * What `pulumi preview` hands the program for one resource (docs/engine-notes.md section 11): the
+ * outputs in state, kept by an in-place update until the provider reads the resource back, or by an
+ * unchanged one; undefined when the engine creates it (no state, or a replacement), whose computed
+ * outputs and ID are then unknown. `inputs` are the new ones, secrets revealed.
+ */
+export function priorOutputs(state: State, r: Registered, inputs: Record<string, unknown>): Record<string, unknown> | undefined {
+    // A provider the last `up` configured is in the engine's state with its ID; the double keeps none.
+    if (PROVIDER_TYPES.includes(r.type)) return Object.keys(state).length ? {} : undefined;
+    const previous = state[r.key];
+    if (!previous) return undefined;
+    let op: Op;
+    try {
+        op = plan(r, inputs, previous).op;
+    } catch {
+        return previous.outputs ?? {}; // the preview's own plan of it reports the error
+    }
+    if (op === "replace") return undefined;
+    // pulumi-docker v5.1.0 provider/provider.go Update: in preview without buildOnPreview (canPreview)
+    // it returns the new inputs only, so the image's repoDigest is unknown.
+    if (op === "update" && r.type === IMAGE && inputs.buildOnPreview !== true) return {};
+    return previous.outputs ?? {};
 }
 
 /**

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as os from "node:os";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { ComputeOutputs, record, RecordedResource } from "../record";
+import { ComputeOutputs, record, RecordedResource, RecordOptions } from "../record";
 import { readStackFile } from "../../config/stack-file";
 import { validateConfig } from "../../config/validate";
 import type { PlatformConfig } from "../../config/schema";
@@ -67,16 +67,20 @@ export class LocalPlatform {
         return this.applier.apply(this.resources);
     }
 
-    /** `pulumi preview`: what `up` would do with this config, nothing applied. */
+    /**
+     * `pulumi preview`: what `up` would do with this config, nothing applied. The program runs as in a
+     * preview: what is created has unknown computed outputs, what is kept or updated in place its
+     * outputs in state (docs/engine-notes.md section 11).
+     */
     async preview(change: (raw: RawConfig) => void = () => undefined): Promise<Step[]> {
-        return this.applier.preview(await this.declare(change));
+        return this.applier.preview(await this.declare(change, { prior: this.applier.prior }));
     }
 
-    private async declare(change: (raw: RawConfig) => void): Promise<RecordedResource[]> {
+    private async declare(change: (raw: RawConfig) => void, preview?: RecordOptions["preview"]): Promise<RecordedResource[]> {
         const raw = structuredClone(this.raw);
         change(raw);
         const { program } = await import("../../stacks/program");
-        return (await record(raw, () => program(), { outputs: realOutputs, secrets: this.secrets })).resources;
+        return (await record(raw, () => program(), { outputs: realOutputs, secrets: this.secrets, preview })).resources;
     }
 
     /** A generated secret the program declared, e.g. an app's database password. */

@@ -1,13 +1,160 @@
 // longer: data tables, one entry per property with the source it was read from; no logic.
-// What a change to each input does for the Scaleway types of more than one server: the private
-// network, the load balancer and the managed database (prose: docs/engine-notes.md section 9).
+// Scaleway (scaleway/terraform-provider-scaleway v2.79.0): what a change to each input does, with
+// the source it was read from. First the one-server types (server, IP, security group, SSH key),
+// then those of more than one server: the private network, the load balancer and the managed
+// database (prose: docs/engine-notes.md section 9).
 // Read in scaleway/terraform-provider-scaleway v2.79.0 (bc63efddd3), the upstream of
 // pulumi-scaleway v1.53.0; these files are byte-identical at v2.81.0 (6018996908), so the rules
 // hold for whichever of them @pulumiverse/scaleway 1.54.0 bridges. deleteBeforeReplace: true where
 // our program sets the autonamed `name` (pulumi-terraform-bridge v3.129.2 (f3a8ea40de)
 // pkg/tfbridge/schema.go nameRequiresDeleteBeforeReplace; pulumi-scaleway v1.53.0 (03c6cc857b)
 // provider/resources.go SetAutonaming(255, "-")).
-import type { ResourceRules } from "./provider-rules";
+import type { ResourceRules } from "./types";
+
+const SCW_SERVER_UPDATE =
+    "scaleway/terraform-provider-scaleway v2.79.0 (bc63efddd3) internal/services/instance/server.go ResourceInstanceServerUpdate";
+const SCW_ZONE = "scaleway v2.79.0 internal/locality/zonal/schemas.go Schema: ForceNew";
+const SCW_PROJECT = "scaleway v2.79.0 internal/services/account/schemas.go ProjectIDSchema: ForceNew";
+const SG_UPDATE = "scaleway/terraform-provider-scaleway v2.79.0 (bc63efddd3) internal/services/instance/security_group.go ResourceInstanceSecurityGroupUpdate";
+
+export const scalewayServer: ResourceRules = {
+    token: "scaleway:instance/server:Server",
+    deleteBeforeReplace: false,
+    replaceOn: [
+        "image", "rootVolume.volumeType", "zone", "projectId",
+    ],
+    updateInPlace: [
+        "name", "tags", "securityGroupId", "ipId", "ipIds", "enableDynamicIp", "protected",
+        "additionalVolumeIds", "placementGroupId", "bootType", "filesystems", "privateNetworks", "state",
+        "type", "userData", "rootVolume", "rootVolume.sizeInGb", "rootVolume.sbsIops",
+        "adminPasswordEncryptionSshKeyId",
+    ],
+    noEffect: [
+        "cloudInit", "bootscriptId", "publicIps", "privateIps", "replaceOnTypeChange",
+    ],
+    conditional: {
+        image: "replaces only when the server's image really differs (UUID, or marketplace label of the current image)",
+        type: "in place: stop, change type, start (downtime); replaces when replaceOnTypeChange is true; an impossible migration fails the diff",
+        "rootVolume.sizeInGb": "replaces when the root volume is l_ssd; else resized in place",
+        userData: "in place (SetAllServerUserData); cloud-init does not run again",
+        placementGroupId: "setting one requires state: stopped",
+        name: "an explicitly set name would make replacements delete-before-replace (bridge autonaming)",
+    },
+    undetermined: [
+        "ipId during a create-before-delete replacement (can the new server take the IP the old one holds?)",
+    ],
+    source:
+        "scaleway/terraform-provider-scaleway v2.79.0 (bc63efddd3) internal/services/instance/server.go (schema, CustomizeDiff customDiffInstanceServerImage/Type/RootVolumeSize, ResourceInstanceServerUpdate); DBR false because our program sets no name",
+    sources: {
+        image: "scaleway/terraform-provider-scaleway v2.79.0 (bc63efddd3) internal/services/instance/server.go customDiffInstanceServerImage",
+        "rootVolume.volumeType": "scaleway/terraform-provider-scaleway v2.79.0 (bc63efddd3) internal/services/instance/server.go serverSchema: ForceNew",
+        zone: "scaleway v2.79.0 internal/locality/zonal/schemas.go Schema: ForceNew",
+        projectId: "scaleway v2.79.0 internal/services/account/schemas.go ProjectIDSchema: ForceNew",
+        name: SCW_SERVER_UPDATE,
+        tags: SCW_SERVER_UPDATE,
+        securityGroupId: SCW_SERVER_UPDATE,
+        ipId: SCW_SERVER_UPDATE,
+        ipIds: SCW_SERVER_UPDATE,
+        enableDynamicIp: SCW_SERVER_UPDATE,
+        protected: SCW_SERVER_UPDATE,
+        additionalVolumeIds: SCW_SERVER_UPDATE,
+        placementGroupId: SCW_SERVER_UPDATE,
+        bootType: SCW_SERVER_UPDATE,
+        filesystems: SCW_SERVER_UPDATE,
+        privateNetworks: SCW_SERVER_UPDATE,
+        state: SCW_SERVER_UPDATE,
+        type: "scaleway/terraform-provider-scaleway v2.79.0 (bc63efddd3) internal/services/instance/server.go customDiffInstanceServerType + ResourceInstanceServerMigrate",
+        userData: SCW_SERVER_UPDATE,
+        rootVolume: SCW_SERVER_UPDATE,
+        "rootVolume.sizeInGb": "scaleway/terraform-provider-scaleway v2.79.0 (bc63efddd3) internal/services/instance/server.go customDiffInstanceRootVolumeSize + instanceServerVolumesUpdate",
+        "rootVolume.sbsIops": SCW_SERVER_UPDATE,
+        adminPasswordEncryptionSshKeyId: SCW_SERVER_UPDATE,
+        cloudInit: "scaleway/terraform-provider-scaleway v2.79.0 (bc63efddd3) internal/services/instance/server.go: read only by ResourceInstanceServerCreate",
+        bootscriptId: "scaleway/terraform-provider-scaleway v2.79.0 (bc63efddd3) internal/services/instance/server.go: deprecated, not handled in Update",
+        publicIps: "scaleway/terraform-provider-scaleway v2.79.0 (bc63efddd3) internal/services/instance/server.go: not handled in Update",
+        privateIps: "scaleway/terraform-provider-scaleway v2.79.0 (bc63efddd3) internal/services/instance/server.go: not handled in Update",
+        replaceOnTypeChange: "scaleway/terraform-provider-scaleway v2.79.0 (bc63efddd3) internal/services/instance/server.go: only read by customDiffInstanceServerType",
+    },
+};
+
+export const scalewayIp: ResourceRules = {
+    token: "scaleway:instance/ip:Ip",
+    deleteBeforeReplace: false,
+    replaceOn: [
+        "type", "zone", "projectId",
+    ],
+    updateInPlace: [
+        "tags",
+    ],
+    noEffect: [],
+    conditional: {},
+    undetermined: [],
+    source:
+        "scaleway/terraform-provider-scaleway v2.79.0 (bc63efddd3) internal/services/instance/ip.go (schema, ResourceInstanceIPUpdate)",
+    sources: {
+        type: "scaleway/terraform-provider-scaleway v2.79.0 (bc63efddd3) internal/services/instance/ip.go: ForceNew",
+        zone: SCW_ZONE,
+        projectId: SCW_PROJECT,
+        tags: "scaleway/terraform-provider-scaleway v2.79.0 (bc63efddd3) internal/services/instance/ip.go ResourceInstanceIPUpdate",
+    },
+};
+
+export const scalewaySecurityGroup: ResourceRules = {
+    token: "scaleway:instance/securityGroup:SecurityGroup",
+    deleteBeforeReplace: false,
+    replaceOn: [
+        "zone", "projectId",
+    ],
+    updateInPlace: [
+        "name", "description", "stateful", "inboundDefaultPolicy", "outboundDefaultPolicy", "inboundRules",
+        "outboundRules", "externalRules", "enableDefaultSecurity", "tags",
+    ],
+    noEffect: [],
+    conditional: {
+        inboundRules: "the whole rule set is replaced at once (SetSecurityGroupRules), in place",
+    },
+    undetermined: [],
+    source:
+        "scaleway/terraform-provider-scaleway v2.79.0 (bc63efddd3) internal/services/instance/security_group.go ResourceInstanceSecurityGroupUpdate + updateSecurityGroupeRules",
+    sources: {
+        name: SG_UPDATE,
+        description: SG_UPDATE,
+        stateful: SG_UPDATE,
+        inboundDefaultPolicy: SG_UPDATE,
+        outboundDefaultPolicy: SG_UPDATE,
+        inboundRules: SG_UPDATE,
+        outboundRules: SG_UPDATE,
+        externalRules: SG_UPDATE,
+        enableDefaultSecurity: SG_UPDATE,
+        tags: SG_UPDATE,
+        zone: SCW_ZONE,
+        projectId: SCW_PROJECT,
+    },
+};
+
+export const scalewaySshKey: ResourceRules = {
+    token: "scaleway:iam/sshKey:SshKey",
+    deleteBeforeReplace: false,
+    replaceOn: [
+        "publicKey", "projectId",
+    ],
+    updateInPlace: [
+        "name", "disabled",
+    ],
+    noEffect: [],
+    conditional: {
+        publicKey: "compared as parsed keys: the comment and a trailing newline are no change",
+    },
+    undetermined: [],
+    source:
+        "scaleway v2.79.0 internal/services/iam/ssh_key.go (schema ForceNew + DiffSuppressFunc, Update)",
+    sources: {
+        publicKey: "iam/ssh_key.go: ForceNew",
+        projectId: SCW_PROJECT,
+        name: "iam/ssh_key.go Update",
+        disabled: "iam/ssh_key.go Update",
+    },
+};
 
 const TF = "scaleway/terraform-provider-scaleway v2.79.0 (bc63efddd3)";
 const REGION = `${TF} internal/locality/regional/schemas.go Schema: ForceNew`;
@@ -259,7 +406,7 @@ export const scalewayReadReplica: ResourceRules = {
     },
 };
 
-/** Every Scaleway rule set of this file, for provider-rules.ts's map. */
+/** The Scaleway rule sets of more than one server, for index.ts's table. */
 export const scalewayMultiServerRules: readonly ResourceRules[] = [
     scalewayVpc, scalewayPrivateNetwork, scalewayLbIp, scalewayLoadBalancer, scalewayLbBackend, scalewayLbFrontend,
     scalewayLbCertificate, scalewayDatabaseInstance, scalewayDatabaseUser, scalewayDatabase, scalewayDatabasePrivilege,
