@@ -5,6 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
 import * as scaleway from "@pulumiverse/scaleway";
 import { renderCloudInit } from "../render/cloud-init";
+import { DOCKER_SSH_OPTS, ensureSshControlDir } from "./docker-ssh";
 import { RemoteHost, sshConnection } from "./host";
 
 /** First boot (package upgrade, Docker) takes 3–6 minutes on a DEV1-M; four times that is a failure. */
@@ -105,11 +106,13 @@ export class Server extends pulumi.ComponentResource {
             { parent: this, dependsOn: [this.instance, this.securityGroup], customTimeouts: { create: READY_TIMEOUT } },
         );
         // The provider's host depends on the readiness output, so it is configured only after it.
+        // Its ssh multiplexes through a socket in ~/.ssh, which must exist here (components/docker-ssh.ts).
+        ensureSshControlDir();
         const dockerProvider = new docker.Provider(
             `${name}-docker`,
             {
                 host: pulumi.all([this.ip.address, this.ready.stdout]).apply(([ip]) => `ssh://${args.deployUser}@${ip}`),
-                sshOpts: ["-o", "StrictHostKeyChecking=accept-new", "-o", "ServerAliveInterval=30"],
+                sshOpts: [...DOCKER_SSH_OPTS],
             },
             { parent: this },
         );

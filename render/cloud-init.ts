@@ -10,6 +10,17 @@ export interface CloudInitInput {
     readonly root: string;
 }
 
+/**
+ * The platform's sshd settings (/etc/ssh/sshd_config.d/60-platform.conf): keys only, no root, and
+ * room for the bursts of one `pulumi up` (docs/engine-notes.md section 12). MaxStartups (default
+ * 10:30:100: past 10 handshakes in flight, 30% of new ones dropped) takes the first dials of the
+ * Docker provider, made before its master connection is up, and pulumi-command's, which never
+ * share one. MaxSessions (default 10) takes the Docker provider's sessions on its one master
+ * connection: a session past it is refused and ssh falls back to a connection of its own (OpenSSH
+ * mux.c). The engine runs 4 x GOMAXPROCS resources at once.
+ */
+export const SSHD_PLATFORM_CONF = "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin no\nMaxStartups 100:30:200\nMaxSessions 100\n";
+
 /** Docker daemon defaults: the platform's log rotation for every container, live restore across upgrades. */
 export const DAEMON_JSON = { "log-driver": "json-file", "log-opts": { ...LOG_OPTS }, "live-restore": true };
 
@@ -48,7 +59,7 @@ export function renderCloudInit(c: CloudInitInput): string {
             {
                 path: "/etc/ssh/sshd_config.d/60-platform.conf",
                 permissions: "0644",
-                content: "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin no\n",
+                content: SSHD_PLATFORM_CONF,
             },
             {
                 path: "/etc/apt/apt.conf.d/20auto-upgrades",

@@ -59,6 +59,8 @@ export const HOST_PROGRAMS: Readonly<Record<string, Provider>> = {
     git: { pkg: "git" },
     chromium: { pkg: "chromium" },
     haproxy: { pkg: "haproxy" },
+    ssh: { pkg: "openssh-client" },
+    "/usr/sbin/sshd": { pkg: "openssh-server" },
     "ssh-keygen": { pkg: "openssh-client" },
     "ssh-agent": { pkg: "openssh-client" },
     "ssh-add": { pkg: "openssh-client" },

@@ -66,7 +66,8 @@ export function changedInputs(before: Record<string, unknown>, after: Record<str
 
 /** The engine's decision for one resource (step_generator.go: diff, then replaceOnChanges, then protect). */
 export function plan(r: Registered, inputs: Record<string, unknown>, previous: StateEntry | undefined): Planned {
-    // Components hold nothing real, and a provider's config is checked by the applier: no step.
+    // Components hold nothing real, and a provider's config is checked by the applier: no step. A
+    // change to a provider's config never replaces what it manages (docs/engine-notes.md section 12).
     if (isComponent(r) || PROVIDER_TYPES.includes(r.type)) return { op: "same", changed: [], noEffect: true, deleteBeforeReplace: false };
     const rules = rulesOf(r.type);
     const dbr = rules.deleteBeforeReplace || r.options.deleteBeforeReplace || (rules.autonamed !== undefined && inputs[rules.autonamed] !== undefined);
