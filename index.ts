@@ -4,5 +4,5 @@ import { program } from "./stacks/program";
 
 export = async () => {
     const outputs = await program();
-    return { address: outputs.address, urls: outputs.urls, dnsRecords: outputs.dnsRecords, sshFirewall: outputs.sshFirewall };
+    return { address: outputs.address, urls: outputs.urls, dnsRecords: outputs.dnsRecords, sshFirewall: outputs.sshFirewall, servers: outputs.servers };
 };

@@ -45,6 +45,8 @@ export interface ServerArgs {
     readonly shared?: { readonly securityGroup: scaleway.instance.SecurityGroup; readonly sshKey: scaleway.iam.SshKey };
     /** Added to the names of the resources on this server ("" for the first). @default "" */
     readonly hostSuffix?: string;
+    /** Protect the IP and the instance from deletion; false for a server being removed (server.retire). @default true */
+    readonly protect?: boolean;
 }
 
 /** Where the platform lives on the server. */
@@ -84,7 +86,7 @@ export class Server extends pulumi.ComponentResource {
     constructor(name: string, args: ServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:Server", name, {}, opts);
         // The address DNS points at: protected, a destroy that removes it needs a DNS change.
-        this.ip = new scaleway.instance.Ip(`${name}-ip`, { zone: args.zone }, { parent: this, protect: true });
+        this.ip = new scaleway.instance.Ip(`${name}-ip`, { zone: args.zone }, { parent: this, protect: args.protect ?? true });
         this.publicIp = this.ip.address;
         this.securityGroup = args.shared?.securityGroup ?? this.firewall(name, args);
         // Scaleway refuses the same public key twice: the servers share the first one's.
@@ -158,7 +160,7 @@ export class Server extends pulumi.ComponentResource {
             // green on an empty machine. Rebuilds go through docs/runbooks/rebuild-the-server.md.
             // userData is ignored too: cloud-init runs once; SSH access (server.adminCidrs) lives in
             // the security group only, which the provider updates through Scaleway's API.
-            { parent: this, dependsOn: [this.sshKey], protect: true, ignoreChanges: [...SERVER_IGNORED_CHANGES] },
+            { parent: this, dependsOn: [this.sshKey], protect: args.protect ?? true, ignoreChanges: [...SERVER_IGNORED_CHANGES] },
         );
     }
 }

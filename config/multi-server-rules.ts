@@ -27,6 +27,7 @@ export function multiServerProblems(cfg: PlatformConfig, add: Add) {
     if (managed.enabled && managed.volume.type !== "lssd" && size % 5 !== 0)
         add("database.managed.volume.sizeGb", `must be a multiple of 5, as Scaleway's block volumes are; use ${Math.ceil(size / 5) * 5}`, size);
 
+    retireProblems(cfg, add);
     existingDatabaseProblems(cfg, add);
     if (managed.readReplicas > 0 && !managed.enabled) add("database.managed.readReplicas", "needs database.managed.enabled: true (read replicas are Scaleway's)", managed.readReplicas);
     cfg.apps.forEach((app, i) => {
@@ -34,6 +35,27 @@ export function multiServerProblems(cfg: PlatformConfig, add: Add) {
         if (!app.database) add(`apps[${i}].readReplica`, "needs database: true: an app without a database has nothing to read", app.readReplica);
         else if (managed.readReplicas === 0) add(`apps[${i}].readReplica`, "needs a read replica: set database.managed.readReplicas to 1 or more", app.readReplica);
     });
+}
+
+/**
+ * server.retire names the highest servers still counted (the names end in -sk by position, so only
+ * the last ones can go), and leaves at least two: back to one server the load balancer and its
+ * protected IP would go too, which this step does not cover. Numbers above server.count are servers
+ * already removed: kept there harmlessly until the runbook's last step drops the field.
+ */
+function retireProblems(cfg: PlatformConfig, add: Add) {
+    const count = cfg.server.count;
+    const retire = cfg.server.retire;
+    const counted = retire.filter((k) => k <= count);
+    if (!counted.length) return;
+    const kept = count - new Set(counted).size;
+    const last = Array.from({ length: count - kept }, (_, i) => kept + 1 + i);
+    if (cfg.target !== "scaleway" || count < 2)
+        add("server.retire", "removes servers from behind Scaleway's load balancer: it needs target scaleway and server.count above 1", retire);
+    else if (kept < 2)
+        add("server.retire", `would leave ${kept} server(s); removing servers goes down to 2 at least (back to one server the load balancer and its protected IP would go too: not covered by docs/runbooks/remove-a-server.md)`, retire);
+    else if (!last.every((k) => counted.includes(k)))
+        add("server.retire", `must name the last servers of server.count ${count} (servers are numbered by position, only the highest can go): use [${last.join(", ")}] (docs/runbooks/remove-a-server.md)`, retire);
 }
 
 /** Each database to import is one the program declares, on the instance's region, once. */

@@ -4,6 +4,7 @@ import { ConfigError, Problem } from "../config/problem";
 import { deployLocal, deployScaleway } from "./targets";
 import type { PlatformConfig } from "../config/schema";
 import { Preflight, preflight } from "./preflight";
+import { checkServerCount, serversOutput } from "./server-count";
 
 /** Where people open the apps: the domain, or on the local target this machine's HTTPS port. */
 export const publicBase = (cfg: PlatformConfig) =>
@@ -24,6 +25,7 @@ export async function program(config = new pulumi.Config()) {
     let checked: Preflight;
     try {
         checked = await preflight(config);
+        await checkServerCount(checked.cfg);
     } catch (err) {
         if (err instanceof ConfigError) throw new RefusedConfig(err.problems);
         throw err;
@@ -40,5 +42,7 @@ export async function program(config = new pulumi.Config()) {
         dnsRecords: pulumi.output(deployment.address).apply((ip) => [cfg.domain, ...cfg.aliases].map((name) => `${name}. A ${ip}`)),
         // Read by .github/scripts/ssh-access.sh to let a CI runner through for the length of a job.
         sshFirewall: deployment.server && { zone: cfg.server.zone, securityGroupId: deployment.server.securityGroup.id },
+        // Read back by the next run's count check (stacks/server-count.ts).
+        servers: serversOutput(cfg),
     };
 }

@@ -102,6 +102,8 @@ function deployFleet(cfg: PlatformConfig, releases: Releases, secrets: PlatformS
     const region = regionOf(cfg.server.zone);
     const network = new PrivateNetwork("private-network", { region });
     const behindLb = cfg.server.count > 1;
+    // Servers being removed (docs/runbooks/remove-a-server.md): out of the pool, protection lifted.
+    const retiring = (k: number) => cfg.server.retire.includes(k);
     const servers: Server[] = [];
     for (let k = 1; k <= cfg.server.count; k++) {
         const suffix = serverSuffix(k);
@@ -113,6 +115,7 @@ function deployFleet(cfg: PlatformConfig, releases: Releases, secrets: PlatformS
                 publicWeb: !behindLb,
                 shared: first && { securityGroup: first.securityGroup, sshKey: first.sshKey },
                 hostSuffix: suffix,
+                protect: !retiring(k),
             }),
         );
     }
@@ -149,7 +152,7 @@ function deployFleet(cfg: PlatformConfig, releases: Releases, secrets: PlatformS
     );
     if (loadBalancer) {
         const released = rollouts(cfg, platforms, servers.map((s, i) => ({ host: s.host, label: pulumi.interpolate`server ${i + 1} (${s.publicIp})` })));
-        loadBalancer.serve(servers.map((s) => s.privateIp!), released);
+        loadBalancer.serve(servers.filter((_, i) => !retiring(i + 1)).map((s) => s.privateIp!), released);
     }
     return { platform: platforms[0], platforms, address: loadBalancer?.publicIp ?? servers[0].publicIp, server: servers[0], servers, loadBalancer };
 }

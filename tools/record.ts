@@ -113,6 +113,9 @@ function computedOutputs(type: string, name: string, inputs: Record<string, any>
             return { stdout: "", stderr: "" };
         case "docker:index/container:Container":
             return {};
+        case "pulumi:pulumi:StackReference":
+            // The builtin provider's answer for a stack never updated: no outputs (docs/engine-notes.md section 13).
+            return { outputs: {}, secretOutputNames: [] };
         default:
             return {};
     }
@@ -182,14 +185,30 @@ function optionsOf(req: any): RecordedOptions {
     };
 }
 
+/** A read's options: it is in state but managed by nobody, so none of a managed resource's applies. */
+const READ_OPTIONS: RecordedOptions = {
+    protect: false, retainOnDelete: false, deleteBeforeReplace: false, dependsOn: [], dependsOnKeys: [], propertyDependencies: {}, propertyDependencyKeys: {},
+    ignoreChanges: [], replaceOnChanges: [], additionalSecretOutputs: [], customTimeouts: {},
+};
+
 /**
  * Resource options and parents of every registration. Pulumi's public mocks API hands `newResource`
  * only type, name and inputs, not dependsOn, protect, ignoreChanges, replaceOnChanges or the
  * property dependencies the engine double and the tests need: so the mock monitor's registration is
  * wrapped to read them from the request.
  */
-function captureRegistrations(parents: Map<string, string>, recorded: Map<string, RecordedOptions>) {
+function captureRegistrations(parents: Map<string, string>, recorded: Map<string, RecordedOptions>, reads: Set<string>) {
     const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
+    // A read (a stack reference): its parent and dependencies, no other option.
+    const originalRead = MockMonitor.prototype.readResource;
+    MockMonitor.prototype.readResource = function (req: any, cb: any) {
+        const key = `${req.getType()}::${req.getName()}`;
+        if (req.getParent()) parents.set(key, nameOf(req.getParent()));
+        const deps = req.getDependenciesList();
+        recorded.set(key, { ...READ_OPTIONS, dependsOn: deps.map(nameOf), dependsOnKeys: deps.map(keyOf) });
+        reads.add(key);
+        return originalRead.call(this, req, cb);
+    };
     const original = MockMonitor.prototype.registerResource;
     MockMonitor.prototype.registerResource = function (req: any, cb: any) {
         const key = `${req.getType()}::${req.getName()}`;
@@ -241,7 +260,8 @@ export async function record<T>(raw: Record<string, unknown>, build: () => T, op
     const resources: RecordedResource[] = [];
     const parents = new Map<string, string>();
     const recorded = new Map<string, RecordedOptions>();
-    captureRegistrations(parents, recorded);
+    const reads = new Set<string>();
+    captureRegistrations(parents, recorded, reads);
     // Loaded here, not at the top: the program's modules are imported only once the test asks.
     const preflight = require("../stacks/preflight") as typeof import("../stacks/preflight");
     preflight.useSshAgent(options.sshAgent);
@@ -262,7 +282,8 @@ export async function record<T>(raw: Record<string, unknown>, build: () => T, op
                 const key = `${args.type}::${args.name}`;
                 const computed = options.outputs?.(args.type, args.name, args.inputs) ?? computedOutputs(args.type, args.name, args.inputs);
                 const registered: Registered = { key, type: args.type, name: args.name, inputs: args.inputs, parent: parents.get(key), custom: args.custom ?? true, options: recorded.get(key)! };
-                const { state, created } = stateOf(registered, computed, options.preview);
+                // A read happens in preview too (the engine's ReadStep): its outputs are known.
+                const { state, created } = stateOf(registered, computed, reads.has(key) ? undefined : options.preview);
                 const custom = registered.custom;
                 resources.push({ key, type: args.type, name: args.name, inputs: args.inputs, parent: registered.parent, custom, state, options: registered.options });
                 // A resource created in preview has no ID yet: the runtime makes an empty one unknown.
@@ -275,6 +296,8 @@ export async function record<T>(raw: Record<string, unknown>, build: () => T, op
         PROJECT,
         options.stack ?? "render",
         !!options.preview,
+        // The real engine always names one (the diy backend says "organization"); a stack reference needs it.
+        "organization",
     );
     const result = await build();
     // Registrations are asynchronous: wait until Pulumi's RPC queue has drained.

@@ -45,6 +45,12 @@ export const serverSchema = z
             .describe(
                 "The number of app servers; above 1 each is built alike behind `loadBalancer` on a private network, which needs the scaleway target, `database.managed.enabled` and the deploy key in an ssh-agent.",
             ),
+        retire: z
+            .array(z.number().int().min(2).max(MAX_SERVERS))
+            .default([])
+            .describe(
+                "Servers about to be removed, by number (the highest ones, e.g. `[3]`): `up` takes them out of the load balancer's pool and lifts the protection of their IP and instance, so a later lower `server.count` deletes them (docs/runbooks/remove-a-server.md).",
+            ),
     })
     .prefault({})
     .describe("The Scaleway server the platform runs on (scaleway target).");

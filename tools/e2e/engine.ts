@@ -114,6 +114,20 @@ export function priorOutputs(state: State, r: Registered, inputs: Record<string,
 }
 
 /**
+ * The resources in state the new program no longer declares: the engine deletes them at the end of
+ * the update, and a protected one fails it (step.go DeleteStep.Apply: `!s.replacing && s.old.Protect`).
+ * The protection checked is the state's: a run that only sets `protect: false` changes no input, is a
+ * same step with the new flag written to state, no provider call (step_generator.go, `goal.Protect`).
+ */
+export function deletions(state: State, declared: ReadonlySet<string>): { readonly deleted: string[]; readonly refused: string[] } {
+    const gone = Object.keys(state).filter((k) => !declared.has(k));
+    return {
+        deleted: gone.filter((k) => !state[k].protect),
+        refused: gone.filter((k) => state[k].protect).map((k) => `resource "${k.split("::")[1]}" cannot be deleted because it is protected`),
+    };
+}
+
+/**
  * Resources the engine deletes before a delete-before-replace of `replaced`: those with a
  * property dependency on it through an input whose change would replace them
  * (calculateDependentReplacements).

@@ -1,0 +1,50 @@
+// A lower server.count deletes the highest servers, whose public IP and instance are protected: a
+// plain lowering would tear down their platform and then fail on the IP. The program compares the
+// count with the one the stack's last `up` exported and refuses before any resource is declared,
+// unless that `up` ran the runbook's step (server.retire: out of the pool, protection lifted).
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, Problem } from "../config/problem";
+import type { PlatformConfig } from "../config/schema";
+
+export const RUNBOOK = "docs/runbooks/remove-a-server.md";
+
+/** The `servers` stack output: how many servers the stack has, and which of them `up` made ready to remove. */
+export interface ServersOutput {
+    readonly count: number;
+    /** Out of the load balancer's pool, IP and instance no longer protected. */
+    readonly retired: readonly number[];
+}
+
+/** What this `up` exports as `servers`: the retiring servers still counted. */
+export const serversOutput = (cfg: PlatformConfig): ServersOutput => ({ count: cfg.server.count, retired: cfg.server.retire.filter((k) => k <= cfg.server.count && cfg.target === "scaleway") });
+
+/** A lower count than the stack's last `up` is accepted only for servers that `up` retired. */
+export function countChangeProblems(cfg: PlatformConfig, previous: ServersOutput | undefined): Problem[] {
+    const count = cfg.server.count;
+    if (!previous || count >= previous.count) return [];
+    const refuse = (problem: string): Problem[] => [{ field: "server.count", problem: `is ${count} but the stack has ${previous.count} servers: ${problem}`, got: count }];
+    if (count < 2)
+        return refuse(`back to one server the load balancer and its protected IP would go too, which ${RUNBOOK} does not cover; keep server.count at 2 or more`);
+    const removed = Array.from({ length: previous.count - count }, (_, i) => count + 1 + i);
+    const notRetired = removed.filter((k) => !previous.retired.includes(k));
+    if (!notRetired.length) return [];
+    return refuse(
+        `lowering it would delete server(s) ${notRetired.join(", ")}, still in the load balancer's pool with a protected IP and instance; first run up with server.count: ${previous.count} and server.retire: [${removed.join(", ")}], then lower server.count (${RUNBOOK})`,
+    );
+}
+
+/** A stack output as the stack's last `up` left it, read through a reference to the stack itself (docs/engine-notes.md). */
+function ownServersOutput(): Promise<ServersOutput | undefined> {
+    const self = new pulumi.StackReference("servers-before", { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
+    return self.getOutputDetails("servers").then((d) => {
+        const v = (d.value ?? d.secretValue) as ServersOutput | undefined;
+        return v && typeof v.count === "number" ? { count: v.count, retired: Array.isArray(v.retired) ? v.retired : [] } : undefined;
+    });
+}
+
+/** Refuses a lower server.count the runbook's step did not prepare; the servers are Scaleway's only. */
+export async function checkServerCount(cfg: PlatformConfig): Promise<void> {
+    if (cfg.target !== "scaleway") return;
+    const problems = countChangeProblems(cfg, await ownServersOutput());
+    if (problems.length) throw new ConfigError(problems);
+}
