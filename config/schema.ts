@@ -1,7 +1,7 @@
 // The shape of stack config and its defaults, composed from one block per section (config/schema/).
 // Cross-field rules (unique names, nested prefixes, memory budget) live in rules.ts; the schema only
-// says what each field may hold. Every field's `.describe()` and default feed the README's config
-// reference (`npm run docs`, tools/docs.ts).
+// says what each field may hold. Every field's `.describe()` and default feed the config reference
+// in docs/config.md (`npm run docs`, tools/docs.ts).
 import { z } from "zod";
 import { MAX_COMMON_NAME } from "./field-checks";
 import { checked } from "./schema/fields";

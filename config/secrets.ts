@@ -1,6 +1,6 @@
 // Secret config keys the platform reads for itself (stacks/program.ts), each set with
-// `pulumi config set --secret` and never written in a stack file in plain text. The README's
-// config reference lists them from here (tools/docs.ts).
+// `pulumi config set --secret` and never written in a stack file in plain text. docs/config.md
+// lists them from here (tools/docs.ts).
 
 export interface SecretKey {
     /** When it is needed and what it holds, in one sentence. */

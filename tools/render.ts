@@ -1,5 +1,5 @@
 // npm run render -- (--stack NAME | --config FILE) --out DIR
-// Runs the program under mocks and writes resources.json, files/ and scripts/ (README.md, "Render, end to end, bench").
+// Runs the program under mocks and writes resources.json, files/ and scripts/ (docs/proven.md, "Render, end to end, bench").
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";

@@ -1,7 +1,7 @@
 // How long one `pulumi up` or `pulumi destroy` of a stack can wait in the worst case, from the
 // bounded waits of the program and of the providers. The workflows' `timeout-minutes` must be at
 // least this (tests/github/workflows-policy.test.ts): a job killed mid-update leaves the stack
-// locked (docs/github-actions.md, "A job that was killed"). Every wait is counted as if it ran after
+// locked (docs/github-actions.md, "How long a job may run"). Every wait is counted as if it ran after
 // the others (a sum), which over-counts the waits that run in parallel but never under-counts.
 import type { PlatformConfig } from "../config/schema";
 import { READY_TIMEOUT } from "../components/server";

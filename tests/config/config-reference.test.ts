@@ -8,7 +8,7 @@ import { SECRET_KEYS } from "../../config/secrets";
 
 const doc = fs.readFileSync(REFERENCE, "utf8");
 
-test("docs/config.md is the reference the schema the schema generates (run npm run docs when this fails)", () => {
+test("docs/config.md is the reference the schema generates (run npm run docs when this fails)", () => {
     assert.ok(doc.includes(BEGIN) && doc.includes(END), "docs/config.md has no config-reference markers");
     const differs = firstDifference(doc);
     assert.equal(differs, undefined, `docs/config.md's config reference differs from config/schema.ts, first at ${differs}; run: npm run docs`);

@@ -78,7 +78,7 @@ test("lowering server.count without the retire step is refused before any resour
     const line = lowered.error!.split("\n").find((l) => l.startsWith("server.count:"));
     assert.ok(line, lowered.error);
     assert.match(line!, /^server\.count: is 2 but the stack has 3 servers: lowering it would delete server\(s\) 3, .*server\.retire: \[3\].*docs\/runbooks\/remove-a-server\.md.*\(got 2\)$/);
-    // Only the reference that read the previous count (and preflight's registry provider): no resource of the platform.
+    // Only the reference that read the previous count: no resource of the platform.
     assert.deepEqual(lowered.resources.filter((r) => !r.type.startsWith("pulumi:providers:")).map((r) => r.type), [STACK_REFERENCE]);
 });
 

@@ -1,6 +1,6 @@
 // Day-2 changes to a stack with several servers, the load balancer and the managed database, planned
 // by the engine double from the Scaleway rules read in the provider's source
-// (tools/e2e/provider-rules-scaleway.ts): what is updated in place, what is replaced, and that the
+// (tools/e2e/provider-rules/scaleway.ts): what is updated in place, what is replaced, and that the
 // database instance's protection turns a replacement into a failed `up`, not an empty database.
 import { test } from "node:test";
 import assert from "node:assert/strict";
