@@ -85,7 +85,7 @@ export interface ProgramUse {
     readonly file: string;
 }
 
-// `needs("a", "b")`, and calls whose first argument is a literal program and second an argv
+// The names a test passes to needs(...), and calls whose first argument is a literal program and second an argv
 // array: spawnSync("psql", [...]), run("wrk", [...]), and the helpers tests wrap them in.
 const NEEDS = /\bneeds\(([^)]*)\)/g;
 const ARGV_CALL = /\b([A-Za-z_$][\w$]*)\(\s*["'`]([^"'`$\s]+)["'`]\s*,\s*\[/g;
