@@ -20,11 +20,18 @@ state="${RUNNER_TEMP:-/tmp}/ssh-access-rule.json"
 
 die() { echo "ssh-access: $*" >&2; exit 1; }
 
+config_quote() { # a value inside a curl config file's double quotes: \ and " escaped
+    local v="${1//\\/\\\\}"
+    printf '%s' "${v//\"/\\\"}"
+}
+
 scw() { # METHOD PATH [BODY]: the Scaleway API; fails with its message on an HTTP error
     local out code
     out=$(mktemp)
-    code=$(curl -sS -o "$out" -w '%{http_code}' --max-time 30 -X "$1" -H "X-Auth-Token: $SCW_SECRET_KEY" \
-        -H 'Content-Type: application/json' ${3:+--data "$3"} "$api$2") || { rm -f "$out"; die "the Scaleway API at $api did not answer"; }
+    # The key goes to curl in a config read from stdin (-K -), never in its argv (visible in ps).
+    code=$(curl -sS -K - -o "$out" -w '%{http_code}' --max-time 30 -X "$1" \
+        -H 'Content-Type: application/json' ${3:+--data "$3"} "$api$2" <<<"header = \"X-Auth-Token: $(config_quote "$SCW_SECRET_KEY")\"") ||
+        { rm -f "$out"; die "the Scaleway API at $api did not answer"; }
     if [ "$code" -ge 300 ] && ! { [ "$1" = DELETE ] && [ "$code" = 404 ]; }; then
         local message
         message=$(jq -r '.message // empty' "$out" 2>/dev/null || true)
