@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Lets this CI runner reach the server's SSH for the length of one job, and no longer.
 # GitHub-hosted runners come from changing addresses, and the server's security group admits
-# port 22 only from server.adminCidrs. Pulumi needs SSH in every job: the Docker provider pings the
-# engine even in a preview, and destroy removes containers before the security group.
+# port 22 only from server.adminCidrs. up and destroy need SSH (destroy removes containers before the
+# security group); a preview dials no server and does not run this.
 #
 #   ssh-access.sh open STACK   adds an accept rule for this runner's /32 to the security group
 #                              (found through the stack output sshFirewall {zone, securityGroupId})
