@@ -6,13 +6,6 @@
 # image, config-path, source and commit (empty when main already pinned it) to $GITHUB_OUTPUT.
 set -euo pipefail
 
-stack="$1"
-file="Pulumi.$stack.yaml"
-out="${GITHUB_OUTPUT:-/dev/null}"
-meta="$(mktemp)"
-trap 'rm -f "$meta"' EXIT
-field() { sed -n "s/^$1=//p" "$meta" | tail -n 1; }
-
 # The job's token (PUSH_TOKEN), for git's fetch and push only: checkout keeps none in .git/config
 # (dependencies' install scripts and code run in this job), no other program gets it in its
 # environment, and no command line holds it (git's credential helper reads it from git's env).
@@ -24,6 +17,13 @@ remote_git() {
     PUSH_TOKEN="$push_token" git -c credential.helper= \
         -c 'credential.helper=!f() { [ "$1" = get ] || exit 0; echo username=x-access-token; echo "password=$PUSH_TOKEN"; }; f' "$@"
 }
+
+stack="$1"
+file="Pulumi.$stack.yaml"
+out="${GITHUB_OUTPUT:-/dev/null}"
+meta="$(mktemp)"
+trap 'rm -f "$meta"' EXIT
+field() { sed -n "s/^$1=//p" "$meta" | tail -n 1; }
 
 git config user.name >/dev/null || git config user.name "github-actions[bot]"
 git config user.email >/dev/null || git config user.email "41898282+github-actions[bot]@users.noreply.github.com"

@@ -5,14 +5,6 @@
 # Usage: revert-release.sh STACK COMMIT IMAGE
 set -euo pipefail
 
-file="Pulumi.$1.yaml"
-commit="$2"
-image="$3"
-if [ -z "$commit" ]; then
-    echo "this run recorded nothing on main; nothing to revert"
-    exit 0
-fi
-
 # The job's token (PUSH_TOKEN), for git's fetch and push only: checkout keeps none in .git/config
 # (dependencies' install scripts and code run in this job), no other program gets it in its
 # environment, and no command line holds it (git's credential helper reads it from git's env).
@@ -24,6 +16,14 @@ remote_git() {
     PUSH_TOKEN="$push_token" git -c credential.helper= \
         -c 'credential.helper=!f() { [ "$1" = get ] || exit 0; echo username=x-access-token; echo "password=$PUSH_TOKEN"; }; f' "$@"
 }
+
+file="Pulumi.$1.yaml"
+commit="$2"
+image="$3"
+if [ -z "$commit" ]; then
+    echo "this run recorded nothing on main; nothing to revert"
+    exit 0
+fi
 
 git config user.name >/dev/null || git config user.name "github-actions[bot]"
 git config user.email >/dev/null || git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
