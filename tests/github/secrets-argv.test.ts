@@ -1,6 +1,6 @@
-// No secret on a command line: every program .github/scripts/ssh-access.sh starts is recorded
-// (strace, every execve of the script and its children) while it runs for real against a local
-// stand-in for the Scaleway API, and the Scaleway key appears in no argv, though the API got it.
+// No secret on a command line: every program a CI script starts is recorded (strace, every execve
+// of the script and its children) while it runs for real against local stand-ins (the Scaleway
+// API; GitHub's OIDC token endpoint), and the secret appears in no argv, though the service got it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { spawn } from "node:child_process";
 import { needs } from "../support/requirements";
 import { tempDirs } from "../support/tmp";
-import { ROOT } from "./workflow-files";
+import { ROOT, load } from "./workflow-files";
 
 const skip = needs("curl", "jq", "strace");
 const SCRIPT = path.join(ROOT, ".github/scripts/ssh-access.sh");
@@ -19,6 +19,9 @@ const KEY = 'scw-argv-7f3e9a1c-"q"\\z';
 const GROUP = "6a0e2f4c-1b2d-4e5f-8a9b-0c1d2e3f4a5b";
 const tmp = tempDirs();
 const tokens: (string | undefined)[] = [];
+const OIDC_BEARER = "oidc-request-bearer-5b2e";
+const OIDC_JWT = "eyJhbGciOiJSUzI1NiJ9.eyJyZXBvc2l0b3J5IjoibWh5bGxlL2FwcDEifQ.c2lnbmF0dXJlLTQ4ZjE";
+const oidcRequests: { auth?: string; audience: string | null }[] = [];
 let server: http.Server;
 let base = "";
 
@@ -28,6 +31,10 @@ before(async () => {
         req.resume();
         req.on("end", () => {
             if (req.url === "/ip") return void res.end("198.51.100.23");
+            if (req.url!.startsWith("/oidc")) {
+                oidcRequests.push({ auth: req.headers.authorization, audience: new URL(req.url!, "http://x").searchParams.get("audience") });
+                return void res.end(JSON.stringify({ value: OIDC_JWT }));
+            }
             tokens.push(req.headers["x-auth-token"] as string | undefined);
             res.writeHead(req.method === "POST" ? 201 : 204, { "content-type": "application/json" });
             res.end(JSON.stringify({ rule: { id: "rule-9" } }));
@@ -66,4 +73,44 @@ test("ssh-access.sh open and close: the Scaleway key reaches the API in a header
         assert.deepEqual(leaks, [], `${mode[0]}: the key is on a command line`);
     }
     assert.deepEqual(tokens, [KEY, KEY], "the API got the key, unchanged, on both calls");
+});
+
+test("the app template's release step: the OIDC request's bearer and the token it returns are in no argv", { skip }, async () => {
+    const dir = tmp(path.join(os.tmpdir(), "secrets-argv-"));
+    fs.mkdirSync(path.join(dir, "bin"));
+    // gh stands in for the dispatch: it keeps what it was given on stdin.
+    fs.writeFileSync(path.join(dir, "bin/gh"), `#!/bin/bash\ncat > "${dir}/dispatch.json"\n`, { mode: 0o755 });
+    const wf = load("templates/app/.github/workflows/release.yml");
+    const step = wf.jobs.image.steps.find((s: { run?: string }) => /dispatches/.test(s.run ?? ""));
+    const script = path.join(dir, "step.sh");
+    fs.writeFileSync(script, step.run);
+    const digest = `sha256:${"e".repeat(64)}`;
+    const trace = path.join(dir, "trace.txt");
+    const env = {
+        ...process.env,
+        PATH: `${dir}/bin:${process.env.PATH}`,
+        APP: "app1",
+        GH_TOKEN: "gh-dispatch-token",
+        PLATFORM: "mhylle/platform",
+        SERVICE: "backend",
+        IMAGE: "ghcr.io/mhylle/app1-backend:abc",
+        DIGEST: digest,
+        GITHUB_REPOSITORY: "mhylle/app1",
+        GITHUB_SHA: "abc",
+        ACTIONS_ID_TOKEN_REQUEST_URL: `${base}/oidc?api-version=2.0`,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: OIDC_BEARER,
+    };
+    oidcRequests.length = 0;
+    // GitHub runs a bash step as: bash --noprofile --norc -eo pipefail FILE
+    const status = await new Promise<number | null>((resolve) => {
+        const p = spawn("strace", ["-f", "-qq", "-e", "trace=execve", "-s", "65536", "-o", trace, "bash", "--noprofile", "--norc", "-eo", "pipefail", script], { env });
+        p.on("exit", resolve);
+    });
+    assert.equal(status, 0);
+    assert.deepEqual(oidcRequests, [{ auth: `bearer ${OIDC_BEARER}`, audience: `platform-release:mhylle/platform:app1:backend:${digest}` }]);
+    const sent = JSON.parse(fs.readFileSync(path.join(dir, "dispatch.json"), "utf8"));
+    assert.equal(sent.client_payload.proof, OIDC_JWT);
+    const execs = fs.readFileSync(trace, "utf8").split("\n").filter((l) => l.includes("execve("));
+    assert.ok(execs.some((l) => /execve\("[^"]*\/curl"/.test(l)));
+    assert.deepEqual(execs.filter((l) => l.includes(OIDC_BEARER) || l.includes(OIDC_JWT)), [], "a token on a command line");
 });
