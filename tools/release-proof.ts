@@ -23,6 +23,8 @@ export const releaseAudience = (platform: string, app: string, service: string, 
 export interface ExpectedSender {
     /** `owner/name` of the repository allowed to release the app (apps[].repository). */
     readonly repository: string | undefined;
+    /** The branch of it whose runs may (apps[].releaseBranch). */
+    readonly branch: string;
     readonly audience: string;
     /** Where the app is in the stack file, for the problem line. */
     readonly appField: string;
@@ -66,6 +68,10 @@ export function releaseProofProblems(proof: unknown, expected: ExpectedSender, j
     // GitHub compares owner and repository names without case.
     if (repository?.toLowerCase() !== expected.repository.toLowerCase()) {
         problems.push({ field: "proof", problem: `comes from a workflow of another repository: only ${expected.repository} (${expected.appField}.repository) may release this app`, got: claims.repository });
+    }
+    // Anyone who can push a branch can run a workflow on it: only the release branch's runs count.
+    if (claims.ref !== `refs/heads/${expected.branch}`) {
+        problems.push({ field: "proof", problem: `comes from a run on another ref: only runs on the branch ${expected.branch} (${expected.appField}.releaseBranch) may release this app`, got: claims.ref });
     }
     return problems;
 }

@@ -113,6 +113,11 @@ export const appSchema = z.strictObject({
         .describe(
             "Optional: the GitHub repository (`owner/name`) whose workflow may release this app by `repository_dispatch`: a release request must carry a GitHub OIDC token of that repository (docs/github-actions.md). Unset: no request can release the app.",
         ),
+    releaseBranch: z
+        .string()
+        .regex(/^(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._\/-]{1,200}$/, "must be a branch name such as main")
+        .default("main")
+        .describe("The branch of `repository` whose workflow runs may release this app: a run on another branch (anyone who can push one) is refused."),
     database: z.boolean().default(true).describe("Give the app its own database and login role."),
     watchtower: z.boolean().default(false).describe("Let Watchtower replace this app's containers in place instead of blue-green releases."),
     readReplica: z

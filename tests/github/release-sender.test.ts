@@ -21,7 +21,7 @@ const PLATFORM = "mhylle/platform";
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 const issuer = makeIssuer();
 const audience = releaseAudience(PLATFORM, "app1", "backend", DIGEST);
-const app1 = { repository: "mhylle/app1", audience, appField: "apps[0]" };
+const app1 = { repository: "mhylle/app1", branch: "main", audience, appField: "apps[0]" };
 
 function run(payload: Record<string, unknown>, stackText = prodStackText()) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "release-sender-"));
@@ -49,6 +49,15 @@ test("app2's repository cannot release app1, even with a valid token of its own 
     assert.equal(r.status, 2);
     assert.match(r.err, /^proof: comes from a workflow of another repository: only mhylle\/app1 \(apps\[0\]\.repository\) may release this app \(got "mhylle\/app2"\)$/m);
     assert.equal(r.changed, false);
+});
+
+test("a run on another branch of the app's own repository cannot release it (anyone who can push a branch could)", () => {
+    const r = run(request(issuer.token({ repository: "mhylle/app1", aud: audience, ref: "refs/heads/feature" })));
+    assert.equal(r.status, 2);
+    assert.match(r.err, /^proof: comes from a run on another ref: only runs on the branch main \(apps\[0\]\.releaseBranch\) may release this app \(got "refs\/heads\/feature"\)$/m);
+    assert.equal(r.changed, false);
+    const other = run(request(issuer.token({ repository: "mhylle/app1", aud: audience, ref: "refs/heads/release" })), prodStackText().replace("      repository: mhylle/app1\n", "      repository: mhylle/app1\n      releaseBranch: release\n"));
+    assert.equal(other.status, 0, other.err);
 });
 
 test("a request without a proof, or for an app with no repository, is refused before anything is written", () => {

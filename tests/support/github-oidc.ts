@@ -9,7 +9,7 @@ import { GITHUB_OIDC_ISSUER } from "../../tools/release-proof";
 export interface Issuer {
     /** Path of the JWKS file holding the public key. */
     readonly jwksFile: string;
-    /** A token with these claims (issuer, lifetime and kid filled in unless given). */
+    /** A token with these claims (issuer, lifetime, a run on main and kid filled in unless given). */
     token(claims: Record<string, unknown>, header?: Record<string, unknown>): string;
 }
 
@@ -27,6 +27,6 @@ export function makeIssuer(kid = "test-key-1"): Issuer {
     const now = Math.floor(Date.now() / 1000);
     return {
         jwksFile,
-        token: (claims, header = {}) => signJwt(privateKey, { alg: "RS256", typ: "JWT", kid, ...header }, { iss: GITHUB_OIDC_ISSUER, iat: now, nbf: now, exp: now + 300, ...claims }),
+        token: (claims, header = {}) => signJwt(privateKey, { alg: "RS256", typ: "JWT", kid, ...header }, { iss: GITHUB_OIDC_ISSUER, iat: now, nbf: now, exp: now + 300, ref: "refs/heads/main", ...claims }),
     };
 }
