@@ -88,8 +88,10 @@ const ADD_KEY = "load it with `ssh-add ~/.ssh/mhylle_deploy` (in GitHub Actions,
  * system `ssh` (docker connhelper via kreuzwerker config.go MakeClient), which takes its key from
  * the agent only: so the agent must hold the key of server.sshPublicKey, checked before any resource.
  */
-export function deployKeyProblems(cfg: PlatformConfig, agent: SshAgentView): Problem[] {
-    if (cfg.target !== "scaleway" || !cfg.server.sshPublicKey) return [];
+export function deployKeyProblems(cfg: PlatformConfig, agent: SshAgentView, preview = pulumi.runtime.isDryRun()): Problem[] {
+    // A preview dials no server (docs/engine-notes.md, "A preview dials no server"): the live
+    // preview runs without the deploy key, so nothing a branch runs there can log in.
+    if (preview || cfg.target !== "scaleway" || !cfg.server.sshPublicKey) return [];
     const field = "server.sshPublicKey";
     const got = cfg.server.sshPublicKey;
     if (!agent.socket) return [{ field, problem: `needs its private key in an ssh-agent where \`pulumi up\` runs (both the command and the Docker provider log in through the agent), and SSH_AUTH_SOCK is not set: start one (eval "$(ssh-agent)") and ${ADD_KEY}`, got }];

@@ -3,7 +3,9 @@
 // repository against the app catalogue before any Pulumi command runs. Prints the image reference
 // to release, or one `FIELD: PROBLEM (got VALUE)` line per problem and exits 2.
 // The payload comes from --request or the RELEASE_REQUEST variable (the workflow passes it
-// through env, never through the shell's command text).
+// through env, never through the shell's command text). Its `proof`, an OIDC token of the app's
+// repository, must show that the app's apps[].repository sent it (tools/release-proof.ts);
+// GITHUB_REPOSITORY names this platform repository in the audience it must carry.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { formatFileProblem, readStackFile, StackFileError } from "../config/stack-file";
@@ -13,10 +15,11 @@ import { IMAGE_REF } from "../config/schema";
 import type { PlatformConfig } from "../config/schema";
 import type { ServiceKind } from "../config/naming";
 import { pinImage } from "../config/release-pin";
+import { loadJwks, releaseAudience, releaseProofProblems } from "./release-proof";
 
 export const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const SERVICES: readonly ServiceKind[] = ["frontend", "backend"];
-const FIELDS = ["app", "service", "image", "digest", "source"];
+const FIELDS = ["app", "service", "image", "digest", "source", "proof"];
 // Free text for the release commit message, e.g. "mhylle/app1@3f2a1c0" or a run URL.
 const SOURCE = /^[A-Za-z0-9._\/@:#+-]{1,200}$/;
 
@@ -114,7 +117,7 @@ function fail(problems: readonly Problem[]): never {
     process.exit(2);
 }
 
-function main() {
+async function main() {
     const args = parseArgs(process.argv.slice(2));
     const file = path.join(process.cwd(), `Pulumi.${args.stack}.yaml`);
     if (!fs.existsSync(file)) usage(`no such stack config: ${file}`);
@@ -139,6 +142,13 @@ function main() {
     }
     const { release, problems } = resolveRelease(payload, cfg, args.stack);
     if (!release) fail(problems);
+    // Who sent it, before anything is written: only the app's own repository may release it.
+    const platform = process.env.GITHUB_REPOSITORY;
+    if (!platform) usage("GITHUB_REPOSITORY (this platform repository, owner/name) is not set; GitHub Actions sets it");
+    const index = cfg.apps.findIndex((a) => a.name === release.app);
+    const expected = { repository: cfg.apps[index].repository, branch: cfg.apps[index].releaseBranch, audience: releaseAudience(platform, release.app, release.service, release.digest), appField: `apps[${index}]` };
+    const sender = releaseProofProblems((payload as Record<string, unknown>).proof, expected, await loadJwks());
+    if (sender.length) fail(sender);
 
     if (args.pin) fs.writeFileSync(file, pinImage(fs.readFileSync(file, "utf8"), release.app, release.service, release.image));
     if (args.githubOutput) {
@@ -148,4 +158,8 @@ function main() {
     console.log(release.image);
 }
 
-if (require.main === module) main();
+if (require.main === module)
+    main().catch((err) => {
+        console.error(`release-request: ${(err as Error).message}`);
+        process.exit(1);
+    });

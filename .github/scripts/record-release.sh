@@ -6,6 +6,18 @@
 # image, config-path, source and commit (empty when main already pinned it) to $GITHUB_OUTPUT.
 set -euo pipefail
 
+# The job's token (PUSH_TOKEN), for git's fetch and push only: checkout keeps none in .git/config
+# (dependencies' install scripts and code run in this job), no other program gets it in its
+# environment, and no command line holds it (git's credential helper reads it from git's env).
+push_token="${PUSH_TOKEN:-}"
+unset PUSH_TOKEN
+remote_git() {
+    if [ -z "$push_token" ]; then git "$@"; return; fi
+    # shellcheck disable=SC2016 # expanded by the helper's shell, from the environment, not here
+    PUSH_TOKEN="$push_token" git -c credential.helper= \
+        -c 'credential.helper=!f() { [ "$1" = get ] || exit 0; echo username=x-access-token; echo "password=$PUSH_TOKEN"; }; f' "$@"
+}
+
 stack="$1"
 file="Pulumi.$stack.yaml"
 out="${GITHUB_OUTPUT:-/dev/null}"
@@ -17,7 +29,7 @@ git config user.name >/dev/null || git config user.name "github-actions[bot]"
 git config user.email >/dev/null || git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
 
 for attempt in 1 2 3 4 5; do
-    git fetch --quiet origin main
+    remote_git fetch --quiet origin main
     git reset --quiet --hard origin/main
     : > "$meta"
     npx --no-install tsx tools/release-request.ts --stack "$stack" --pin --github-output "$meta" >/dev/null
@@ -30,7 +42,7 @@ for attempt in 1 2 3 4 5; do
     git add -- "$file"
     git commit --quiet -m "release: $(field app) $(field service) $(field image)" \
         -m "Requested by repository_dispatch from ${RELEASE_FROM:-an app repository}."
-    if git push --quiet origin HEAD:main; then
+    if remote_git push --quiet origin HEAD:main; then
         echo "recorded $(field image) on main as $(git rev-parse --short HEAD)"
         { cat "$meta"; echo "commit=$(git rev-parse HEAD)"; } >> "$out"
         exit 0

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Lets this CI runner reach the server's SSH for the length of one job, and no longer.
 # GitHub-hosted runners come from changing addresses, and the server's security group admits
-# port 22 only from server.adminCidrs. Pulumi needs SSH in every job: the Docker provider pings the
-# engine even in a preview, and destroy removes containers before the security group.
+# port 22 only from server.adminCidrs. up and destroy need SSH (destroy removes containers before the
+# security group); a preview dials no server and does not run this.
 #
 #   ssh-access.sh open STACK   adds an accept rule for this runner's /32 to the security group
 #                              (found through the stack output sshFirewall {zone, securityGroupId})
@@ -20,11 +20,18 @@ state="${RUNNER_TEMP:-/tmp}/ssh-access-rule.json"
 
 die() { echo "ssh-access: $*" >&2; exit 1; }
 
+config_quote() { # a value inside a curl config file's double quotes: \ and " escaped
+    local v="${1//\\/\\\\}"
+    printf '%s' "${v//\"/\\\"}"
+}
+
 scw() { # METHOD PATH [BODY]: the Scaleway API; fails with its message on an HTTP error
     local out code
     out=$(mktemp)
-    code=$(curl -sS -o "$out" -w '%{http_code}' --max-time 30 -X "$1" -H "X-Auth-Token: $SCW_SECRET_KEY" \
-        -H 'Content-Type: application/json' ${3:+--data "$3"} "$api$2") || { rm -f "$out"; die "the Scaleway API at $api did not answer"; }
+    # The key goes to curl in a config read from stdin (-K -), never in its argv (visible in ps).
+    code=$(curl -sS -K - -o "$out" -w '%{http_code}' --max-time 30 -X "$1" \
+        -H 'Content-Type: application/json' ${3:+--data "$3"} "$api$2" <<<"header = \"X-Auth-Token: $(config_quote "$SCW_SECRET_KEY")\"") ||
+        { rm -f "$out"; die "the Scaleway API at $api did not answer"; }
     if [ "$code" -ge 300 ] && ! { [ "$1" = DELETE ] && [ "$code" = 404 ]; }; then
         local message
         message=$(jq -r '.message // empty' "$out" 2>/dev/null || true)

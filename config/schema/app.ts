@@ -105,6 +105,19 @@ export const appSchema = z.strictObject({
         .describe("Optional: the public path of the frontend (default `/<name>`); the API is always at `/api/<name>`."),
     frontend: serviceSchema({ port: 8080, healthPath: "/", memoryMb: 128 }).describe("The app's frontend container."),
     backend: serviceSchema({ port: 3000, healthPath: "/health", memoryMb: 256 }).describe("The app's backend container."),
+    repository: z
+        .string()
+        .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, "must be a GitHub repository as owner/name, e.g. mhylle/app1")
+        .refine((r) => !/\/\.\.?$/.test(r), "must be a GitHub repository as owner/name, e.g. mhylle/app1")
+        .optional()
+        .describe(
+            "Optional: the GitHub repository (`owner/name`) whose workflow may release this app by `repository_dispatch`: a release request must carry a GitHub OIDC token of that repository (docs/github-actions.md). Unset: no request can release the app.",
+        ),
+    releaseBranch: z
+        .string()
+        .regex(/^(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._\/-]{1,200}$/, "must be a branch name such as main")
+        .default("main")
+        .describe("The branch of `repository` whose workflow runs may release this app: a run on another branch (anyone who can push one) is refused."),
     database: z.boolean().default(true).describe("Give the app its own database and login role."),
     watchtower: z.boolean().default(false).describe("Let Watchtower replace this app's containers in place instead of blue-green releases."),
     readReplica: z

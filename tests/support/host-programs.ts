@@ -52,6 +52,7 @@ export const HOST_PROGRAMS: Readonly<Record<string, Provider>> = {
     wrk: { pkg: "wrk" },
     h2load: { pkg: "nghttp2-client" },
     jq: { pkg: "jq" },
+    strace: { pkg: "strace" },
     shellcheck: { pkg: "shellcheck" },
     "cloud-init": { pkg: "cloud-init" },
     crontab: { pkg: "cron" },

@@ -97,10 +97,12 @@ test("the template's release request is one the platform accepts", () => {
     const wf = parse(read(".github/workflows/release.yml"));
     const job = wf.jobs.image;
     assert.deepEqual(job.strategy.matrix.service, ["frontend", "backend"]);
-    assert.equal(wf.permissions.packages, "write");
+    assert.equal(job.permissions.packages, "write");
+    assert.equal(job.permissions["id-token"], "write", "the OIDC token that proves the sender");
     const dispatch = job.steps.find((s: { run?: string }) => /dispatches/.test(s.run ?? ""));
     assert.equal(dispatch.env.DIGEST, "${{ steps.build.outputs.digest }}");
-    assert.match(dispatch.run, /client_payload: \{app: \$app, service: \$service, image: \$image, digest: \$digest, source: \$source\}/);
+    assert.match(dispatch.run, /client_payload: \{app: \$app, service: \$service, image: \$image, digest: \$digest, source: \$source, proof: env\.PROOF\}/);
+    assert.match(dispatch.run, /audience="platform-release:\$PLATFORM:\$APP:\$SERVICE:\$DIGEST"/, "the audience tools/release-proof.ts releaseAudience expects");
     // The payload the workflow would send for the production catalogue's app1.
     const catalogue = validateConfig(prodConfig());
     const sha = "3f2a1c0de1b2c3d4e5f60718293a4b5c6d7e8f90";

@@ -10,12 +10,15 @@ import { resolveRelease, repositoryOf } from "../../tools/release-request";
 import { validateConfig } from "../../config/validate";
 import { readStackFile } from "../../config/stack-file";
 import { prodConfig, prodStackText } from "../support/prod-stack";
+import { makeIssuer } from "../support/github-oidc";
+import { releaseAudience } from "../../tools/release-proof";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
 const cfg = validateConfig(prodConfig());
 const good = { app: "app1", service: "backend", digest: DIGEST };
+const issuer = makeIssuer();
 
 /** The single problem line for one field, or a failure listing what came back. */
 function problemFor(payload: unknown, field: string): string {
@@ -88,7 +91,8 @@ test("repositoryOf keeps a registry port and drops tag and digest", () => {
 function run(request: string | undefined, ...args: string[]) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "release-request-"));
     fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), prodStackText());
-    const env = { ...process.env, RELEASE_REQUEST: request };
+    // The sender's proof is checked as GitHub's would be, against a stand-in issuer (tests/github/release-sender.test.ts).
+    const env = { ...process.env, RELEASE_REQUEST: request, RELEASE_OIDC_JWKS: issuer.jwksFile, GITHUB_REPOSITORY: "mhylle/platform" };
     if (request === undefined) delete env.RELEASE_REQUEST;
     const r = spawnSync(TSX, [path.join(ROOT, "tools", "release-request.ts"), "--stack", "prod", ...args], { cwd: dir, env, encoding: "utf8" });
     return { ...r, dir, stackFile: () => fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8") };
@@ -114,7 +118,8 @@ test("the script refuses invalid JSON and a missing request with exit 2", () => 
 test("--pin changes exactly one line of the stack file and --github-output hands the release on", () => {
     const out = path.join(os.tmpdir(), `gh-output-${process.pid}`);
     fs.writeFileSync(out, "");
-    const r = run(JSON.stringify({ ...good, source: "mhylle/app1@3f2a1c0" }), "--pin", "--github-output", out);
+    const proof = issuer.token({ repository: "mhylle/app1", aud: releaseAudience("mhylle/platform", "app1", "backend", DIGEST) });
+    const r = run(JSON.stringify({ ...good, source: "mhylle/app1@3f2a1c0", proof }), "--pin", "--github-output", out);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), `ghcr.io/mhylle/app1-backend@${DIGEST}`);
     const before = prodStackText().split("\n");
