@@ -15,7 +15,7 @@ const email = { enabled: true, host: "smtp.example.com", from: "platform@example
 
 test("defaults: the page on, 14 days within 5 MB of history, no channel, red after 2 runs and back after 2", () => {
     const m = validateConfig({}).monitoring;
-    assert.deepEqual(m.page, { enabled: true });
+    assert.deepEqual(m.page, { enabled: true, port: 9443 });
     assert.deepEqual(m.history, { days: 14, maxMb: 5 });
     assert.deepEqual(
         { ...m.alerts, webhook: m.alerts.webhook, email: m.alerts.email },
