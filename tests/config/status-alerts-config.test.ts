@@ -105,8 +105,8 @@ test("prod: /status/ allows loopback and the admin CIDR only; nginx mounts the p
 });
 
 test("an admin range is written as its network; one opened to the whole internet never opens the page", async () => {
-    const local = await httpsConf({ ...stackConfig("local"), server: { adminCidrs: ["10.1.2.3/24"] } });
-    assert.match(local.conf, /allow 10\.1\.2\.0\/24;/);
+    const local = await httpsConf({ ...stackConfig("local"), server: { adminCidrs: ["198.51.99.3/24"] } });
+    assert.match(local.conf, /allow 198\.51\.99\.0\/24;/);
     const open = await httpsConf({ ...prodConfig(), server: { ...(prodConfig().server as object), adminCidrs: ["51.159.0.10/32", "0.0.0.0/0"], sshOpenToInternet: true } });
     assert.match(open.conf, /allow 51\.159\.0\.10\/32;/);
     assert.doesNotMatch(open.conf, /allow 0\.0\.0\.0\/0;/);
