@@ -10,7 +10,8 @@ import { encodeBundle } from "../render/bundle";
 import { renderNginxConfig } from "../render/nginx/config";
 import { productionOptions } from "../render/nginx/options";
 import { deliverNginxConfigScript } from "../render/nginx/deliver";
-import { CERTS_DIR, IN_CONTAINER, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR, mainConfig } from "../render/nginx/layout";
+import { statusPageEnabled } from "../render/nginx/status-page";
+import { CERTS_DIR, CONTAINER_PORTS, IN_CONTAINER, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR, mainConfig } from "../render/nginx/layout";
 import { STATUS_PAGE_DIR } from "../render/monitoring/layout";
 import { CERTBOT_VOLUME, NGINX_CONTAINER } from "../config/naming";
 import type { PlatformConfig } from "../config/schema";
@@ -93,6 +94,8 @@ export class Proxy extends pulumi.ComponentResource {
                     : [
                           { internal: 80, external: cfg.proxy.httpPort, ip: cfg.proxy.bindAddress, protocol: "tcp" },
                           { internal: 443, external: cfg.proxy.httpsPort, ip: cfg.proxy.bindAddress, protocol: "tcp" },
+                          // The status page's own origin (render/nginx/status-page.ts).
+                          ...(statusPageEnabled(cfg) ? [{ internal: CONTAINER_PORTS.statusPage, external: cfg.monitoring.page.port, ip: cfg.proxy.bindAddress, protocol: "tcp" }] : []),
                       ],
                 volumes: [
                     bind(NGINX_DIR, IN_CONTAINER.config),

@@ -8,6 +8,9 @@ import { outboundHostProblem } from "./outbound-address";
 
 type Add = (field: string, problem: string, got: unknown) => void;
 
+/** The port nginx serves the status page's origin on inside its container (published as monitoring.page.port). */
+export const STATUS_PAGE_CONTAINER_PORT = 8443;
+
 /** Docker's default address pools and what custom pools use: the bridge networks and their gateways. */
 export const DOCKER_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", "fe80::/10"];
 
@@ -50,6 +53,10 @@ export function exposureProblems(cfg: PlatformConfig, add: Add) {
         const clash = taken.find(([p]) => p === page.port);
         if (clash) add("monitoring.page.port", `equals ${clash[1]}: the status page has an origin of its own, on a port no app is served on; pick another such as 9443`, page.port);
     }
+    if (cfg.proxy.statusPort === STATUS_PAGE_CONTAINER_PORT)
+        add("proxy.statusPort", `collides with the status page's port ${STATUS_PAGE_CONTAINER_PORT} inside nginx's container; pick another such as 8081`, cfg.proxy.statusPort);
+    if (cfg.server.count > 1 && cfg.loadBalancer.backendPort === STATUS_PAGE_CONTAINER_PORT)
+        add("loadBalancer.backendPort", `collides with the status page's port ${STATUS_PAGE_CONTAINER_PORT} inside nginx's container; pick another such as 8080`, cfg.loadBalancer.backendPort);
     const e = cfg.monitoring.alerts.email;
     if (cfg.target === "scaleway" && e.enabled && e.host) {
         const problem = outboundHostProblem(e.host);
