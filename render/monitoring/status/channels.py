@@ -63,7 +63,9 @@ def webhook_body(a):
         # ntfy shows the message as plain text (no "markdown": true) and sends no click action.
         bad = a["severity"] == "fail"
         return {"topic": w["topic"], "title": a["title"], "message": a["text"], "priority": 4 if bad else 3, "tags": ["rotating_light" if bad else "white_check_mark"]}
-    return {"text": whole, "title": a["title"], "message": a["text"], "kind": a["kind"], "severity": a["severity"], "at": a["at"], "platform": CONFIG["platformName"]}
+    # `text` is Slack-compatible (a generic URL may well be Slack's), so it is escaped as Slack's;
+    # `title` and `message` are the raw strings for a receiver that renders them itself.
+    return {"text": slack_text(whole), "title": a["title"], "message": a["text"], "kind": a["kind"], "severity": a["severity"], "at": a["at"], "platform": CONFIG["platformName"]}
 
 
 def url_problem(url):

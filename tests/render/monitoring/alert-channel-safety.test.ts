@@ -148,6 +148,15 @@ describe("alert text an app can write", { skip }, () => {
         assert.doesNotMatch(text, /<[!@h]/, "no Slack control sequence left");
     });
 
+    test("generic: its Slack-compatible text is escaped as Slack's; title and message stay the raw strings", async () => {
+        const hook = await receiver(cert, (_q, s) => s.writeHead(204).end());
+        await alertWith(root(`https://127.0.0.1:${hook.port}/hooks/x`), cert.certFile, summary);
+        const body = JSON.parse(hook.hits[0].body);
+        assert.match(body.text, /&lt;!channel&gt; &amp; &lt;@U024BE7LH&gt;/);
+        assert.doesNotMatch(body.text, /<[!@h]/);
+        assert.match(body.message, /<!channel> & <@U024BE7LH>/);
+    });
+
     test("Discord: no mention is parsed, and markdown links and formatting are escaped", async () => {
         const hook = await receiver(cert, (_q, s) => s.writeHead(204).end());
         await alertWith(root(`https://127.0.0.1:${hook.port}/api/webhooks/1/x`, { format: "discord" }), cert.certFile, summary);
