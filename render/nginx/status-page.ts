@@ -29,9 +29,12 @@ export const statusPageEnabled = (cfg: PlatformConfig) => cfg.monitoring.enabled
  * refuses it; this is the second lock).
  */
 export function statusPageAllow(cfg: PlatformConfig): string[] {
-    const admins = cfg.server.adminCidrs.filter((c) => !opensToInternet(c) && !dockerRangeOf(c)).map((c) => formatCidr(parseCidr(c)!));
-    return [...new Set(["127.0.0.1", "::1", ...admins])];
+    return [...new Set(["127.0.0.1", "::1", ...statusPageAdmins(cfg)])];
 }
+
+/** The admin ranges the page is open to (the cloud firewall opens its port to these alone). */
+export const statusPageAdmins = (cfg: PlatformConfig) =>
+    [...new Set(cfg.server.adminCidrs.filter((c) => !opensToInternet(c) && !dockerRangeOf(c)).map((c) => formatCidr(parseCidr(c)!)))];
 
 export function statusPageServer(cfg: PlatformConfig, o: NginxRenderOptions): string {
     return `# The platform's status page: an origin of its own, admins only.

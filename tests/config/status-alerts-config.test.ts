@@ -105,6 +105,9 @@ test("prod: the status origin allows loopback and the admin CIDR only; nginx mou
     assert.deepEqual(mounts, [{ hostPath: "/opt/platform/status-page", containerPath: "/usr/share/nginx/status-page", readOnly: true }]);
     const ports = (r.byName("mhylle-nginx").inputs.ports as any[]).map((p) => `${p.ip}:${p.external}->${p.internal}`);
     assert.deepEqual(ports, ["0.0.0.0:80->80", "0.0.0.0:443->443", "0.0.0.0:9443->8443"]);
+    // Scaleway's firewall opens the page's port to the admin range alone (Docker's ports pass UFW by).
+    const rules = (r.byName("server-firewall").inputs.inboundRules as any[]).filter((x) => x.port === 9443).map((x) => x.ipRange);
+    assert.deepEqual(rules, ["51.159.0.10/32"]);
 });
 
 test("an admin range is written as its network; one opened to the whole internet never opens the page", async () => {
