@@ -5,8 +5,10 @@
 import base64
 import email.message
 import email.utils
+import ipaddress
 import json
 import smtplib
+import socket
 import ssl
 import urllib.parse
 import urllib.request
@@ -80,6 +82,24 @@ def url_problem(url):
     return None
 
 
+def unroutable(host):
+    """Why a host must never be sent to whatever stack config says: it is (or resolves to) a
+    link-local address (the cloud's metadata service, 169.254.169.254, in any spelling the resolver
+    reads: 2852039166, ::ffff:a9fe:a9fe), multicast, reserved or unspecified. Loopback and private
+    relays stay possible on the local target; the scaleway target refuses them at validation."""
+    try:
+        found = {info[4][0].split("%")[0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
+    except (OSError, UnicodeError):
+        return None  # the send itself fails and says why
+    for text in sorted(found):
+        ip = ipaddress.ip_address(text)
+        inner = ip.ipv4_mapped if ip.version == 6 else None
+        ip = inner or ip
+        if ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified:
+            return f"{ip} is link-local, multicast or reserved (the metadata service lives there); alerts are never sent there"
+    return None
+
+
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     """A redirect is a failure, never followed: the token's host decides nothing about where a
     POST from this server goes (another host, plain http, the metadata service)."""
@@ -92,7 +112,7 @@ def send_webhook(a, secret):
     url = secret.get("webhook_url")
     if not url:
         raise RuntimeError(f"no webhook URL in {ALERT_CHANNELS['secretsFile']}; run pulumi up to install it")
-    problem = url_problem(url)
+    problem = url_problem(url) or unroutable(urllib.parse.urlsplit(url).hostname)
     if problem:
         raise RuntimeError(f"{problem}; set alertWebhookUrl again")
     body = json.dumps(webhook_body(a)).encode()
@@ -113,6 +133,9 @@ def send_email(a, secret):
     message["Date"] = email.utils.formatdate(a["at"], usegmt=True)
     message["Message-ID"] = email.utils.make_msgid("platform-status")
     message.set_content(a["text"] + "\n")
+    problem = unroutable(e["host"])
+    if problem:
+        raise RuntimeError(f"the SMTP host {problem}")
     context = ssl.create_default_context()
     timeout = ALERT_CHANNELS["timeoutSeconds"]
     if e["security"] == "tls":

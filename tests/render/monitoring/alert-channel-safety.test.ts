@@ -119,6 +119,16 @@ describe("a webhook that answers with a redirect", { skip }, () => {
     }
 });
 
+describe("a webhook or SMTP host that is the metadata service, in any spelling", { skip }, () => {
+    for (const host of ["169.254.169.254", "2852039166", "0xa9fea9fe", "[::ffff:169.254.169.254]"])
+        test(`${host}: nothing is sent, the failure says why`, async () => {
+            const out = await statusJob(root(`https://${host}/latest/meta-data/hook-token`), cert.certFile);
+            const failures = JSON.parse(out.alerts).failures;
+            assert.match(failures[0].error, /169\.254\.169\.254 is link-local, multicast or reserved/);
+            assert.ok(!out.page.includes("hook-token") && !out.alerts.includes("hook-token") && !out.log.includes("hook-token"));
+        });
+});
+
 describe("a send that fails with the secret in its error", { skip }, () => {
     const token = `T0KEN${randomBytes(8).toString("hex")}`;
     const password = `PASSW0RD${randomBytes(8).toString("hex")}`;
