@@ -10,7 +10,8 @@ import { encodeBundle } from "../render/bundle";
 import { renderNginxConfig } from "../render/nginx/config";
 import { productionOptions } from "../render/nginx/options";
 import { deliverNginxConfigScript } from "../render/nginx/deliver";
-import { CERTS_DIR, IN_CONTAINER, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR, mainConfig } from "../render/nginx/layout";
+import { statusPageEnabled } from "../render/nginx/status-page";
+import { CERTS_DIR, CONTAINER_PORTS, IN_CONTAINER, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR, mainConfig } from "../render/nginx/layout";
 import { STATUS_PAGE_DIR } from "../render/monitoring/layout";
 import { CERTBOT_VOLUME, NGINX_CONTAINER } from "../config/naming";
 import type { PlatformConfig } from "../config/schema";
@@ -48,6 +49,14 @@ function nginxFiles(cfg: PlatformConfig, lb: ProxyBehindLoadBalancer | undefined
 
 /** nginx finishes in-flight requests on SIGQUIT (the image's stop signal); long downloads get this long. */
 export const PROXY_STOP_GRACE_SECONDS = 30;
+
+/** What nginx publishes: the load balancer's listener, or 80, 443 and the status page's own origin. */
+function publishedPorts(cfg: PlatformConfig, lb: ProxyArgs["loadBalancer"]) {
+    if (lb) return [{ internal: lb.port, external: lb.publishedPort ?? lb.port, ip: lb.bindAddress, protocol: "tcp" }];
+    const at = (internal: number, external: number) => ({ internal, external, ip: cfg.proxy.bindAddress, protocol: "tcp" });
+    const page = statusPageEnabled(cfg) ? [at(CONTAINER_PORTS.statusPage, cfg.monitoring.page.port)] : [];
+    return [at(80, cfg.proxy.httpPort), at(443, cfg.proxy.httpsPort), ...page];
+}
 
 export class Proxy extends pulumi.ComponentResource {
     readonly container: docker.Container;
@@ -88,12 +97,7 @@ export class Proxy extends pulumi.ComponentResource {
             stopGraceSeconds: PROXY_STOP_GRACE_SECONDS,
             args: {
                 command: ["nginx", "-g", "daemon off;", "-c", mainConfig(IN_CONTAINER.config)],
-                ports: args.loadBalancer
-                    ? [{ internal: args.loadBalancer.port, external: args.loadBalancer.publishedPort ?? args.loadBalancer.port, ip: args.loadBalancer.bindAddress, protocol: "tcp" }]
-                    : [
-                          { internal: 80, external: cfg.proxy.httpPort, ip: cfg.proxy.bindAddress, protocol: "tcp" },
-                          { internal: 443, external: cfg.proxy.httpsPort, ip: cfg.proxy.bindAddress, protocol: "tcp" },
-                      ],
+                ports: publishedPorts(cfg, args.loadBalancer),
                 volumes: [
                     bind(NGINX_DIR, IN_CONTAINER.config),
                     bind(NGINX_STAGING_DIR, IN_CONTAINER.staging),

@@ -41,6 +41,8 @@ export interface ServerArgs {
     readonly privateNetworkId?: pulumi.Input<string>;
     /** Open 80 and 443 to the internet: false behind a load balancer, which reaches nginx privately. @default true */
     readonly publicWeb?: boolean;
+    /** The status page's own port, opened to the admin ranges its allow list names (none: closed). */
+    readonly statusPage?: { readonly port: number; readonly cidrs: readonly string[] };
     /** The firewall and SSH key of the first server, shared by the others (one rule lets a CI runner reach them all). */
     readonly shared?: { readonly securityGroup: scaleway.instance.SecurityGroup; readonly sshKey: scaleway.iam.SshKey };
     /** Added to the names of the resources on this server ("" for the first). @default "" */
@@ -133,7 +135,7 @@ export class Server extends pulumi.ComponentResource {
                 stateful: true,
                 inboundDefaultPolicy: "drop",
                 outboundDefaultPolicy: "accept",
-                inboundRules: [...web, ...args.adminCidrs.map((cidr) => rule(22, cidr))],
+                inboundRules: [...web, ...(args.statusPage?.cidrs.map((cidr) => rule(args.statusPage!.port, cidr)) ?? []), ...args.adminCidrs.map((cidr) => rule(22, cidr))],
             },
             { parent: this },
         );

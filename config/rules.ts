@@ -7,6 +7,7 @@ import { roleNameProblem } from "./postgres-names";
 import { MAX_CERTIFICATE_NAMES, platformEnvProblem } from "./field-checks";
 import { KEYGEN_HINT } from "./ssh-key";
 import { multiServerProblems } from "./multi-server-rules";
+import { exposureProblems } from "./exposure-rules";
 import { PLATFORM_SECRETS } from "./secrets";
 
 export { isCidr, PLATFORM_SECRETS };
@@ -174,6 +175,7 @@ export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
     registryProblems(cfg, add);
     opsProblems(cfg, add);
     multiServerProblems(cfg, add);
+    exposureProblems(cfg, add);
 
     const budget = memoryBudget(cfg);
     if (budget.neededMb > budget.availableMb)

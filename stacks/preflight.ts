@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "../config/load";
 import { ConfigError, Problem } from "../config/problem";
 import { registryOf } from "../config/naming";
+import { webhookUrlProblem } from "../config/outbound-address";
 import type { PlatformConfig } from "../config/schema";
 import type { RegistryCredential } from "../components/registry";
 import type { OffsiteKeys } from "../components/backups";
@@ -111,8 +112,10 @@ function alertSecretProblems(cfg: PlatformConfig, config: pulumi.Config): Proble
     if (a.webhook.enabled) {
         const url = config.get("alertWebhookUrl");
         if (!url) problems.push({ field: "alertWebhookUrl", problem: "is required when monitoring.alerts.webhook.enabled is true; run: pulumi config set --secret alertWebhookUrl https://...", got: undefined });
-        else if (!/^https:\/\/[^\s/?#]+[^\s]*$/.test(url))
-            problems.push({ field: "alertWebhookUrl", problem: "must be an https:// URL without spaces (the token in it never travels in clear text); set it again with pulumi config set --secret alertWebhookUrl https://...", got: "[secret]" });
+        else {
+            const problem = webhookUrlProblem(url);
+            if (problem) problems.push({ field: "alertWebhookUrl", problem: `${problem}; set it again with pulumi config set --secret alertWebhookUrl https://...`, got: "[secret]" });
+        }
     }
     if (a.email.enabled && a.email.username && !config.get("alertSmtpPassword"))
         problems.push({ field: "alertSmtpPassword", problem: "is required when monitoring.alerts.email.username is set; run: pulumi config set --secret alertSmtpPassword <password>", got: undefined });

@@ -13,6 +13,7 @@ import { serverSuffix } from "../config/naming";
 import { rollouts } from "./rollouts";
 import type { PlatformConfig } from "../config/schema";
 import type { Releases } from "./platform";
+import { statusPageAdmins, statusPageEnabled } from "../render/nginx/status-page";
 
 export interface Deployment {
     /** The first server's platform. */
@@ -44,6 +45,7 @@ function serverArgs(cfg: PlatformConfig) {
         deployUser: s.deployUser,
         sshPublicKey: s.sshPublicKey!, // required on this target by validation
         adminCidrs: s.adminCidrs,
+        statusPage: statusPageEnabled(cfg) ? { port: cfg.monitoring.page.port, cidrs: statusPageAdmins(cfg) } : undefined,
     };
 }
 
@@ -113,6 +115,8 @@ function deployFleet(cfg: PlatformConfig, releases: Releases, secrets: PlatformS
                 ...serverArgs(cfg),
                 privateNetworkId: network.network.id,
                 publicWeb: !behindLb,
+                // The status page's own origin is not published behind the load balancer (components/proxy.ts).
+                ...(behindLb ? { statusPage: undefined } : {}),
                 shared: first && { securityGroup: first.securityGroup, sshKey: first.sshKey },
                 hostSuffix: suffix,
                 protect: !retiring(k),

@@ -1,7 +1,7 @@
 // monitoring: the status job (report, history, page, alerts), the scheduled maintenance, and the
 // optional Prometheus exporters.
 import { z } from "zod";
-import { coreImage, crontab, memoryMb, percent5xx } from "./fields";
+import { coreImage, crontab, memoryMb, percent5xx, port } from "./fields";
 import { alertsSchema } from "./alerts";
 
 const prometheusSchema = z
@@ -47,7 +47,10 @@ export const monitoringSchema = z
                 enabled: z
                     .boolean()
                     .default(true)
-                    .describe("Serve the status page at `/status/` over HTTPS to `server.adminCidrs` and the server itself (a range only `sshOpenToInternet` allows is left out)."),
+                    .describe(
+                        "Serve the status page at `https://<domain>:<port>/status/`, an origin of its own no app's script can read, to `server.adminCidrs` only (a range only `sshOpenToInternet` allows is left out; Docker's gateways never). One server only: behind a load balancer it is not published.",
+                    ),
+                port: port(9443).describe("The host port of the status page's own HTTPS origin; not `proxy.httpPort` or `proxy.httpsPort`."),
             })
             .prefault({})
             .describe("The status page."),

@@ -20,7 +20,33 @@
 
 started=$(date +%s.%N)
 log() { printf '%s release %s/%s: %s\n' "$(date -u +%T)" "$app" "$service" "$*" >&2; }
-fail() { printf 'release of %s %s (%s) failed: %s\n' "$app" "$service" "$image" "$*" >&2; event "${outcome:-failed}" "$*"; exit 1; }
+# A failure's reason goes to CI logs, the events file and alerts, and may quote the container's own
+# output (a crash printing its DSN): every secret value of the env file and anything shaped like a
+# credential (user:pass@ in a URL, password=..., token: ...) is blanked first.
+scrub() {
+  awk -v envfile="${envfile:-}" '
+    BEGIN {
+      while (envfile != "" && (getline line < envfile) > 0) {
+        i = index(line, "="); key = toupper(substr(line, 1, i - 1)); v = substr(line, i + 1)
+        if (i > 1 && length(v) >= 4 && key ~ /PASS|SECRET|TOKEN|KEY|CREDENTIAL|AUTH|DSN|URL/) secret[++n] = v
+      }
+    }
+    {
+      for (k = 1; k <= n; k++) {
+        out = ""; rest = $0
+        while ((p = index(rest, secret[k])) > 0) { out = out substr(rest, 1, p - 1) "[redacted]"; rest = substr(rest, p + length(secret[k])) }
+        $0 = out rest
+      }
+      print
+    }' | sed -E \
+    -e 's#([A-Za-z][A-Za-z0-9+.-]*://)[^/@[:space:]]+@#\1[redacted]@#g' \
+    -e 's/((pass(word)?|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|auth)[A-Za-z_]*["'"'"']?[[:space:]]*[=:][[:space:]]*)("[^"]*"|'"'"'[^'"'"']*'"'"'|[^[:space:],;&"'"'"']+)/\1[redacted]/Ig'
+}
+fail() {
+  local why
+  why=$(printf '%s' "$*" | scrub)
+  printf 'release of %s %s (%s) failed: %s\n' "$app" "$service" "$image" "$why" >&2; event "${outcome:-failed}" "$why"; exit 1
+}
 # One JSON line per release outcome (released, rolled-back, failed) in $events, for the status
 # page's markers and its alerts. Never fails the release: the line is news, not a gate.
 json_text() { printf '%s' "$1" | tr '\000-\037' ' ' | sed 's/\\/\\\\/g; s/"/\\"/g'; }

@@ -39,7 +39,8 @@ function statusCommand(cfg: PlatformConfig, t: OpsTargets, server: MonitoredServ
         monitoring: cfg.monitoring,
         backups: server.backups,
         ...(server.managed ? { managedDatabase: { image: server.managed.image, databases: server.managed.databases } } : {}),
-        pageUrl: cfg.monitoring.page.enabled ? statusPageUrl(cfg) : undefined,
+        // Behind a load balancer the page's own origin is not published: no link to it in alerts.
+        pageUrl: cfg.monitoring.page.enabled && cfg.server.count === 1 ? statusPageUrl(cfg) : undefined,
     });
     return { name: "platform-status", language: "python3", script };
 }

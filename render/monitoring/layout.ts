@@ -18,8 +18,7 @@ export const STATUS_PAGE_DIR = "status-page";
 /** Reserved in config/rules.ts RESERVED_PREFIXES. */
 export const STATUS_PAGE_PATH = "/status";
 
-/** Where admins open the page: the domain, or this machine's HTTPS port on the local target. */
+/** Where admins open the page: its own origin, the domain's (or this machine's) monitoring.page.port. */
 export function statusPageUrl(cfg: PlatformConfig): string {
-    const port = cfg.proxy.httpsPort === 443 ? "" : `:${cfg.proxy.httpsPort}`;
-    return `https://${cfg.target === "local" ? "127.0.0.1" : cfg.domain}${port}${STATUS_PAGE_PATH}/`;
+    return `https://${cfg.target === "local" ? "127.0.0.1" : cfg.domain}:${cfg.monitoring.page.port}${STATUS_PAGE_PATH}/`;
 }

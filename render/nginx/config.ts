@@ -92,7 +92,7 @@ export function renderNginxConfig(cfg: PlatformConfig, options: NginxRenderOptio
         { path: "servers/https.conf", content: httpsServers(cfg, o) },
         { path: "servers/status.conf", content: statusServer(o, probeLocations(cfg.apps)) },
         ...(o.loadBalancer ? [{ path: LB_SERVERS_FILE, content: loadBalancerServers(cfg, o.loadBalancer, o.paths.upstreams) }] : []),
-        ...statusPageFiles(cfg),
+        ...statusPageFiles(cfg, o),
         ...cfg.apps.flatMap((app) => [
             { path: `conf.d/${app.name}.conf`, content: appUpstreams(app) },
             { path: `routes/${app.name}.conf`, content: appLocations(app, o.paths.upstreams) },

@@ -1,9 +1,7 @@
 // Bash that puts a new nginx config live without a restart: stage, `nginx -t`, swap, reload.
 // A config that fails `nginx -t` never reaches the live folder; nginx keeps serving the old one,
 // and the script fails with nginx's own message (so `pulumi up` fails with it).
-import { CORE_NETWORK, PLATFORM_LABEL } from "../../config/naming";
 import { STATUS_PAGE_DIR } from "../monitoring/layout";
-import { STATUS_PAGE_HOST_SNIPPET } from "./status-page";
 import { installBundleScript } from "../bundle";
 import { script, shq } from "../shell";
 import { nginxControl } from "./control";
@@ -38,27 +36,6 @@ function bootstrapCertificate(root: string, domains: readonly string[]): string[
     ];
 }
 
-/**
- * The status page's `allow` for this server itself: the gateways of the platform's networks, one
- * of which a request to a published port from the server's own 127.0.0.1 comes from (Docker's
- * proxy dials from the bridge of whichever of nginx's networks holds its published ports, which
- * can move to an app network when nginx joins it). Each gateway is the server's own address on
- * that bridge; apps reach nginx from their own addresses. Addresses only; no network (a test's
- * sandbox) leaves the rendered snippet as it is.
- */
-function statusPageHostLines(): string[] {
-    return [
-        `host_snippet="$staging/${STATUS_PAGE_HOST_SNIPPET}"`,
-        'if [ -f "$host_snippet" ]; then',
-        `  gateways=$({ docker network inspect -f '{{range .IPAM.Config}}{{.Gateway}} {{end}}' ${CORE_NETWORK}; docker network ls -q --filter ${shq(`label=${PLATFORM_LABEL}`)} | xargs -r docker network inspect -f '{{range .IPAM.Config}}{{.Gateway}} {{end}}'; } 2>/dev/null | tr ' ' '\n' | sort -u || true)`,
-        '  for gw in $gateways; do',
-        '    case "$gw" in *[!0-9a-fA-F.:]*) continue ;; esac',
-        `    printf 'allow %s;\n' "$gw" >> "$host_snippet"`,
-        "  done",
-        "fi",
-    ];
-}
-
 export function deliverNginxConfigScript(root: string, options: DeliverOptions): string {
     const paths = options.paths ?? IN_CONTAINER;
     return script(
@@ -75,7 +52,6 @@ export function deliverNginxConfigScript(root: string, options: DeliverOptions):
         // Empty staging in place: it is bind-mounted into the container, a new folder would not be.
         'find "$staging" -mindepth 1 -delete',
         'install_bundle "$staging"',
-        ...statusPageHostLines(),
         ...bootstrapCertificate(root, options.domains),
         "if nginx_running; then running=1; else running=0; fi",
         `if [ "$running" = 1 ] && ! nginx_check ${shq(mainConfig(paths.staging))}; then`,

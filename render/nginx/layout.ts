@@ -1,5 +1,6 @@
 // Where nginx's files live, on the server and inside the mhylle-nginx container.
 // Live config and a staging copy are separate folders so a config is tested before it is used.
+import { STATUS_PAGE_CONTAINER_PORT } from "../../config/exposure-rules";
 export const NGINX_DIR = "nginx"; // under the platform root: the live config
 export const NGINX_STAGING_DIR = "nginx-staging"; // next config, tested with `nginx -t` first
 export const NGINX_BACKUP_DIR = "nginx-previous"; // the last live config, restored if a swap fails
@@ -21,8 +22,8 @@ export const IN_CONTAINER = {
 /** The folders nginx reads, as nginx sees them (in the container, or host folders in tests). */
 export type NginxPaths = { readonly [K in keyof typeof IN_CONTAINER]: string };
 
-/** Ports nginx listens on inside the container; only http and https are published. */
-export const CONTAINER_PORTS = { http: 80, https: 443 } as const;
+/** Ports nginx listens on inside the container, published beside each other (the status server's never). */
+export const CONTAINER_PORTS = { http: 80, https: 443, statusPage: STATUS_PAGE_CONTAINER_PORT } as const;
 /** pid file on the container's tmpfs (the root filesystem is read-only). */
 export const PID_FILE = "/tmp/nginx.pid";
 /** Docker's embedded DNS: upstream slots (network aliases) and OCSP responders. */

@@ -7,7 +7,7 @@ import type { LoadBalancerListener } from "./load-balancer";
 export interface NginxRenderOptions {
     readonly paths: NginxPaths;
     /** Ports nginx listens on. */
-    readonly listen: { readonly http: number; readonly https: number; readonly status: number };
+    readonly listen: { readonly http: number; readonly https: number; readonly status: number; readonly statusPage: number };
     /** HTTPS port clients use (the published one), for redirects. */
     readonly publicHttpsPort: number;
     readonly pidFile: string;

@@ -4,7 +4,6 @@ import type { PlatformConfig } from "../../config/schema";
 import type { NginxRenderOptions } from "./options";
 import { HTTP_HEADERS_SNIPPET, headersSnippet } from "./headers";
 import { TLS_SNIPPET } from "./tls";
-import { statusPageLocation } from "./status-page";
 
 export const ACME_SNIPPET = "snippets/acme-challenge.conf";
 export const STATUS_PATH = "/nginx_status";
@@ -55,7 +54,6 @@ export function httpsServers(cfg: PlatformConfig, o: NginxRenderOptions): string
     include ${TLS_SNIPPET};
     include ${headersSnippet()};
 ${indent(HEALTH)}
-${indent(statusPageLocation(cfg, o))}
     include routes/*.conf;
     location / {
         return 404;

@@ -1,58 +1,74 @@
-// The status page's location in the domain's HTTPS server (the page itself is written by the
-// status job, render/monitoring/status/page.py): HTTPS only (the HTTP server redirects), to
-// server.adminCidrs and the server itself, 403 for everyone else, with the security headers and
-// a CSP that allows the page's one stylesheet and nothing else.
+// The status page (written by the status job, render/monitoring/status/page.py) on an origin of
+// its own: a server block on its own port (monitoring.page.port, published beside 80/443), never
+// a path of the apps' origin, so no script of any app, opened by an admin, can read it (the
+// same-origin policy keys on the port; the page uses no cookie). HTTPS only, to server.adminCidrs
+// and nginx's own loopback, 403 for everyone else. No Docker gateway is ever allowed: a
+// connection Docker's userland proxy forwards (an IPv6 client, a process on the server) comes
+// from a gateway, so allowing one would allow the whole IPv6 internet. Headers: the security set,
+// a CSP with only the page's stylesheet and frame-ancestors 'none', Cross-Origin-Resource-Policy
+// same-origin (no other origin may even embed its bytes), no-store.
 import type { PlatformConfig } from "../../config/schema";
 import type { ServerFile } from "../bundle";
 import type { NginxRenderOptions } from "./options";
 import { formatCidr, opensToInternet, parseCidr } from "../../config/admin-cidrs";
+import { dockerRangeOf } from "../../config/exposure-rules";
 import { STATUS_PAGE_PATH } from "../monitoring/layout";
 import { statusPageCsp } from "../monitoring/page-style";
 import { securityHeaders } from "./headers";
+import { TLS_SNIPPET } from "./tls";
 
 export const STATUS_PAGE_HEADERS = "snippets/status-page-headers.conf";
-/**
- * `allow` lines for this server itself, written by the delivery script (render/nginx/deliver.ts):
- * a request to a published port from the server's own 127.0.0.1 (an SSH tunnel, the local
- * target's https://127.0.0.1:8443) reaches nginx from the gateway of its Docker network, an
- * address known only once the network exists.
- */
-export const STATUS_PAGE_HOST_SNIPPET = "snippets/status-page-host.conf";
+export const STATUS_PAGE_SERVER = "servers/status-page.conf";
 
 export const statusPageEnabled = (cfg: PlatformConfig) => cfg.monitoring.enabled && cfg.monitoring.page.enabled;
 
 /**
- * Who may read the page: loopback, and each admin CIDR as its range. A range that only
- * server.sshOpenToInternet allows (wider than /16 or /48) is left out: opening SSH to the
- * internet never opens the page with it.
+ * Who may read the page: nginx's own loopback, and each admin CIDR as its range. A range that
+ * only server.sshOpenToInternet allows (wider than /16 or /48) is left out: opening SSH to the
+ * internet never opens the page with it; so is one holding Docker's bridge ranges (validation
+ * refuses it; this is the second lock).
  */
 export function statusPageAllow(cfg: PlatformConfig): string[] {
-    const admins = cfg.server.adminCidrs.filter((c) => !opensToInternet(c)).map((c) => formatCidr(parseCidr(c)!));
-    return [...new Set(["127.0.0.1", "::1", ...admins])];
+    return [...new Set(["127.0.0.1", "::1", ...statusPageAdmins(cfg)])];
 }
 
-export function statusPageLocation(cfg: PlatformConfig, o: NginxRenderOptions): string {
-    if (!statusPageEnabled(cfg)) return "";
-    return `# The platform's status page: admins and this server only.
-location = ${STATUS_PAGE_PATH} {
-    return 301 ${STATUS_PAGE_PATH}/;
-}
-location ^~ ${STATUS_PAGE_PATH}/ {
+/** The admin ranges the page is open to (the cloud firewall opens its port to these alone). */
+export const statusPageAdmins = (cfg: PlatformConfig) =>
+    [...new Set(cfg.server.adminCidrs.filter((c) => !opensToInternet(c) && !dockerRangeOf(c)).map((c) => formatCidr(parseCidr(c)!)))];
+
+export function statusPageServer(cfg: PlatformConfig, o: NginxRenderOptions): string {
+    return `# The platform's status page: an origin of its own, admins only.
+server {
+    listen ${o.listen.statusPage} ssl default_server;
+    http2 on;
+    server_name _;
+    include ${TLS_SNIPPET};
 ${statusPageAllow(cfg).map((a) => `    allow ${a};`).join("\n")}
-    include ${STATUS_PAGE_HOST_SNIPPET};
     deny all;
     include ${STATUS_PAGE_HEADERS};
-    alias ${o.paths.statusPage}/;
-    index index.html;
+    location = / {
+        return 302 ${STATUS_PAGE_PATH}/;
+    }
+    location = ${STATUS_PAGE_PATH} {
+        return 301 ${STATUS_PAGE_PATH}/;
+    }
+    location ^~ ${STATUS_PAGE_PATH}/ {
+        alias ${o.paths.statusPage}/;
+        index index.html;
+    }
+    location / {
+        return 404;
+    }
 }
 `;
 }
 
-/** Its headers (a block with its own add_header gets none from the server) and the default host snippet. */
-export function statusPageFiles(cfg: PlatformConfig): ServerFile[] {
+/** Its server and its headers (a block with its own add_header gets none from elsewhere). */
+export function statusPageFiles(cfg: PlatformConfig, o: NginxRenderOptions): ServerFile[] {
     if (!statusPageEnabled(cfg)) return [];
+    const headers = securityHeaders(statusPageCsp(), true) + 'add_header Cross-Origin-Resource-Policy "same-origin" always;\nadd_header Cache-Control "no-store" always;\n';
     return [
-        { path: STATUS_PAGE_HEADERS, content: securityHeaders(statusPageCsp(), true) + 'add_header Cache-Control "no-store" always;\n' },
-        { path: STATUS_PAGE_HOST_SNIPPET, content: "# Filled in by the delivery script with the gateway of nginx's network.\n" },
+        { path: STATUS_PAGE_HEADERS, content: headers },
+        { path: STATUS_PAGE_SERVER, content: statusPageServer(cfg, o) },
     ];
 }

@@ -15,7 +15,7 @@ const email = { enabled: true, host: "smtp.example.com", from: "platform@example
 
 test("defaults: the page on, 14 days within 5 MB of history, no channel, red after 2 runs and back after 2", () => {
     const m = validateConfig({}).monitoring;
-    assert.deepEqual(m.page, { enabled: true });
+    assert.deepEqual(m.page, { enabled: true, port: 9443 });
     assert.deepEqual(m.history, { days: 14, maxMb: 5 });
     assert.deepEqual(
         { ...m.alerts, webhook: m.alerts.webhook, email: m.alerts.email },
@@ -85,36 +85,44 @@ test("the secrets reach the server only as a quiet command's secret stdin, and a
     assert.ok(!plain.resources.some((x) => x.name === "monitoring-alert-secrets"));
 });
 
-/** The rendered https.conf of a config, with the status page's location. */
+/** The rendered status page server (its own origin) of a config, and the apps' https.conf. */
 async function httpsConf(raw: Record<string, unknown>) {
     const r = await recordProgram(raw);
     const files = decodeBundle(r.byName("proxy-config").inputs.stdin as string);
-    return { conf: files.find((f) => f.path === "nginx/servers/https.conf")!.content, files: files.map((f) => f.path), r };
+    const file = (p: string) => files.find((f) => f.path === p)?.content ?? "";
+    return { conf: file("nginx/servers/status-page.conf"), apps: file("nginx/servers/https.conf"), files: files.map((f) => f.path), r };
 }
 
-test("prod: /status/ allows loopback and the admin CIDR only; nginx mounts the page folder read-only", async () => {
-    const { conf, files, r } = await httpsConf(prodConfig());
-    const location = /location \^~ \/status\/ \{([^}]*)\}/.exec(conf)?.[1] ?? "";
-    assert.deepEqual(location.match(/(allow|deny) [^;]+;/g), ["allow 127.0.0.1;", "allow ::1;", "allow 51.159.0.10/32;", "deny all;"]);
-    assert.match(location, /include snippets\/status-page-host\.conf;/);
-    assert.match(location, /include snippets\/status-page-headers\.conf;/);
-    assert.match(location, /alias \/usr\/share\/nginx\/status-page\/;/);
+test("prod: the status origin allows loopback and the admin CIDR only; nginx mounts the page folder read-only", async () => {
+    const { conf, apps, files, r } = await httpsConf(prodConfig());
+    assert.deepEqual(conf.match(/(allow|deny) [^;]+;/g), ["allow 127.0.0.1;", "allow ::1;", "allow 51.159.0.10/32;", "deny all;"]);
+    assert.match(conf, /listen 8443 ssl default_server;/);
+    assert.match(conf, /include snippets\/status-page-headers\.conf;/);
+    assert.match(conf, /alias \/usr\/share\/nginx\/status-page\/;/);
+    assert.doesNotMatch(apps, /status/, "the apps' origin has no status location");
     assert.ok(files.includes("nginx/snippets/status-page-headers.conf"));
     const mounts = (r.byName("mhylle-nginx").inputs.volumes as any[]).filter((v) => v.containerPath === "/usr/share/nginx/status-page");
     assert.deepEqual(mounts, [{ hostPath: "/opt/platform/status-page", containerPath: "/usr/share/nginx/status-page", readOnly: true }]);
+    const ports = (r.byName("mhylle-nginx").inputs.ports as any[]).map((p) => `${p.ip}:${p.external}->${p.internal}`);
+    assert.deepEqual(ports, ["0.0.0.0:80->80", "0.0.0.0:443->443", "0.0.0.0:9443->8443"]);
+    // Scaleway's firewall opens the page's port to the admin range alone (Docker's ports pass UFW by).
+    const rules = (r.byName("server-firewall").inputs.inboundRules as any[]).filter((x) => x.port === 9443).map((x) => x.ipRange);
+    assert.deepEqual(rules, ["51.159.0.10/32"]);
 });
 
 test("an admin range is written as its network; one opened to the whole internet never opens the page", async () => {
-    const local = await httpsConf({ ...stackConfig("local"), server: { adminCidrs: ["10.1.2.3/24"] } });
-    assert.match(local.conf, /allow 10\.1\.2\.0\/24;/);
+    const local = await httpsConf({ ...stackConfig("local"), server: { adminCidrs: ["198.51.99.3/24"] } });
+    assert.match(local.conf, /allow 198\.51\.99\.0\/24;/);
     const open = await httpsConf({ ...prodConfig(), server: { ...(prodConfig().server as object), adminCidrs: ["51.159.0.10/32", "0.0.0.0/0"], sshOpenToInternet: true } });
     assert.match(open.conf, /allow 51\.159\.0\.10\/32;/);
     assert.doesNotMatch(open.conf, /allow 0\.0\.0\.0\/0;/);
 });
 
 test("monitoring.page.enabled false: no location, no page snippets (the folder stays mounted: no nginx replacement)", async () => {
-    const { conf, files, r } = await httpsConf({ ...prodConfig(), monitoring: { page: { enabled: false } } });
-    assert.doesNotMatch(conf, /status/);
+    const { conf, apps, files, r } = await httpsConf({ ...prodConfig(), monitoring: { page: { enabled: false } } });
+    assert.equal(conf, "");
+    assert.doesNotMatch(apps, /status/);
+    assert.ok(!(r.byName("mhylle-nginx").inputs.ports as any[]).some((p) => p.internal === 8443), "its port is not published");
     assert.ok(!files.some((f) => f.includes("status-page")));
     assert.ok((r.byName("mhylle-nginx").inputs.volumes as any[]).some((v) => v.containerPath === "/usr/share/nginx/status-page"));
 });

@@ -22,9 +22,9 @@ test("the Docker provider talks to the local socket", () => {
     assert.match(String(provider.inputs.host), /^unix:\/\/|^tcp:\/\/|^ssh:\/\//);
 });
 
-test("nginx publishes only on 127.0.0.1:8080 and :8443", () => {
+test("nginx publishes only on 127.0.0.1:8080, :8443 and the status page's own :9443", () => {
     const ports = (p.byName("mhylle-nginx").inputs.ports as any[]).map((x) => `${x.ip}:${x.external}->${x.internal}`);
-    assert.deepEqual(ports, ["127.0.0.1:8080->80", "127.0.0.1:8443->443"]);
+    assert.deepEqual(ports, ["127.0.0.1:8080->80", "127.0.0.1:8443->443", "127.0.0.1:9443->8443"]);
     for (const c of p.ofType(CONTAINER).filter((c) => c.name !== "mhylle-nginx")) assert.deepEqual(c.inputs.ports ?? [], [], c.name);
 });
 

@@ -44,11 +44,12 @@ test("the server is never replaced by `up`: protected, and image, root volume an
     assert.equal(p.byName("server-ip").options.protect, true, "the address DNS points at survives a destroy by mistake");
 });
 
-test("the firewall drops inbound by default, opens 80/443 to all and 22 only to admin CIDRs", () => {
+test("the firewall drops inbound by default, opens 80/443 to all, and 22 and the status page's 9443 only to admin CIDRs", () => {
     const fw = p.byName("server-firewall").inputs as any;
     assert.equal(fw.inboundDefaultPolicy, "drop");
     const rules = fw.inboundRules as { port: number; ipRange: string; action: string }[];
-    assert.deepEqual([...new Set(rules.filter((r) => r.port !== 22).map((r) => r.port))].sort(), [443, 80]);
+    assert.deepEqual([...new Set(rules.filter((r) => r.port !== 22 && r.port !== 9443).map((r) => r.port))].sort(), [443, 80]);
+    assert.deepEqual(rules.filter((r) => r.port === 9443).map((r) => r.ipRange), [TEST_ADMIN_CIDR]);
     assert.deepEqual(rules.filter((r) => r.port === 22).map((r) => r.ipRange), [TEST_ADMIN_CIDR]);
 });
 
@@ -108,9 +109,9 @@ test("networks: core, internal database, one per app and one internal per app's 
     assert.equal(nets["mhylle-network"].internal, false);
 });
 
-test("only nginx publishes ports: 80 and 443", () => {
+test("only nginx publishes ports: 80, 443 and the status page's own origin (9443)", () => {
     const ports = (c: { inputs: Record<string, unknown> }) => (c.inputs.ports as { external: number; internal: number }[] | undefined) ?? [];
-    assert.deepEqual(ports(p.byName("mhylle-nginx")).map((x) => [x.internal, x.external]), [[80, 80], [443, 443]]);
+    assert.deepEqual(ports(p.byName("mhylle-nginx")).map((x) => [x.internal, x.external]), [[80, 80], [443, 443], [8443, 9443]]);
     const others = containers().filter((c) => c.name !== "mhylle-nginx");
     for (const c of others) assert.deepEqual(ports(c), [], `${c.name} must not publish ports`);
 });

@@ -53,7 +53,7 @@ export interface Sandbox extends NginxHost {
     readonly root: string;
     readonly options: NginxRenderOptions;
     /** nginx's ports, and the ports every app's frontend and backend listen on (h.app sets them). */
-    readonly ports: { http: number; https: number; status: number; frontend: number; backend: number };
+    readonly ports: { http: number; https: number; status: number; statusPage: number; frontend: number; backend: number };
     /** Stands in for Docker's DNS: each slot's alias resolves to its stand-in's loopback address. */
     readonly dns: Dns;
 }
@@ -64,7 +64,7 @@ export async function sandbox(): Promise<Sandbox> {
     // nginx's workers run as uid 101: they must reach the ACME webroot under it.
     fs.chmodSync(dir, 0o755);
     const root = path.join(dir, "platform");
-    const ports = { http: await freePort(), https: await freePort(), status: await freePort(), frontend: await freePort(), backend: await freePort() };
+    const ports = { http: await freePort(), https: await freePort(), status: await freePort(), statusPage: await freePort(), frontend: await freePort(), backend: await freePort() };
     const dns = await startDns(await freePort());
     fs.mkdirSync(path.join(dir, "webroot"), { recursive: true });
     const options: NginxRenderOptions = {
@@ -77,7 +77,7 @@ export async function sandbox(): Promise<Sandbox> {
             acmeWebroot: path.join(dir, "webroot"),
             statusPage: path.join(root, STATUS_PAGE_DIR),
         },
-        listen: { http: ports.http, https: ports.https, status: ports.status },
+        listen: { http: ports.http, https: ports.https, status: ports.status, statusPage: ports.statusPage },
         publicHttpsPort: ports.https,
         pidFile: path.join(dir, "nginx.pid"),
         resolver: `127.0.0.1:${dns.port}`,

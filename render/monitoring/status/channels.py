@@ -5,9 +5,12 @@
 import base64
 import email.message
 import email.utils
+import ipaddress
 import json
 import smtplib
+import socket
 import ssl
+import urllib.parse
 import urllib.request
 
 from .common import CONFIG, state_path
@@ -33,30 +36,89 @@ def configured_channels():
     return [name for name in ("webhook", "email") if ALERT_CHANNELS[name]["enabled"]]
 
 
+# Each service's own escaping, so an alert's text (a check's summary, a release's reason: an app
+# or its logs can put words there) never pings a channel or shows a link under other words.
+def slack_text(text):
+    """Slack: &, < and > escaped (api.slack.com/reference/surfaces/formatting#escaping), so no
+    <!channel>, <@U123> or <https://x|disguised link> is read as markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+DISCORD_MARKUP = "\\*_~`|>[]()<#@"
+
+
+def discord_text(text):
+    """Discord: markdown and masked-link characters escaped with a backslash; mentions are
+    also switched off by allowed_mentions (discord.com/developers/docs/resources/message#allowed-mentions-object)."""
+    return "".join("\\" + c if c in DISCORD_MARKUP else c for c in text)
+
+
 def webhook_body(a):
     w = ALERT_CHANNELS["webhook"]
     fmt = w["format"]
     whole = f"{a['title']}\n{a['text']}"
     if fmt == "slack":
-        return {"text": f"*{a['title']}*\n{a['text']}"}
+        return {"text": f"*{slack_text(a['title'])}*\n{slack_text(a['text'])}"}
     if fmt == "discord":
-        return {"content": whole[:1990]}
+        return {"content": discord_text(whole)[:1990], "allowed_mentions": {"parse": []}}
     if fmt == "ntfy":
+        # ntfy shows the message as plain text (no "markdown": true) and sends no click action.
         bad = a["severity"] == "fail"
         return {"topic": w["topic"], "title": a["title"], "message": a["text"], "priority": 4 if bad else 3, "tags": ["rotating_light" if bad else "white_check_mark"]}
-    return {"text": whole, "title": a["title"], "message": a["text"], "kind": a["kind"], "severity": a["severity"], "at": a["at"], "platform": CONFIG["platformName"]}
+    # `text` is Slack-compatible (a generic URL may well be Slack's), so it is escaped as Slack's;
+    # `title` and `message` are the raw strings for a receiver that renders them itself.
+    return {"text": slack_text(whole), "title": a["title"], "message": a["text"], "kind": a["kind"], "severity": a["severity"], "at": a["at"], "platform": CONFIG["platformName"]}
+
+
+def url_problem(url):
+    """What makes a URL unfit to hold a token: never the URL itself in the answer."""
+    if any(ord(c) <= 0x20 or 0x7F <= ord(c) <= 0x9F for c in url):
+        return "the webhook URL holds a space or a control character"
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return "the webhook URL is not https://"
+    if "@" in parts.netloc:
+        return "the webhook URL holds user:password@ before its host"
+    return None
+
+
+def unroutable(host):
+    """Why a host must never be sent to whatever stack config says: it is (or resolves to) a
+    link-local address (the cloud's metadata service, 169.254.169.254, in any spelling the resolver
+    reads: 2852039166, ::ffff:a9fe:a9fe), multicast, reserved or unspecified. Loopback and private
+    relays stay possible on the local target; the scaleway target refuses them at validation."""
+    try:
+        found = {info[4][0].split("%")[0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
+    except (OSError, UnicodeError):
+        return None  # the send itself fails and says why
+    for text in sorted(found):
+        ip = ipaddress.ip_address(text)
+        inner = ip.ipv4_mapped if ip.version == 6 else None
+        ip = inner or ip
+        if ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified:
+            return f"{ip} is link-local, multicast or reserved (the metadata service lives there); alerts are never sent there"
+    return None
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is a failure, never followed: the token's host decides nothing about where a
+    POST from this server goes (another host, plain http, the metadata service)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise RuntimeError(f"HTTP {code}: the webhook answered with a redirect, which is not followed")
 
 
 def send_webhook(a, secret):
     url = secret.get("webhook_url")
     if not url:
         raise RuntimeError(f"no webhook URL in {ALERT_CHANNELS['secretsFile']}; run pulumi up to install it")
-    if not url.startswith("https://"):
-        raise RuntimeError("the webhook URL is not https://")
+    problem = url_problem(url) or unroutable(urllib.parse.urlsplit(url).hostname)
+    if problem:
+        raise RuntimeError(f"{problem}; set alertWebhookUrl again")
     body = json.dumps(webhook_body(a)).encode()
     request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json", "User-Agent": "mhylle-platform-status"})
     # No proxy from the environment: the URL holds a token and goes straight to its host.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=ssl.create_default_context()))
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect(), urllib.request.HTTPSHandler(context=ssl.create_default_context()))
     with opener.open(request, timeout=ALERT_CHANNELS["timeoutSeconds"]) as answer:
         if not 200 <= answer.status < 300:
             raise RuntimeError(f"HTTP {answer.status}")
@@ -71,6 +133,9 @@ def send_email(a, secret):
     message["Date"] = email.utils.formatdate(a["at"], usegmt=True)
     message["Message-ID"] = email.utils.make_msgid("platform-status")
     message.set_content(a["text"] + "\n")
+    problem = unroutable(e["host"])
+    if problem:
+        raise RuntimeError(f"the SMTP host {problem}")
     context = ssl.create_default_context()
     timeout = ALERT_CHANNELS["timeoutSeconds"]
     if e["security"] == "tls":
@@ -90,11 +155,30 @@ def send_email(a, secret):
 SENDERS = {"webhook": send_webhook, "email": send_email}
 
 
+def secret_pieces(value):
+    """Every form in which a secret, or the part of a URL that carries its token, can show up in
+    an error: whole, its user info, path and query, each path segment and query value, decoded,
+    and as Python's repr() writes it (an InvalidURL message quotes the path that way)."""
+    pieces = {value}
+    parts = urllib.parse.urlsplit(value) if "://" in value else None
+    if parts:
+        pieces |= {parts.netloc.rpartition("@")[0], parts.path, parts.query, parts.fragment, f"{parts.path}?{parts.query}"}
+        words = set(parts.path.split("/")) | {v for _, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)}
+        words |= set(parts.netloc.rpartition("@")[0].split(":"))
+        # A word such as "services" or "webhooks" is no token: redacting it would only blur errors.
+        pieces |= {w for w in words if len(w) >= 16 or not w.isalpha()}
+    for p in list(pieces):
+        pieces |= {urllib.parse.unquote(p), repr(p)[1:-1], urllib.parse.quote(p, safe="/")}
+    # Short pieces ("hooks", "v1") say nothing secret and would blank out ordinary words.
+    return sorted((p for p in pieces if len(p) >= 6), key=len, reverse=True)
+
+
 def redact(text, secret):
     """An error names what failed, never a secret (a URL's token would show in some messages)."""
     for value in secret.values():
         if value:
-            text = text.replace(value, "[secret]")
+            for piece in secret_pieces(value):
+                text = text.replace(piece, "[secret]")
     return text[:300]
 
 

@@ -1,8 +1,8 @@
 // The status page as the status job renders it from recorded samples and release events, served
 // by the platform's own nginx config on nginx 1.30 and opened in Debian's chromium: one point per
 // sample in each chart, a marker where each release event is, no console error (so nothing the
-// page's CSP refuses), a screenshot. nginx serves it over HTTPS to server.adminCidrs and 127.0.0.1
-// only: 403 from any other address.
+// page's CSP refuses), a screenshot. nginx serves it over HTTPS, on its own origin (the status
+// page's port), to server.adminCidrs and 127.0.0.1 only: 403 from any other address.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -28,12 +28,12 @@ const events: { t: number; app: string; outcome: string }[] = [];
 let recorded = 0;
 
 const raw = () => ({ server: { adminCidrs: ["127.0.0.2/32"] }, apps: [h.app("app1", {}, sb), h.app("app2", {}, sb)] });
-const url = (p = "/status/") => `https://127.0.0.1:${sb.ports.https}${p}`;
+const url = (p = "/status/") => `https://127.0.0.1:${sb.ports.statusPage}${p}`;
 
 /** GET over HTTPS from a given local address (127.0.0.0/8 is all this machine's). */
 function getFrom(localAddress: string, p = "/status/"): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
     return new Promise((resolve, reject) => {
-        const req = https.request({ host: "127.0.0.1", port: sb.ports.https, path: p, localAddress, rejectUnauthorized: false, agent: false }, (res) => {
+        const req = https.request({ host: "127.0.0.1", port: sb.ports.statusPage, path: p, localAddress, rejectUnauthorized: false, agent: false }, (res) => {
             let body = "";
             res.on("data", (c) => (body += c));
             res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
