@@ -54,7 +54,7 @@ export function backupJobScript(t: OpsTargets, b: BackupsConfig, managed?: Manag
         'stamp=$(date -u +%Y%m%dT%H%M%SZ)',
         'report=$(mktemp)',
         'err=$(mktemp)',
-        'trap \'rm -f "$report" "$err"; [ -z "${part:-}" ] || rm -f "$part"\' EXIT',
+        'trap \'rm -f "$report" "$err"; [ -z "${part:-}" ] || rm -f "$part"; [ -z "${stage:-}" ] || rm -rf "$stage"\' EXIT',
         'failures=0',
         // One summary line per database: db, result, bytes, seconds, file, message.
         "record() { printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' \"$@\" >> \"$report\"; }",

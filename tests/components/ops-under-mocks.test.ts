@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { CONTAINER, REMOTE_COMMAND, Recorded, isSecret, recordProgram, reveal, stackConfig } from "../support/program";
-import { prodConfig } from "../support/prod-stack";
+import { prodConfig, TEST_AGE_RECIPIENT } from "../support/prod-stack";
 import { decodeBundle } from "../../render/bundle";
 import { crontabBlock } from "../../render/schedule";
 import { opsSchedule, productionTargets } from "../support/ops";
@@ -18,7 +18,7 @@ import { needs } from "../support/requirements";
 const prod = prodConfig();
 const full = {
     ...prod,
-    backups: { offsite: { enabled: true, bucket: "mhylle-backups", expireDays: 45 } },
+    backups: { offsite: { enabled: true, bucket: "mhylle-backups", recipient: TEST_AGE_RECIPIENT, expireDays: 45 } },
     monitoring: { prometheus: { enabled: true, loopback: true } },
 };
 const secrets = { sshPrivateKey: "k", backupAccessKey: "SCWACCESSKEYOPSTEST", backupSecretKey: "opstest-secret-value" };
