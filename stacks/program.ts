@@ -30,10 +30,10 @@ export async function program(config = new pulumi.Config()) {
         if (err instanceof ConfigError) throw new RefusedConfig(err.problems);
         throw err;
     }
-    const { cfg, releases, offsiteKeys, alertSecrets } = checked;
+    const { cfg, releases, alertSecrets } = checked;
     const deployment =
         cfg.target === "scaleway"
-            ? deployScaleway(cfg, releases, { offsiteKeys, alertSecrets })
+            ? deployScaleway(cfg, releases, { alertSecrets })
             : deployLocal(cfg, releases, process.cwd(), { alertSecrets }, cfg.database.managed.enabled ? config.requireSecret("managedDatabaseAdminPassword") : undefined);
     return {
         address: deployment.address,

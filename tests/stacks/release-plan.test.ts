@@ -99,5 +99,5 @@ test("every missing secret is reported at once", async () => {
         backups: { offsite: { enabled: true, bucket: "mhylle-backups", recipient: TEST_AGE_RECIPIENT } },
     };
     const { refused } = await run(raw);
-    assert.deepEqual(refused?.problems.map((p) => p.field), ["registries.credentials[0].tokenKey", "backupAccessKey", "backupSecretKey"]);
+    assert.deepEqual(refused?.problems.map((p) => p.field), ["registries.credentials[0].tokenKey", "backupIdentity"]);
 });
