@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "../config/load";
 import { ageRecipientOf } from "../config/age-key";
 import { setSecretCommand } from "../config/secrets";
+import { HeldImages, holdImages, holdsImages } from "./held-images";
 import { ConfigError, Problem } from "../config/problem";
 import { registryOf } from "../config/naming";
 import type { PlatformConfig } from "../config/schema";
@@ -243,13 +244,18 @@ export interface Preflight {
     readonly alertSecrets: AlertSecrets;
 }
 
-/** Throws ConfigError with one line per problem: bad config, a missing secret or build context, a refused registry. */
-export async function preflight(config: pulumi.Config): Promise<Preflight> {
+/**
+ * Throws ConfigError with one line per problem: bad config, a missing secret or build context, a
+ * refused registry. `previousHeld` reads the last `up`'s held images (the program's own stack).
+ */
+export async function preflight(config: pulumi.Config, previousHeld?: () => Promise<HeldImages | undefined>): Promise<Preflight> {
     const loaded = loadConfig(config);
     const missing = [...missingBuildContexts(loaded, process.cwd()), ...missingSecrets(loaded, config), ...(sshAgent ? deployKeyProblems(loaded, sshAgent) : [])];
     if (missing.length) throw new ConfigError(missing);
     const credentials = registryCredentials(loaded, config);
-    const toPin = imagesToPin(loaded);
+    // Watchtower keeps the digest the last `up` ran unless config names another (stacks/held-images.ts).
+    const held = previousHeld && holdsImages(loaded) ? await previousHeld() : undefined;
+    const toPin = holdImages(imagesToPin(loaded), held);
     // The tokens' values, for the lookup only (checked as set above); they never reach a resource.
     const logins = loaded.registries.credentials.map((c) => ({ server: c.server, username: c.username, token: config.require(c.tokenKey) }));
     const images = loaded.registries.resolveDigests ? await pinImages(toPin, logins) : Object.fromEntries(toPin.map((i) => [i.field, i.image]));
