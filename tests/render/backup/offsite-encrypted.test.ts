@@ -125,3 +125,17 @@ test("an empty recipient fails the job the same way: never an unencrypted upload
         fs.writeFileSync(file, original);
     }
 });
+
+test("a server without age (one cloud-init made before it) fails the job naming the package, nothing uploaded", { skip }, () => {
+    // Every program of this machine but age's, as a server without the package has them.
+    const bin = path.join(ops!.root, "no-age-bin");
+    fs.mkdirSync(bin, { recursive: true });
+    for (const dir of (process.env.PATH ?? "").split(":").filter((d) => d && fs.existsSync(d)))
+        for (const name of fs.readdirSync(dir))
+            if (!name.startsWith("age") && !fs.existsSync(path.join(bin, name))) fs.symlinkSync(path.join(dir, name), path.join(bin, name));
+    fs.rmSync(path.join(fake(), "run-args"), { force: true });
+    const r = sh(path.join(ops!.root, "bin/run-job"), ["backup"], { env: env({ PATH: `${fake()}:${bin}` }) });
+    assert.notEqual(r.code, 0);
+    assert.match(summary(), /^offsite\tfailed\t.*age is not installed on this server, nothing was uploaded: sudo apt-get install -y age/m);
+    assert.ok(!fs.existsSync(path.join(fake(), "run-args")), "no upload was attempted");
+});
