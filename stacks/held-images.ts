@@ -23,6 +23,9 @@ export function heldImagesOutput(cfg: PlatformConfig, pinned: Readonly<Record<st
     return Object.fromEntries(HELD_IMAGE_FIELDS.filter((f) => pinned[f]).map((f) => [f, pinned[f]]));
 }
 
+/** An image config names by tag whose pin may be held. */
+export const heldCandidate = (i: ImageToPin) => (HELD_IMAGE_FIELDS as readonly string[]).includes(i.field) && !i.image.includes("@sha256:");
+
 /**
  * The images to pin, with each held one replaced by the last `up`'s pin when config still names
  * the same reference (the tag the pin was made from); a changed reference is pinned afresh.
@@ -30,7 +33,7 @@ export function heldImagesOutput(cfg: PlatformConfig, pinned: Readonly<Record<st
 export function holdImages(images: readonly ImageToPin[], previous: HeldImages | undefined): ImageToPin[] {
     return images.map((i) => {
         const before = previous?.[i.field];
-        const held = (HELD_IMAGE_FIELDS as readonly string[]).includes(i.field) && !i.image.includes("@sha256:") && before?.startsWith(`${i.image}@sha256:`);
+        const held = heldCandidate(i) && before?.startsWith(`${i.image}@sha256:`);
         return held ? { ...i, image: before! } : i;
     });
 }

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "../config/load";
 import { ageRecipientOf } from "../config/age-key";
 import { setSecretCommand } from "../config/secrets";
-import { HeldImages, holdImages, holdsImages } from "./held-images";
+import { HeldImages, heldCandidate, holdImages, holdsImages } from "./held-images";
 import { ConfigError, Problem } from "../config/problem";
 import { registryOf } from "../config/naming";
 import type { PlatformConfig } from "../config/schema";
@@ -253,12 +253,18 @@ export async function preflight(config: pulumi.Config, previousHeld?: () => Prom
     const missing = [...missingBuildContexts(loaded, process.cwd()), ...missingSecrets(loaded, config), ...(sshAgent ? deployKeyProblems(loaded, sshAgent) : [])];
     if (missing.length) throw new ConfigError(missing);
     const credentials = registryCredentials(loaded, config);
-    // Watchtower keeps the digest the last `up` ran unless config names another (stacks/held-images.ts).
-    const held = previousHeld && holdsImages(loaded) ? await previousHeld() : undefined;
-    const toPin = holdImages(imagesToPin(loaded), held);
+    const toPin = imagesToPin(loaded);
     // The tokens' values, for the lookup only (checked as set above); they never reach a resource.
     const logins = loaded.registries.credentials.map((c) => ({ server: c.server, username: c.username, token: config.require(c.tokenKey) }));
-    const images = loaded.registries.resolveDigests ? await pinImages(toPin, logins) : Object.fromEntries(toPin.map((i) => [i.field, i.image]));
+    let images = Object.fromEntries(toPin.map((i) => [i.field, i.image]));
+    if (loaded.registries.resolveDigests) {
+        // Watchtower keeps the digest the last `up` ran unless config names another
+        // (stacks/held-images.ts). Read after every other image is pinned: a refused registry
+        // stops the run before anything, the stack reference included, is declared.
+        const mayHold = previousHeld && holdsImages(loaded) ? toPin.filter(heldCandidate) : [];
+        images = await pinImages(toPin.filter((i) => !mayHold.includes(i)), logins);
+        if (mayHold.length) Object.assign(images, await pinImages(holdImages(mayHold, await previousHeld!()), logins));
+    }
     const cfg = withImages(loaded, images);
     return { cfg, releases: { credentials, images }, alertSecrets: alertSecrets(cfg, config) };
 }
