@@ -130,6 +130,8 @@ function opsProblems(cfg: PlatformConfig, add: Add) {
     if (b.offsite.enabled) {
         if (!b.enabled) add("backups.offsite.enabled", "is true but backups.enabled is false: there is nothing to copy off-site", b.offsite.enabled);
         if (!b.offsite.bucket) add("backups.offsite.bucket", "is required when backups.offsite.enabled is true (e.g. mhylle-backups)", undefined);
+        if (!b.offsite.recipient)
+            add("backups.offsite.recipient", "is required when backups.offsite.enabled is true: the copies are encrypted to it; run age-keygen and set the public key it prints (docs/runbooks/restore-a-database.md)", undefined);
         if (cfg.target !== "scaleway") add("backups.offsite.enabled", "needs target scaleway: the bucket is created in your Scaleway project", cfg.target);
         const localDays = Math.max(b.keepDaily, b.keepWeekly * 7);
         if (b.offsite.expireDays < localDays)

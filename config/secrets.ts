@@ -10,8 +10,11 @@ export interface SecretKey {
 }
 
 export const SECRET_KEYS: Readonly<Record<string, SecretKey>> = {
-    backupAccessKey: { description: "Required when `backups.offsite.enabled` is true: the access key of the Scaleway API key that writes the bucket.", value: "<value>" },
-    backupSecretKey: { description: "Required when `backups.offsite.enabled` is true: the secret key of the Scaleway API key that writes the bucket.", value: "<value>" },
+    backupIdentity: {
+        description:
+            "Required when `backups.offsite.enabled` is true: the age identity (private key) of `backups.offsite.recipient`, the only key that decrypts the off-site copies. Never sent to the server; read it back to restore (docs/runbooks/restore-a-database.md).",
+        value: '"$(cat backup-identity.txt)"',
+    },
     alertWebhookUrl: {
         description: "Required when `monitoring.alerts.webhook.enabled` is true: the webhook's `https://` URL, which may hold a token.",
         value: "https://...",
@@ -25,10 +28,12 @@ export const SECRET_KEYS: Readonly<Record<string, SecretKey>> = {
 
 /**
  * Secret keys the platform no longer reads but a stack may still hold: `sshPrivateKey`, the deploy
- * key, which the ssh-agent now carries for both providers (docs/engine-notes.md section 4). Still
- * refused in plain text and as a registry token's key: its value is a private key.
+ * key, which the ssh-agent now carries for both providers (docs/engine-notes.md section 4), and
+ * `backupAccessKey`/`backupSecretKey`, a key that could delete the off-site copies, replaced by the
+ * put-only key the program makes (components/offsite-store.ts). Still refused in plain text and as
+ * a registry token's key.
  */
-export const RETIRED_SECRETS: readonly string[] = ["sshPrivateKey"];
+export const RETIRED_SECRETS: readonly string[] = ["sshPrivateKey", "backupAccessKey", "backupSecretKey"];
 
 /** Secret config keys of the platform, read or retired: a registry token may never be one of them. */
 export const PLATFORM_SECRETS: string[] = [...Object.keys(SECRET_KEYS), ...RETIRED_SECRETS];

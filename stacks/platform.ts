@@ -9,7 +9,7 @@ import { Database } from "../components/database";
 import { Proxy, ProxyBehindLoadBalancer } from "../components/proxy";
 import { AutoUpdater } from "../components/auto-updater";
 import { App } from "../components/app";
-import { Backups, OffsiteKeys } from "../components/backups";
+import { Backups } from "../components/backups";
 import { AlertSecrets, Monitoring } from "../components/monitoring";
 import { RegistryCredential, RegistryLogins } from "../components/registry";
 import { Certificates } from "../components/certificates";
@@ -42,8 +42,6 @@ export interface Releases {
 
 /** Secrets the platform needs beyond stack config's plain values. */
 export interface PlatformSecrets {
-    /** Keys for the off-site backup copy (backups.offsite.enabled). */
-    readonly offsiteKeys?: OffsiteKeys;
     /** The alert channels' secrets (monitoring.alerts). */
     readonly alertSecrets?: AlertSecrets;
 }
@@ -116,7 +114,7 @@ function buildOps(site: Site, networks: Networks, proxy: Proxy, db: DatabaseSide
     const managed = managedClient(site);
     const postgresContainer = !!db.database;
     // The off-site bucket, its keys and the nightly dump belong to the server that makes the dumps.
-    const backups = first ? new Backups("backups", { host, config: cfg.backups, offsiteKeys: secrets.offsiteKeys, postgresContainer, managed }, opts) : undefined;
+    const backups = first ? new Backups("backups", { host, config: cfg.backups, postgresContainer, managed }, opts) : undefined;
     const monitoring = new Monitoring(
         "monitoring",
         {

@@ -7,12 +7,14 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "../config/load";
+import { ageRecipientOf } from "../config/age-key";
+import { setSecretCommand } from "../config/secrets";
+import { HeldImages, heldCandidate, holdImages, holdsImages } from "./held-images";
 import { ConfigError, Problem } from "../config/problem";
 import { registryOf } from "../config/naming";
 import { webhookUrlProblem } from "../config/outbound-address";
 import type { PlatformConfig } from "../config/schema";
 import type { RegistryCredential } from "../components/registry";
-import type { OffsiteKeys } from "../components/backups";
 import type { AlertSecrets } from "../components/monitoring";
 import type { Releases } from "./platform";
 import { DigestLookupError, LookupCredential, lookUpDigest, sameRegistry } from "./registry-digest";
@@ -42,10 +44,23 @@ function missingSecrets(cfg: PlatformConfig, config: pulumi.Config): Problem[] {
     });
     if (cfg.target === "local" && cfg.database.managed.enabled && !set("managedDatabaseAdminPassword"))
         problems.push({ field: "managedDatabaseAdminPassword", problem: "is required with database.managed on the local target (the stand-in's admin password); run: pulumi config set --secret managedDatabaseAdminPassword <password>", got: undefined });
-    if (cfg.backups.offsite.enabled)
-        for (const k of ["backupAccessKey", "backupSecretKey"])
-            if (!set(k)) problems.push({ field: k, problem: `is required when backups.offsite.enabled is true; run: pulumi config set --secret ${k} <value>`, got: undefined });
+    if (cfg.backups.offsite.enabled) problems.push(...identityProblems(cfg, config));
     return [...problems, ...alertSecretProblems(cfg, config)];
+}
+
+/**
+ * The off-site copies are encrypted to backups.offsite.recipient; its identity must be the secret
+ * backupIdentity, or the copies would be ones no one here can decrypt. The identity itself is never
+ * sent anywhere: only its recipient is compared, and no value is echoed.
+ */
+function identityProblems(cfg: PlatformConfig, config: pulumi.Config): Problem[] {
+    const identity = config.get("backupIdentity");
+    if (!identity) return [{ field: "backupIdentity", problem: `is required when backups.offsite.enabled is true: the age identity that decrypts the copies; run: ${setSecretCommand("backupIdentity")}`, got: undefined }];
+    const recipient = ageRecipientOf(identity);
+    if (!recipient) return [{ field: "backupIdentity", problem: "is not an age identity (a line AGE-SECRET-KEY-1..., as age-keygen writes it)", got: undefined }];
+    if (recipient !== cfg.backups.offsite.recipient)
+        return [{ field: "backups.offsite.recipient", problem: `is not the recipient of the secret backupIdentity, which is ${recipient}: set that, or the identity of this recipient`, got: cfg.backups.offsite.recipient }];
+    return [];
 }
 
 /**
@@ -129,9 +144,6 @@ const alertSecrets = (cfg: PlatformConfig, config: pulumi.Config): AlertSecrets 
 
 const registryCredentials = (cfg: PlatformConfig, config: pulumi.Config): RegistryCredential[] =>
     cfg.registries.credentials.map((c) => ({ server: c.server, username: c.username, token: config.requireSecret(c.tokenKey) }));
-
-const offsiteKeys = (cfg: PlatformConfig, config: pulumi.Config): OffsiteKeys | undefined =>
-    cfg.backups.offsite.enabled ? { accessKey: config.requireSecret("backupAccessKey"), secretKey: config.requireSecret("backupSecretKey") } : undefined;
 
 /** A copy of config with each image field (apps[0].backend.image, images.nginx) set to `images`' value. */
 export function withImages(cfg: PlatformConfig, images: Record<string, string>): PlatformConfig {
@@ -234,12 +246,14 @@ export async function pinImages(images: readonly ImageToPin[], credentials: read
 export interface Preflight {
     readonly cfg: PlatformConfig;
     readonly releases: Releases;
-    readonly offsiteKeys?: OffsiteKeys;
     readonly alertSecrets: AlertSecrets;
 }
 
-/** Throws ConfigError with one line per problem: bad config, a missing secret or build context, a refused registry. */
-export async function preflight(config: pulumi.Config): Promise<Preflight> {
+/**
+ * Throws ConfigError with one line per problem: bad config, a missing secret or build context, a
+ * refused registry. `previousHeld` reads the last `up`'s held images (the program's own stack).
+ */
+export async function preflight(config: pulumi.Config, previousHeld?: () => Promise<HeldImages | undefined>): Promise<Preflight> {
     const loaded = loadConfig(config);
     const missing = [...missingBuildContexts(loaded, process.cwd()), ...missingSecrets(loaded, config), ...(sshAgent ? deployKeyProblems(loaded, sshAgent) : [])];
     if (missing.length) throw new ConfigError(missing);
@@ -247,7 +261,15 @@ export async function preflight(config: pulumi.Config): Promise<Preflight> {
     const toPin = imagesToPin(loaded);
     // The tokens' values, for the lookup only (checked as set above); they never reach a resource.
     const logins = loaded.registries.credentials.map((c) => ({ server: c.server, username: c.username, token: config.require(c.tokenKey) }));
-    const images = loaded.registries.resolveDigests ? await pinImages(toPin, logins) : Object.fromEntries(toPin.map((i) => [i.field, i.image]));
+    let images = Object.fromEntries(toPin.map((i) => [i.field, i.image]));
+    if (loaded.registries.resolveDigests) {
+        // Watchtower keeps the digest the last `up` ran unless config names another
+        // (stacks/held-images.ts). Read after every other image is pinned: a refused registry
+        // stops the run before anything, the stack reference included, is declared.
+        const mayHold = previousHeld && holdsImages(loaded) ? toPin.filter(heldCandidate) : [];
+        images = await pinImages(toPin.filter((i) => !mayHold.includes(i)), logins);
+        if (mayHold.length) Object.assign(images, await pinImages(holdImages(mayHold, await previousHeld!()), logins));
+    }
     const cfg = withImages(loaded, images);
-    return { cfg, releases: { credentials, images }, offsiteKeys: offsiteKeys(cfg, config), alertSecrets: alertSecrets(cfg, config) };
+    return { cfg, releases: { credentials, images }, alertSecrets: alertSecrets(cfg, config) };
 }

@@ -5,6 +5,7 @@ import { deployLocal, deployScaleway } from "./targets";
 import type { PlatformConfig } from "../config/schema";
 import { Preflight, preflight } from "./preflight";
 import { checkServerCount, serversOutput } from "./server-count";
+import { heldImagesOutput, ownHeldImages } from "./held-images";
 
 /** Where people open the apps: the domain, or on the local target this machine's HTTPS port. */
 export const publicBase = (cfg: PlatformConfig) =>
@@ -24,16 +25,16 @@ export class RefusedConfig extends pulumi.RunError {
 export async function program(config = new pulumi.Config()) {
     let checked: Preflight;
     try {
-        checked = await preflight(config);
+        checked = await preflight(config, ownHeldImages);
         await checkServerCount(checked.cfg);
     } catch (err) {
         if (err instanceof ConfigError) throw new RefusedConfig(err.problems);
         throw err;
     }
-    const { cfg, releases, offsiteKeys, alertSecrets } = checked;
+    const { cfg, releases, alertSecrets } = checked;
     const deployment =
         cfg.target === "scaleway"
-            ? deployScaleway(cfg, releases, { offsiteKeys, alertSecrets })
+            ? deployScaleway(cfg, releases, { alertSecrets })
             : deployLocal(cfg, releases, process.cwd(), { alertSecrets }, cfg.database.managed.enabled ? config.requireSecret("managedDatabaseAdminPassword") : undefined);
     return {
         address: deployment.address,
@@ -44,5 +45,7 @@ export async function program(config = new pulumi.Config()) {
         sshFirewall: deployment.server && { zone: cfg.server.zone, securityGroupId: deployment.server.securityGroup.id },
         // Read back by the next run's count check (stacks/server-count.ts).
         servers: serversOutput(cfg),
+        // Read back by the next run: Watchtower's digest moves only by a config change (stacks/held-images.ts).
+        heldImages: heldImagesOutput(cfg, releases.images),
     };
 }

@@ -10,6 +10,9 @@ const serverIndex = (name: string) => Number(/-s(\d+)(-|$)/.exec(name)?.[1] ?? 1
 /** What the managed database's `certificate` output holds under mocks (a PEM, not a real one). */
 export const MOCK_CA = "-----BEGIN CERTIFICATE-----\nbW9jayBDQQ==\n-----END CERTIFICATE-----\n";
 
+/** The Scaleway project the provider's default puts a bucket in, under mocks. */
+export const MOCK_PROJECT_ID = "11111111-2222-3333-4444-555555555555";
+
 export const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 /** The prefix of every password the mocks generate: what a leak check can also look for in part. */
 export const MOCK_PASSWORD_PREFIX = "mockpw-";
@@ -31,6 +34,11 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
             return { imageName: inputs.imageName, repoDigest: fakeDigest(`build ${inputs.imageName} ${JSON.stringify(inputs.build ?? {})}`) };
         case RANDOM_PASSWORD:
             return { result: mockPassword(name, inputs.length) };
+        case "scaleway:object/bucket:Bucket":
+            return { projectId: MOCK_PROJECT_ID };
+        case "scaleway:iam/apiKey:ApiKey":
+            // The put-only key the server gets (components/offsite-store.ts): distinct, findable by a leak check.
+            return { accessKey: `SCWMOCK${createHash("sha256").update(name).digest("hex").slice(0, 13).toUpperCase()}`, secretKey: mockPassword(name, 36) };
         case "scaleway:instance/ip:Ip":
             return { address: name === "server-ip" ? "51.159.168.239" : `51.159.168.${240 + serverIndex(name)}` };
         case "scaleway:instance/server:Server":

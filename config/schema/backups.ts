@@ -2,13 +2,14 @@
 import { z } from "zod";
 import { coreImage, crontab } from "./fields";
 import { BUCKET_NAME } from "./patterns";
+import { AGE_RECIPIENT } from "../age-key";
 
 const offsiteSchema = z
     .strictObject({
         enabled: z
             .boolean()
             .default(false)
-            .describe("Copy each night's dumps to Scaleway Object Storage (scaleway target; needs the secrets `backupAccessKey` and `backupSecretKey`)."),
+            .describe("Copy each night's dumps, encrypted, to Scaleway Object Storage (scaleway target; needs `recipient` and the secret `backupIdentity`). The server's key may only add objects; the bucket keeps every version, locked until `expireDays`."),
         bucket: z
             .string()
             .regex(BUCKET_NAME, "must be a bucket name: 3-63 lower-case letters, digits, dots and hyphens")
@@ -21,7 +22,14 @@ const offsiteSchema = z
             .min(1)
             .max(3650)
             .default(60)
-            .describe("Days after which the bucket's lifecycle rule deletes an off-site copy; at least as long as local retention."),
+            .describe("Days each off-site copy is locked (object lock, compliance mode: no one can delete or overwrite it, the account owner included) and after which the bucket's lifecycle rule deletes it; at least as long as local retention."),
+        recipient: z
+            .string()
+            .regex(AGE_RECIPIENT, "must be an age public key: age1 and 58 characters, as age-keygen prints it")
+            .optional()
+            .describe(
+                "Required when `backups.offsite.enabled` is true: the age public key (`age1...`) every copy is encrypted to before it leaves the server. Its identity (the private key) is the secret `backupIdentity`, needed only to restore: the server never holds it.",
+            ),
         adopt: z.boolean().default(false).describe("Adopt an existing bucket (one a `pulumi destroy` left behind) instead of creating it."),
         image: coreImage("rclone/rclone:1.68.2").describe("The pinned rclone image that uploads the dumps."),
     })

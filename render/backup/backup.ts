@@ -54,7 +54,9 @@ export function backupJobScript(t: OpsTargets, b: BackupsConfig, managed?: Manag
         'stamp=$(date -u +%Y%m%dT%H%M%SZ)',
         'report=$(mktemp)',
         'err=$(mktemp)',
-        'trap \'rm -f "$report" "$err"; [ -z "${part:-}" ] || rm -f "$part"\' EXIT',
+        // stage: the off-site copy's encrypted files (render/backup/offsite.ts), when it runs.
+        "stage=",
+        'trap \'rm -f "$report" "$err"; [ -z "${part:-}" ] || rm -f "$part"; [ -z "$stage" ] || rm -rf "$stage"\' EXIT',
         'failures=0',
         // One summary line per database: db, result, bytes, seconds, file, message.
         "record() { printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' \"$@\" >> \"$report\"; }",

@@ -1,4 +1,5 @@
-// Off-site copy to Scaleway Object Storage with a pinned rclone image run by `docker run --rm`.
+// Off-site copy to Scaleway Object Storage, encrypted with age, by a pinned rclone image run by
+// `docker run --rm`.
 // The keys reach rclone only through an env file (mode 0600) written from a command's stdin:
 // never on a command line, in the crontab, or in a process listing.
 import type { BackupsConfig } from "../../config/schema";
@@ -26,20 +27,43 @@ export function offsiteEnvFile(region: string, accessKey: string, secretKey: str
 export const installOffsiteEnvScript = (root: string) =>
     installPrivateFileScript(`${root}/${OFFSITE_ENV}`, `grep -q "^RCLONE_CONFIG_${REMOTE}_SECRET_ACCESS_KEY=."`, "off-site env file arrived without keys", "off-site credentials installed");
 
-/** Lines of the backup job that copy this run's files (`$stamp`) off-site; a failure counts as one. */
+/**
+ * Lines of the backup job that copy this run's files (`$stamp`) off-site; a failure counts as one.
+ * Each file is encrypted with `age` to the configured recipient into a staging folder, and only
+ * that folder is mounted into rclone: a dump that failed to encrypt is never visible to the upload.
+ * The server's key may only put objects (components/backups.ts), so rclone neither lists, reads
+ * nor creates anything: --no-check-dest, --s3-no-check-bucket, --s3-no-head.
+ */
 export function offsiteUpload(b: BackupsConfig): string[] {
     return [
         `offsite_env="$root/${OFFSITE_ENV}"`,
+        `recipient=${shq(b.offsite.recipient ?? "")}`,
+        // Staging beside the summary: the dumps' disk, never /tmp, and outside the backup folders.
+        'stage="$(dirname "$summary")/offsite-$stamp"',
+        "encrypt_run() {",
+        '  rm -rf "$stage" && mkdir -p "$stage" || return 1',
+        '  local f rel',
+        '  for f in "$backups"/*/*_"$stamp".dump "$backups"/*/*_"$stamp".sql; do',
+        '    [ -f "$f" ] || continue',
+        '    rel=${f#"$backups"/}',
+        '    mkdir -p "$stage/$(dirname "$rel")" && age --encrypt -r "$recipient" -o "$stage/$rel.age" "$f" || return 1',
+        "  done",
+        "}",
         'if [ ! -f "$offsite_env" ]; then',
         '  fail offsite "missing $offsite_env; run pulumi up to install the off-site credentials"',
-        // --user: the dumps are the deploy user's 0600 files; no capabilities needed to read them.
+        "elif ! command -v age >/dev/null; then",
+        '  fail offsite "age is not installed on this server, nothing was uploaded: sudo apt-get install -y age"',
+        'elif ! encrypt_run 2>"$err"; then',
+        '  fail offsite "encryption failed, nothing was uploaded: $(tail -n 5 "$err" | tr \'\\n\' \' \')"',
+        // --user: the staged files are the deploy user's 0600 files; no capabilities needed to read them.
         'elif ! docker run --rm --user "$(id -u):$(id -g)" --cap-drop ALL --security-opt no-new-privileges \\',
-        '    --env-file "$offsite_env" -e HOME=/tmp --tmpfs /tmp -v "$backups:/data:ro" \\',
-        `    ${shq(b.offsite.image)} copy /data ${REMOTE}:${shq(b.offsite.bucket!)} --include "*_$stamp.*" --no-traverse --retries 3 2>"$err"; then`,
+        '    --env-file "$offsite_env" -e HOME=/tmp --tmpfs /tmp -v "$stage:/data:ro" \\',
+        `    ${shq(b.offsite.image)} copy /data ${REMOTE}:${shq(b.offsite.bucket!)} --no-check-dest --s3-no-check-bucket --s3-no-head --retries 3 2>"$err"; then`,
         '  fail offsite "upload failed: $(tail -n 5 "$err" | tr \'\\n\' \' \')"',
         "else",
         `  record offsite ok 0 0 ${shq(`s3://${b.offsite.bucket}`)} ""`,
-        "  echo \"copied this run's dumps off-site\"",
+        "  echo \"copied this run's dumps off-site, encrypted\"",
         "fi",
+        'rm -rf "$stage"',
     ];
 }

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { accept, app, Case, local, refuse, scaleway } from "./case";
-import { TEST_DEPLOY_PRIVATE_KEY } from "../support/prod-stack";
+import { TEST_AGE_RECIPIENT, TEST_DEPLOY_PRIVATE_KEY } from "../support/prod-stack";
 
 const ROOT = path.resolve(__dirname, "../..");
 const cred = (server: string, tokenKey: string, username = "mhylle") => ({ server, username, tokenKey });
@@ -86,13 +86,13 @@ const credentials: Case[] = [
     ),
     accept(
         "credentials",
-        "off-site backups with their own keys beside a registry token",
-        scaleway({ ...registries(cred("ghcr.io", "ghcrToken")), backups: { offsite: { enabled: true, bucket: "battery-backups" } } }),
+        "off-site backups with their identity beside a registry token",
+        scaleway({ ...registries(cred("ghcr.io", "ghcrToken")), backups: { offsite: { enabled: true, bucket: "battery-backups", recipient: TEST_AGE_RECIPIENT } } }),
         (r) => {
             assert.equal(r.inputs("backups-offsite-credentials").stdin, "[secret]");
             assert.doesNotMatch(r.script("backups-offsite-credentials"), /battery-/);
         },
-        ["ghcrToken", "backupAccessKey", "backupSecretKey"],
+        ["ghcrToken", "backupIdentity"],
     ),
 ];
 

@@ -8,7 +8,7 @@ import { stringify } from "yaml";
 import { renderConfigFile } from "../../tools/render";
 import { PROJECT, readStackFile } from "../../config/stack-file";
 import { listFiles } from "../support/render";
-import { TEST_DEPLOY_PRIVATE_KEY } from "../support/prod-stack";
+import { TEST_AGE_IDENTITY, TEST_DEPLOY_PRIVATE_KEY } from "../support/prod-stack";
 import { Case } from "./case";
 
 export const STACK_FILE = "stack.yaml";
@@ -26,6 +26,8 @@ export interface CaseResult {
 export const SECRET_VALUES = new Map<string, string>();
 function secretValue(key: string): string {
     if (key === "sshPrivateKey") return TEST_DEPLOY_PRIVATE_KEY;
+    // The program checks this one against backups.offsite.recipient: the cases' recipient's identity.
+    if (key === "backupIdentity") SECRET_VALUES.set(key, TEST_AGE_IDENTITY);
     // The program checks this one's shape (an https URL) without printing it.
     if (key === "alertWebhookUrl" && !SECRET_VALUES.has(key)) SECRET_VALUES.set(key, `https://hooks.example.com/battery-${randomBytes(12).toString("hex")}`);
     if (!SECRET_VALUES.has(key)) SECRET_VALUES.set(key, `battery-${key}-${randomBytes(12).toString("hex")}`);

@@ -8,7 +8,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { CONTAINER, REMOTE_COMMAND, Recorded, isSecret, recordProgram, reveal, stackConfig } from "../support/program";
-import { prodConfig } from "../support/prod-stack";
+import { prodConfig, TEST_AGE_IDENTITY, TEST_AGE_RECIPIENT } from "../support/prod-stack";
+import { mockPassword } from "../../tools/mock-outputs";
 import { decodeBundle } from "../../render/bundle";
 import { crontabBlock } from "../../render/schedule";
 import { opsSchedule, productionTargets } from "../support/ops";
@@ -18,10 +19,12 @@ import { needs } from "../support/requirements";
 const prod = prodConfig();
 const full = {
     ...prod,
-    backups: { offsite: { enabled: true, bucket: "mhylle-backups", expireDays: 45 } },
+    backups: { offsite: { enabled: true, bucket: "mhylle-backups", recipient: TEST_AGE_RECIPIENT, expireDays: 45 } },
     monitoring: { prometheus: { enabled: true, loopback: true } },
 };
-const secrets = { sshPrivateKey: "k", backupAccessKey: "SCWACCESSKEYOPSTEST", backupSecretKey: "opstest-secret-value" };
+const secrets = { sshPrivateKey: "k", backupIdentity: TEST_AGE_IDENTITY };
+/** The put-only key the program makes for the server, as the mocks answer it. */
+const writerSecret = mockPassword("backups-offsite-writer", 36);
 
 // Each stack recorded once: prod as shipped, with off-site and loopback exporters, with internal-only exporters.
 let prodRun: Recorded, fullRun: Recorded, internalOnly: Recorded;
@@ -66,20 +69,19 @@ test("off-site: a bucket with lifecycle expiry kept on destroy; keys reach the s
     const creds = r.byName("backups-offsite-credentials");
     assert.equal(creds.type, REMOTE_COMMAND);
     assert.ok(isSecret(creds.inputs.stdin), "stdin is secret");
-    assert.match(String(reveal(creds.inputs.stdin)), /^RCLONE_CONFIG_OFFSITE_SECRET_ACCESS_KEY=opstest-secret-value$/m);
+    assert.match(String(reveal(creds.inputs.stdin)), new RegExp(`^RCLONE_CONFIG_OFFSITE_SECRET_ACCESS_KEY=${writerSecret}$`, "m"));
     assert.equal(creds.inputs.logging, "none");
     const everythingElse = JSON.stringify(r.resources.filter((x) => x.name !== "backups-offsite-credentials").map((x) => reveal(x.inputs)));
-    assert.ok(!everythingElse.includes("opstest-secret-value"), "the key appears nowhere else");
+    assert.ok(!everythingElse.includes(writerSecret), "the key appears nowhere else");
 });
 
-test("off-site enabled without its keys is refused naming both keys", async () => {
+test("off-site enabled without the identity of its recipient is refused naming it", async () => {
     const { program } = await import("../../stacks/program");
     const { record } = await import("../../tools/record");
     let refused: any;
     await record(full, () => program().catch((e: unknown) => (refused = e)), { secrets: { sshPrivateKey: "k" } });
     assert.ok(refused, "refused");
-    assert.match(refused.message, /^backupAccessKey: is required when backups\.offsite\.enabled is true; run: pulumi config set --secret backupAccessKey <value>/m);
-    assert.match(refused.message, /^backupSecretKey: /m);
+    assert.match(refused.message, /^backupIdentity: is required when backups\.offsite\.enabled is true: the age identity that decrypts the copies; run: pulumi config set --secret backupIdentity/m);
 });
 
 test("exporters: the nginx and postgres exporters, on pinned images, on an internal monitoring network", () => {

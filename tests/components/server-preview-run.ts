@@ -22,8 +22,8 @@ function config(managed: boolean) {
 async function program() {
     const { preflight } = await import("../../stacks/preflight");
     const { deployScaleway } = await import("../../stacks/targets");
-    const { cfg, releases, offsiteKeys, alertSecrets } = await preflight(new pulumi.Config());
-    return deployScaleway(cfg, releases, { offsiteKeys, alertSecrets });
+    const { cfg, releases, alertSecrets } = await preflight(new pulumi.Config());
+    return deployScaleway(cfg, releases, { alertSecrets });
 }
 
 async function run() {

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { validateConfig } from "../../config/validate";
 import { ConfigError, formatProblem } from "../../config/problem";
 import { memoryBudget } from "../../config/rules";
-import { TEST_SERVER_ACCESS } from "../support/prod-stack";
+import { TEST_SERVER_ACCESS, TEST_AGE_RECIPIENT } from "../support/prod-stack";
 
 const scaleway = {
     target: "scaleway",
@@ -49,24 +49,24 @@ test("keepDaily and keepWeekly both 0 is refused", () => {
 });
 
 test("off-site without a bucket is refused", () => {
-    assert.match(onlyProblem({ ...scaleway, backups: { offsite: { enabled: true } } }, "backups.offsite.bucket"), /is required/);
+    assert.match(onlyProblem({ ...scaleway, backups: { offsite: { enabled: true, recipient: TEST_AGE_RECIPIENT } } }, "backups.offsite.bucket"), /is required/);
 });
 
 test("off-site on the local target is refused", () => {
-    assert.match(onlyProblem({ backups: { offsite: { enabled: true, bucket: "mhylle-backups" } } }, "backups.offsite.enabled"), /needs target scaleway/);
+    assert.match(onlyProblem({ backups: { offsite: { enabled: true, bucket: "mhylle-backups", recipient: TEST_AGE_RECIPIENT } } }, "backups.offsite.enabled"), /needs target scaleway/);
 });
 
 test("off-site with backups disabled is refused", () => {
-    const found = problems({ ...scaleway, backups: { enabled: false, offsite: { enabled: true, bucket: "mhylle-backups" } } });
+    const found = problems({ ...scaleway, backups: { enabled: false, offsite: { enabled: true, bucket: "mhylle-backups", recipient: TEST_AGE_RECIPIENT } } });
     assert.ok(found.some((p) => p.startsWith("backups.offsite.enabled: is true but backups.enabled is false")), found.join("\n"));
 });
 
 test("off-site expiry shorter than local retention is refused", () => {
-    assert.match(onlyProblem({ ...scaleway, backups: { offsite: { enabled: true, bucket: "mhylle-backups", expireDays: 10 } } }, "backups.offsite.expireDays"), /set at least 28/);
+    assert.match(onlyProblem({ ...scaleway, backups: { offsite: { enabled: true, bucket: "mhylle-backups", recipient: TEST_AGE_RECIPIENT, expireDays: 10 } } }, "backups.offsite.expireDays"), /set at least 28/);
 });
 
 test("a bad bucket name is refused", () => {
-    assert.match(onlyProblem({ ...scaleway, backups: { offsite: { enabled: true, bucket: "Mhylle_Backups" } } }, "backups.offsite.bucket"), /bucket name/);
+    assert.match(onlyProblem({ ...scaleway, backups: { offsite: { enabled: true, bucket: "Mhylle_Backups", recipient: TEST_AGE_RECIPIENT } } }, "backups.offsite.bucket"), /bucket name/);
 });
 
 test("an unpinned rclone image is refused", () => {
@@ -88,5 +88,5 @@ test("exporters count in the memory budget", () => {
 });
 
 test("a valid off-site config passes", () => {
-    assert.deepEqual(problems({ ...scaleway, backups: { offsite: { enabled: true, bucket: "mhylle-backups" } } }), []);
+    assert.deepEqual(problems({ ...scaleway, backups: { offsite: { enabled: true, bucket: "mhylle-backups", recipient: TEST_AGE_RECIPIENT } } }), []);
 });

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { record, RecordedResource, RecordOptions, isSecret } from "../../tools/record";
 import { DigestLookupError } from "../../stacks/registry-digest";
-import { prodConfig } from "../support/prod-stack";
+import { prodConfig, TEST_AGE_RECIPIENT } from "../support/prod-stack";
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 const prod = prodConfig();
@@ -96,8 +96,8 @@ test("every missing secret is reported at once", async () => {
     const raw = {
         ...prod,
         registries: { credentials: [{ server: "ghcr.io", username: "mhylle", tokenKey: "missingToken" }] },
-        backups: { offsite: { enabled: true, bucket: "mhylle-backups" } },
+        backups: { offsite: { enabled: true, bucket: "mhylle-backups", recipient: TEST_AGE_RECIPIENT } },
     };
     const { refused } = await run(raw);
-    assert.deepEqual(refused?.problems.map((p) => p.field), ["registries.credentials[0].tokenKey", "backupAccessKey", "backupSecretKey"]);
+    assert.deepEqual(refused?.problems.map((p) => p.field), ["registries.credentials[0].tokenKey", "backupIdentity"]);
 });

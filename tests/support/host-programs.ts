@@ -58,6 +58,8 @@ export const HOST_PROGRAMS: Readonly<Record<string, Provider>> = {
     crontab: { pkg: "cron" },
     python3: { pkg: "python3-minimal", via: ["python3"] },
     git: { pkg: "git" },
+    age: { pkg: "age" },
+    "age-keygen": { pkg: "age" },
     chromium: { pkg: "chromium" },
     haproxy: { pkg: "haproxy" },
     ssh: { pkg: "openssh-client" },

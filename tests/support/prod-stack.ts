@@ -14,6 +14,9 @@ export const TEST_DEPLOY_PUBLIC_KEY = fs.readFileSync(path.join(__dirname, "fixt
 export const TEST_DEPLOY_PRIVATE_KEY = fs.readFileSync(path.join(__dirname, "fixtures/test-deploy-key"), "utf8");
 /** A public address (Scaleway's range) standing in for an admin's workstation. */
 export const TEST_ADMIN_CIDR = "51.159.0.10/32";
+/** The off-site copies' recipient (config/age-key.ts) and its identity: a throwaway pair for tests only. */
+export const TEST_AGE_IDENTITY = "AGE-SECRET-KEY-1PCVZWX7R9RK4M8TJADUMPSFU7CW09UAFXR4L4ZVKGYM9RHS6F55QR6UGHJ";
+export const TEST_AGE_RECIPIENT = "age1yec7yjvdyjy2fdhr42mktp0xrclj3v2lv22elycq7yj846kc74cs9254nh";
 export const TEST_SERVER_ACCESS = { sshPublicKey: TEST_DEPLOY_PUBLIC_KEY, adminCidrs: [TEST_ADMIN_CIDR] };
 
 /** Raw config with the test key and admin address merged into `server`. */

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { POSTGRES_IMAGE, needsImages, opsRoot, psql, removeContainers, sh, startPostgres } from "../../support/ops";
 import { appDatabaseSql, ROLE_PASSWORD_ENV } from "../../../render/database-sql";
 import { installOffsiteEnvScript, offsiteEnvFile } from "../../../render/backup/offsite";
-import { TEST_SERVER_ACCESS } from "../../support/prod-stack";
+import { TEST_SERVER_ACCESS, TEST_AGE_RECIPIENT } from "../../support/prod-stack";
 
 const PG = "opstest-offsite-postgres";
 const ACCESS = "SCWOPSTESTACCESSKEY1";
@@ -20,7 +20,7 @@ const ops = skip
           target: "scaleway",
           domain: "mhylle.com",
           server: TEST_SERVER_ACCESS,
-          backups: { offsite: { enabled: true, bucket: "mhylle-backups", region: "nl-ams" } },
+          backups: { offsite: { enabled: true, bucket: "mhylle-backups", region: "nl-ams", recipient: TEST_AGE_RECIPIENT } },
       });
 const fake = () => path.join(ops!.root, "fake");
 const env = (extra: Record<string, string> = {}) => ({ ...ops!.env, PLATFORM_POSTGRES_CONTAINER: PG, PATH: `${fake()}:${process.env.PATH}`, FAKE_DIR: fake(), ...extra });
@@ -72,10 +72,10 @@ test("the backup job uploads this run's dumps with keys only in the env file", {
     const args = fs.readFileSync(path.join(fake(), "run-args"), "utf8").split("\n");
     assert.ok(!args.some((a) => a.includes(SECRET) || a.includes(ACCESS)), "no key on the command line");
     assert.ok(args.includes("--rm") && args.includes("rclone/rclone:1.68.2") && args.includes("OFFSITE:mhylle-backups"), args.join(" "));
-    const include = args[args.indexOf("--include") + 1];
-    assert.match(include, /^\*_\d{8}T\d{6}Z\.\*$/);
-    const stamp = include.slice(2, -2);
-    assert.ok(fs.existsSync(path.join(ops!.root, "backups/app1_db", `app1_db_${stamp}.dump`)), "the include matches this run's dump");
+    // Only this run's files are staged (encrypted) for the upload.
+    const mount = args[args.findIndex((a) => a.endsWith(":/data:ro"))];
+    const stamp = /offsite-(\d{8}T\d{6}Z):\/data:ro$/.exec(mount)![1];
+    assert.ok(fs.existsSync(path.join(ops!.root, "backups/app1_db", `app1_db_${stamp}.dump`)), "the staged run is this run's dump");
     assert.equal(fs.readFileSync(path.join(fake(), "env-mode"), "utf8").trim(), "600");
     assert.match(fs.readFileSync(path.join(fake(), "env-seen"), "utf8"), /^RCLONE_CONFIG_OFFSITE_ENDPOINT=s3\.nl-ams\.scw\.cloud$/m);
     assert.match(fs.readFileSync(path.join(ops!.root, "state/backups/last.tsv"), "utf8"), /^offsite\tok\t/m);

@@ -15,7 +15,7 @@ import { needs } from "../../support/requirements";
 import { freePort } from "../../support/ports";
 import { Mail, Webhook, certificateFor127, smtpSink, webhookReceiver } from "../../support/alert-sinks";
 import { alertSecretsFile, installAlertSecretsScript } from "../../../render/monitoring/alert-secrets";
-import { TEST_SERVER_ACCESS } from "../../support/prod-stack";
+import { TEST_SERVER_ACCESS, TEST_AGE_RECIPIENT } from "../../support/prod-stack";
 import { writeEvents } from "../../support/status";
 
 const P = "opstest-alerts";
@@ -114,7 +114,7 @@ before(async () => {
     await phase("receiver back", 2, () => hook.start());
     await phase("recovered", 2, () => restart());
     // Off-site: a production-shaped root whose upload fails (docker run, the uploader, is intercepted).
-    offsite = opsRoot({ target: "scaleway", domain: "mhylle.com", server: TEST_SERVER_ACCESS, backups: { offsite: { enabled: true, bucket: "mhylle-backups" } }, monitoring: { alerts: { webhook: { enabled: true } } } });
+    offsite = opsRoot({ target: "scaleway", domain: "mhylle.com", server: TEST_SERVER_ACCESS, backups: { offsite: { enabled: true, bucket: "mhylle-backups", recipient: TEST_AGE_RECIPIENT } }, monitoring: { alerts: { webhook: { enabled: true } } } });
     installSecrets(offsite.root, hookPort);
     const fake = path.join(offsite.root, "fake");
     fs.mkdirSync(fake);

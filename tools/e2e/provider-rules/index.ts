@@ -7,12 +7,14 @@ import { dockerContainer, dockerImage, dockerNetwork, dockerRemoteImage, dockerV
 import { localCommand, remoteCommand } from "./command";
 import { randomPassword } from "./random";
 import { scalewayIp, scalewayMultiServerRules, scalewaySecurityGroup, scalewayServer, scalewaySshKey } from "./scaleway";
+import { scalewayOffsiteRules } from "./scaleway-offsite";
 
 export type { ResourceRules } from "./types";
 export * from "./docker";
 export * from "./command";
 export * from "./random";
 export * from "./scaleway";
+export * from "./scaleway-offsite";
 export * from "./pulumi";
 
 /** Every rule set, keyed by type token. */
@@ -21,6 +23,6 @@ export const providerRules: Readonly<Record<string, ResourceRules>> = Object.fro
         dockerContainer, dockerNetwork, dockerVolume, dockerImage, dockerRemoteImage,
         localCommand, remoteCommand,
         randomPassword,
-        scalewayServer, scalewayIp, scalewaySecurityGroup, scalewaySshKey, ...scalewayMultiServerRules,
+        scalewayServer, scalewayIp, scalewaySecurityGroup, scalewaySshKey, ...scalewayMultiServerRules, ...scalewayOffsiteRules,
     ].map((r) => [r.token, r]),
 );
