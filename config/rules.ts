@@ -11,6 +11,7 @@ import { PLATFORM_SECRETS } from "./secrets";
 import { ntfyTopicProblem } from "./ntfy-topic";
 import { publishedPortProblem } from "./host-ports";
 import { derivedNameProblems } from "./derived-names";
+import { envSecretProblems } from "./secret-env-rules";
 
 export { isCidr, PLATFORM_SECRETS };
 
@@ -169,6 +170,7 @@ export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
     const add: Add = (field, problem, got) => problems.push({ field, problem, got });
     appProblems(cfg, add);
     derivedNameProblems(cfg, add);
+    envSecretProblems(cfg, add);
     databaseProblems(cfg, add);
     domainProblems(cfg, add);
     serverProblems(cfg, add);

@@ -13,7 +13,8 @@ import type { PlatformConfig } from "../config/schema";
 import type { RegistryCredential } from "../components/registry";
 import type { OffsiteKeys } from "../components/backups";
 import type { AlertSecrets } from "../components/monitoring";
-import type { Releases } from "./platform";
+import type { AppSecrets, Releases } from "./platform";
+import { secretEnvKeys } from "../config/secret-env-rules";
 import { DigestLookupError, LookupCredential, lookUpDigest, sameRegistry } from "./registry-digest";
 
 /** Build contexts must be folders of the project holding their Dockerfile. */
@@ -44,6 +45,13 @@ function missingSecrets(cfg: PlatformConfig, config: pulumi.Config): Problem[] {
     if (cfg.backups.offsite.enabled)
         for (const k of ["backupAccessKey", "backupSecretKey"])
             if (!set(k)) problems.push({ field: k, problem: `is required when backups.offsite.enabled is true; run: pulumi config set --secret ${k} <value>`, got: undefined });
+    cfg.apps.forEach((app, i) =>
+        (["frontend", "backend"] as const).forEach((kind) => {
+            for (const [name, key] of Object.entries(app[kind].secretEnv))
+                if (!set(key)) problems.push({ field: `apps[${i}].${kind}.secretEnv.${name}`, problem: `names the secret config key ${key}, which is not set; run: pulumi config set --secret ${key} <value>`, got: key });
+                else if (/[\n\r\0]/.test(config.get(key)!)) problems.push({ field: key, problem: "holds a line break or NUL, which an env file cannot carry (the rest would become variables of its own); set it again on one line", got: "[secret]" });
+        }),
+    );
     return [...problems, ...alertSecretProblems(cfg, config)];
 }
 
@@ -124,6 +132,9 @@ const alertSecrets = (cfg: PlatformConfig, config: pulumi.Config): AlertSecrets 
 
 const registryCredentials = (cfg: PlatformConfig, config: pulumi.Config): RegistryCredential[] =>
     cfg.registries.credentials.map((c) => ({ server: c.server, username: c.username, token: config.requireSecret(c.tokenKey) }));
+
+/** The value of each secret config key an app's secretEnv names (checked as set above). */
+const appSecrets = (cfg: PlatformConfig, config: pulumi.Config): AppSecrets => Object.fromEntries(secretEnvKeys(cfg).map((k) => [k, config.requireSecret(k)]));
 
 const offsiteKeys = (cfg: PlatformConfig, config: pulumi.Config): OffsiteKeys | undefined =>
     cfg.backups.offsite.enabled ? { accessKey: config.requireSecret("backupAccessKey"), secretKey: config.requireSecret("backupSecretKey") } : undefined;
@@ -231,6 +242,7 @@ export interface Preflight {
     readonly releases: Releases;
     readonly offsiteKeys?: OffsiteKeys;
     readonly alertSecrets: AlertSecrets;
+    readonly appSecrets: AppSecrets;
 }
 
 /** Throws ConfigError with one line per problem: bad config, a missing secret or build context, a refused registry. */
@@ -244,5 +256,5 @@ export async function preflight(config: pulumi.Config): Promise<Preflight> {
     const logins = loaded.registries.credentials.map((c) => ({ server: c.server, username: c.username, token: config.require(c.tokenKey) }));
     const images = loaded.registries.resolveDigests ? await pinImages(toPin, logins) : Object.fromEntries(toPin.map((i) => [i.field, i.image]));
     const cfg = withImages(loaded, images);
-    return { cfg, releases: { credentials, images }, offsiteKeys: offsiteKeys(cfg, config), alertSecrets: alertSecrets(cfg, config) };
+    return { cfg, releases: { credentials, images }, offsiteKeys: offsiteKeys(cfg, config), alertSecrets: alertSecrets(cfg, config), appSecrets: appSecrets(cfg, config) };
 }
