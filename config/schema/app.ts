@@ -36,8 +36,11 @@ export const serviceSchema = (defaults: { port: number; healthPath: string; memo
         healthPath: z
             .string()
             .regex(HTTP_PATH, "must be an absolute URL path such as /health")
+            // The release probes a slot at <probe>/<slot><path>: a client resolves dot segments, so
+            // /../app2_backend_blue/health would ask another app's container whether this one is healthy.
+            .refine((p) => !/(^|\/)\.\.?(\/|$)/.test(p) && !p.includes("//"), "has a . or .. segment or //, which the health probe resolves to another path (another app's container): write the path plainly, such as /health")
             .default(defaults.healthPath)
-            .describe("The path the container answers with 2xx when it is healthy (the release's health gate)."),
+            .describe("The path the container answers with 2xx when it is healthy (the release's health gate); no `.` or `..` segments, no `//`."),
         env: envMap.describe(
             "Plain, non-secret environment variables (in the stack file and in state in clear); the platform's own (`PORT`, `APP_NAME`, `RELEASE_IMAGE`, `RELEASE_ID`, `DATABASE_*`, `PG*`), keys a JavaScript object drops (`__proto__`) and anything that looks like a secret (a name with PASSWORD, SECRET, TOKEN, KEY, ...; a URL with a password; a token) are refused: use `secretEnv`.",
         ),

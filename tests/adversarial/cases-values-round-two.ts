@@ -141,6 +141,13 @@ const envSecrets: Case[] = [
     ),
 ];
 
+const healthPaths: Case[] = [
+    refuse("values", "a backend health path that climbs into another app's probe", local({ apps: [withService("app1", "backend", { healthPath: "/../app2_backend_blue/health" }), app("app2")] }), "apps[0].backend.healthPath", /has a \. or \.\. segment or \/\/, which the health probe resolves to another path/),
+    refuse("values", "a frontend health path with a . segment", local({ apps: [withService("app1", "frontend", { healthPath: "/./health" })] }), "apps[0].frontend.healthPath", /segment/),
+    refuse("values", "a health path with //", local({ apps: [withService("app1", "backend", { healthPath: "/x//health" })] }), "apps[0].backend.healthPath", /segment or \/\//),
+    accept("values", "a health path with dots inside names", local({ apps: [withService("app1", "backend", { healthPath: "/v1.2/health..check" })] })),
+];
+
 const forwardedProto: Case[] = [
     accept(
         "values",
@@ -163,4 +170,4 @@ export function proxyNginxConf(r: { out: string }): string {
     return fs.readFileSync(path.join(r.out, "files", files.sort()[0]), "utf8");
 }
 
-export const VALUES_ROUND_TWO_CASES: Case[] = [...ports, ...names, ...buckets, ...caFiles, ...proxyPeers, ...topics, ...envSecrets, ...forwardedProto];
+export const VALUES_ROUND_TWO_CASES: Case[] = [...ports, ...names, ...buckets, ...caFiles, ...proxyPeers, ...topics, ...envSecrets, ...healthPaths, ...forwardedProto];

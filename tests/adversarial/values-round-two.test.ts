@@ -3,7 +3,11 @@
 // naming the field, or accepted and checked where it lands; and, where it says why, what the value
 // did before its check (the tests/adversarial/battery.test.ts run puts the accepted ones through
 // nginx -t, shellcheck and the leak check too).
-import { before, test } from "node:test";
+import { after, before, test } from "node:test";
+import * as http from "node:http";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { needs } from "../support/requirements";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
@@ -91,4 +95,16 @@ test("the platform's own names the check knows are the render layer's (exporter 
 test("ntfy topics a generator makes are never refused (10,000 of openssl rand -hex 16's kind)", () => {
     const refused = Array.from({ length: 10_000 }, () => `alerts-${randomBytes(16).toString("hex")}`).filter((t) => ntfyTopicProblem(t));
     assert.deepEqual(refused, []);
+});
+
+test("before the health path check: curl, as the release probes a slot, resolves .. and asks another app's slot", { skip: needs("curl") }, async () => {
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => (seen.push(req.url ?? ""), res.end("ok")));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    after(() => server.close());
+    const port = (server.address() as { port: number }).port;
+    // release.sh: curl -fsS ... "$probe_base$color$health_path", probe_base ending in app1_backend_
+    // Asynchronously: the server answering it runs in this process.
+    await promisify(execFile)("curl", ["-fsS", "--max-time", "10", "-o", "/dev/null", `http://127.0.0.1:${port}/probe/app1_backend_blue/../app2_backend_blue/health`]);
+    assert.deepEqual(seen, ["/probe/app2_backend_blue/health"]);
 });
