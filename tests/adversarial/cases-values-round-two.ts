@@ -83,6 +83,14 @@ const buckets: Case[] = [
 
 const caFiles: Case[] = [
     refuse("values", "a CA file that does not exist (no stack trace)", standIn(CA_FILES.missing), "local.managedDatabase.caFile", /does not exist or cannot be read on this machine; give the stand-in's CA certificate/),
+    refuse(
+        "values",
+        "a CA file that does not exist, with the stand-in in use (was a stack trace from readFileSync)",
+        local({ database: { managed: { enabled: true } }, local: { managedDatabase: { host: "127.0.0.1", caFile: CA_FILES.missing } } }),
+        "local.managedDatabase.caFile",
+        /does not exist or cannot be read/,
+        ["managedDatabaseAdminPassword"],
+    ),
     refuse("values", "the deploy key as the CA file (into state)", standIn(CA_FILES.key), "local.managedDatabase.caFile", /holds a private key, which would go into Pulumi state/),
     refuse("values", "a certificate with a private key after it", standIn(CA_FILES.certAndKey), "local.managedDatabase.caFile", /holds a private key/),
     refuse("values", "a system file as the CA file", standIn(CA_FILES.passwd), "local.managedDatabase.caFile", /does not start with a PEM certificate/),
@@ -170,4 +178,7 @@ export function proxyNginxConf(r: { out: string }): string {
     return fs.readFileSync(path.join(r.out, "files", files.sort()[0]), "utf8");
 }
 
-export const VALUES_ROUND_TWO_CASES: Case[] = [...ports, ...names, ...buckets, ...caFiles, ...proxyPeers, ...topics, ...envSecrets, ...healthPaths, ...forwardedProto];
+/** The cases the battery runs too (its database check runs the container PostgreSQL's scripts, which a managed-database fleet does not render). */
+export const VALUES_ROUND_TWO_CASES: Case[] = [...ports, ...names, ...buckets, ...caFiles, ...proxyPeers, ...topics, ...envSecrets, ...healthPaths];
+/** Several servers behind the load balancer (with the managed database). */
+export const VALUES_ROUND_TWO_FLEET_CASES: Case[] = forwardedProto;

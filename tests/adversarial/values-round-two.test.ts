@@ -16,7 +16,7 @@ import * as path from "node:path";
 import { tempDirs } from "../support/tmp";
 import { readRendered } from "./case";
 import { CaseResult, renderCases, SECRET_VALUES } from "./harness";
-import { VALUES_ROUND_TWO_CASES as CASES } from "./cases-values-round-two";
+import { VALUES_ROUND_TWO_CASES, VALUES_ROUND_TWO_FLEET_CASES } from "./cases-values-round-two";
 import { appDatabaseNetwork, appNetwork } from "../../config/naming";
 import { CORE_NAMES } from "../../config/derived-names";
 import { ntfyTopicProblem } from "../../config/ntfy-topic";
@@ -26,6 +26,7 @@ import { validateConfig } from "../../config/validate";
 import { renderNginxConfig } from "../../render/nginx/config";
 import { productionOptions } from "../../render/nginx/options";
 
+const CASES = [...VALUES_ROUND_TWO_CASES, ...VALUES_ROUND_TWO_FLEET_CASES];
 const dir = tempDirs()(path.join(os.tmpdir(), "values-round-two-out-"));
 let results: CaseResult[] = [];
 
