@@ -13,6 +13,9 @@ import { installReleaseScript, removeInstalledServiceScript } from "../render/ap
 import { attachScript, detachScript } from "../render/network-attach";
 import { DatabaseEndpoint, SslMode, managedEnvLines } from "../render/managed-database";
 
+/** The values of secret config keys, by key (stacks/preflight.ts reads them). */
+export type AppSecrets = Readonly<Record<string, pulumi.Output<string>>>;
+
 /** The managed database as one backend reaches it. */
 export interface ManagedConnection {
     readonly user: string;
@@ -49,6 +52,8 @@ export interface AppArgs {
     readonly watchtowerScope: string;
     /** Where `build` contexts are (the project folder). */
     readonly projectDir: string;
+    /** The values of the secret config keys the app's secretEnv names. @default none */
+    readonly secrets?: AppSecrets;
     /** Registry logins on the server (and local image builds): releases pull or use them after. */
     readonly imageSources: readonly pulumi.Resource[];
     /**
@@ -58,9 +63,22 @@ export interface AppArgs {
     readonly phased?: boolean;
 }
 
-/** Env file lines of a service: its plain env plus, for a backend, the database settings. */
-export function serviceEnv(app: AppConfig, kind: ServiceKind, password?: pulumi.Output<string>, managed?: ManagedConnection): pulumi.Output<string> {
+/** Env file lines of a service: its plain env, its secretEnv's values and, for a backend, the database settings. */
+export function serviceEnv(app: AppConfig, kind: ServiceKind, password?: pulumi.Output<string>, managed?: ManagedConnection, secrets: AppSecrets = {}): pulumi.Output<string> {
     const plain = Object.entries(app[kind].env).map(([k, v]) => `${k}=${v}`);
+    const secretEnv = Object.entries(app[kind].secretEnv);
+    if (secretEnv.length) {
+        const values = secretEnv.map(([name, key]) => {
+            const value = secrets[key];
+            if (!value) throw new Error(`no value for the secret config key ${key} (apps ${app.name} ${kind} secretEnv.${name})`);
+            return value.apply((v) => {
+                // The env file is one variable a line: a line break would start another variable.
+                if (/[\n\r\0]/.test(v)) throw new Error(`the secret config key ${key} holds a line break or NUL, which an env file cannot carry`);
+                return `${name}=${v}`;
+            });
+        });
+        return pulumi.secret(pulumi.all([serviceEnv({ ...app, [kind]: { ...app[kind], secretEnv: {} } }, kind, password, managed), ...values]).apply(([base, ...lines]) => base + lines.join("\n") + "\n"));
+    }
     const base = [`PORT=${app[kind].port}`, `APP_NAME=${app.name}`, ...plain];
     if (kind !== "backend" || !password) return pulumi.output(base.join("\n") + "\n");
     if (managed)
@@ -127,7 +145,7 @@ export class App extends pulumi.ComponentResource {
             const { image: imageInput, built } = imageOf(kind);
             const database = kind === "backend" ? args.database : undefined;
             const input = (image: string): ReleaseInput => ({ root: host.root, app: app.name, service: kind, spec, image, statusPort: args.proxyStatusPort, ...app.release });
-            const stdin = serviceEnv(app, kind, database?.password, database?.managed);
+            const stdin = serviceEnv(app, kind, database?.password, database?.managed, args.secrets);
             const create = pulumi.output(imageInput).apply((image) => (args.phased ? installReleaseScript(input(image)) : releaseScript(input(image))));
             // A hash reveals nothing of the env's secrets; the coordinator's text changes with it.
             this.installed[kind] = { identity: pulumi.unsecret(pulumi.all([create, stdin]).apply(([c, e]) => createHash("sha256").update(c).update("\0").update(e).digest("hex").slice(0, 16))), image: pulumi.output(imageInput) };

@@ -9,7 +9,7 @@ export const WIDEST_PREFIX = { 4: 16, 6: 48 } as const;
 export const OPEN_TO_INTERNET_FIELD = "server.sshOpenToInternet";
 const FIX = "put your own public address as a /32 (curl -s https://api.ipify.org prints it)";
 
-interface Cidr {
+export interface Cidr {
     readonly family: 4 | 6;
     readonly first: bigint;
     readonly bits: number;
@@ -78,7 +78,7 @@ const NOWHERE: [string, string][] = [
     ["ff00::/8", "multicast: never a TCP source"],
 ];
 
-const within = (inner: Cidr, outer: Cidr) => inner.family === outer.family && inner.bits >= outer.bits && inner.first >> BigInt(BITS[outer.family] - outer.bits) === outer.first >> BigInt(BITS[outer.family] - outer.bits);
+export const within = (inner: Cidr, outer: Cidr) => inner.family === outer.family && inner.bits >= outer.bits && inner.first >> BigInt(BITS[outer.family] - outer.bits) === outer.first >> BigInt(BITS[outer.family] - outer.bits);
 
 const MAPPED_V4 = parseCidr("::ffff:0.0.0.0/96")!;
 

@@ -1,6 +1,7 @@
 // Rules for more than one server and the managed database: what a single field cannot say.
 import type { PlatformConfig } from "./schema";
 import { SHARED_DATABASE, databaseName } from "./naming";
+import { listenerPortProblem } from "./host-ports";
 
 type Add = (field: string, problem: string, got: unknown) => void;
 
@@ -21,6 +22,10 @@ export function multiServerProblems(cfg: PlatformConfig, add: Add) {
     const port = cfg.loadBalancer.backendPort;
     if ([80, 443, cfg.proxy.statusPort].includes(port))
         add("loadBalancer.backendPort", `collides with one of nginx's own ports (80, 443, proxy.statusPort ${cfg.proxy.statusPort}); pick another such as 8080`, port);
+    else {
+        const inUse = listenerPortProblem(port);
+        if (inUse) add("loadBalancer.backendPort", inUse, port);
+    }
 
     // The provider refuses other sizes before any call (rdb/instance.go volume_size_in_gb: IntDivisibleBy(5)).
     const size = managed.volume.sizeGb;
@@ -86,6 +91,10 @@ function localStandIns(cfg: PlatformConfig, add: Add) {
             if (j < i) add(`local.servers[${i}].${key}`, `is local.servers[${j}]'s too; each server needs its own`, s[key]);
         });
     (["dockerHost", "dataDir", "backendPort"] as const).forEach(seen);
+    servers.forEach((s, i) => {
+        const inUse = listenerPortProblem(s.backendPort);
+        if (inUse) add(`local.servers[${i}].backendPort`, inUse, s.backendPort);
+    });
     const managed = cfg.database.managed;
     if (managed.enabled && !cfg.local.managedDatabase)
         add("database.managed.enabled", "needs target scaleway: the database is Scaleway's managed PostgreSQL (on the local target only tests run it, with local.managedDatabase)", managed.enabled);

@@ -9,6 +9,10 @@ import { KEYGEN_HINT } from "./ssh-key";
 import { multiServerProblems } from "./multi-server-rules";
 import { exposureProblems } from "./exposure-rules";
 import { PLATFORM_SECRETS } from "./secrets";
+import { ntfyTopicProblem } from "./ntfy-topic";
+import { publishedPortProblem } from "./host-ports";
+import { derivedNameProblems } from "./derived-names";
+import { envSecretProblems } from "./secret-env-rules";
 
 export { isCidr, PLATFORM_SECRETS };
 
@@ -149,7 +153,9 @@ function alertProblems(cfg: PlatformConfig, add: Add) {
     const at = "monitoring.alerts";
     for (const channel of ["webhook", "email"] as const)
         if (a[channel].enabled && !cfg.monitoring.enabled) add(`${at}.${channel}.enabled`, "is true but monitoring.enabled is false: the status job sends the alerts; enable monitoring or turn the channel off", true);
-    if (a.webhook.format === "ntfy" && !a.webhook.topic) add(`${at}.webhook.topic`, "is required with format ntfy (the topic to publish to, e.g. mhylle-alerts)", undefined);
+    if (a.webhook.format === "ntfy" && !a.webhook.topic) add(`${at}.webhook.topic`, "is required with format ntfy (the topic to publish to, with a random part: alerts-$(openssl rand -hex 16))", undefined);
+    const guessable = a.webhook.format === "ntfy" && a.webhook.topic ? ntfyTopicProblem(a.webhook.topic) : undefined;
+    if (guessable) add(`${at}.webhook.topic`, guessable, a.webhook.topic);
     if (a.webhook.topic && a.webhook.format !== "ntfy") add(`${at}.webhook.topic`, `is only used with format ntfy; remove it or set format: ntfy`, a.webhook.topic);
     const e = a.email;
     if (e.enabled) {
@@ -166,6 +172,8 @@ export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
     const problems: Problem[] = [];
     const add: Add = (field, problem, got) => problems.push({ field, problem, got });
     appProblems(cfg, add);
+    derivedNameProblems(cfg, add);
+    envSecretProblems(cfg, add);
     databaseProblems(cfg, add);
     domainProblems(cfg, add);
     serverProblems(cfg, add);
@@ -174,6 +182,10 @@ export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
         add("acme.directory", 'must be "production", "staging" or an https:// ACME directory URL', cfg.acme.directory);
     if ([80, 443].includes(cfg.proxy.statusPort)) add("proxy.statusPort", "collides with nginx's own 80/443 inside the container; pick another port such as 8081", cfg.proxy.statusPort);
     if (cfg.proxy.httpPort === cfg.proxy.httpsPort) add("proxy.httpsPort", "equals proxy.httpPort; nginx needs two ports", cfg.proxy.httpsPort);
+    for (const key of ["httpPort", "httpsPort"] as const) {
+        const taken = publishedPortProblem(cfg.proxy[key]);
+        if (taken) add(`proxy.${key}`, taken, cfg.proxy[key]);
+    }
     registryProblems(cfg, add);
     opsProblems(cfg, add);
     multiServerProblems(cfg, add);

@@ -12,11 +12,18 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
     return path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), root);
 }
 
-/** Config keys that hold secrets: the platform's own and each registry login's token key. */
+/** Config keys that hold secrets: the platform's own, each registry login's token key and each secretEnv key. */
 function secretKeysOf(raw: unknown): string[] {
     const credentials = valueAt(raw, ["registries", "credentials"]);
     const tokenKeys = Array.isArray(credentials) ? credentials.map((c) => valueAt(c, ["tokenKey"])).filter((k): k is string => typeof k === "string") : [];
-    return [...PLATFORM_SECRETS, ...tokenKeys];
+    const apps = valueAt(raw, ["apps"]);
+    const envKeys = (Array.isArray(apps) ? apps : []).flatMap((a) =>
+        ["frontend", "backend"].flatMap((s) => {
+            const map = valueAt(a, [s, "secretEnv"]);
+            return map !== null && typeof map === "object" ? Object.values(map).filter((k): k is string => typeof k === "string") : [];
+        }),
+    );
+    return [...PLATFORM_SECRETS, ...tokenKeys, ...envKeys];
 }
 
 function issueToProblems(issue: z.core.$ZodIssue, raw: unknown): Problem[] {

@@ -8,7 +8,7 @@ import { Networks } from "../components/networks";
 import { Database } from "../components/database";
 import { Proxy, ProxyBehindLoadBalancer } from "../components/proxy";
 import { AutoUpdater } from "../components/auto-updater";
-import { App } from "../components/app";
+import { App, AppSecrets } from "../components/app";
 import { Backups } from "../components/backups";
 import { AlertSecrets, Monitoring } from "../components/monitoring";
 import { RegistryCredential, RegistryLogins } from "../components/registry";
@@ -40,8 +40,12 @@ export interface Releases {
     readonly images: Record<string, string>;
 }
 
+export type { AppSecrets };
+
 /** Secrets the platform needs beyond stack config's plain values. */
 export interface PlatformSecrets {
+    /** The secret config keys apps' secretEnv names. */
+    readonly appSecrets?: AppSecrets;
     /** The alert channels' secrets (monitoring.alerts). */
     readonly alertSecrets?: AlertSecrets;
 }
@@ -76,7 +80,7 @@ function autoUpdaterOf(site: Site, networks: Networks): AutoUpdater | undefined 
     return new AutoUpdater("auto-updater", { host: site.host, image: site.cfg.images.watchtower, memoryMb: a.memoryMb, network: networks.core, schedule: a.schedule, scope: a.scope }, site.opts);
 }
 
-function buildApps(site: Site, networks: Networks, proxy: Proxy, db: DatabaseSide, logins: RegistryLogins): Record<string, App> {
+function buildApps(site: Site, networks: Networks, proxy: Proxy, db: DatabaseSide, logins: RegistryLogins, secrets: AppSecrets): Record<string, App> {
     const { cfg, host } = site;
     const apps: Record<string, App> = {};
     cfg.apps.forEach((app, i) => {
@@ -93,6 +97,7 @@ function buildApps(site: Site, networks: Networks, proxy: Proxy, db: DatabaseSid
                 watchtowerScope: cfg.autoUpdater.scope,
                 projectDir: process.cwd(),
                 imageSources: logins.logins,
+                secrets,
                 phased: site.role.phased,
             },
             site.opts,
@@ -151,7 +156,7 @@ export function buildPlatform(args: PlatformArgs): Platform {
     const db = databaseSide(site, networks);
     const proxy = new Proxy("proxy", { host, config: cfg, network: networks.core, loadBalancer: role.loadBalancer, keepData: cfg.target === "scaleway" }, opts);
     const autoUpdater = autoUpdaterOf(site, networks);
-    const apps = buildApps(site, networks, proxy, db, logins);
+    const apps = buildApps(site, networks, proxy, db, logins, args.secrets?.appSecrets ?? {});
     const ops = buildOps(site, networks, proxy, db, args.secrets ?? {});
     return { networks, database: db.database, databaseClient: db.databaseClient, proxy, autoUpdater, apps, ...ops };
 }

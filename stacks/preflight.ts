@@ -16,7 +16,8 @@ import { webhookUrlProblem } from "../config/outbound-address";
 import type { PlatformConfig } from "../config/schema";
 import type { RegistryCredential } from "../components/registry";
 import type { AlertSecrets } from "../components/monitoring";
-import type { Releases } from "./platform";
+import type { AppSecrets, Releases } from "./platform";
+import { secretEnvKeys } from "../config/secret-env-rules";
 import { DigestLookupError, LookupCredential, lookUpDigest, sameRegistry } from "./registry-digest";
 
 /** Build contexts must be folders of the project holding their Dockerfile. */
@@ -45,6 +46,13 @@ function missingSecrets(cfg: PlatformConfig, config: pulumi.Config): Problem[] {
     if (cfg.target === "local" && cfg.database.managed.enabled && !set("managedDatabaseAdminPassword"))
         problems.push({ field: "managedDatabaseAdminPassword", problem: "is required with database.managed on the local target (the stand-in's admin password); run: pulumi config set --secret managedDatabaseAdminPassword <password>", got: undefined });
     if (cfg.backups.offsite.enabled) problems.push(...identityProblems(cfg, config));
+    cfg.apps.forEach((app, i) =>
+        (["frontend", "backend"] as const).forEach((kind) => {
+            for (const [name, key] of Object.entries(app[kind].secretEnv))
+                if (!set(key)) problems.push({ field: `apps[${i}].${kind}.secretEnv.${name}`, problem: `names the secret config key ${key}, which is not set; run: pulumi config set --secret ${key} <value>`, got: key });
+                else if (/[\n\r\0]/.test(config.get(key)!)) problems.push({ field: key, problem: "holds a line break or NUL, which an env file cannot carry (the rest would become variables of its own); set it again on one line", got: "[secret]" });
+        }),
+    );
     return [...problems, ...alertSecretProblems(cfg, config)];
 }
 
@@ -144,6 +152,9 @@ const alertSecrets = (cfg: PlatformConfig, config: pulumi.Config): AlertSecrets 
 
 const registryCredentials = (cfg: PlatformConfig, config: pulumi.Config): RegistryCredential[] =>
     cfg.registries.credentials.map((c) => ({ server: c.server, username: c.username, token: config.requireSecret(c.tokenKey) }));
+
+/** The value of each secret config key an app's secretEnv names (checked as set above). */
+const appSecrets = (cfg: PlatformConfig, config: pulumi.Config): AppSecrets => Object.fromEntries(secretEnvKeys(cfg).map((k) => [k, config.requireSecret(k)]));
 
 /** A copy of config with each image field (apps[0].backend.image, images.nginx) set to `images`' value. */
 export function withImages(cfg: PlatformConfig, images: Record<string, string>): PlatformConfig {
@@ -247,6 +258,7 @@ export interface Preflight {
     readonly cfg: PlatformConfig;
     readonly releases: Releases;
     readonly alertSecrets: AlertSecrets;
+    readonly appSecrets: AppSecrets;
 }
 
 /**
@@ -271,5 +283,5 @@ export async function preflight(config: pulumi.Config, previousHeld?: () => Prom
         if (mayHold.length) Object.assign(images, await pinImages(holdImages(mayHold, await previousHeld!()), logins));
     }
     const cfg = withImages(loaded, images);
-    return { cfg, releases: { credentials, images }, alertSecrets: alertSecrets(cfg, config) };
+    return { cfg, releases: { credentials, images }, alertSecrets: alertSecrets(cfg, config), appSecrets: appSecrets(cfg, config) };
 }

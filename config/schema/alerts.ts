@@ -15,7 +15,9 @@ const webhookSchema = z
             .string()
             .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an ntfy topic: 1-64 letters, digits, _ and -")
             .optional()
-            .describe("Required with format `ntfy`, and only then: the ntfy topic (the URL is then the server's root, e.g. `https://ntfy.sh`)."),
+            .describe(
+                "Required with format `ntfy`, and only then: the ntfy topic (the URL is then the server's root, e.g. `https://ntfy.sh`). On a public server the topic is the only secret, so it needs a random part of 20+ letters and digits mixed, e.g. `alerts-$(openssl rand -hex 16)`; a name a person would pick is refused.",
+            ),
     })
     .prefault({})
     .describe("Alerts to a webhook.");

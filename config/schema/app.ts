@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { containerUserProblem } from "../field-checks";
 import { checked, cspValue, imageRef, memoryMb, percent5xx, port } from "./fields";
-import { APP_NAME, BUILD_ARG, BUILD_CONTEXT, ENV_KEY, HTTP_PATH, NGINX_SIZE, ROUTE_PREFIX } from "./patterns";
+import { APP_NAME, BUILD_ARG, BUILD_CONTEXT, ENV_KEY, HTTP_PATH, NGINX_SIZE, ROUTE_PREFIX, SECRET_CONFIG_KEY } from "./patterns";
 
 const envMap = z.record(z.string().regex(ENV_KEY, "must be a shell-style variable name"), z.string()).default({});
 
@@ -36,11 +36,20 @@ export const serviceSchema = (defaults: { port: number; healthPath: string; memo
         healthPath: z
             .string()
             .regex(HTTP_PATH, "must be an absolute URL path such as /health")
+            // The release probes a slot at <probe>/<slot><path>: a client resolves dot segments, so
+            // /../app2_backend_blue/health would ask another app's container whether this one is healthy.
+            .refine((p) => !/(^|\/)\.\.?(\/|$)/.test(p) && !p.includes("//"), "has a . or .. segment or //, which the health probe resolves to another path (another app's container): write the path plainly, such as /health")
             .default(defaults.healthPath)
-            .describe("The path the container answers with 2xx when it is healthy (the release's health gate)."),
+            .describe("The path the container answers with 2xx when it is healthy (the release's health gate); no `.` or `..` segments, no `//`."),
         env: envMap.describe(
-            "Plain, non-secret environment variables; the platform's own (`PORT`, `APP_NAME`, `RELEASE_IMAGE`, `RELEASE_ID`, `DATABASE_*`, `PG*`) and keys a JavaScript object drops (`__proto__`) are refused.",
+            "Plain, non-secret environment variables (in the stack file and in state in clear); the platform's own (`PORT`, `APP_NAME`, `RELEASE_IMAGE`, `RELEASE_ID`, `DATABASE_*`, `PG*`), keys a JavaScript object drops (`__proto__`) and anything that looks like a secret (a name with PASSWORD, SECRET, TOKEN, KEY, ...; a URL with a password; a token) are refused: use `secretEnv`.",
         ),
+        secretEnv: z
+            .record(z.string().regex(ENV_KEY, "must be a shell-style variable name"), z.string().regex(SECRET_CONFIG_KEY, "must be a config key name such as app1DbUrl"))
+            .default({})
+            .describe(
+                "Secret environment variables: each variable's value is read from the secret config key it names (`pulumi config set --secret app1ApiToken <value>`, then `API_TOKEN: app1ApiToken`); it reaches the container's env file only, encrypted in state.",
+            ),
         memoryMb: memoryMb(defaults.memoryMb).describe("The container's hard memory limit in MiB (counted in the server's memory budget)."),
         user: checked(z.string(), containerUserProblem)
             .default("10001:10001")

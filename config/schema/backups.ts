@@ -1,7 +1,7 @@
 // backups: the nightly dump of every database, its retention, and its off-site copy.
 import { z } from "zod";
-import { coreImage, crontab } from "./fields";
-import { BUCKET_NAME } from "./patterns";
+import { bucketNameProblem } from "../bucket-name";
+import { checked, coreImage, crontab } from "./fields";
 import { AGE_RECIPIENT } from "../age-key";
 
 const offsiteSchema = z
@@ -10,11 +10,11 @@ const offsiteSchema = z
             .boolean()
             .default(false)
             .describe("Copy each night's dumps, encrypted, to Scaleway Object Storage (scaleway target; needs `recipient` and the secret `backupIdentity`). The server's key may only add objects; the bucket keeps every version, locked until `expireDays`."),
-        bucket: z
-            .string()
-            .regex(BUCKET_NAME, "must be a bucket name: 3-63 lower-case letters, digits, dots and hyphens")
+        bucket: checked(z.string(), bucketNameProblem)
             .optional()
-            .describe("Required when `backups.offsite.enabled` is true: the bucket's globally unique name, e.g. `mhylle-backups`; this program creates it."),
+            .describe(
+                "Required when `backups.offsite.enabled` is true: the bucket's globally unique name, e.g. `mhylle-backups` (S3's rules: 3-63 lower-case letters, digits and hyphens, no dots, no reserved prefix or suffix); this program creates it.",
+            ),
         region: z.enum(["fr-par", "nl-ams", "pl-waw"]).default("fr-par").describe("The Scaleway region of the bucket."),
         expireDays: z
             .number()

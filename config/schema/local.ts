@@ -1,6 +1,8 @@
 // local: what the local target (this machine's Docker) needs besides the rest of the config.
 import { z } from "zod";
 import { dataDirProblem } from "../data-dir";
+import { caFileProblem } from "../ca-file";
+import { trustedRangeProblem } from "../trusted-ranges";
 import { checked, port } from "./fields";
 import { HOSTNAME } from "./patterns";
 
@@ -16,10 +18,9 @@ const localServerSchema = z.strictObject({
 const localManagedDatabaseSchema = z.strictObject({
     host: z.union([z.ipv4(), z.string().regex(HOSTNAME, "must be an address or a DNS name")]).describe("Required: the stand-in's address or DNS name."),
     port: port(5432).describe("The stand-in's port."),
-    caFile: z
-        .string()
-        .regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path of plain characters")
-        .describe("Required: the stand-in's CA certificate (PEM), an absolute path on this machine."),
+    caFile: checked(z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path of plain characters"), (f) => (/^\/[A-Za-z0-9._/-]+$/.test(f) ? caFileProblem(f) : undefined)).describe(
+        "Required: the stand-in's CA certificate, an absolute path on this machine to a PEM file of at most 64 KiB holding only `CERTIFICATE` blocks (its content goes into state).",
+    ),
     adminUser: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a PostgreSQL role name").default("postgres").describe("The stand-in's admin role."),
 });
 
@@ -39,9 +40,11 @@ export const localSchema = z
             .default([])
             .describe("For `server.count` above 1 on this machine (tests): per server a Docker engine of its own standing in for it, a data folder and a port."),
         loadBalancerAddresses: z
-            .array(z.string().regex(/^[0-9a-fA-F:.]+(\/[0-9]{1,3})?$/, "must be an address or a CIDR range"))
+            .array(checked(z.string().regex(/^[0-9a-fA-F:.]+(\/[0-9]{1,3})?$/, "must be an address or a CIDR range"), trustedRangeProblem))
             .default(["127.0.0.1"])
-            .describe("The addresses nginx believes a PROXY header from, standing in for the load balancer's private ones."),
+            .describe(
+                "The addresses nginx believes a PROXY header from, standing in for the load balancer's private ones: loopback or private addresses or ranges, no wider than /16 (IPv4) or /48 (IPv6).",
+            ),
         managedDatabase: localManagedDatabaseSchema
             .optional()
             .describe(

@@ -20,6 +20,8 @@ export const LB_TYPES = ["LB-S", "LB-GP-M", "LB-GP-L", "LB-GP-XL"] as const;
 export const MANAGED_ENGINE = "PostgreSQL-15";
 /** S3 bucket name rules (Scaleway Object Storage follows them). */
 export const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** A secret config key's name (`pulumi config set --secret <key>`): a registry token's or a secretEnv value's. */
+export const SECRET_CONFIG_KEY = /^[A-Za-z][A-Za-z0-9]*$/;
 /** Names a build argument may have (Dockerfile ARG names). */
 export const BUILD_ARG = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A folder of this repository (relative, no `..`), in characters safe in any language it reaches. */

@@ -59,7 +59,7 @@ export const loadBalancerSchema = z
     .strictObject({
         type: z.enum(LB_TYPES).default("LB-S").describe("The Scaleway Load Balancer offer, smallest first."),
         backendPort: port(8080).describe(
-            "The port nginx serves the load balancer on, on each server's private address only (HTTP with the PROXY protocol); not 80, 443 or `proxy.statusPort`.",
+            "The port nginx serves the load balancer on, on each server's private address only (HTTP with the PROXY protocol): 1024 or above, not `proxy.statusPort` nor a port the server uses (22, 5432, Docker's, the exporters').",
         ),
         letsEncrypt: z
             .boolean()

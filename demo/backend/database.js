@@ -1,7 +1,7 @@
 'use strict';
 // The backend's own database (DATABASE_URL, given by the platform): a `visits` table, made at
 // start, that counts visits. Without DATABASE_URL the backend runs with no database at all.
-const { settings, log } = require('../shared/http-server');
+const { settings, log, redact } = require('../shared/http-server');
 
 const databaseUrl = process.env.DATABASE_URL || '';
 
@@ -16,7 +16,7 @@ function newPool(max, name) {
     application_name: name,
   });
   // An idle client losing its connection (a database restart) must not crash the process.
-  p.on('error', (err) => log(`database: idle client error (${name}): ${err.message}`));
+  p.on('error', (err) => log(`database: idle client error (${name}): ${redact(err.message)}`));
   return p;
 }
 
@@ -47,7 +47,7 @@ async function createTableAtStart() {
       log('database: table visits ready');
       return;
     } catch (err) {
-      log(`database: not ready (${err.message}); retrying in 2 s`);
+      log(`database: not ready (${redact(err.message)}); retrying in 2 s`);
       await new Promise((resolve) => setTimeout(resolve, 2000).unref());
     }
   }
@@ -78,14 +78,14 @@ async function countVisit() {
   }
 }
 
-/** The database's state, read only: null without a database, never throws. */
+/** The database's state, read only: null without a database; never throws (a failure is returned for the log). */
 async function status() {
   if (!pool) return null;
   try {
     await ensureTable();
     return { connected: true, visits: await visitCount(pool) };
   } catch (err) {
-    return { connected: false, error: err.message };
+    return { connected: false, failure: err };
   }
 }
 

@@ -1,7 +1,8 @@
 'use strict';
-// The demo's HTTP plumbing: settings from the environment, JSON replies, `?delay=MS`, and a
-// server that drains on SIGTERM. The same file is in ../frontend/lib and ../backend/lib, since
-// each folder is one image's whole build context.
+// The demo's HTTP plumbing: settings from the environment, JSON replies, request ids and errors
+// that tell a client nothing internal, per-client rate limits, `?delay=MS` for tests only, and a
+// server that drains on SIGTERM. Both images hold it (demo/ is their build context).
+const crypto = require('node:crypto');
 const http = require('node:http');
 const os = require('node:os');
 
@@ -46,12 +47,75 @@ function withoutPrefix(pathname, prefix) {
 
 const isHealthPath = (path) => path === '/health' || path.endsWith('/health');
 
-// `?delay=MS` (or env DEMO_DELAY_MS) holds a reply, so a test can have requests in flight while
-// a container drains. At most 30 s.
+/** The longest a reply is held: a test needs a request in flight, not a way to hold connections. */
+const MAX_DELAY_MS = 2000;
+
+// `?delay=MS` (or env DEMO_DELAY_MS) holds a reply, so a test can have requests in flight while a
+// container drains: only where DEMO_ALLOW_DELAY=1 says this is a test, and at most 2 s. A public
+// route that waits as long as anyone asks lets anyone hold every connection the server has.
 function requestDelay(url) {
+  if (process.env.DEMO_ALLOW_DELAY !== '1') return 0;
   const raw = url.searchParams.get('delay') ?? process.env.DEMO_DELAY_MS ?? '0';
   const ms = Number.parseInt(raw, 10);
-  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, 30000) : 0;
+  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_DELAY_MS) : 0;
+}
+
+/** The request's id: nginx's or a caller's X-Request-ID when it is a plain token, else a new one. */
+function requestId(req) {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : crypto.randomUUID();
+}
+
+/** An error's text for the log, with any password of a URL (a DSN) and of DATABASE_URL taken out. */
+function redact(text) {
+  let out = String(text).replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]*@/gi, '$1:[redacted]@');
+  const url = process.env.DATABASE_URL;
+  if (url) {
+    try {
+      const password = decodeURIComponent(new URL(url).password);
+      if (password) out = out.split(password).join('[redacted]');
+    } catch { /* not a URL: nothing more to take out */ }
+  }
+  return out;
+}
+
+/**
+ * A failure as the client sees it: the status, a fixed message and the request id; what went wrong
+ * goes to the log only, under that id (a database's error names tables, roles and hosts).
+ */
+function sendError(req, res, status, message, err, extra = {}) {
+  const id = res.getHeader('x-request-id') || requestId(req);
+  log(`request ${id}: ${req.method} ${(req.url || '').split('?')[0]} -> ${status}: ${redact(err && err.message ? err.message : err)}`);
+  sendJson(res, status, message === undefined ? { ...extra, requestId: id } : { ...extra, error: message, requestId: id });
+}
+
+/**
+ * Per-client token buckets: `perSecond` requests a second, bursts of twice that. The client is
+ * nginx's X-Real-IP (only nginx reaches the container), else the peer. 0 turns it off.
+ */
+function rateLimiter(perSecond) {
+  const buckets = new Map();
+  const burst = perSecond * 2;
+  return function allow(req) {
+    if (!(perSecond > 0)) return true;
+    const client = (typeof req.headers['x-real-ip'] === 'string' && req.headers['x-real-ip']) || req.socket.remoteAddress || '?';
+    const now = Date.now();
+    const b = buckets.get(client) || { tokens: burst, at: now };
+    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * perSecond);
+    b.at = now;
+    // A bounded map: a flood of addresses forgets the oldest first.
+    if (!buckets.has(client) && buckets.size >= 10000) buckets.delete(buckets.keys().next().value);
+    buckets.set(client, b);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  };
+}
+
+/** 429 with Retry-After. */
+function refuseRate(req, res) {
+  res.setHeader('retry-after', '1');
+  sendJson(res, 429, { error: 'too many requests', requestId: res.getHeader('x-request-id') || requestId(req) });
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -63,18 +127,21 @@ function serve({ name, defaultPort, handler, onClose = async () => {} }) {
   let draining = false;
 
   const server = http.createServer(async (req, res) => {
+    res.setHeader('x-request-id', requestId(req));
     if (draining) res.setHeader('connection', 'close');
     res.on('finish', () => { if (draining) server.closeIdleConnections(); });
     try {
       await handler(req, res);
     } catch (err) {
-      log(`${req.method} ${req.url} failed: ${err && err.stack ? err.stack : err}`);
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      if (!res.headersSent) sendError(req, res, 500, 'internal error', err && err.stack ? err.stack : err);
       else res.destroy();
     }
   });
   server.keepAliveTimeout = 65000; // longer than nginx's upstream keepalive_timeout (60 s)
   server.headersTimeout = 66000;
+  // A client that sends its request slowly (a byte a minute) is cut off, not kept for ever.
+  server.requestTimeout = 70000;
+  server.maxHeadersCount = 100;
 
   const shutdown = (signal) => {
     if (draining) return;
@@ -102,4 +169,6 @@ function serve({ name, defaultPort, handler, onClose = async () => {} }) {
   return server;
 }
 
-module.exports = { settings, log, sendJson, refuseMethod, withoutPrefix, isHealthPath, requestDelay, sleep, serve };
+module.exports = {
+  settings, log, sendJson, sendError, redact, refuseMethod, refuseRate, rateLimiter, withoutPrefix, isHealthPath, requestDelay, MAX_DELAY_MS, sleep, serve,
+};

@@ -27,7 +27,7 @@ export const LOG_FORMAT = `log_format platform_json escape=json '{"time":"$time_
         '"upstream_addr":"$upstream_addr","upstream_status":"$upstream_status",'
         '"upstream_response_time":"$upstream_response_time","user_agent":"$http_user_agent","msec":$msec}';`;
 
-function mainConf(o: NginxRenderOptions): string {
+function mainConf(cfg: PlatformConfig, o: NginxRenderOptions): string {
     return `${o.user ? `user ${o.user};\n` : ""}worker_processes ${o.workerProcesses ?? "auto"};
 pid ${o.pidFile};
 error_log ${o.paths.logs}/error.log warn;
@@ -55,7 +55,7 @@ http {
         "" "";
     }
 ${CACHE_CONTROL_MAP.trimEnd().split("\n").map((l) => `    ${l}`).join("\n")}
-${o.loadBalancer ? forwardedProtoMap(o.loadBalancer.port).trimEnd().split("\n").map((l) => `    ${l}`).join("\n") + "\n" : ""}
+${o.loadBalancer ? forwardedProtoMap(o.loadBalancer.port, cfg.loadBalancer.letsEncrypt ? "https" : "http").trimEnd().split("\n").map((l) => `    ${l}`).join("\n") + "\n" : ""}
     gzip on;
     gzip_vary on;
     gzip_proxied any;
@@ -82,7 +82,7 @@ ${o.loadBalancer ? forwardedProtoMap(o.loadBalancer.port).trimEnd().split("\n").
 export function renderNginxConfig(cfg: PlatformConfig, options: NginxRenderOptions = productionOptions(cfg)): ServerFile[] {
     const o = options;
     return [
-        { path: "nginx.conf", content: mainConf(o) },
+        { path: "nginx.conf", content: mainConf(cfg, o) },
         ...tlsFiles(o.paths.certs, cfg.domain),
         { path: headersSnippet(), content: securityHeaders(cfg.proxy.csp, true) },
         { path: HTTP_HEADERS_SNIPPET, content: securityHeaders(cfg.proxy.csp, false) },

@@ -2,7 +2,7 @@
 // that takes HTTP from the load balancer, each connection opened by a PROXY protocol v2 header
 // with the client's address. Only the load balancer's own private addresses may say who the
 // client is (the realip module); anyone else's header is ignored and the peer is logged.
-// TLS ends at the load balancer, so the apps are told the scheme was https.
+// TLS ends at the load balancer, so the apps are told the scheme was https (http while it has no certificate).
 import type { PlatformConfig } from "../../config/schema";
 import { headersSnippet } from "./headers";
 import { OUT_OF_POOL_FILE, LB_HEALTH_PATH } from "../lb/backend";
@@ -19,9 +19,13 @@ export interface LoadBalancerListener {
     readonly trusted: readonly string[];
 }
 
-/** On the listener's port the client came over HTTPS (the load balancer redirects plain HTTP itself). */
-export const forwardedProtoMap = (port: number) => `map $server_port ${FORWARDED_PROTO} {
-    ${port} https;
+/**
+ * The scheme on the listener's port: https when the load balancer ends TLS and redirects plain HTTP
+ * itself (loadBalancer.letsEncrypt); http while it has no certificate and port 80 serves the site,
+ * so an app never marks a cookie Secure or builds https links for a request that came in clear.
+ */
+export const forwardedProtoMap = (port: number, scheme: "https" | "http") => `map $server_port ${FORWARDED_PROTO} {
+    ${port} ${scheme};
     default $scheme;
 }
 `;

@@ -19,11 +19,12 @@ import { CaseClass, CLASSES, readRendered } from "./case";
 import { INJECTION_CASES } from "./cases-injection";
 import { ARTEFACT_CASES } from "./cases-artefacts";
 import { PRIVILEGE_CASES } from "./cases-privilege";
+import { VALUES_ROUND_TWO_CASES } from "./cases-values-round-two";
 import { bashScripts, CaseResult, Distinct, everyFile, nginxBundle, renderCases, SECRET_VALUES } from "./harness";
 import { generatedPasswords, leaksIn } from "../support/leaks";
 import { bashSyntax, cloudInit, crontabSyntax, crontabWritten, databaseScripts, postgresShim, shellcheck, watchtowerSchedule } from "./checks";
 
-const CASES = [...INJECTION_CASES, ...ARTEFACT_CASES, ...PRIVILEGE_CASES];
+const CASES = [...INJECTION_CASES, ...ARTEFACT_CASES, ...PRIVILEGE_CASES, ...VALUES_ROUND_TWO_CASES];
 const dir = tempDirs()(path.join(os.tmpdir(), "battery-"));
 let results: CaseResult[] = [];
 const accepted = () => results.filter((r) => r.status === 0);

@@ -15,6 +15,7 @@ export const CLASSES = {
     ssh: "SSH: only real admin addresses, never the whole internet unless opted in; only real keys",
     postgresMajor: "PostgreSQL stays on major version 15",
     tls: "TLS follows Mozilla intermediate completely",
+    values: "values that would reach another app, the host or a secret are refused with the fix",
 } as const;
 export type CaseClass = keyof typeof CLASSES;
 

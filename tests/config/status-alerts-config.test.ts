@@ -26,7 +26,7 @@ test("defaults: the page on, 14 days within 5 MB of history, no channel, red aft
 test("each bad alert or history value is one FIELD: PROBLEM (got VALUE) line", () => {
     const cases: [unknown, string][] = [
         [alerts({ webhook: { format: "teams" } }), 'monitoring.alerts.webhook.format: must be one of: "generic", "slack", "discord", "ntfy" (got "teams")'],
-        [alerts({ webhook: { enabled: true, format: "ntfy" } }), "monitoring.alerts.webhook.topic: is required with format ntfy (the topic to publish to, e.g. mhylle-alerts) (got nothing)"],
+        [alerts({ webhook: { enabled: true, format: "ntfy" } }), "monitoring.alerts.webhook.topic: is required with format ntfy (the topic to publish to, with a random part: alerts-$(openssl rand -hex 16)) (got nothing)"],
         [alerts({ webhook: { topic: "ops" } }), 'monitoring.alerts.webhook.topic: is only used with format ntfy; remove it or set format: ntfy (got "ops")'],
         [alerts({ webhook: { format: "ntfy", topic: "a b" } }), 'monitoring.alerts.webhook.topic: must be an ntfy topic: 1-64 letters, digits, _ and - (got "a b")'],
         [alerts({ email: { ...email, from: "root\nBcc: x@y.z" } }), 'monitoring.alerts.email.from: must be an email address (got "root\\nBcc: x@y.z")'],
@@ -45,7 +45,7 @@ test("each bad alert or history value is one FIELD: PROBLEM (got VALUE) line", (
         [{ monitoring: { page: { enabled: "yes" } } }, 'monitoring.page.enabled: must be a boolean (got "yes")'],
     ];
     for (const [raw, line] of cases) assert.ok(problems(raw).includes(line), `expected:\n${line}\ngot:\n${problems(raw).join("\n")}`);
-    assert.deepEqual(problems(alerts({ webhook: { enabled: true, format: "ntfy", topic: "mhylle-alerts" }, email: { ...email, port: 465, security: "tls", username: "apikey" }, heartbeat: true })), []);
+    assert.deepEqual(problems(alerts({ webhook: { enabled: true, format: "ntfy", topic: "mhylle-alerts-9c41f07e2b6d83a5e0f4c7b1" }, email: { ...email, port: 465, security: "tls", username: "apikey" }, heartbeat: true })), []);
 });
 
 const hookUrl = "https://hooks.example.com/services/T000/B000/s3cr3t-t0ken";

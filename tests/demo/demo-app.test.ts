@@ -37,8 +37,9 @@ describe("the demo app's images", { skip, timeout: 15 * 60_000 }, () => {
         const run = (name: string, image: string, kind: "frontend" | "backend", env: Record<string, string> = {}) =>
             runDemo({ name: P + name, network: NET, image, app: APP, kind, env });
         [backend, frontend, broken, failing] = await Promise.all([
-            run("backend", DEMO_IMAGES.backend, "backend", { DATABASE_URL: db.url }),
-            run("frontend", DEMO_IMAGES.frontend, "frontend", { RELEASE_IMAGE: FRONTEND_RELEASE, RELEASE_ID: "demo1-frontend-abc123" }),
+            // DEMO_ALLOW_DELAY: the SIGTERM test holds a request in flight with ?delay=MS (tests only).
+            run("backend", DEMO_IMAGES.backend, "backend", { DATABASE_URL: db.url, DEMO_ALLOW_DELAY: "1" }),
+            run("frontend", DEMO_IMAGES.frontend, "frontend", { RELEASE_IMAGE: FRONTEND_RELEASE, RELEASE_ID: "demo1-frontend-abc123", DEMO_ALLOW_DELAY: "1" }),
             run("broken", DEMO_IMAGES.broken, "backend"),
             run("failing", DEMO_IMAGES.backend2, "backend", { DATABASE_URL: db.url, DEMO_FAIL_REQUESTS: "1" }),
         ]);

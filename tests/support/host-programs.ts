@@ -32,6 +32,7 @@ export const HOST_PROGRAMS: Readonly<Record<string, Provider>> = {
     sleep: { pkg: "coreutils" },
     base64: { pkg: "coreutils" },
     timeout: { pkg: "coreutils" },
+    mkfifo: { pkg: "coreutils" },
     find: { pkg: "findutils" },
     tar: { pkg: "tar" },
     flock: { pkg: "util-linux" },
