@@ -16,6 +16,8 @@ export interface HostCommandArgs {
     readonly triggers?: pulumi.Input<unknown[]>;
     /** The script may print secrets: log nothing and keep stdout secret. */
     readonly quiet?: boolean;
+    /** Shown live, but stdout and stderr secret in state: a release's output can quote its containers' logs. */
+    readonly secretOutput?: boolean;
 }
 
 export interface Host {
@@ -62,7 +64,7 @@ const scriptInputs = (args: HostCommandArgs) => ({
     ...(args.quiet ? { logging: "none" as const } : {}),
 });
 const quietResourceOptions = (args: HostCommandArgs): pulumi.CustomResourceOptions =>
-    args.quiet ? { additionalSecretOutputs: ["stdout", "stderr"] } : {};
+    args.quiet || args.secretOutput ? { additionalSecretOutputs: ["stdout", "stderr"] } : {};
 
 /** The local Docker engine and local bash: the default a newcomer runs first. */
 export class LocalHost implements Host {
