@@ -4,7 +4,8 @@ import { ConfigError, Problem } from "../config/problem";
 import { deployLocal, deployScaleway } from "./targets";
 import type { PlatformConfig } from "../config/schema";
 import { Preflight, preflight } from "./preflight";
-import { checkServerCount, serversOutput } from "./server-count";
+import { checkServerCount, ownStack, serversOutput } from "./server-count";
+import { checkHostKeys, hostKeysOutput } from "./host-keys";
 
 /** Where people open the apps: the domain, or on the local target this machine's HTTPS port. */
 export const publicBase = (cfg: PlatformConfig) =>
@@ -25,7 +26,11 @@ export async function program(config = new pulumi.Config()) {
     let checked: Preflight;
     try {
         checked = await preflight(config);
-        await checkServerCount(checked.cfg);
+        if (checked.cfg.target === "scaleway") {
+            const self = ownStack();
+            await checkServerCount(checked.cfg, self);
+            await checkHostKeys(checked.cfg, self);
+        }
     } catch (err) {
         if (err instanceof ConfigError) throw new RefusedConfig(err.problems);
         throw err;
@@ -44,5 +49,7 @@ export async function program(config = new pulumi.Config()) {
         sshFirewall: deployment.server && { zone: cfg.server.zone, securityGroupId: deployment.server.securityGroup.id },
         // Read back by the next run's count check (stacks/server-count.ts).
         servers: serversOutput(cfg),
+        // The SSH host key each server is pinned to (public); its absence marks servers made before pinning (stacks/host-keys.ts).
+        hostKeys: deployment.servers && hostKeysOutput(deployment.servers.map((s) => s.hostKey)),
     };
 }

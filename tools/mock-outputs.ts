@@ -31,6 +31,11 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
             return { imageName: inputs.imageName, repoDigest: fakeDigest(`build ${inputs.imageName} ${JSON.stringify(inputs.build ?? {})}`) };
         case RANDOM_PASSWORD:
             return { result: mockPassword(name, inputs.length) };
+        case "random:index/randomBytes:RandomBytes": {
+            // A host key's seed: from the resource's name, so the rendered user data is stable.
+            const bytes = createHash("sha256").update(`bytes ${name}`).digest().subarray(0, inputs.length);
+            return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
+        }
         case "scaleway:instance/ip:Ip":
             return { address: name === "server-ip" ? "51.159.168.239" : `51.159.168.${240 + serverIndex(name)}` };
         case "scaleway:instance/server:Server":

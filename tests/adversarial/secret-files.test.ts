@@ -35,8 +35,8 @@ before(async () => {
 });
 after(() => {
     if (!dir) return;
-    // Files handed to a container user: remove them as root would, through the folder.
-    spawnSync("rm", ["-rf", dir]);
+    // Files handed to a container user go with their folder (removing needs write on the folder only).
+    fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** Each command that writes into the secrets folder, as `pulumi up` would run it, under `root`. */
