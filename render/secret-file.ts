@@ -44,7 +44,7 @@ export function writeContainerSecretScript(file: string, reader: SecretReader): 
         'trap \'rm -f "$tmp"\' EXIT',
         'cat > "$tmp"',
         'chmod 600 "$tmp"',
-        'docker run --rm --network none --cap-drop ALL --cap-add CHOWN --security-opt no-new-privileges --user 0:0 \\',
+        'docker run --rm --read-only --network none --cap-drop ALL --cap-add CHOWN --security-opt no-new-privileges --user 0:0 \\',
         '  --entrypoint chown -v "$tmp:/secret" "$image" "$owner" /secret',
         'mv -f "$tmp" "$file"',
     );

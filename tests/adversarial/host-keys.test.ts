@@ -172,7 +172,8 @@ async function startServers() {
     right = await sshd(`${dir}/generated_host_key`);
     wrong = await sshd(`${dir}/other_host_key`);
     // What the program writes for a server: its address (here with the test port) and the generated key.
-    pinnedFile = path.join(dir, "known_hosts.pinned");
+    // In ~/.ssh and named with `~`, as the program names it: ssh expands the tilde itself.
+    pinnedFile = knownHostsFile("wtd-host-keys-test", String(process.pid), "server");
     writeKnownHosts(pinnedFile, knownHostsLine(`[127.0.0.1]:${right}`, c.ssh_keys.ed25519_public) + knownHostsLine(`[127.0.0.1]:${wrong}`, c.ssh_keys.ed25519_public));
 }
 after(() => {
@@ -180,6 +181,7 @@ after(() => {
         stopMaster(d.port, [...pinnedHostOpts(pinnedFile), ...DOCKER_SSH_OPTS]);
         d.child.kill("SIGTERM");
     }
+    if (pinnedFile) fs.rmSync(pinnedFile.replace(/^~/, os.userInfo().homedir), { force: true });
 });
 
 test("with the production options, the server holding the generated key is accepted", { skip: sshdSkip, timeout: 60_000 }, () => {
