@@ -159,6 +159,7 @@ export class App extends pulumi.ComponentResource {
                     create,
                     delete: args.phased ? removeInstalledServiceScript(host.root, app.name, kind, spec.label) : removeServiceScript(host.root, app.name, kind, spec.label),
                     stdin,
+                    secretOutput: true,
                 },
                 { parent: this, dependsOn: [attach, args.proxyConfig, ...args.imageSources, ...(built ? [built] : []), ...(database ? [database.provisioned, database.attached] : [])] },
             );

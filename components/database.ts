@@ -7,7 +7,7 @@ import { Host } from "./host";
 import { coreContainer } from "./core-container";
 import { containerPolicy } from "../render/container-policy";
 import { attachScript, detachScript } from "../render/network-attach";
-import { SECRETS_DIR, writeSecretFileScript } from "../render/secret-file";
+import { SECRETS_DIR, writeContainerSecretScript } from "../render/secret-file";
 import { script, shq } from "../render/shell";
 import { appDatabaseSql, baselineSql, retireAppSql, sharedDatabaseSql } from "../render/database-sql";
 import { psqlScript } from "../render/database-scripts";
@@ -35,6 +35,8 @@ export interface DatabaseArgs {
 
 /** PostgreSQL's fast shutdown (SIGINT, the image's stop signal) finishes well within this. */
 export const DATABASE_STOP_GRACE_SECONDS = 60;
+/** The image's own user: PostgreSQL runs as it, and it alone reads the superuser's password file. */
+export const POSTGRES_USER = "postgres";
 /** The superuser's password, as a file in the container: never in the environment (docker inspect). */
 export const SUPERUSER_PASSWORD_FILE = "/run/secrets/postgres-superuser";
 
@@ -63,7 +65,7 @@ export class Database extends pulumi.ComponentResource {
         const secretFile = `${args.host.root}/${SECRETS_DIR}/postgres-superuser`;
         const secret = args.host.runScript(
             `${name}-superuser-secret`,
-            { create: writeSecretFileScript(secretFile), delete: script(`rm -f ${shq(secretFile)}`), stdin: this.superuserPassword, quiet: true },
+            { create: writeContainerSecretScript(secretFile, { image: args.image, owner: `${POSTGRES_USER}:${POSTGRES_USER}` }), delete: script(`rm -f ${shq(secretFile)}`), stdin: this.superuserPassword, quiet: true },
             { parent: this },
         );
         const core = this.postgres(args, secretFile, secret);
@@ -93,7 +95,7 @@ export class Database extends pulumi.ComponentResource {
             policy: containerPolicy({ memoryMb: args.memoryMb, tmpfs: { "/var/run/postgresql": "rw,size=16m", "/tmp": "rw,size=64m" } }),
             stopGraceSeconds: DATABASE_STOP_GRACE_SECONDS,
             args: {
-                user: "postgres",
+                user: POSTGRES_USER,
                 envs: [`POSTGRES_PASSWORD_FILE=${SUPERUSER_PASSWORD_FILE}`, "PGDATA=/var/lib/postgresql/data/pgdata"],
                 volumes: [
                     { volumeName: this.volume.name, containerPath: "/var/lib/postgresql/data" },

@@ -16,6 +16,8 @@ export interface HostCommandArgs {
     readonly triggers?: pulumi.Input<unknown[]>;
     /** The script may print secrets: log nothing and keep stdout secret. */
     readonly quiet?: boolean;
+    /** Shown live, but stdout and stderr secret in state: a release's output can quote its containers' logs. */
+    readonly secretOutput?: boolean;
 }
 
 export interface Host {
@@ -62,7 +64,7 @@ const scriptInputs = (args: HostCommandArgs) => ({
     ...(args.quiet ? { logging: "none" as const } : {}),
 });
 const quietResourceOptions = (args: HostCommandArgs): pulumi.CustomResourceOptions =>
-    args.quiet ? { additionalSecretOutputs: ["stdout", "stderr"] } : {};
+    args.quiet || args.secretOutput ? { additionalSecretOutputs: ["stdout", "stderr"] } : {};
 
 /** The local Docker engine and local bash: the default a newcomer runs first. */
 export class LocalHost implements Host {
@@ -109,6 +111,14 @@ export class LocalHost implements Host {
 export interface SshConnection {
     readonly host: pulumi.Input<string>;
     readonly user: string;
+    /** The server's host key (`ssh-ed25519 AAAA...`): without it pulumi-command accepts any (docs/engine-notes.md section 17). */
+    readonly hostKey: pulumi.Input<string>;
+}
+
+/** How a `ssh` run from where `pulumi up` runs pins the server's key: its options, and the known_hosts writer. */
+export interface PinnedHost {
+    readonly options: readonly string[];
+    write(address: string, hostKey: string): void;
 }
 
 /**
@@ -119,7 +129,7 @@ export interface SshConnection {
  * also means a key's formatting can never change the connection and re-run every script.
  */
 export function sshConnection(c: SshConnection) {
-    return { host: c.host, user: c.user };
+    return { host: c.host, user: c.user, hostKey: c.hostKey };
 }
 
 /** A server reached over SSH; scripts run in the deploy user's bash login shell. */
@@ -132,11 +142,15 @@ export class RemoteHost implements Host {
         readonly connection: SshConnection,
         readonly ready: pulumi.Resource,
         readonly suffix = "",
+        pinned: PinnedHost,
     ) {
         this.address = connection.host;
-        // The agent's key (stacks/preflight.ts checks the agent holds it); a new server's key is accepted once.
-        const options = ["BatchMode=yes", "StrictHostKeyChecking=accept-new", "ConnectTimeout=20", "ServerAliveInterval=15", "ServerAliveCountMax=4"];
-        this.runner = pulumi.output(connection.host).apply((h) => ["ssh", ...options.flatMap((o) => ["-o", o]), `${connection.user}@${h}`]);
+        // The agent's key (stacks/preflight.ts checks the agent holds it); the server's key pinned.
+        const options = ["BatchMode=yes", "ConnectTimeout=20", "ServerAliveInterval=15", "ServerAliveCountMax=4"];
+        this.runner = pulumi.all([connection.host, connection.hostKey]).apply(([h, key]) => {
+            pinned.write(h, key);
+            return ["ssh", ...pinned.options, ...options.flatMap((o) => ["-o", o]), `${connection.user}@${h}`];
+        });
     }
     name(base: string): string {
         return base + this.suffix;

@@ -13,8 +13,10 @@ import { containerPolicy } from "../render/container-policy";
 import type { PlatformConfig } from "../config/schema";
 import { psqlScript } from "../render/database-scripts";
 import { ROLE_PASSWORD_ENV } from "../render/database-sql";
-import { EXPORTER_CONTAINERS, EXPORTER_PORTS, MONITOR_ROLE, monitorRoleSql, nginxScrapeUri } from "../render/monitoring/exporters";
-import { PLATFORM_LABEL, POSTGRES_HOST } from "../config/naming";
+import { EXPORTER_CONTAINERS, EXPORTER_PASSWORD_FILE, EXPORTER_PASSWORD_PATH, EXPORTER_PORTS, EXPORTER_USER, monitorRoleSql, nginxScrapeUri, postgresExporterEnvs } from "../render/monitoring/exporters";
+import { writeContainerSecretScript } from "../render/secret-file";
+import { script, shq } from "../render/shell";
+import { PLATFORM_LABEL } from "../config/naming";
 import { alertSecretsFile, installAlertSecretsScript, removeAlertSecretsScript } from "../render/monitoring/alert-secrets";
 import { monitoringSchedule } from "../render/monitoring/jobs";
 import { productionTargets } from "../render/backup/layout";
@@ -92,7 +94,7 @@ export class Monitoring extends pulumi.ComponentResource {
             role: "metrics",
             policy: containerPolicy({ memoryMb: args.config.monitoring.prometheus.memoryMb }),
             stopGraceSeconds: EXPORTER_STOP_GRACE_SECONDS,
-            args: { user: "65534:65534", ...settings },
+            args: { user: EXPORTER_USER, ...settings },
             dependsOn,
         }).container;
     }
@@ -127,9 +129,16 @@ export class Monitoring extends pulumi.ComponentResource {
             { create: psqlScript(monitorRoleSql(ROLE_PASSWORD_ENV), true), stdin: pulumi.secret(pulumi.interpolate`${password.result}\n`), quiet: true },
             { parent: this, dependsOn: [args.database] },
         );
-        const envs = pulumi.secret(password.result.apply((pw) => [`DATA_SOURCE_URI=${POSTGRES_HOST}:5432/postgres?sslmode=disable`, `DATA_SOURCE_USER=${MONITOR_ROLE}`, `DATA_SOURCE_PASS=${pw}`]));
+        // The password as a file only the exporter's user reads, handed over by the pinned PostgreSQL image.
+        const file = `${args.host.root}/${EXPORTER_PASSWORD_FILE}`;
+        const secret = args.host.runScript(
+            `${name}-postgres-exporter-secret`,
+            { create: writeContainerSecretScript(file, { image: args.config.images.postgres, owner: EXPORTER_USER }), delete: script(`rm -f ${shq(file)}`), stdin: pulumi.secret(password.result), quiet: true },
+            { parent: this, dependsOn: [args.database] },
+        );
+        const volumes = [{ hostPath: file, containerPath: EXPORTER_PASSWORD_PATH, readOnly: true }];
         const networksAdvanced = [{ name: args.databaseNetwork.name }, { name: network.name }, ...(p.loopback ? [{ name: args.coreNetwork.name }] : [])];
-        return this.exporter(args, EXPORTER_CONTAINERS.postgres, p.postgresExporterImage, { envs, networksAdvanced, ports: Monitoring.ports(args, EXPORTER_PORTS.postgres) }, [role]);
+        return this.exporter(args, EXPORTER_CONTAINERS.postgres, p.postgresExporterImage, { envs: postgresExporterEnvs(), volumes, networksAdvanced, ports: Monitoring.ports(args, EXPORTER_PORTS.postgres) }, [role, secret]);
     }
 
     /** The status job reads the channels' secrets from a 0600 file, written from this command's stdin. */

@@ -3,9 +3,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
+import * as random from "@pulumi/random";
 import * as scaleway from "@pulumiverse/scaleway";
 import { renderCloudInit } from "../render/cloud-init";
-import { DOCKER_SSH_OPTS, ensureSshControlDir } from "./docker-ssh";
+import { hostKeyFromSeed, knownHostsLine } from "../render/ssh-host-key";
+import { DOCKER_SSH_OPTS, ensureSshControlDir, knownHostsFile, pinnedHostOpts, writeKnownHosts, writesKnownHosts } from "./docker-ssh";
 import { RemoteHost, sshConnection } from "./host";
 
 /** First boot (package upgrade, Docker) takes 3–6 minutes on a DEV1-M; four times that is a failure. */
@@ -49,6 +51,11 @@ export interface ServerArgs {
     readonly hostSuffix?: string;
     /** Protect the IP and the instance from deletion; false for a server being removed (server.retire). @default true */
     readonly protect?: boolean;
+    /**
+     * The host key a server made before the program generated host keys has (server.hostKeys): pinned
+     * instead of the generated one, which only a new server's cloud-init installs.
+     */
+    readonly existingHostKey?: string;
 }
 
 /** Where the platform lives on the server. */
@@ -84,6 +91,8 @@ export class Server extends pulumi.ComponentResource {
     readonly publicIp: pulumi.Output<string>;
     /** Its address on the private network (when it joined one). */
     readonly privateIp?: pulumi.Output<string>;
+    /** The SSH host key every connection to it accepts (`ssh-ed25519 AAAA...`), and no other. */
+    readonly hostKey: pulumi.Output<string>;
 
     constructor(name: string, args: ServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:Server", name, {}, opts);
@@ -93,11 +102,16 @@ export class Server extends pulumi.ComponentResource {
         this.securityGroup = args.shared?.securityGroup ?? this.firewall(name, args);
         // Scaleway refuses the same public key twice: the servers share the first one's.
         this.sshKey = args.shared?.sshKey ?? new scaleway.iam.SshKey(`${name}-ssh-key`, { publicKey: args.sshPublicKey }, { parent: this });
-        this.instance = this.machine(name, args);
+        // The host key: generated here (its seed secret in state), installed by cloud-init, pinned by every connection.
+        // Deleted only after the instance that depends on it (protected but for a retiring server).
+        const seed = new random.RandomBytes(`${name}-host-key`, { length: 32 }, { parent: this });
+        const generated = pulumi.secret(seed.base64.apply((b) => hostKeyFromSeed(b, `${pulumi.getProject()}-${name}`)));
+        this.hostKey = args.existingHostKey ? pulumi.output(args.existingHostKey) : pulumi.unsecret(generated.apply((k) => k.publicKey));
+        this.instance = this.machine(name, args, generated);
         warnOnIgnoredChange(this.instance, args);
         if (args.privateNetworkId) this.privateIp = this.instance.privateIps.apply((ips) => privateIpv4(ips));
 
-        const connection = { host: this.ip.address, user: args.deployUser };
+        const connection = { host: this.ip.address, user: args.deployUser, hostKey: this.hostKey };
         // First boot: keep dialling until sshd is up, then wait for cloud-init to finish. Bounded,
         // so an address the security group drops fails the update instead of hanging the job.
         this.ready = new command.remote.Command(
@@ -110,17 +124,24 @@ export class Server extends pulumi.ComponentResource {
             { parent: this, dependsOn: [this.instance, this.securityGroup], customTimeouts: { create: READY_TIMEOUT } },
         );
         // The provider's host depends on the readiness output, so it is configured only after it.
-        // Its ssh multiplexes through a socket in ~/.ssh, which must exist here (components/docker-ssh.ts).
+        // Its ssh multiplexes through a socket in ~/.ssh, which must exist here (components/docker-ssh.ts),
+        // and accepts only the pinned key, from a known_hosts file of this server's own, written first.
         ensureSshControlDir();
+        const knownHosts = knownHostsFile(pulumi.getProject(), pulumi.getStack(), name);
+        const pinned = pinnedHostOpts(knownHosts);
+        const write = (ip: string, key: string) => writesKnownHosts() && writeKnownHosts(knownHosts, knownHostsLine(ip, key));
         const dockerProvider = new docker.Provider(
             `${name}-docker`,
             {
-                host: pulumi.all([this.ip.address, this.ready.stdout]).apply(([ip]) => `ssh://${args.deployUser}@${ip}`),
-                sshOpts: [...DOCKER_SSH_OPTS],
+                host: pulumi.all([this.ip.address, this.ready.stdout, this.hostKey]).apply(([ip, , key]) => {
+                    write(ip, key);
+                    return `ssh://${args.deployUser}@${ip}`;
+                }),
+                sshOpts: [...pinned, ...DOCKER_SSH_OPTS],
             },
             { parent: this },
         );
-        this.host = new RemoteHost(dockerProvider, connection, this.ready, args.hostSuffix ?? "");
+        this.host = new RemoteHost(dockerProvider, connection, this.ready, args.hostSuffix ?? "", { options: pinned, write });
         this.registerOutputs({ publicIp: this.publicIp });
     }
 
@@ -142,7 +163,7 @@ export class Server extends pulumi.ComponentResource {
     }
 
     /** The instance, set up by cloud-init on first boot. */
-    private machine(name: string, args: ServerArgs) {
+    private machine(name: string, args: ServerArgs, hostKey: pulumi.Output<{ privateKey: string; publicKey: string }>) {
         return new scaleway.instance.Server(
             `${name}-instance`,
             {
@@ -155,7 +176,8 @@ export class Server extends pulumi.ComponentResource {
                 tags: ["mhylle-platform"],
                 ...(args.privateNetworkId ? { privateNetworks: [{ pnId: args.privateNetworkId }] } : {}),
                 // userData, not cloudInit, which diffs forever (docs/engine-notes.md).
-                userData: { "cloud-init": renderCloudInit({ deployUser: args.deployUser, sshPublicKey: args.sshPublicKey, root: PLATFORM_ROOT }) },
+                // Secret: it holds the host's private key.
+                userData: { "cloud-init": pulumi.secret(hostKey.apply((k) => renderCloudInit({ deployUser: args.deployUser, sshPublicKey: args.sshPublicKey, root: PLATFORM_ROOT, hostKey: k }))) },
             },
             // Never replaced by `up`: a new image or root volume would replace the instance with a
             // blank one on the same IP, every resource on it would look unchanged, and `up` would end

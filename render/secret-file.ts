@@ -5,7 +5,7 @@ import { script, shq } from "./shell";
 /** Folder under the platform root for secret files: 0700, the deploy user's only. */
 export const SECRETS_DIR = "secrets";
 
-/** Writes stdin, exactly, to `file` (atomically). */
+/** Writes stdin, exactly, to `file` (atomically), 0600 in a 0700 folder: the deploy user's only. */
 export function writeSecretFileScript(file: string): string {
     return script(
         "umask 077",
@@ -13,9 +13,39 @@ export function writeSecretFileScript(file: string): string {
         'dir=$(dirname "$file")',
         'mkdir -p "$dir" && chmod 700 "$dir"',
         'tmp=$(mktemp "$dir/.secret.XXXXXX")',
+        'trap \'rm -f "$tmp"\' EXIT',
         'cat > "$tmp"',
-        // Readable by the container's own user (another uid); the 0700 folder keeps the host's other users out.
-        'chmod 644 "$tmp"',
+        'chmod 600 "$tmp"',
+        'mv -f "$tmp" "$file"',
+    );
+}
+
+/** Who reads a secret file in a container: the image that does the chown and the owner it names. */
+export interface SecretReader {
+    /** An image with `chown` whose user names `owner` resolves in (the reader's own, or the pinned PostgreSQL image). */
+    readonly image: string;
+    /** `user:group`, as a name in `image` or numeric: the container user that reads the file. */
+    readonly owner: string;
+}
+
+/**
+ * Writes stdin to `file` (atomically), 0600 and owned by the container user that reads it through a
+ * read-only bind mount. The deploy user has no root, only Docker: a one-shot container of `image`
+ * with CAP_CHOWN alone, no network, hands the file over. No other user of the host or of another
+ * container can read it.
+ */
+export function writeContainerSecretScript(file: string, reader: SecretReader): string {
+    return script(
+        "umask 077",
+        `file=${shq(file)} image=${shq(reader.image)} owner=${shq(reader.owner)}`,
+        'dir=$(dirname "$file")',
+        'mkdir -p "$dir" && chmod 700 "$dir"',
+        'tmp=$(mktemp "$dir/.secret.XXXXXX")',
+        'trap \'rm -f "$tmp"\' EXIT',
+        'cat > "$tmp"',
+        'chmod 600 "$tmp"',
+        'docker run --rm --read-only --network none --cap-drop ALL --cap-add CHOWN --security-opt no-new-privileges --user 0:0 \\',
+        '  --entrypoint chown -v "$tmp:/secret" "$image" "$owner" /secret',
         'mv -f "$tmp" "$file"',
     );
 }

@@ -4,8 +4,9 @@ import { ConfigError, Problem } from "../config/problem";
 import { deployLocal, deployScaleway } from "./targets";
 import type { PlatformConfig } from "../config/schema";
 import { Preflight, preflight } from "./preflight";
-import { checkServerCount, serversOutput } from "./server-count";
+import { checkServerCount, ownStack, serversOutput } from "./server-count";
 import { heldImagesOutput, ownHeldImages } from "./held-images";
+import { checkHostKeys, hostKeysOutput } from "./host-keys";
 
 /** Where people open the apps: the domain, or on the local target this machine's HTTPS port. */
 export const publicBase = (cfg: PlatformConfig) =>
@@ -26,7 +27,11 @@ export async function program(config = new pulumi.Config()) {
     let checked: Preflight;
     try {
         checked = await preflight(config, ownHeldImages);
-        await checkServerCount(checked.cfg);
+        if (checked.cfg.target === "scaleway") {
+            const self = ownStack();
+            await checkServerCount(checked.cfg, self);
+            await checkHostKeys(checked.cfg, self);
+        }
     } catch (err) {
         if (err instanceof ConfigError) throw new RefusedConfig(err.problems);
         throw err;
@@ -47,5 +52,7 @@ export async function program(config = new pulumi.Config()) {
         servers: serversOutput(cfg),
         // Read back by the next run: Watchtower's digest moves only by a config change (stacks/held-images.ts).
         heldImages: heldImagesOutput(cfg, releases.images),
+        // The SSH host key each server is pinned to (public); its absence marks servers made before pinning (stacks/host-keys.ts).
+        hostKeys: deployment.servers && hostKeysOutput(deployment.servers.map((s) => s.hostKey)),
     };
 }

@@ -33,18 +33,22 @@ export function countChangeProblems(cfg: PlatformConfig, previous: ServersOutput
     );
 }
 
-/** A stack output as the stack's last `up` left it, read through a reference to the stack itself (docs/engine-notes.md). */
-function ownServersOutput(): Promise<ServersOutput | undefined> {
-    const self = new pulumi.StackReference("servers-before", { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
-    return self.getOutputDetails("servers").then((d) => {
-        const v = (d.value ?? d.secretValue) as ServersOutput | undefined;
+/** A reference to the stack itself: it reads the outputs the stack's last `up` left (docs/engine-notes.md section 13). */
+export const ownStack = () => new pulumi.StackReference("servers-before", { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
+
+/** One output of the stack's last `up`, or undefined. */
+export const ownOutput = (self: pulumi.StackReference, name: string): Promise<unknown> => self.getOutputDetails(name).then((d) => d.value ?? d.secretValue);
+
+function ownServersOutput(self: pulumi.StackReference): Promise<ServersOutput | undefined> {
+    return ownOutput(self, "servers").then((value) => {
+        const v = value as ServersOutput | undefined;
         return v && typeof v.count === "number" ? { count: v.count, retired: Array.isArray(v.retired) ? v.retired : [] } : undefined;
     });
 }
 
 /** Refuses a lower server.count the runbook's step did not prepare; the servers are Scaleway's only. */
-export async function checkServerCount(cfg: PlatformConfig): Promise<void> {
+export async function checkServerCount(cfg: PlatformConfig, self: pulumi.StackReference): Promise<void> {
     if (cfg.target !== "scaleway") return;
-    const problems = countChangeProblems(cfg, await ownServersOutput());
+    const problems = countChangeProblems(cfg, await ownServersOutput(self));
     if (problems.length) throw new ConfigError(problems);
 }

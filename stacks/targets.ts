@@ -91,7 +91,7 @@ function deployLocalFleet(cfg: PlatformConfig, releases: Releases, projectDir: s
 /** A Scaleway server reached over SSH with the deploy key in the ssh-agent (stacks/preflight.ts checks it). */
 export function deployScaleway(cfg: PlatformConfig, releases: Releases, secrets: PlatformSecrets = {}): Deployment {
     if (cfg.server.count > 1 || cfg.database.managed.enabled) return deployFleet(cfg, releases, secrets);
-    const server = new Server("server", serverArgs(cfg));
+    const server = new Server("server", { ...serverArgs(cfg), existingHostKey: cfg.server.hostKeys[0] });
     const platform = buildPlatform({ cfg, host: server.host, releases, secrets });
     return { platform, platforms: [platform], address: server.publicIp, server, servers: [server] };
 }
@@ -120,6 +120,7 @@ function deployFleet(cfg: PlatformConfig, releases: Releases, secrets: PlatformS
                 shared: first && { securityGroup: first.securityGroup, sshKey: first.sshKey },
                 hostSuffix: suffix,
                 protect: !retiring(k),
+                existingHostKey: cfg.server.hostKeys[k - 1],
             }),
         );
     }

@@ -39,6 +39,11 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
         case "scaleway:iam/apiKey:ApiKey":
             // The put-only key the server gets (components/offsite-store.ts): distinct, findable by a leak check.
             return { accessKey: `SCWMOCK${createHash("sha256").update(name).digest("hex").slice(0, 13).toUpperCase()}`, secretKey: mockPassword(name, 36) };
+        case "random:index/randomBytes:RandomBytes": {
+            // A host key's seed: from the resource's name, so the rendered user data is stable.
+            const bytes = createHash("sha256").update(`bytes ${name}`).digest().subarray(0, inputs.length);
+            return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
+        }
         case "scaleway:instance/ip:Ip":
             return { address: name === "server-ip" ? "51.159.168.239" : `51.159.168.${240 + serverIndex(name)}` };
         case "scaleway:instance/server:Server":

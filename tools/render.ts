@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { formatFileProblem, readStackFile, StackFile, StackFileError } from "../config/stack-file";
 import { validateConfig } from "../config/validate";
 import { ConfigError, formatProblem, Problem } from "../config/problem";
-import { record, redact, RecordedResource, SECRET_PLACEHOLDER, isSecret } from "./record";
+import { record, redact, RecordedResource, SECRET_PLACEHOLDER, isSecret, reveal } from "./record";
 import { decodeBundle, isBundle } from "../render/bundle";
 
 const SERVER_ROOT = "/opt/platform";
@@ -42,9 +42,10 @@ export function serverFiles(r: RecordedResource): { path: string; content: strin
     if (COMMAND_TYPES.includes(r.type) && isBundle(r.inputs.stdin)) {
         for (const f of decodeBundle(r.inputs.stdin)) out.push({ ...f, path: `${SERVER_ROOT}/${f.path}` });
     }
-    const userData = r.inputs.userData as Record<string, unknown> | undefined;
+    // Secret: it holds the server's private host key, which no rendered file shows (the rest is plain).
+    const userData = reveal(r.inputs.userData) as Record<string, unknown> | undefined;
     if (r.type === "scaleway:instance/server:Server" && userData && typeof userData["cloud-init"] === "string") {
-        const text = userData["cloud-init"];
+        const text = userData["cloud-init"].replace(/-----BEGIN OPENSSH PRIVATE KEY-----[^]*?-----END OPENSSH PRIVATE KEY-----/g, SECRET_PLACEHOLDER);
         out.push({ path: "/var/lib/cloud/instance/user-data.txt", content: text });
         for (const f of parse(text).write_files ?? []) out.push({ path: f.path, content: f.content, mode: f.permissions });
     }

@@ -6,6 +6,10 @@ import { deployUserProblem } from "../field-checks";
 import { checked, port } from "./fields";
 import { LB_TYPES, MAX_SERVERS } from "./patterns";
 
+/** A server's host key as pulumi-command pins it: Ed25519 (it would offer only an RSA key's SHA-1 algorithm, which Ubuntu 24.04's sshd refuses). */
+const hostKeyProblem = (line: string) =>
+    /^ssh-ed25519 /.test(line) ? sshPublicKeyProblem(line)?.replace(/; make a key pair.*$/, "") : "must be the server's Ed25519 host key line (`ssh-ed25519 AAAA...`, from /etc/ssh/ssh_host_ed25519_key.pub)";
+
 export const serverSchema = z
     .strictObject({
         zone: z.string().regex(/^[a-z]{2}-[a-z]{3}-[1-3]$/, "must be a Scaleway zone such as fr-par-1").default("fr-par-1").describe("The Scaleway zone the server runs in."),
@@ -35,6 +39,12 @@ export const serverSchema = z
             .boolean()
             .default(false)
             .describe("Allow `adminCidrs` wider than /16 or /48, up to `0.0.0.0/0` and `::/0`: SSH open to every scanner on the internet, only if you mean it."),
+        hostKeys: z
+            .array(checked(z.string(), hostKeyProblem))
+            .default([])
+            .describe(
+                "Only for servers made before the program generated their SSH host key: each server's current host key (`ssh-ed25519 AAAA...`, index 0 for server 1), read over a connection you trust; every connection pins it (docs/runbooks/pin-host-keys.md). A new server's key is generated and installed by cloud-init.",
+            ),
         reservedMb: z.number().int().min(0).default(512).describe("Memory in MiB kept free for the OS and Docker in the memory budget."),
         count: z
             .number()

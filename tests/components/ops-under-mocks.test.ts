@@ -103,8 +103,9 @@ test("exporters without loopback publish nothing", () => {
     for (const c of exporters(internalOnly)) assert.deepEqual(c.inputs.ports ?? [], [], c.name);
 });
 
-test("the postgres exporter's password stays secret in state", () => {
-    assert.ok(isSecret(fullRun.byName("mhylle-postgres-exporter").inputs.envs));
+test("the postgres exporter's password is a file, not in its environment (tests/adversarial/secret-inputs.test.ts)", () => {
+    const envs = fullRun.byName("mhylle-postgres-exporter").inputs.envs as string[];
+    assert.ok(!isSecret(envs) && envs.some((e) => e.startsWith("DATA_SOURCE_PASS_FILE=")) && !envs.some((e) => e.startsWith("DATA_SOURCE_PASS=")), JSON.stringify(envs));
 });
 
 test("the nginx exporter scrapes the proxy's own status server, on a port nginx does not publish", () => {

@@ -33,7 +33,7 @@ test("declares the server: IP, firewall, SSH key and Ubuntu 24.04 instance of 3 
     assert.equal(instance.inputs.type, "DEV1-M");
     assert.equal(instance.inputs.image, "ubuntu_noble");
     assert.equal(instance.inputs.zone, "fr-par-1");
-    assert.match(String((instance.inputs.userData as any)["cloud-init"]), /^#cloud-config\n/);
+    assert.match(String((reveal(instance.inputs.userData) as any)["cloud-init"]), /^#cloud-config\n/);
     assert.deepEqual(instance.options.propertyDependencies.securityGroupId, ["server-firewall"]);
 });
 
@@ -54,7 +54,7 @@ test("the firewall drops inbound by default, opens 80/443 to all, and 22 and the
 });
 
 test("SSH is the security group's rule alone: UFW lets 22 through, so a new admin address never meets a stale copy", () => {
-    const cloudInit = parse(String((p.byName("server-instance").inputs.userData as any)["cloud-init"]).replace(/^#cloud-config\n/, "")) as { runcmd: string[][] };
+    const cloudInit = parse(String((reveal(p.byName("server-instance").inputs.userData) as any)["cloud-init"]).replace(/^#cloud-config\n/, "")) as { runcmd: string[][] };
     const ufw = cloudInit.runcmd.filter((c) => c[0] === "ufw").map((c) => c.join(" "));
     assert.ok(ufw.includes("ufw allow 22/tcp"), ufw.join("\n"));
     assert.ok(ufw.includes("ufw default deny incoming"));

@@ -5,7 +5,7 @@
 import type { ResourceRules } from "./types";
 import { dockerContainer, dockerImage, dockerNetwork, dockerRemoteImage, dockerVolume } from "./docker";
 import { localCommand, remoteCommand } from "./command";
-import { randomPassword } from "./random";
+import { randomBytes, randomPassword } from "./random";
 import { scalewayIp, scalewayMultiServerRules, scalewaySecurityGroup, scalewayServer, scalewaySshKey } from "./scaleway";
 import { scalewayOffsiteRules } from "./scaleway-offsite";
 
@@ -22,7 +22,7 @@ export const providerRules: Readonly<Record<string, ResourceRules>> = Object.fro
     [
         dockerContainer, dockerNetwork, dockerVolume, dockerImage, dockerRemoteImage,
         localCommand, remoteCommand,
-        randomPassword,
+        randomPassword, randomBytes,
         scalewayServer, scalewayIp, scalewaySecurityGroup, scalewaySshKey, ...scalewayMultiServerRules, ...scalewayOffsiteRules,
     ].map((r) => [r.token, r]),
 );

@@ -35,3 +35,18 @@ export const randomPassword: ResourceRules = {
         upper: PASSWORD_REPLACE,
     },
 };
+
+const BYTES_REPLACE = "hashicorp/terraform-provider-random v3.9.0 (f8d869dc98) internal/provider/resource_bytes.go schema PlanModifiers RequiresReplace";
+
+/** A server's host key seed (components/server.ts): base64 and hex are Sensitive, so secret in state. */
+export const randomBytes: ResourceRules = {
+    token: "random:index/randomBytes:RandomBytes",
+    deleteBeforeReplace: false,
+    replaceOn: ["keepers", "length"],
+    updateInPlace: [],
+    noEffect: [],
+    conditional: {},
+    undetermined: [],
+    source: "hashicorp/terraform-provider-random v3.9.0 (f8d869dc98) internal/provider/resource_bytes.go: keepers (mapplanmodifier.RequiresReplace) and length (int64planmodifier.RequiresReplace); base64 and hex Sensitive",
+    sources: { keepers: BYTES_REPLACE, length: BYTES_REPLACE },
+};
