@@ -5,6 +5,7 @@ import { deployLocal, deployScaleway } from "./targets";
 import type { PlatformConfig } from "../config/schema";
 import { Preflight, preflight } from "./preflight";
 import { checkServerCount, serversOutput } from "./server-count";
+import { nextStep } from "./lb-phase";
 
 /** Where people open the apps: the domain, or on the local target this machine's HTTPS port. */
 export const publicBase = (cfg: PlatformConfig) =>
@@ -44,5 +45,7 @@ export async function program(config = new pulumi.Config()) {
         sshFirewall: deployment.server && { zone: cfg.server.zone, securityGroupId: deployment.server.securityGroup.id },
         // Read back by the next run's count check (stacks/server-count.ts).
         servers: serversOutput(cfg),
+        // With the load balancer: the next step of going from one server to several (stacks/lb-phase.ts).
+        nextStep: deployment.loadBalancer && deployment.loadBalancer.publicIp.apply((ip) => nextStep(cfg, ip)),
     };
 }

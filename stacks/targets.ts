@@ -11,6 +11,7 @@ import { buildPlatform, Platform, PlatformSecrets } from "./platform";
 import { backendSettings } from "../render/lb/backend";
 import { serverSuffix } from "../config/naming";
 import { rollouts } from "./rollouts";
+import { firstServerPublic } from "./lb-phase";
 import type { PlatformConfig } from "../config/schema";
 import type { Releases } from "./platform";
 
@@ -102,6 +103,8 @@ function deployFleet(cfg: PlatformConfig, releases: Releases, secrets: PlatformS
     const region = regionOf(cfg.server.zone);
     const network = new PrivateNetwork("private-network", { region });
     const behindLb = cfg.server.count > 1;
+    // Until loadBalancer.phase is done server 1 serves the internet as it did alone (stacks/lb-phase.ts).
+    const firstPublic = firstServerPublic(cfg);
     // Servers being removed (docs/runbooks/remove-a-server.md): out of the pool, protection lifted.
     const retiring = (k: number) => cfg.server.retire.includes(k);
     const servers: Server[] = [];
@@ -112,7 +115,7 @@ function deployFleet(cfg: PlatformConfig, releases: Releases, secrets: PlatformS
             new Server(`server${suffix}`, {
                 ...serverArgs(cfg),
                 privateNetworkId: network.network.id,
-                publicWeb: !behindLb,
+                publicWeb: !behindLb || firstPublic,
                 shared: first && { securityGroup: first.securityGroup, sshKey: first.sshKey },
                 hostSuffix: suffix,
                 protect: !retiring(k),
@@ -141,18 +144,21 @@ function deployFleet(cfg: PlatformConfig, releases: Releases, secrets: PlatformS
               letsEncrypt: cfg.loadBalancer.letsEncrypt,
           })
         : undefined;
+    // Server 1 keeps its public nginx ports and its own certificate while it serves the internet.
+    const behindLoadBalancer = (index: number) => !!loadBalancer && !(index === 0 && firstPublic);
     const platforms = servers.map((server, index) =>
         buildPlatform({
             cfg,
             host: server.host,
             releases,
             secrets,
-            role: { index, managed, loadBalancer: loadBalancer && { port: backend.port, bindAddress: server.privateIp!, trusted: loadBalancer.privateAddresses }, phased: behindLb },
+            role: { index, managed, loadBalancer: behindLoadBalancer(index) ? { port: backend.port, bindAddress: server.privateIp!, trusted: loadBalancer!.privateAddresses } : undefined, phased: behindLb },
         }),
     );
     if (loadBalancer) {
         const released = rollouts(cfg, platforms, servers.map((s, i) => ({ host: s.host, label: pulumi.interpolate`server ${i + 1} (${s.publicIp})` })));
-        loadBalancer.serve(servers.filter((_, i) => !retiring(i + 1)).map((s) => s.privateIp!), released);
+        const pool = servers.filter((_, i) => !retiring(i + 1) && behindLoadBalancer(i)).map((s) => s.privateIp!);
+        loadBalancer.serve(pool, released, cfg.loadBalancer.phase === "dns" ? servers[0].privateIp! : undefined);
     }
     return { platform: platforms[0], platforms, address: loadBalancer?.publicIp ?? servers[0].publicIp, server: servers[0], servers, loadBalancer };
 }
