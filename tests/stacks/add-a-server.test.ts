@@ -166,3 +166,23 @@ test("phase done: only now the firewall drops 80/443, server 1's nginx publishes
     assert.match(done.nextStep!, /^nothing: 2 servers behind the load balancer/);
     assert.deepEqual(done.servers, { count: 2, retired: [] });
 });
+
+test("validation: a phase other than done needs several servers on Scaleway, and names the runbook", async () => {
+    const { validateConfig } = await import("../../config/validate");
+    const { ConfigError } = await import("../../config/problem");
+    const { prodConfig } = await import("../support/program");
+    const problems = (count: number, phase: string, target = "scaleway") => {
+        const raw = prodConfig();
+        try {
+            validateConfig({ ...raw, target, server: { ...(raw.server as object), count }, database: { ...(raw.database as object), managed: { enabled: true } }, loadBalancer: { phase } });
+            return [];
+        } catch (err) {
+            if (!(err instanceof ConfigError)) throw err;
+            return err.problems.filter((p) => p.field === "loadBalancer.phase").map((p) => p.problem);
+        }
+    };
+    assert.deepEqual(problems(2, "dns"), [], "control: two servers, phase dns");
+    assert.deepEqual(problems(1, "done"), [], "control: one server, the default");
+    assert.match(problems(1, "dns").join("\n"), /^is dns, .*needs target scaleway and server\.count above 1 .*docs\/runbooks\/add-a-server\.md/);
+    assert.match(problems(1, "bogus").join("\n"), /dns|certificate|done/);
+});
