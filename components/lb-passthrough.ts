@@ -8,14 +8,22 @@ import type { BackendSettings } from "../render/lb/backend";
 
 const seconds = (s: number) => `${s}s`;
 
-export function passthroughBackend(parent: pulumi.Resource, lbName: string, lbId: pulumi.Input<string>, server: pulumi.Input<string>, port: number, b: BackendSettings): scaleway.loadbalancers.Backend {
+/** Server 1's nginx as it serves the internet: its private address and its published ports (proxy.httpPort, proxy.httpsPort). */
+export interface PassThroughTarget {
+    readonly address: pulumi.Input<string>;
+    readonly httpPort: number;
+    readonly httpsPort: number;
+}
+
+/** The load balancer's `port` passed through to the server's `serverPort`. */
+export function passthroughBackend(parent: pulumi.Resource, lbName: string, lbId: pulumi.Input<string>, server: pulumi.Input<string>, port: number, serverPort: number, b: BackendSettings): scaleway.loadbalancers.Backend {
     return new scaleway.loadbalancers.Backend(
         `${lbName}-server1-${port}`,
         {
             lbId,
             name: `server1-${port}`,
             forwardProtocol: "tcp",
-            forwardPort: port,
+            forwardPort: serverPort,
             serverIps: [server],
             proxyProtocol: "none",
             // A TCP connect is all a check can do on a port that speaks TLS or answers with a redirect.
@@ -23,7 +31,7 @@ export function passthroughBackend(parent: pulumi.Resource, lbName: string, lbId
             healthCheckDelay: seconds(b.delaySeconds),
             healthCheckTimeout: seconds(b.timeoutSeconds),
             healthCheckMaxRetries: b.retries,
-            healthCheckPort: port,
+            healthCheckPort: serverPort,
             onMarkedDownAction: "none",
             timeoutConnect: seconds(b.connectTimeoutSeconds),
             timeoutServer: seconds(b.serverTimeoutSeconds),

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as scaleway from "@pulumiverse/scaleway";
 import type { BackendSettings } from "../render/lb/backend";
-import { passthroughBackend } from "./lb-passthrough";
+import { PassThroughTarget, passthroughBackend } from "./lb-passthrough";
 
 export interface LoadBalancerArgs {
     readonly zone: string;
@@ -61,7 +61,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
      * The servers as its backend, and the frontends: once the servers serve (`ready`: their apps
      * released), so a new server joins the pool only when it has something to serve.
      */
-    serve(serverIps: pulumi.Input<string>[], ready: pulumi.Resource[], passThroughTo?: pulumi.Input<string>): scaleway.loadbalancers.Backend {
+    serve(serverIps: pulumi.Input<string>[], ready: pulumi.Resource[], passThroughTo?: PassThroughTarget): scaleway.loadbalancers.Backend {
         const name = this.baseName;
         const args = this.args;
         const b = args.backend;
@@ -94,10 +94,14 @@ export class LoadBalancer extends pulumi.ComponentResource {
         // The frontends keep their names: moving one to the servers' backend replaces it, delete
         // first (backend_id is ForceNew, docs/engine-notes.md 14), only once its inputs resolve.
         if (passThroughTo !== undefined) {
-            const via = (port: number) => passthroughBackend(this, name, this.lb.id, passThroughTo, port, b);
-            for (const [port, fe] of [[443, "https"], [80, "http"]] as const)
+            const via = (port: number, serverPort: number) => passthroughBackend(this, name, this.lb.id, passThroughTo.address, port, serverPort, b);
+            for (const [port, serverPort, fe] of [[443, passThroughTo.httpsPort, "https"], [80, passThroughTo.httpPort, "http"]] as const)
                 this.frontends.push(
-                    new scaleway.loadbalancers.Frontend(`${name}-${fe}`, { lbId: this.lb.id, backendId: via(port).id, name: fe, inboundPort: port, timeoutClient: seconds(b.serverTimeoutSeconds) }, { parent: this }),
+                    new scaleway.loadbalancers.Frontend(
+                        `${name}-${fe}`,
+                        { lbId: this.lb.id, backendId: via(port, serverPort).id, name: fe, inboundPort: port, timeoutClient: seconds(b.serverTimeoutSeconds) },
+                        { parent: this },
+                    ),
                 );
             return backend;
         }

@@ -158,7 +158,8 @@ function deployFleet(cfg: PlatformConfig, releases: Releases, secrets: PlatformS
     if (loadBalancer) {
         const released = rollouts(cfg, platforms, servers.map((s, i) => ({ host: s.host, label: pulumi.interpolate`server ${i + 1} (${s.publicIp})` })));
         const pool = servers.filter((_, i) => !retiring(i + 1) && behindLoadBalancer(i)).map((s) => s.privateIp!);
-        loadBalancer.serve(pool, released, cfg.loadBalancer.phase === "dns" ? servers[0].privateIp! : undefined);
+        const server1 = { address: servers[0].privateIp!, httpPort: cfg.proxy.httpPort, httpsPort: cfg.proxy.httpsPort };
+        loadBalancer.serve(pool, released, cfg.loadBalancer.phase === "dns" ? server1 : undefined);
     }
     return { platform: platforms[0], platforms, address: loadBalancer?.publicIp ?? servers[0].publicIp, server: servers[0], servers, loadBalancer };
 }

@@ -186,3 +186,19 @@ test("validation: a phase other than done needs several servers on Scaleway, and
     assert.match(problems(1, "dns").join("\n"), /^is dns, .*needs target scaleway and server\.count above 1 .*docs\/runbooks\/add-a-server\.md/);
     assert.match(problems(1, "bogus").join("\n"), /dns|certificate|done/);
 });
+
+test("validation: phase dns needs nginx published on every address, so the load balancer reaches server 1 privately", async () => {
+    const { validateConfig } = await import("../../config/validate");
+    const { ConfigError } = await import("../../config/problem");
+    const { prodConfig } = await import("../support/program");
+    const raw = prodConfig();
+    const cfg = { ...raw, server: { ...(raw.server as object), count: 2 }, database: { ...(raw.database as object), managed: { enabled: true } }, loadBalancer: { phase: "dns" } };
+    assert.doesNotThrow(() => validateConfig(cfg), "control: the default 0.0.0.0");
+    try {
+        validateConfig({ ...cfg, proxy: { ...(raw.proxy as object), bindAddress: "51.159.168.239" } });
+        assert.fail("accepted");
+    } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        assert.match(err.problems.map((p) => `${p.field}: ${p.problem}`).join("\n"), /^proxy\.bindAddress: is 51\.159\.168\.239: in loadBalancer\.phase dns /m);
+    }
+});
