@@ -89,22 +89,36 @@ export class LoadBalancer extends pulumi.ComponentResource {
             { parent: this, dependsOn: ready },
         );
         this.backend = backend;
-        // Phase dns: 80 and 443 reach server 1's nginx as they are (TCP), its certificate included;
-        // the load balancer asks for none of its own, Let's Encrypt would check a DNS not yet moved.
-        // The frontends keep their names: moving one to the servers' backend replaces it, delete
-        // first (backend_id is ForceNew, docs/engine-notes.md 14), only once its inputs resolve.
-        if (passThroughTo !== undefined) {
-            const via = (port: number, serverPort: number) => passthroughBackend(this, name, this.lb.id, passThroughTo.address, port, serverPort, b);
-            for (const [port, serverPort, fe] of [[443, passThroughTo.httpsPort, "https"], [80, passThroughTo.httpPort, "http"]] as const)
-                this.frontends.push(
-                    new scaleway.loadbalancers.Frontend(
-                        `${name}-${fe}`,
-                        { lbId: this.lb.id, backendId: via(port, serverPort).id, name: fe, inboundPort: port, timeoutClient: seconds(b.serverTimeoutSeconds) },
-                        { parent: this },
-                    ),
-                );
-            return backend;
-        }
+        if (passThroughTo !== undefined) this.passThrough(passThroughTo);
+        else this.terminateTls(backend);
+        return backend;
+    }
+
+    /**
+     * Phase dns: 80 and 443 reach server 1's nginx as they are (TCP), its certificate included; the
+     * load balancer asks for none of its own, Let's Encrypt would check a DNS not yet moved. The
+     * frontends keep their names: moving one to the servers' backend replaces it, delete first
+     * (backend_id is ForceNew, docs/engine-notes.md 14), only once its inputs resolve.
+     */
+    private passThrough(to: PassThroughTarget) {
+        const name = this.baseName;
+        const b = this.args.backend;
+        const via = (port: number, serverPort: number) => passthroughBackend(this, name, this.lb.id, to.address, port, serverPort, b);
+        for (const [port, serverPort, fe] of [[443, to.httpsPort, "https"], [80, to.httpPort, "http"]] as const)
+            this.frontends.push(
+                new scaleway.loadbalancers.Frontend(
+                    `${name}-${fe}`,
+                    { lbId: this.lb.id, backendId: via(port, serverPort).id, name: fe, inboundPort: port, timeoutClient: seconds(b.serverTimeoutSeconds) },
+                    { parent: this },
+                ),
+            );
+    }
+
+    /** The load balancer's own frontends on the servers' backend: HTTPS with its certificate, 80 redirected. */
+    private terminateTls(backend: scaleway.loadbalancers.Backend) {
+        const name = this.baseName;
+        const args = this.args;
+        const b = args.backend;
         // Port 80: a redirect to HTTPS once the certificate is there; until then the site itself.
         const redirect = { name: "to-https", action: { type: "redirect", redirects: [{ type: "scheme", target: "https", code: 301 }] }, match: { ipSubnets: ["0.0.0.0/0", "::/0"] } };
         const http = new scaleway.loadbalancers.Frontend(
@@ -130,7 +144,6 @@ export class LoadBalancer extends pulumi.ComponentResource {
             );
         }
         this.frontends.push(http); // after https: the order the frontends always had
-        return backend;
     }
 
     /**

@@ -95,6 +95,31 @@ export function deployScaleway(cfg: PlatformConfig, releases: Releases, secrets:
     return { platform, platforms: [platform], address: server.publicIp, server, servers: [server] };
 }
 
+/** Servers being removed (docs/runbooks/remove-a-server.md): out of the pool, protection lifted. */
+const retiring = (cfg: PlatformConfig, k: number) => cfg.server.retire.includes(k);
+
+/** The servers, built alike on the private network; the first one's firewall and SSH key shared. */
+function fleetServers(cfg: PlatformConfig, privateNetworkId: pulumi.Input<string>): Server[] {
+    // Open to the web with one server, and while server 1 still serves the internet (stacks/lb-phase.ts).
+    const publicWeb = cfg.server.count === 1 || firstServerPublic(cfg);
+    const servers: Server[] = [];
+    for (let k = 1; k <= cfg.server.count; k++) {
+        const suffix = serverSuffix(k);
+        const first = servers[0];
+        servers.push(
+            new Server(`server${suffix}`, {
+                ...serverArgs(cfg),
+                privateNetworkId,
+                publicWeb,
+                shared: first && { securityGroup: first.securityGroup, sshKey: first.sshKey },
+                hostSuffix: suffix,
+                protect: !retiring(cfg, k),
+            }),
+        );
+    }
+    return servers;
+}
+
 /**
  * Several servers behind the load balancer, or one, on a private network with the managed
  * database. Server 1 keeps the names a single server always had; server k's resources end in -sk.
@@ -105,23 +130,7 @@ function deployFleet(cfg: PlatformConfig, releases: Releases, secrets: PlatformS
     const behindLb = cfg.server.count > 1;
     // Until loadBalancer.phase is done server 1 serves the internet as it did alone (stacks/lb-phase.ts).
     const firstPublic = firstServerPublic(cfg);
-    // Servers being removed (docs/runbooks/remove-a-server.md): out of the pool, protection lifted.
-    const retiring = (k: number) => cfg.server.retire.includes(k);
-    const servers: Server[] = [];
-    for (let k = 1; k <= cfg.server.count; k++) {
-        const suffix = serverSuffix(k);
-        const first = servers[0];
-        servers.push(
-            new Server(`server${suffix}`, {
-                ...serverArgs(cfg),
-                privateNetworkId: network.network.id,
-                publicWeb: !behindLb || firstPublic,
-                shared: first && { securityGroup: first.securityGroup, sshKey: first.sshKey },
-                hostSuffix: suffix,
-                protect: !retiring(k),
-            }),
-        );
-    }
+    const servers = fleetServers(cfg, network.network.id);
     const managed = cfg.database.managed.enabled
         ? new ManagedDatabase("managed-database", {
               config: cfg.database.managed,
@@ -157,7 +166,7 @@ function deployFleet(cfg: PlatformConfig, releases: Releases, secrets: PlatformS
     );
     if (loadBalancer) {
         const released = rollouts(cfg, platforms, servers.map((s, i) => ({ host: s.host, label: pulumi.interpolate`server ${i + 1} (${s.publicIp})` })));
-        const pool = servers.filter((_, i) => !retiring(i + 1) && behindLoadBalancer(i)).map((s) => s.privateIp!);
+        const pool = servers.filter((_, i) => !retiring(cfg, i + 1) && behindLoadBalancer(i)).map((s) => s.privateIp!);
         const server1 = { address: servers[0].privateIp!, httpPort: cfg.proxy.httpPort, httpsPort: cfg.proxy.httpsPort };
         loadBalancer.serve(pool, released, cfg.loadBalancer.phase === "dns" ? server1 : undefined);
     }
