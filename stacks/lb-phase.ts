@@ -47,7 +47,7 @@ export function nextStep(cfg: PlatformConfig, lbAddress: string): string {
         case "dns":
             return `point DNS at the load balancer (${records}), wait until every name resolves to ${lbAddress} (dig +short ${cfg.domain}), then set loadBalancer.phase: certificate and run up (${ADD_RUNBOOK}); until then server 1 serves the site, directly and through the load balancer`;
         case "certificate":
-            return `the load balancer serves ${cfg.domain} with its own certificate; server 1 still answers on its own address for resolvers that cached it: once the old records' TTL has passed, set loadBalancer.phase: done and run up to close its ports 80 and 443 and add it to the pool (${ADD_RUNBOOK})`;
+            return `the load balancer serves ${cfg.domain} from the new servers${cfg.loadBalancer.letsEncrypt ? " with its own certificate" : ""}; server 1 still answers on its own address for resolvers that cached it: once the old records' TTL has passed, set loadBalancer.phase: done and run up to close its ports 80 and 443 and add it to the pool (${ADD_RUNBOOK})`;
         case "done":
             return `nothing: ${cfg.server.count} servers behind the load balancer at ${lbAddress}`;
     }
