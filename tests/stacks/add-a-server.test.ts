@@ -202,3 +202,37 @@ test("validation: phase dns needs nginx published on every address, so the load 
         assert.match(err.problems.map((p) => `${p.field}: ${p.problem}`).join("\n"), /^proxy\.bindAddress: is 51\.159\.168\.239: in loadBalancer\.phase dns /m);
     }
 });
+
+/** `pulumi preview` of one step against the state the `up` before it left (add-a-server-preview-run.ts). */
+function previewOf(step: string): { error?: string; steps: { name: string; op: string }[] } {
+    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "add-a-server-preview-run.ts"), step], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20 });
+    const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    assert.equal(out.crashed, undefined, out.crashed);
+    return out;
+}
+const SERVER1 = /^(server-(firewall|instance|ip|ready)|mhylle-nginx(-guard|-ready)?|proxy-config|certificates-.*)$/;
+
+test("preview, phase by phase: dns touches nothing of server 1; certificate only the load balancer's frontends and certificate; done closes server 1's public side", () => {
+    const dnsSteps = previewOf("dns");
+    assert.equal(dnsSteps.error, undefined);
+    // Server 1's releases become phases the fleet's coordinator runs (stacks/rollouts.ts): the only change on it.
+    assert.deepEqual(dnsSteps.steps.filter((s) => !/-s2$|^load-balancer|-rollout$/.test(s.name) && !/^server-s2-/.test(s.name)).map((s) => `${s.name}:${s.op}`).filter((s) => !/^app[12]-(frontend|backend)-release:update$/.test(s)), [], "server 1 untouched while DNS moves");
+    assert.deepEqual(dnsSteps.steps.filter((s) => SERVER1.test(s.name)), []);
+    assert.ok(!dnsSteps.steps.some((s) => s.name === "load-balancer-certificate"));
+
+    const cert = previewOf("certificate");
+    assert.equal(cert.error, undefined);
+    assert.deepEqual(cert.steps.map((s) => `${s.name}:${s.op}`), [
+        "load-balancer-http:replace",
+        "load-balancer-certificate:create",
+        "load-balancer-https:replace",
+        "load-balancer-server1-443:delete",
+        "load-balancer-server1-80:delete",
+    ]);
+
+    const done = previewOf("done");
+    assert.equal(done.error, undefined);
+    const ops = done.steps.map((s) => `${s.name}:${s.op}`);
+    for (const op of ["server-firewall:update", "mhylle-nginx:replace", "load-balancer-servers:update", "certificates-issue:delete"]) assert.ok(ops.includes(op), `${op} not in ${ops.join(", ")}`);
+    assert.ok(!ops.some((o) => /^load-balancer-(https|http|certificate):/.test(o)), ops.join(", "));
+});
