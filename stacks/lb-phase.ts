@@ -21,8 +21,9 @@ export const firstServerPublic = (cfg: PlatformConfig) => lbPhaseOf(cfg) !== und
 
 /**
  * A step the stack's last `up` did not prepare is refused: from one server straight past `dns`
- * (the security group would drop 80/443 before DNS moved), or from `dns` straight to `done` (the
- * old path closed in the same `up` that first tries the load balancer's certificate).
+ * (the security group would drop 80/443 before DNS moved), from `dns` straight to `done` (the old
+ * path closed in the same `up` that first tries the load balancer's certificate), or back into the
+ * phases once done. Back from `certificate` to `dns` is allowed: the way back while DNS is fixed.
  */
 export function lbPhaseProblems(cfg: PlatformConfig, previous: ServersOutput | undefined): Problem[] {
     const phase = lbPhaseOf(cfg);
@@ -31,6 +32,10 @@ export function lbPhaseProblems(cfg: PlatformConfig, previous: ServersOutput | u
     if (previous.count <= 1 && phase !== "dns")
         return refuse(
             `is ${phase} but the stack has one server, which serves the site on its own address until DNS points at the load balancer: going to server.count ${cfg.server.count} in one step would close its ports 80 and 443 at once. Set loadBalancer.phase: dns with the new server.count, then follow ${ADD_RUNBOOK}`,
+        );
+    if (previous.count > 1 && previous.phase === undefined && phase !== "done")
+        return refuse(
+            `is ${phase} but the stack already runs ${previous.count} servers behind the load balancer with its own certificate: the phases are for going from one server to several, and would reopen server 1 and delete that certificate; keep loadBalancer.phase: done`,
         );
     if (previous.phase === "dns" && phase === "done")
         return refuse(`is done but the last up was phase dns: the load balancer's certificate has not served yet; set loadBalancer.phase: certificate first (${ADD_RUNBOOK})`);

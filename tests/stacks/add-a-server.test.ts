@@ -236,3 +236,22 @@ test("preview, phase by phase: dns touches nothing of server 1; certificate only
     for (const op of ["server-firewall:update", "mhylle-nginx:replace", "load-balancer-servers:update", "certificates-issue:delete"]) assert.ok(ops.includes(op), `${op} not in ${ops.join(", ")}`);
     assert.ok(!ops.some((o) => /^load-balancer-(https|http|certificate):/.test(o)), ops.join(", "));
 });
+
+test("the order of the phases, as the last up's `servers` output allows it", async () => {
+    const { validateConfig } = await import("../../config/validate");
+    const { prodConfig } = await import("../support/program");
+    const { lbPhaseProblems } = await import("../../stacks/lb-phase");
+    const raw = prodConfig();
+    const cfg = (count: number, phase: string) => validateConfig({ ...raw, server: { ...(raw.server as object), count }, database: { ...(raw.database as object), managed: { enabled: true } }, loadBalancer: { phase } });
+    const refused = (count: number, phase: string, previous: { count: number; phase?: "dns" | "certificate" } | undefined) =>
+        lbPhaseProblems(cfg(count, phase), previous && { retired: [], ...previous }).map((p) => `${p.field}: ${p.problem}`);
+    // Allowed: each step in order, the way back from certificate, more servers once done, a new stack.
+    for (const [count, phase, previous] of [
+        [2, "dns", { count: 1 }], [3, "dns", { count: 1 }], [2, "certificate", { count: 2, phase: "dns" }], [2, "done", { count: 2, phase: "certificate" }],
+        [2, "dns", { count: 2, phase: "certificate" }], [3, "done", { count: 2 }], [2, "dns", undefined], [2, "certificate", { count: 2, phase: "certificate" }],
+    ] as const)
+        assert.deepEqual(refused(count, phase, previous), [], `${count} ${phase} after ${JSON.stringify(previous)}`);
+    assert.match(refused(2, "certificate", { count: 1 }).join(), /^loadBalancer\.phase: is certificate but the stack has one server/);
+    assert.match(refused(2, "done", { count: 2, phase: "dns" }).join(), /set loadBalancer\.phase: certificate first/);
+    assert.match(refused(2, "dns", { count: 2 }).join(), /^loadBalancer\.phase: is dns but the stack already runs 2 servers .*keep loadBalancer\.phase: done$/);
+});
