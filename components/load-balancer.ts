@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as scaleway from "@pulumiverse/scaleway";
 import type { BackendSettings } from "../render/lb/backend";
+import { PassThroughTarget, passthroughBackend } from "./lb-passthrough";
 
 export interface LoadBalancerArgs {
     readonly zone: string;
@@ -60,7 +61,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
      * The servers as its backend, and the frontends: once the servers serve (`ready`: their apps
      * released), so a new server joins the pool only when it has something to serve.
      */
-    serve(serverIps: pulumi.Input<string>[], ready: pulumi.Resource[]): scaleway.loadbalancers.Backend {
+    serve(serverIps: pulumi.Input<string>[], ready: pulumi.Resource[], passThroughTo?: PassThroughTarget): scaleway.loadbalancers.Backend {
         const name = this.baseName;
         const args = this.args;
         const b = args.backend;
@@ -88,13 +89,51 @@ export class LoadBalancer extends pulumi.ComponentResource {
             { parent: this, dependsOn: ready },
         );
         this.backend = backend;
+        if (passThroughTo !== undefined) this.passThrough(passThroughTo);
+        else this.terminateTls(backend);
+        return backend;
+    }
+
+    /**
+     * Phase dns: 80 and 443 reach server 1's nginx as they are (TCP), its certificate included; the
+     * load balancer asks for none of its own, Let's Encrypt would check a DNS not yet moved. The
+     * frontends keep their names: moving one to the servers' backend replaces it, delete first
+     * (backend_id is ForceNew, docs/engine-notes.md 14), only once its inputs resolve.
+     */
+    private passThrough(to: PassThroughTarget) {
+        const name = this.baseName;
+        const b = this.args.backend;
+        const via = (port: number, serverPort: number) => passthroughBackend(this, name, this.lb.id, to.address, port, serverPort, b);
+        for (const [port, serverPort, fe] of [[443, to.httpsPort, "https"], [80, to.httpPort, "http"]] as const)
+            this.frontends.push(
+                new scaleway.loadbalancers.Frontend(
+                    `${name}-${fe}`,
+                    { lbId: this.lb.id, backendId: via(port, serverPort).id, name: fe, inboundPort: port, timeoutClient: seconds(b.serverTimeoutSeconds) },
+                    { parent: this },
+                ),
+            );
+    }
+
+    /** The load balancer's own frontends on the servers' backend: HTTPS with its certificate, 80 redirected. */
+    private terminateTls(backend: scaleway.loadbalancers.Backend) {
+        const name = this.baseName;
+        const args = this.args;
+        const b = args.backend;
+        // Port 80: a redirect to HTTPS once the certificate is there; until then the site itself.
+        const redirect = { name: "to-https", action: { type: "redirect", redirects: [{ type: "scheme", target: "https", code: 301 }] }, match: { ipSubnets: ["0.0.0.0/0", "::/0"] } };
+        const http = new scaleway.loadbalancers.Frontend(
+            `${name}-http`,
+            { lbId: this.lb.id, backendId: backend.id, name: "http", inboundPort: 80, ...(args.letsEncrypt ? { acls: [redirect] } : {}), timeoutClient: seconds(b.serverTimeoutSeconds) },
+            { parent: this },
+        );
         if (args.letsEncrypt) {
             // No name: autonamed, a new alias's certificate is issued before the frontend moves to it
             // and the old one is deleted after (a set name would delete first: docs/engine-notes.md 9).
             this.certificate = new scaleway.loadbalancers.Certificate(
                 `${name}-certificate`,
                 { lbId: this.lb.id, letsencrypt: { commonName: args.domain, subjectAlternativeNames: [...args.aliases] } },
-                { parent: this },
+                // After port 80 is the load balancer's own HTTP frontend (no longer passed through to server 1).
+                { parent: this, dependsOn: [http] },
             );
             this.frontends.push(
                 new scaleway.loadbalancers.Frontend(
@@ -104,16 +143,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
                 ),
             );
         }
-        // Port 80: a redirect to HTTPS once the certificate is there; until then the site itself.
-        const redirect = { name: "to-https", action: { type: "redirect", redirects: [{ type: "scheme", target: "https", code: 301 }] }, match: { ipSubnets: ["0.0.0.0/0", "::/0"] } };
-        this.frontends.push(
-            new scaleway.loadbalancers.Frontend(
-                `${name}-http`,
-                { lbId: this.lb.id, backendId: backend.id, name: "http", inboundPort: 80, ...(args.letsEncrypt ? { acls: [redirect] } : {}), timeoutClient: seconds(b.serverTimeoutSeconds) },
-                { parent: this },
-            ),
-        );
-        return backend;
+        this.frontends.push(http); // after https: the order the frontends always had
     }
 
     /**

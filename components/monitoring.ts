@@ -55,6 +55,8 @@ export interface MonitoringArgs {
     /** The managed database's client settings, once apps use it: the status report checks the instance. */
     readonly managed?: ManagedClient;
     readonly alertSecrets?: AlertSecrets;
+    /** nginx here serves the domain's own certificate, whose expiry the report checks. @default one server */
+    readonly ownCertificate?: boolean;
 }
 
 export class Monitoring extends pulumi.ComponentResource {
@@ -68,7 +70,7 @@ export class Monitoring extends pulumi.ComponentResource {
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:Monitoring", args.host.name(name), {}, opts);
         const postgresContainer = args.postgresContainer ?? true;
-        ({ jobs: this.jobs, commands: this.commands } = monitoringSchedule(args.config, productionTargets(args.host.root), { postgresContainer, backups: args.backups, managed: args.managed }));
+        ({ jobs: this.jobs, commands: this.commands } = monitoringSchedule(args.config, productionTargets(args.host.root), { postgresContainer, backups: args.backups, managed: args.managed, ownCertificate: args.ownCertificate }));
         const m = args.config.monitoring;
         if (m.enabled) this.installAlertSecrets(name, args);
         if (!m.enabled || !m.prometheus.enabled) {

@@ -32,6 +32,11 @@ export function multiServerProblems(cfg: PlatformConfig, add: Add) {
     if (managed.enabled && managed.volume.type !== "lssd" && size % 5 !== 0)
         add("database.managed.volume.sizeGb", `must be a multiple of 5, as Scaleway's block volumes are; use ${Math.ceil(size / 5) * 5}`, size);
 
+    const phase = cfg.loadBalancer.phase;
+    if (phase !== "done" && (cfg.target !== "scaleway" || count < 2))
+        add("loadBalancer.phase", `is ${phase}, a step of going from one server to several behind Scaleway's load balancer: it needs target scaleway and server.count above 1 (set it with the new server.count, docs/runbooks/add-a-server.md)`, phase);
+    if (phase === "dns" && cfg.proxy.bindAddress !== "0.0.0.0")
+        add("proxy.bindAddress", `is ${cfg.proxy.bindAddress}: in loadBalancer.phase dns the load balancer reaches server 1's nginx on its private address; use 0.0.0.0 (the security group still limits the public side)`, cfg.proxy.bindAddress);
     retireProblems(cfg, add);
     existingDatabaseProblems(cfg, add);
     if (managed.readReplicas > 0 && !managed.enabled) add("database.managed.readReplicas", "needs database.managed.enabled: true (read replicas are Scaleway's)", managed.readReplicas);

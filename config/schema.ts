@@ -54,4 +54,5 @@ export type ServiceConfig = AppConfig["frontend"];
 export type BackupsConfig = PlatformConfig["backups"];
 export type MonitoringConfig = PlatformConfig["monitoring"];
 export type LoadBalancerConfig = PlatformConfig["loadBalancer"];
+export type LbPhase = LoadBalancerConfig["phase"];
 export type ManagedDatabaseConfig = PlatformConfig["database"]["managed"];

@@ -8,6 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
 import type { ImageToPin } from "./preflight";
+import { ownOutput } from "./server-count";
 
 /** Config fields of the images held: those with the Docker socket. */
 export const HELD_IMAGE_FIELDS = ["images.watchtower"] as const;
@@ -38,11 +39,10 @@ export function holdImages(images: readonly ImageToPin[], previous: HeldImages |
     });
 }
 
-/** The last `up`'s `heldImages`, read through a reference to the stack itself (docs/engine-notes.md section 13). */
-export function ownHeldImages(): Promise<HeldImages | undefined> {
-    const self = new pulumi.StackReference("held-images-before", { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
-    return self.getOutputDetails("heldImages").then((d) => {
-        const v = d.value as Record<string, unknown> | undefined;
+/** The last `up`'s `heldImages`, read through the reference to the stack itself (stacks/server-count.ts `ownStack`). */
+export function ownHeldImages(self: pulumi.StackReference): Promise<HeldImages | undefined> {
+    return ownOutput(self, "heldImages").then((value) => {
+        const v = value as Record<string, unknown> | undefined;
         if (!v || typeof v !== "object") return undefined;
         return Object.fromEntries(Object.entries(v).filter(([, ref]) => typeof ref === "string" && /@sha256:[a-f0-9]{64}$/.test(ref))) as HeldImages;
     });

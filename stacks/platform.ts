@@ -133,6 +133,8 @@ function buildOps(site: Site, networks: Networks, proxy: Proxy, db: DatabaseSide
             backups: first && cfg.backups.enabled,
             managed,
             alertSecrets: secrets.alertSecrets,
+            // Not behind the load balancer: server 1 alone, or still serving the internet (stacks/lb-phase.ts).
+            ownCertificate: !role.loadBalancer,
         },
         opts,
     );

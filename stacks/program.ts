@@ -7,6 +7,7 @@ import { Preflight, preflight } from "./preflight";
 import { checkServerCount, ownStack, serversOutput } from "./server-count";
 import { heldImagesOutput, ownHeldImages } from "./held-images";
 import { checkHostKeys, hostKeysOutput } from "./host-keys";
+import { nextStep } from "./lb-phase";
 
 /** Where people open the apps: the domain, or on the local target this machine's HTTPS port. */
 export const publicBase = (cfg: PlatformConfig) =>
@@ -26,11 +27,13 @@ export class RefusedConfig extends pulumi.RunError {
 export async function program(config = new pulumi.Config()) {
     let checked: Preflight;
     try {
-        checked = await preflight(config, ownHeldImages);
+        // One reference to the stack itself, made when first needed: it reads what the last `up` exported.
+        let self: pulumi.StackReference | undefined;
+        const own = () => (self ??= ownStack());
+        checked = await preflight(config, () => ownHeldImages(own()));
         if (checked.cfg.target === "scaleway") {
-            const self = ownStack();
-            await checkServerCount(checked.cfg, self);
-            await checkHostKeys(checked.cfg, self);
+            await checkServerCount(checked.cfg, own());
+            await checkHostKeys(checked.cfg, own());
         }
     } catch (err) {
         if (err instanceof ConfigError) throw new RefusedConfig(err.problems);
@@ -54,5 +57,7 @@ export async function program(config = new pulumi.Config()) {
         heldImages: heldImagesOutput(cfg, releases.images),
         // The SSH host key each server is pinned to (public); its absence marks servers made before pinning (stacks/host-keys.ts).
         hostKeys: deployment.servers && hostKeysOutput(deployment.servers.map((s) => s.hostKey)),
+        // With the load balancer: the next step of going from one server to several (stacks/lb-phase.ts).
+        nextStep: deployment.loadBalancer && deployment.loadBalancer.publicIp.apply((ip) => nextStep(cfg, ip)),
     };
 }

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, Problem } from "../config/problem";
 import type { PlatformConfig } from "../config/schema";
+import { LbPhase, firstServerPublic, lbPhaseOf, lbPhaseProblems } from "./lb-phase";
 
 export const RUNBOOK = "docs/runbooks/remove-a-server.md";
 
@@ -13,10 +14,17 @@ export interface ServersOutput {
     readonly count: number;
     /** Out of the load balancer's pool, IP and instance no longer protected. */
     readonly retired: readonly number[];
+    /** Where going from one server to several stood (loadBalancer.phase); absent with one server. */
+    readonly phase?: LbPhase;
 }
 
 /** What this `up` exports as `servers`: the retiring servers still counted. */
-export const serversOutput = (cfg: PlatformConfig): ServersOutput => ({ count: cfg.server.count, retired: cfg.server.retire.filter((k) => k <= cfg.server.count && cfg.target === "scaleway") });
+export const serversOutput = (cfg: PlatformConfig): ServersOutput => ({
+    count: cfg.server.count,
+    retired: cfg.server.retire.filter((k) => k <= cfg.server.count && cfg.target === "scaleway"),
+    // Only while a move is under way: absent, the next run reads "done" (or one server).
+    ...(firstServerPublic(cfg) ? { phase: lbPhaseOf(cfg) } : {}),
+});
 
 /** A lower count than the stack's last `up` is accepted only for servers that `up` retired. */
 export function countChangeProblems(cfg: PlatformConfig, previous: ServersOutput | undefined): Problem[] {
@@ -42,13 +50,18 @@ export const ownOutput = (self: pulumi.StackReference, name: string): Promise<un
 function ownServersOutput(self: pulumi.StackReference): Promise<ServersOutput | undefined> {
     return ownOutput(self, "servers").then((value) => {
         const v = value as ServersOutput | undefined;
-        return v && typeof v.count === "number" ? { count: v.count, retired: Array.isArray(v.retired) ? v.retired : [] } : undefined;
+        if (!v || typeof v.count !== "number") return undefined;
+        return { count: v.count, retired: Array.isArray(v.retired) ? v.retired : [], ...(typeof v.phase === "string" ? { phase: v.phase } : {}) };
     });
 }
 
-/** Refuses a lower server.count the runbook's step did not prepare; the servers are Scaleway's only. */
+/**
+ * Refuses a lower server.count the runbook's step did not prepare, and a step of going from one
+ * server to several that the last `up` did not prepare (stacks/lb-phase.ts); Scaleway's servers only.
+ */
 export async function checkServerCount(cfg: PlatformConfig, self: pulumi.StackReference): Promise<void> {
     if (cfg.target !== "scaleway") return;
-    const problems = countChangeProblems(cfg, await ownServersOutput(self));
+    const previous = await ownServersOutput(self);
+    const problems = [...countChangeProblems(cfg, previous), ...lbPhaseProblems(cfg, previous)];
     if (problems.length) throw new ConfigError(problems);
 }

@@ -11,6 +11,7 @@ import { buildPlatform, Platform, PlatformSecrets } from "./platform";
 import { backendSettings } from "../render/lb/backend";
 import { serverSuffix } from "../config/naming";
 import { rollouts } from "./rollouts";
+import { firstServerPublic } from "./lb-phase";
 import type { PlatformConfig } from "../config/schema";
 import type { Releases } from "./platform";
 import { statusPageAdmins, statusPageEnabled } from "../render/nginx/status-page";
@@ -96,6 +97,34 @@ export function deployScaleway(cfg: PlatformConfig, releases: Releases, secrets:
     return { platform, platforms: [platform], address: server.publicIp, server, servers: [server] };
 }
 
+/** Servers being removed (docs/runbooks/remove-a-server.md): out of the pool, protection lifted. */
+const retiring = (cfg: PlatformConfig, k: number) => cfg.server.retire.includes(k);
+
+/** The servers, built alike on the private network; the first one's firewall and SSH key shared. */
+function fleetServers(cfg: PlatformConfig, privateNetworkId: pulumi.Input<string>): Server[] {
+    // Open to the web with one server, and while server 1 still serves the internet (stacks/lb-phase.ts).
+    const publicWeb = cfg.server.count === 1 || firstServerPublic(cfg);
+    const servers: Server[] = [];
+    for (let k = 1; k <= cfg.server.count; k++) {
+        const suffix = serverSuffix(k);
+        const first = servers[0];
+        servers.push(
+            new Server(`server${suffix}`, {
+                ...serverArgs(cfg),
+                privateNetworkId,
+                publicWeb,
+                // The status page's own origin is not published behind the load balancer (components/proxy.ts).
+                ...(publicWeb ? {} : { statusPage: undefined }),
+                shared: first && { securityGroup: first.securityGroup, sshKey: first.sshKey },
+                hostSuffix: suffix,
+                protect: !retiring(cfg, k),
+                existingHostKey: cfg.server.hostKeys[k - 1],
+            }),
+        );
+    }
+    return servers;
+}
+
 /**
  * Several servers behind the load balancer, or one, on a private network with the managed
  * database. Server 1 keeps the names a single server always had; server k's resources end in -sk.
@@ -104,26 +133,9 @@ function deployFleet(cfg: PlatformConfig, releases: Releases, secrets: PlatformS
     const region = regionOf(cfg.server.zone);
     const network = new PrivateNetwork("private-network", { region });
     const behindLb = cfg.server.count > 1;
-    // Servers being removed (docs/runbooks/remove-a-server.md): out of the pool, protection lifted.
-    const retiring = (k: number) => cfg.server.retire.includes(k);
-    const servers: Server[] = [];
-    for (let k = 1; k <= cfg.server.count; k++) {
-        const suffix = serverSuffix(k);
-        const first = servers[0];
-        servers.push(
-            new Server(`server${suffix}`, {
-                ...serverArgs(cfg),
-                privateNetworkId: network.network.id,
-                publicWeb: !behindLb,
-                // The status page's own origin is not published behind the load balancer (components/proxy.ts).
-                ...(behindLb ? { statusPage: undefined } : {}),
-                shared: first && { securityGroup: first.securityGroup, sshKey: first.sshKey },
-                hostSuffix: suffix,
-                protect: !retiring(k),
-                existingHostKey: cfg.server.hostKeys[k - 1],
-            }),
-        );
-    }
+    // Until loadBalancer.phase is done server 1 serves the internet as it did alone (stacks/lb-phase.ts).
+    const firstPublic = firstServerPublic(cfg);
+    const servers = fleetServers(cfg, network.network.id);
     const managed = cfg.database.managed.enabled
         ? new ManagedDatabase("managed-database", {
               config: cfg.database.managed,
@@ -146,18 +158,22 @@ function deployFleet(cfg: PlatformConfig, releases: Releases, secrets: PlatformS
               letsEncrypt: cfg.loadBalancer.letsEncrypt,
           })
         : undefined;
+    // Server 1 keeps its public nginx ports and its own certificate while it serves the internet.
+    const behindLoadBalancer = (index: number) => !!loadBalancer && !(index === 0 && firstPublic);
     const platforms = servers.map((server, index) =>
         buildPlatform({
             cfg,
             host: server.host,
             releases,
             secrets,
-            role: { index, managed, loadBalancer: loadBalancer && { port: backend.port, bindAddress: server.privateIp!, trusted: loadBalancer.privateAddresses }, phased: behindLb },
+            role: { index, managed, loadBalancer: behindLoadBalancer(index) ? { port: backend.port, bindAddress: server.privateIp!, trusted: loadBalancer!.privateAddresses } : undefined, phased: behindLb },
         }),
     );
     if (loadBalancer) {
         const released = rollouts(cfg, platforms, servers.map((s, i) => ({ host: s.host, label: pulumi.interpolate`server ${i + 1} (${s.publicIp})` })));
-        loadBalancer.serve(servers.filter((_, i) => !retiring(i + 1)).map((s) => s.privateIp!), released);
+        const pool = servers.filter((_, i) => !retiring(cfg, i + 1) && behindLoadBalancer(i)).map((s) => s.privateIp!);
+        const server1 = { address: servers[0].privateIp!, httpPort: cfg.proxy.httpPort, httpsPort: cfg.proxy.httpsPort };
+        loadBalancer.serve(pool, released, cfg.loadBalancer.phase === "dns" ? server1 : undefined);
     }
     return { platform: platforms[0], platforms, address: loadBalancer?.publicIp ?? servers[0].publicIp, server: servers[0], servers, loadBalancer };
 }

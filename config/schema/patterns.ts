@@ -16,6 +16,8 @@ export const MAX_SERVERS = 10;
 export const MAX_READ_REPLICAS = 3;
 /** Scaleway's Load Balancer offers, smallest first. */
 export const LB_TYPES = ["LB-S", "LB-GP-M", "LB-GP-L", "LB-GP-XL"] as const;
+/** The steps of going from one server to several (docs/runbooks/add-a-server.md), in order. */
+export const LB_PHASES = ["dns", "certificate", "done"] as const;
 /** The managed database engine: PostgreSQL 15, as the container the platform runs. */
 export const MANAGED_ENGINE = "PostgreSQL-15";
 /** S3 bucket name rules (Scaleway Object Storage follows them). */

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { sshPublicKeyProblem } from "../ssh-key";
 import { deployUserProblem } from "../field-checks";
 import { checked, port } from "./fields";
-import { LB_TYPES, MAX_SERVERS } from "./patterns";
+import { LB_PHASES, LB_TYPES, MAX_SERVERS } from "./patterns";
 
 /** A server's host key as pulumi-command pins it: Ed25519 (it would offer only an RSA key's SHA-1 algorithm, which Ubuntu 24.04's sshd refuses). */
 const hostKeyProblem = (line: string) =>
@@ -75,7 +75,13 @@ export const loadBalancerSchema = z
             .boolean()
             .default(true)
             .describe(
-                "The load balancer's own Let's Encrypt certificate for `domain` and `aliases` (HTTPS on 443, port 80 redirected); set `false` for the first `up`, point DNS at the `dnsRecords` output, then `true` (while `false`, port 80 serves the site).",
+                "The load balancer's own Let's Encrypt certificate for `domain` and `aliases` (HTTPS on 443, port 80 redirected), requested from `phase: certificate` on; `false`: no certificate, port 80 serves the site.",
+            ),
+        phase: z
+            .enum(LB_PHASES)
+            .default("done")
+            .describe(
+                "Where the move from one server to several stands (docs/runbooks/add-a-server.md): `dns` (going from 1 server to more: the load balancer passes 80 and 443 through to server 1, which keeps serving on its own address; point DNS at the `dnsRecords` output), `certificate` (DNS points at the load balancer: its certificate is issued, servers 2 and up serve through it, server 1 still answers on its own address), `done` (server 1's public 80 and 443 close and it joins the pool).",
             ),
         healthCheck: z
             .strictObject({

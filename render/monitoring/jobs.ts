@@ -19,6 +19,8 @@ export interface MonitoredServer {
     readonly backups: boolean;
     /** The managed database's client settings, once apps use it: the report checks the instance. */
     readonly managed?: ManagedClient;
+    /** nginx here serves the domain's own certificate (not behind the load balancer): the report checks it. @default one server */
+    readonly ownCertificate?: boolean;
 }
 
 /** Containers the status report expects to be running. */
@@ -35,12 +37,13 @@ function statusCommand(cfg: PlatformConfig, t: OpsTargets, server: MonitoredServ
         coreContainers: coreContainers(cfg, server.postgresContainer),
         apps: cfg.apps,
         // Behind the load balancer the certificate is the load balancer's (Scaleway renews it).
-        domains: cfg.server.count > 1 ? [] : [cfg.domain],
+        domains: (server.ownCertificate ?? cfg.server.count === 1) ? [cfg.domain] : [],
         monitoring: cfg.monitoring,
         backups: server.backups,
         ...(server.managed ? { managedDatabase: { image: server.managed.image, databases: server.managed.databases } } : {}),
-        // Behind a load balancer the page's own origin is not published: no link to it in alerts.
-        pageUrl: cfg.monitoring.page.enabled && cfg.server.count === 1 ? statusPageUrl(cfg) : undefined,
+        // Behind a load balancer the page's own origin is not published: no link to it in alerts
+        // (a server still serving the internet itself, as server 1 while it is added to, keeps it).
+        pageUrl: cfg.monitoring.page.enabled && (server.ownCertificate ?? cfg.server.count === 1) ? statusPageUrl(cfg) : undefined,
     });
     return { name: "platform-status", language: "python3", script };
 }

@@ -20,7 +20,7 @@ async function up(raw: Record<string, unknown>, previous?: Record<string, string
         secrets: {},
         registry: { "nickfedor/watchtower:1": NEWER, "nickfedor/watchtower:1.13": NEWER },
         onLookup: (image) => asked.push(image),
-        outputs: (type, name) => (type === "pulumi:pulumi:StackReference" && name === "held-images-before" ? { outputs: previous ? { heldImages: previous } : {}, secretOutputNames: [] } : undefined),
+        outputs: (type, name) => (type === "pulumi:pulumi:StackReference" && name === "servers-before" ? { outputs: previous ? { heldImages: previous } : {}, secretOutputNames: [] } : undefined),
     });
     const image = resources.find((r) => r.type === "docker:index/remoteImage:RemoteImage" && String(r.inputs.name).startsWith("nickfedor/watchtower"))!;
     const outputs = await new Promise<Record<string, any>>((resolve) => require("@pulumi/pulumi").output(result).apply(resolve));

@@ -19,7 +19,7 @@ test("defaults: one server, no managed database, an LB-S with checks every 2 s t
     const cfg = validateConfig(prodConfig());
     assert.equal(cfg.server.count, 1);
     assert.equal(cfg.database.managed.enabled, false);
-    assert.deepEqual(cfg.loadBalancer, { type: "LB-S", backendPort: 8080, letsEncrypt: true, healthCheck: { delaySeconds: 2, timeoutSeconds: 1, retries: 2 } });
+    assert.deepEqual(cfg.loadBalancer, { type: "LB-S", backendPort: 8080, letsEncrypt: true, phase: "done", healthCheck: { delaySeconds: 2, timeoutSeconds: 1, retries: 2 } });
     assert.deepEqual(
         { ...cfg.database.managed, enabled: undefined },
         { enabled: undefined, nodeType: "DB-DEV-S", engine: "PostgreSQL-15", isHaCluster: false, backup: { frequencyHours: 24, retentionDays: 7 }, volume: { type: "sbs_5k", sizeGb: 10 }, readReplicas: 0, sslMode: "verify-full", existingDatabases: [], phase: "done" },
