@@ -2,6 +2,13 @@
 // An existing database is only replaced with --replace, and is first dumped beside the backups so
 // a wrong restore can itself be undone. Runbook: docs/runbooks/restore-a-database.md.
 import { BACKUPS_DIR, OpsTargets, opsVars } from "./layout";
+import { PG_RESTORE_LISTED } from "../pg-restore-listed";
+
+/**
+ * awk: the TOC lines of the database itself, restored by the superuser (the database, its settings,
+ * comment and grants: "DATABASE - db owner", "ACL - DATABASE db owner"); every other is the owner's.
+ */
+const DATABASE_ENTRY = '(($4 == "DATABASE" && ($5 == "-" || $5 == "PROPERTIES")) || (($4 == "COMMENT" || $4 == "ACL") && $5 == "-" && $6 == "DATABASE"))';
 
 const USAGE = `usage: restore [--replace] DB [FILE]
   DB       database to restore, e.g. app1_db (or "globals" for roles)
@@ -13,6 +20,7 @@ export function restoreCommandScript(t: OpsTargets): string {
         ...opsVars(t, "root", "postgres"),
         `backups="$root/${BACKUPS_DIR}"`,
         `usage() { cat <<'USAGE'\n${USAGE}\nUSAGE\n}`,
+        PG_RESTORE_LISTED,
         "replace=0",
         'while [ $# -gt 0 ]; do case "$1" in --replace) replace=1; shift ;; -h|--help) usage; exit 0 ;; -*) usage >&2; exit 64 ;; *) break ;; esac; done',
         'db="${1:-}"',
@@ -31,9 +39,12 @@ export function restoreCommandScript(t: OpsTargets): string {
         "  exit 0",
         "fi",
         // The archive must be whole and of this database before anything is dropped.
-        'toc=$(docker exec -i "$pg_container" pg_restore -l < "$file") || { echo "$file is not a readable pg_dump archive" >&2; exit 65; }',
+        'toc=$(docker exec -i "$pg_container" pg_restore --create -l < "$file") || { echo "$file is not a readable pg_dump archive" >&2; exit 65; }',
         'dumped=$(printf \'%s\\n\' "$toc" | sed -n \'s/^;[[:space:]]*dbname: //p\' | head -n 1)',
         '[ "$dumped" = "$db" ] || { echo "$file is a dump of \'$dumped\', not of \'$db\'" >&2; exit 65; }',
+        // Whose the database is: its objects are restored by that role's own login.
+        `owner=$(printf '%s\\n' "$toc" | awk '$4 == "DATABASE" && $5 == "-" { print $NF; exit }')`,
+        '[[ "$owner" =~ ^[a-z0-9_]+$ ]] || { echo "$file names no owner of $db" >&2; exit 65; }',
         'exists=$(psql_pg -c "SELECT 1 FROM pg_database WHERE datname = \'$db\'")',
         'if [ "$exists" = 1 ]; then',
         '  if [ "$replace" != 1 ]; then',
@@ -46,13 +57,18 @@ export function restoreCommandScript(t: OpsTargets): string {
         '  echo "saved the current $db to $safety"',
         '  psql_pg -c "DROP DATABASE \\"$db\\" WITH (FORCE)"',
         "fi",
-        // --create recreates the database with its owner, settings and grants from the dump.
-        'if ! docker exec -i "$pg_container" pg_restore -U "$pg_user" --create --exit-on-error -d postgres < "$file"; then',
-        '  echo "restore of $db from $file FAILED; the database is incomplete.${safety:+ Its previous contents: restore --replace $db $safety}" >&2',
-        "  exit 1",
-        "fi",
-        'docker exec "$pg_container" psql -X -q -U "$pg_user" -d "$db" -c ANALYZE',
-        'tables=$(docker exec "$pg_container" psql -X -At -U "$pg_user" -d "$db" -c "SELECT count(*) FROM pg_stat_user_tables")',
+        // The superuser creates the database with its owner, settings and grants from the dump; every
+        // object in it is restored by the owner's own login (the local socket trusts it), so nothing
+        // the app defined (a CHECK or a trigger calling its functions) runs as the superuser, and
+        // nothing it runs can become the superuser again (SET ROLE or --role could be reset).
+        `created=$(printf '%s\\n' "$toc" | awk '${DATABASE_ENTRY}')`,
+        `objects=$(printf '%s\\n' "$toc" | awk '!(${DATABASE_ENTRY})')`,
+        'failed() { echo "restore of $db from $file FAILED; the database is incomplete.${safety:+ Its previous contents: restore --replace $db $safety}" >&2; exit 1; }',
+        'pg_restore_listed "$created" docker exec -i "$pg_container" -- -U "$pg_user" --create --exit-on-error -d postgres < "$file" || failed',
+        'pg_restore_listed "$objects" docker exec -i "$pg_container" -- -U "$owner" --exit-on-error -d "$db" < "$file" || failed',
+        // As the owner too: the database's settings (its search_path) are the app's.
+        'docker exec "$pg_container" psql -X -q -U "$owner" -d "$db" -c ANALYZE',
+        'tables=$(docker exec "$pg_container" psql -X -At -U "$owner" -d "$db" -c "SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_user_tables")',
         'echo "restored $db from $file ($tables tables)"',
     ].join("\n");
 }
