@@ -8,6 +8,7 @@ pg_restore_listed() {
   shift
   while [ "$1" != -- ]; do words+=("$1"); shift; done
   shift
+  # shellcheck disable=SC2016 # the quoted script runs in the client's bash, with its own variables
   { printf '%s\n' "$(printf '%s' "$list" | wc -c)"; printf '%s' "$list"; cat; } |
     "${words[@]}" env LC_ALL=C bash -c 'IFS= read -r n && IFS= read -r -d "" -N "$n" toc
       [ "${#toc}" = "$n" ] || { echo "pg_restore: the table of contents did not arrive whole" >&2; exit 1; }

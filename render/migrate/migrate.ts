@@ -29,6 +29,9 @@ export interface MigrationInput {
     readonly sslMode?: string;
 }
 
+/** SQL text in single quotes: its $ are PostgreSQL's dollar quotes, not the shell's. */
+const SQL_TEXT = "# shellcheck disable=SC2016";
+
 export function migrateDatabaseScript(t: OpsTargets, m: MigrationInput): string {
     const dbs = [...m.apps.map(databaseName), ...(m.sharedDb ? [SHARED_DATABASE] : [])];
     return [
@@ -37,12 +40,15 @@ export function migrateDatabaseScript(t: OpsTargets, m: MigrationInput): string 
         `ca_file="$root/${SERVER_CA_FILE}" endpoint_file="$root/${SERVER_ENDPOINT_FILE}" container_ca=${shq(CONTAINER_CA_PATH)}`,
         `logins_file=\${PLATFORM_MIGRATE_LOGINS:-"$root/${MIGRATION_LOGINS_FILE}"} admin_db_key=${ADMIN_LOGIN_KEY}`,
         `dbs=(${dbs.map(shq).join(" ")})`,
-        `roles=(${m.apps.map((a) => shq(roleName(a))).join(" ")})`,
         `shared_db=${shq(m.sharedDb ? SHARED_DATABASE : "")}`,
         `shared_grants=(${m.sharedDbGrants.map((g) => shq(roleName(g))).join(" ")})`,
+        SQL_TEXT,
         `fingerprint_sql=${shq(migrateSql("fingerprint"))}`,
+        SQL_TEXT,
         `freeze_on_sql=${shq(migrateSql("freezeOn"))}`,
+        SQL_TEXT,
         `freeze_off_sql=${shq(migrateSql("freezeOff"))}`,
+        SQL_TEXT,
         `freeze_objects_sql=${shq(migrateSql("freezeObjects"))}`,
         PG_RESTORE_LISTED,
         fs.readFileSync(MIGRATE_SCRIPT, "utf8"),
