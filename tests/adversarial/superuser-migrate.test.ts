@@ -34,7 +34,7 @@ const mustApp = (container: string, app: string, sql: string) => {
 const isSuperuser = (container: string, role: string) => psql(container, "postgres", `SELECT rolsuper FROM pg_roles WHERE rolname = '${role}';`).trim();
 
 /** migrate-database as rendered for the server, for these apps; the instance reached by `docker exec`. */
-function migrate(command: string, apps: string[]) {
+function migrate(apps: string[], command: string) {
     const t = { root: work, postgresContainer: SOURCE, nginxContainer: "unused" };
     const text = script(migrateDatabaseScript(t, { image: POSTGRES_IMAGE, apps, sharedDb: false, sharedDbGrants: [] }));
     const logins = path.join(work, "logins");
@@ -69,7 +69,7 @@ test("a table named as SQL is never run as SQL: the app's role stays what it was
         CREATE TABLE "x x;ALTER/**/ROLE/**/app1/**/SUPERUSER;--" (a int);
         CREATE TABLE "x; ALTER ROLE app1 SUPERUSER; --" (a int);
         INSERT INTO "x; ALTER ROLE app1 SUPERUSER; --" VALUES (1), (2);`);
-    const v = migrate("verify", ["app1"]);
+    const v = migrate(["app1"], "verify");
     assert.equal(isSuperuser(SOURCE, "app1"), "f", `app1 became a superuser: ${v.stderr}`);
     assert.deepEqual(v.result?.databases.map((d: any) => [d.database, d.tables, d.rows]), [["app1_db", 3, 2]], v.stderr);
 });
@@ -79,7 +79,7 @@ test("a CAST the app defines on its row type never runs as the superuser", { ski
         CREATE FUNCTION public.as_text(t) RETURNS text LANGUAGE plpgsql AS $f$
         BEGIN BEGIN EXECUTE 'ALTER ROLE app2 SUPERUSER'; EXCEPTION WHEN others THEN NULL; END; RETURN 'x'; END $f$;
         CREATE CAST (t AS text) WITH FUNCTION public.as_text(t);`);
-    const v = migrate("verify", ["app2"]);
+    const v = migrate(["app2"], "verify");
     assert.equal(isSuperuser(SOURCE, "app2"), "f", `app2 became a superuser: ${v.stderr}`);
     assert.equal(v.result?.databases[0].rows, 1, v.stderr);
 });
@@ -92,14 +92,14 @@ test("the app's database search_path does not put its functions before pg_catalo
         BEGIN BEGIN EXECUTE 'ALTER ROLE app3 SUPERUSER'; EXCEPTION WHEN others THEN NULL; END; END $f$;
         CREATE FUNCTION public.md5(text) RETURNS text LANGUAGE plpgsql AS $f$ BEGIN PERFORM public.escalate(); RETURN pg_catalog.md5($1); END $f$;
         ALTER DATABASE app3_db SET search_path = public, pg_catalog;`);
-    const v = migrate("verify", ["app3"]);
+    const v = migrate(["app3"], "verify");
     assert.equal(isSuperuser(SOURCE, "app3"), "f", `app3 became a superuser: ${v.stderr}`);
 });
 
 test("verify compares a table whose name has a space: 900 rows against 3 is a difference, and the command fails", { skip }, () => {
     mustApp(SOURCE, "app4", `CREATE TABLE "big table" (n int); INSERT INTO "big table" SELECT g FROM generate_series(1, 900) g;`);
     mustApp(TARGET, "app4", `CREATE TABLE "big table" (n int); INSERT INTO "big table" VALUES (1), (2), (3);`);
-    const v = migrate("verify", ["app4"]);
+    const v = migrate(["app4"], "verify");
     assert.notEqual(v.code, 0, "verify exited 0");
     assert.deepEqual(v.result?.databases.map((d: any) => [d.database, d.rows, d.identical]), [["app4_db", 900, false]], v.stderr);
     assert.match(v.stderr, /app4_db differs/);
@@ -119,7 +119,7 @@ test("the way back restores the instance's data into the container as the app's 
         END $f$;
         CREATE TABLE guarded (a int CHECK (public.spy(a)));
         INSERT INTO guarded VALUES (1), (2);`);
-    const back = migrate("back", ["app5"]);
+    const back = migrate(["app5"], "back");
     assert.equal(isSuperuser(SOURCE, "app5"), "f", `app5 became a superuser: ${back.stderr}`);
     assert.equal(mustApp(SOURCE, "app5", "SELECT count(*) FROM guarded"), "2", back.stderr);
     // The two rows the app wrote on the instance, then two the restore's CHECK wrote: all app5's.
@@ -128,7 +128,7 @@ test("the way back restores the instance's data into the container as the app's 
 
 test("the write freeze is a lock: the app's role cannot lift it, reads go on, and unfreeze lifts it", { skip }, () => {
     mustApp(SOURCE, "app6", "CREATE TABLE t (a int); INSERT INTO t VALUES (1);");
-    const copy = migrate("copy", ["app6"]);
+    const copy = migrate(["app6"], "copy");
     assert.equal(copy.code, 0, copy.stderr);
     // Everything the app's role may try, each in a session of its own, each ending in a write.
     const attempts = [
@@ -153,8 +153,8 @@ test("the write freeze is a lock: the app's role cannot lift it, reads go on, an
     asApp(SOURCE, "app6", "ALTER DATABASE app6_db SET default_transaction_read_only = off;");
     assert.notEqual(asApp(SOURCE, "app6", "INSERT INTO t VALUES (2);").code, 0, "a new session wrote through the freeze");
     assert.equal(mustApp(SOURCE, "app6", "SELECT count(*) FROM t"), "1", "reads go on, and nothing was written");
-    assert.equal(migrate("verify", ["app6"]).code, 0, "the copy is still identical to the frozen container");
-    const unfreeze = migrate("unfreeze", ["app6"]);
+    assert.equal(migrate(["app6"], "verify").code, 0, "the copy is still identical to the frozen container");
+    const unfreeze = migrate(["app6"], "unfreeze");
     assert.equal(unfreeze.code, 0, unfreeze.stderr);
     assert.equal(mustApp(SOURCE, "app6", "INSERT INTO t VALUES (2) RETURNING a"), "2");
 });
