@@ -7,5 +7,7 @@ DO $d$
 BEGIN
   IF EXISTS (SELECT FROM pg_namespace WHERE nspname = 'platform_freeze' AND nspowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)) THEN
     DROP SCHEMA platform_freeze CASCADE;
+    GRANT EXECUTE ON FUNCTION lo_create(oid), lo_creat(integer), lo_from_bytea(oid, bytea), lowrite(integer, bytea), lo_put(oid, bigint, bytea),
+      lo_truncate(integer, integer), lo_truncate64(integer, bigint), lo_unlink(oid) TO PUBLIC;
   END IF;
 END $d$;

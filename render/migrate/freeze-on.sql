@@ -23,6 +23,10 @@ BEGIN
     RAISE EXCEPTION '% refused: migrate-database is moving this database (writes are frozen)', tg_tag USING ERRCODE = 'read_only_sql_transaction';
   END IF;
 END $f$;
+-- Large objects are written by functions, not to a table: those are closed to everyone but the
+-- superuser meanwhile (freeze-off.sql opens them again).
+REVOKE EXECUTE ON FUNCTION lo_create(oid), lo_creat(integer), lo_from_bytea(oid, bytea), lowrite(integer, bytea), lo_put(oid, bigint, bytea),
+  lo_truncate(integer, integer), lo_truncate64(integer, bigint), lo_unlink(oid) FROM PUBLIC;
 CREATE EVENT TRIGGER platform_freeze ON ddl_command_start EXECUTE FUNCTION platform_freeze.refuse_ddl();
 DO $d$
 DECLARE t regclass;

@@ -143,6 +143,9 @@ test("the write freeze is a lock: the app's role cannot lift it, reads go on, an
         "TRUNCATE t;",
         "DELETE FROM t;",
         "UPDATE t SET a = 5;",
+        // Large objects live outside every table.
+        "SELECT lo_from_bytea(0, 'written during the freeze');",
+        "SELECT lowrite(lo_open(lo_creat(-1), 131072), 'x');",
     ];
     for (const sql of attempts) {
         const r = asApp(SOURCE, "app6", sql);
@@ -157,4 +160,5 @@ test("the write freeze is a lock: the app's role cannot lift it, reads go on, an
     const unfreeze = migrate(["app6"], "unfreeze");
     assert.equal(unfreeze.code, 0, unfreeze.stderr);
     assert.equal(mustApp(SOURCE, "app6", "INSERT INTO t VALUES (2) RETURNING a"), "2");
+    assert.match(mustApp(SOURCE, "app6", "SELECT lo_from_bytea(0, 'after the freeze')"), /^\d+$/, "large objects are written again");
 });
