@@ -10,6 +10,9 @@ import { PG_RESTORE_LISTED } from "../pg-restore-listed";
  */
 const DATABASE_ENTRY = '(($4 == "DATABASE" && ($5 == "-" || $5 == "PROPERTIES")) || (($4 == "COMMENT" || $4 == "ACL") && $5 == "-" && $6 == "DATABASE"))';
 
+/** awk: the TOC lines of rows (a table's, a sequence's value, large objects): loaded by their owner. */
+const DATA_ENTRY = '(($4 == "TABLE" && $5 == "DATA") || ($4 == "SEQUENCE" && $5 == "SET") || $4 == "BLOBS")';
+
 const USAGE = `usage: restore [--replace] DB [FILE]
   DB       database to restore, e.g. app1_db (or "globals" for roles)
   FILE     a dump of DB (default: the newest in <root>/backups/DB)
@@ -65,7 +68,21 @@ export function restoreCommandScript(t: OpsTargets): string {
         `objects=$(printf '%s\\n' "$toc" | awk '!(${DATABASE_ENTRY})')`,
         'failed() { echo "restore of $db from $file FAILED; the database is incomplete.${safety:+ Its previous contents: restore --replace $db $safety}" >&2; exit 1; }',
         'pg_restore_listed "$created" docker exec -i "$pg_container" -- -U "$pg_user" --create --exit-on-error -d postgres < "$file" || failed',
-        'pg_restore_listed "$objects" docker exec -i "$pg_container" -- -U "$owner" --exit-on-error -d "$db" < "$file" || failed',
+        'restore_as() { local user=$1 list=$2; shift 2; pg_restore_listed "$list" docker exec -i "$pg_container" -- -U "$user" --exit-on-error "$@" -d "$db" < "$file"; }',
+        'if [ "$(psql_pg -c "SELECT rolsuper FROM pg_roles WHERE rolname = \'$owner\'")" = t ]; then',
+        // A superuser's database (shared_db) holds the apps' tables: the superuser restores the
+        // definitions before and after the rows, and each table's rows are loaded by the table's
+        // owner. Loading rows is what runs an app's code (CHECK constraints, generated columns);
+        // indexes and materialized views are built as their owner by PostgreSQL itself.
+        '  restore_as "$pg_user" "$objects" --section=pre-data || failed',
+        `  for o in $(printf '%s\\n' "$objects" | awk '${DATA_ENTRY} { print $NF }' | sort -u); do`,
+        '    [[ "$o" =~ ^[a-z0-9_]+$ ]] || { echo "$file: rows owned by $o, not a role name" >&2; failed; }',
+        `    restore_as "$o" "$(printf '%s\\n' "$objects" | awk -v o="$o" '${DATA_ENTRY} && $NF == o')" --section=data || failed`,
+        "  done",
+        '  restore_as "$pg_user" "$objects" --section=post-data || failed',
+        "else",
+        '  restore_as "$owner" "$objects" || failed',
+        "fi",
         // As the owner too: the database's settings (its search_path) are the app's.
         'docker exec "$pg_container" psql -X -q -U "$owner" -d "$db" -c ANALYZE',
         'tables=$(docker exec "$pg_container" psql -X -At -U "$owner" -d "$db" -c "SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_user_tables")',

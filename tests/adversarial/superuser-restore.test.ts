@@ -6,7 +6,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { appDatabaseSql, ROLE_PASSWORD_ENV } from "../../render/database-sql";
+import { appDatabaseSql, ROLE_PASSWORD_ENV, sharedDatabaseSql } from "../../render/database-sql";
 import { needsImages, opsRoot, POSTGRES_IMAGE, psql, removeContainers, sh, startPostgres } from "../support/ops";
 
 const PG = "opstest-su-restore-postgres";
@@ -16,9 +16,9 @@ const ops = skip ? undefined : opsRoot();
 const env = () => ({ ...ops!.env, PLATFORM_POSTGRES_CONTAINER: PG });
 const bin = (name: string, ...args: string[]) => sh(path.join(ops!.root, "bin", name), args, { env: env(), timeout: 300_000 });
 
-/** SQL as the app's own role in its own database. */
-function asApp(app: string, sql: string) {
-    const r = sh("docker", ["exec", "-i", PG, "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-U", app, "-d", `${app}_db`], { input: sql });
+/** SQL as the app's own role, in its own database unless told. */
+function asApp(app: string, sql: string, db = `${app}_db`) {
+    const r = sh("docker", ["exec", "-i", PG, "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-U", app, "-d", db], { input: sql });
     assert.equal(r.code, 0, r.stderr);
     return r.stdout.trim();
 }
@@ -26,24 +26,28 @@ const isSuperuser = (role: string) => psql(PG, "postgres", `SELECT rolsuper FROM
 /** A function body that tries to make ROLE a superuser and keeps quiet when refused. */
 const escalate = (role: string) => `BEGIN EXECUTE 'ALTER ROLE ${role} SUPERUSER'; EXCEPTION WHEN others THEN NULL; END;`;
 
+const SPY = `CREATE TABLE seen (session_role text, current_role_ text);
+    CREATE FUNCTION public.spy(int) RETURNS boolean LANGUAGE plpgsql AS $f$
+    BEGIN
+      BEGIN RESET ROLE; EXCEPTION WHEN others THEN NULL; END;
+      INSERT INTO public.seen VALUES (session_user, current_user);
+      ${escalate("app1")}
+      RETURN true;
+    END $f$;
+    CREATE TABLE guarded (a int CHECK (public.spy(a)));
+    INSERT INTO guarded VALUES (1), (2);`;
+
 let backup: ReturnType<typeof sh>;
 before(() => {
     if (skip) return;
     startPostgres(PG);
     for (const app of APPS) psql(PG, "postgres", appDatabaseSql(app), { [ROLE_PASSWORD_ENV]: `pw-${app}` });
-    // app1: a CHECK calling its function, run for every row a restore loads. It leaves any role it
-    // was given (RESET ROLE: a superuser session with --role would let it), records who it runs
-    // as, and tries to become a superuser.
-    asApp("app1", `CREATE TABLE seen (session_role text, current_role_ text);
-        CREATE FUNCTION public.spy(int) RETURNS boolean LANGUAGE plpgsql AS $f$
-        BEGIN
-          BEGIN RESET ROLE; EXCEPTION WHEN others THEN NULL; END;
-          INSERT INTO public.seen VALUES (session_user, current_user);
-          ${escalate("app1")}
-          RETURN true;
-        END $f$;
-        CREATE TABLE guarded (a int CHECK (public.spy(a)));
-        INSERT INTO guarded VALUES (1), (2);`);
+    psql(PG, "postgres", sharedDatabaseSql(["app1"], APPS));
+    // app1: a CHECK calling its function, run for every row a restore loads, in its database and
+    // in shared_db (the superuser's, granted to app1). It leaves any role it was given (RESET
+    // ROLE: a superuser session with --role would let it), records who it runs as, and tries to
+    // become a superuser.
+    for (const db of ["app1_db", "shared_db"]) asApp("app1", SPY, db);
     // app2: its database's search_path puts its schema first, where count(*) is its own aggregate:
     // any later session there that calls count(*) unqualified runs it.
     asApp("app2", `CREATE TABLE t (a int); INSERT INTO t VALUES (1);
@@ -83,6 +87,16 @@ test("restore loads an app's rows as the app's own role: a CHECK calling its fun
     // Two rows from before the dump, two the restore's CHECK wrote: every one app1's.
     assert.equal(asApp("app1", "SELECT string_agg(session_role || '/' || current_role_, ' ' ORDER BY 1) FROM seen"), "app1/app1 app1/app1 app1/app1 app1/app1");
     assert.equal(psql(PG, "postgres", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'app1_db';").trim(), "app1", "the database is the app's again");
+});
+
+test("restore of shared_db, the superuser's database, loads each table's rows as the table's owner", { skip }, () => {
+    const r = bin("restore", "--replace", "shared_db");
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(isSuperuser("app1"), "f", "app1 became a superuser");
+    assert.equal(asApp("app1", "SELECT count(*) FROM guarded", "shared_db"), "2");
+    assert.equal(asApp("app1", "SELECT string_agg(session_role || '/' || current_role_, ' ' ORDER BY 1) FROM seen", "shared_db"), "app1/app1 app1/app1 app1/app1 app1/app1");
+    assert.equal(psql(PG, "shared_db", "SELECT string_agg(tablename || ':' || tableowner, ',' ORDER BY 1) FROM pg_tables WHERE schemaname = 'public';").trim(), "guarded:app1,seen:app1");
+    assert.equal(psql(PG, "postgres", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'shared_db';").trim(), "postgres");
 });
 
 test("after a restore, nothing the superuser runs in the database calls the app's count(*) through its search_path", { skip }, () => {
