@@ -94,8 +94,17 @@ copy_one() { # from to db
   # Objects belong to whoever restores: each app's own login for its database, on either side.
   if [ "$to" = managed ]; then
     login_for "$db"; pg_restore_listed "$toc" "${managed[@]}" -- --no-owner --no-privileges --clean --if-exists --single-transaction -d "$db" <"$dump" || return 1
-  else
+  elif [ "$db" != "$shared_db" ]; then
     pg_restore_listed "$toc" "${container[@]}" -- -U "$(owner_on_container "$db")" --no-owner --no-privileges --clean --if-exists --single-transaction -d "$db" <"$dump" || return 1
+  else
+    # shared_db is the superuser's: it restores the definitions, but the rows (the step that runs
+    # an app's CHECK functions) are loaded by a granted app's login, once the grants let it.
+    local loader=${shared_grants[0]:-$superuser}
+    sql_container "$superuser" "$db" "$drop_foreign_keys_sql" >/dev/null || return 1
+    pg_restore_listed "$toc" "${container[@]}" -- -U "$superuser" --no-owner --no-privileges --clean --if-exists --section=pre-data -d "$db" <"$dump" || return 1
+    grant_shared container || return 1
+    pg_restore_listed "$toc" "${container[@]}" -- -U "$loader" --no-owner --no-privileges --exit-on-error --section=data -d "$db" <"$dump" || return 1
+    pg_restore_listed "$toc" "${container[@]}" -- -U "$superuser" --no-owner --no-privileges --exit-on-error --section=post-data -d "$db" <"$dump" || return 1
   fi
   [ "$db" != "$shared_db" ] || grant_shared "$to"
 }

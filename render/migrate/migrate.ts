@@ -10,8 +10,8 @@ import { PG_RESTORE_LISTED } from "../pg-restore-listed";
 import { CONTAINER_CA_PATH, SERVER_CA_FILE, SERVER_ENDPOINT_FILE } from "../managed-database";
 
 export const MIGRATE_SCRIPT = path.join(__dirname, "migrate-database.sh");
-/** The SQL the script runs (real files beside it): the fingerprint, the freeze on and off, the freeze's own objects. */
-export const MIGRATE_SQL = { fingerprint: "fingerprint.sql", freezeOn: "freeze-on.sql", freezeOff: "freeze-off.sql", freezeObjects: "freeze-objects.sql" } as const;
+/** The SQL the script runs (real files beside it): the fingerprint, the freeze on and off, the freeze's own objects, shared_db's foreign keys dropped. */
+export const MIGRATE_SQL = { fingerprint: "fingerprint.sql", freezeOn: "freeze-on.sql", freezeOff: "freeze-off.sql", freezeObjects: "freeze-objects.sql", dropForeignKeys: "drop-foreign-keys.sql" } as const;
 export const migrateSql = (name: keyof typeof MIGRATE_SQL) => fs.readFileSync(path.join(__dirname, MIGRATE_SQL[name]), "utf8");
 /** One line per database on the instance: "database user password" (mode 0600), during the move only. */
 export const MIGRATION_LOGINS_FILE = "secrets/managed-logins";
@@ -50,6 +50,8 @@ export function migrateDatabaseScript(t: OpsTargets, m: MigrationInput): string 
         `freeze_off_sql=${shq(migrateSql("freezeOff"))}`,
         SQL_TEXT,
         `freeze_objects_sql=${shq(migrateSql("freezeObjects"))}`,
+        SQL_TEXT,
+        `drop_foreign_keys_sql=${shq(migrateSql("dropForeignKeys"))}`,
         PG_RESTORE_LISTED,
         fs.readFileSync(MIGRATE_SCRIPT, "utf8"),
     ].join("\n");

@@ -11,34 +11,35 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { migrateDatabaseScript } from "../../render/migrate/migrate";
-import { appDatabaseSql, ROLE_PASSWORD_ENV } from "../../render/database-sql";
+import { appDatabaseSql, ROLE_PASSWORD_ENV, sharedDatabaseSql } from "../../render/database-sql";
 import { script } from "../../render/shell";
 import { needsImages, POSTGRES_IMAGE, psql, removeContainers, sh, startPostgres } from "../support/ops";
 
 const SOURCE = "opstest-su-migrate-container";
 const TARGET = "opstest-su-migrate-managed";
 const SUPERUSER_PASSWORD = "opstest-superuser"; // startPostgres's
-const APPS = ["app1", "app2", "app3", "app4", "app5", "app6"];
+const APPS = ["app1", "app2", "app3", "app4", "app5", "app6", "app7"];
 const skip = needsImages(POSTGRES_IMAGE);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "opstest-su-migrate-"));
 
 /** SQL as the app's own role in its own database (the local socket trusts it, as in the image). */
-function asApp(container: string, app: string, sql: string) {
-    return sh("docker", ["exec", "-i", container, "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-U", app, "-d", `${app}_db`], { input: sql });
+function asApp(container: string, app: string, sql: string, db = `${app}_db`) {
+    return sh("docker", ["exec", "-i", container, "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-U", app, "-d", db], { input: sql });
 }
-const mustApp = (container: string, app: string, sql: string) => {
-    const r = asApp(container, app, sql);
+const mustApp = (container: string, app: string, sql: string, db?: string) => {
+    const r = asApp(container, app, sql, db);
     assert.equal(r.code, 0, r.stderr);
     return r.stdout.trim();
 };
 const isSuperuser = (container: string, role: string) => psql(container, "postgres", `SELECT rolsuper FROM pg_roles WHERE rolname = '${role}';`).trim();
 
-/** migrate-database as rendered for the server, for these apps; the instance reached by `docker exec`. */
-function migrate(apps: string[], command: string) {
+/** migrate-database as rendered for the server, for these apps (and shared_db granted to them); the instance reached by `docker exec`. */
+function migrate(apps: string[], command: string, sharedDb = false) {
     const t = { root: work, postgresContainer: SOURCE, nginxContainer: "unused" };
-    const text = script(migrateDatabaseScript(t, { image: POSTGRES_IMAGE, apps, sharedDb: false, sharedDbGrants: [] }));
+    const text = script(migrateDatabaseScript(t, { image: POSTGRES_IMAGE, apps, sharedDb, sharedDbGrants: sharedDb ? apps : [] }));
     const logins = path.join(work, "logins");
-    fs.writeFileSync(logins, [...apps.map((a) => `${a}_db ${a} pw-${a}`), `postgres postgres ${SUPERUSER_PASSWORD}`].join("\n") + "\n", { mode: 0o600 });
+    const admin = ["postgres", ...(sharedDb ? ["shared_db"] : [])].map((db) => `${db} postgres ${SUPERUSER_PASSWORD}`);
+    fs.writeFileSync(logins, [...apps.map((a) => `${a}_db ${a} pw-${a}`), ...admin].join("\n") + "\n", { mode: 0o600 });
     const r = spawnSync("bash", ["-c", text, "migrate-database", command], {
         encoding: "utf8",
         cwd: work,
@@ -54,6 +55,7 @@ before(() => {
     for (const c of [SOURCE, TARGET]) {
         startPostgres(c);
         for (const app of APPS) psql(c, "postgres", appDatabaseSql(app), { [ROLE_PASSWORD_ENV]: `pw-${app}` });
+        psql(c, "postgres", sharedDatabaseSql(["app7"], APPS));
     }
 });
 
@@ -124,6 +126,29 @@ test("the way back restores the instance's data into the container as the app's 
     assert.equal(mustApp(SOURCE, "app5", "SELECT count(*) FROM guarded"), "2", back.stderr);
     // The two rows the app wrote on the instance, then two the restore's CHECK wrote: all app5's.
     assert.equal(mustApp(SOURCE, "app5", "SELECT string_agg(session_role || '/' || current_role_, ' ' ORDER BY 1) FROM seen"), "app5/app5 app5/app5 app5/app5 app5/app5");
+});
+
+test("the way back loads shared_db's rows (the superuser's database) as a granted app's login, foreign keys and all", { skip }, () => {
+    // In the container, the tables as they were before the switch (the restore must drop them).
+    const tables = "CREATE TABLE parent (id int PRIMARY KEY); CREATE TABLE child (p int REFERENCES parent);";
+    mustApp(SOURCE, "app7", tables, "shared_db");
+    mustApp(TARGET, "app7", `${tables} INSERT INTO parent VALUES (1); INSERT INTO child VALUES (1);
+        CREATE TABLE seen (session_role text, current_role_ text);
+        CREATE FUNCTION public.spy(int) RETURNS boolean LANGUAGE plpgsql AS $f$
+        BEGIN
+          BEGIN RESET ROLE; EXCEPTION WHEN others THEN NULL; END;
+          INSERT INTO public.seen VALUES (session_user, current_user);
+          BEGIN EXECUTE 'ALTER ROLE app7 SUPERUSER'; EXCEPTION WHEN others THEN NULL; END;
+          RETURN true;
+        END $f$;
+        CREATE TABLE guarded (a int CHECK (public.spy(a)));
+        INSERT INTO guarded VALUES (1), (2);`, "shared_db");
+    const back = migrate(["app7"], "back", true);
+    assert.equal(isSuperuser(SOURCE, "app7"), "f", `app7 became a superuser: ${back.stderr}`);
+    assert.equal(mustApp(SOURCE, "app7", "SELECT count(*) FROM guarded", "shared_db"), "2", back.stderr);
+    assert.equal(mustApp(SOURCE, "app7", "SELECT string_agg(session_role || '/' || current_role_, ' ' ORDER BY 1) FROM seen", "shared_db"), "app7/app7 app7/app7 app7/app7 app7/app7");
+    assert.equal(mustApp(SOURCE, "app7", "SELECT count(*) FROM child JOIN parent ON parent.id = child.p", "shared_db"), "1");
+    assert.equal(psql(SOURCE, "shared_db", "SELECT count(*) FROM pg_constraint WHERE contype = 'f';").trim(), "1", "the foreign key is back");
 });
 
 test("the write freeze is a lock: the app's role cannot lift it, reads go on, and unfreeze lifts it", { skip }, () => {
