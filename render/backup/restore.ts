@@ -60,10 +60,23 @@ export function restoreCommandScript(t: OpsTargets): string {
         '  echo "saved the current $db to $safety"',
         '  psql_pg -c "DROP DATABASE \\"$db\\" WITH (FORCE)"',
         "fi",
-        // The superuser creates the database with its owner, settings and grants from the dump; every
-        // object in it is restored by the owner's own login (the local socket trusts it), so nothing
-        // the app defined (a CHECK or a trigger calling its functions) runs as the superuser, and
-        // nothing it runs can become the superuser again (SET ROLE or --role could be reset).
+        ...restoreLines(),
+        // As the owner too: the database's settings (its search_path) are the app's.
+        'docker exec "$pg_container" psql -X -q -U "$owner" -d "$db" -c ANALYZE',
+        'tables=$(docker exec "$pg_container" psql -X -At -U "$owner" -d "$db" -c "SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_user_tables")',
+        'echo "restored $db from $file ($tables tables)"',
+    ].join("\n");
+}
+
+/**
+ * The database restored from "$file" (its TOC in "$toc"): the superuser creates the database with
+ * its owner, settings and grants from the dump; every object in it is restored by the owner's own
+ * login (the local socket trusts it), so nothing the app defined (a CHECK or a trigger calling its
+ * functions) runs as the superuser, and nothing it runs can become the superuser again (SET ROLE
+ * or --role could be reset).
+ */
+function restoreLines(): string[] {
+    return [
         `created=$(printf '%s\\n' "$toc" | awk '${DATABASE_ENTRY}')`,
         `objects=$(printf '%s\\n' "$toc" | awk '!(${DATABASE_ENTRY})')`,
         'failed() { echo "restore of $db from $file FAILED; the database is incomplete.${safety:+ Its previous contents: restore --replace $db $safety}" >&2; exit 1; }',
@@ -83,9 +96,5 @@ export function restoreCommandScript(t: OpsTargets): string {
         "else",
         '  restore_as "$owner" "$objects" || failed',
         "fi",
-        // As the owner too: the database's settings (its search_path) are the app's.
-        'docker exec "$pg_container" psql -X -q -U "$owner" -d "$db" -c ANALYZE',
-        'tables=$(docker exec "$pg_container" psql -X -At -U "$owner" -d "$db" -c "SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_user_tables")',
-        'echo "restored $db from $file ($tables tables)"',
-    ].join("\n");
+    ];
 }
