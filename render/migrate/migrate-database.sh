@@ -46,55 +46,74 @@ login_for() { # db
 }
 on_container() { "${container[@]}" "$@"; }
 on_managed() { "${managed[@]}" "$@"; }
-sql_container() { on_container psql -X -At -v ON_ERROR_STOP=1 -U "$superuser" -d "$1" -c "$2"; }
-sql_managed() { login_for "$1"; on_managed psql -X -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
+# The container as USER over its local socket (trust, as the image sets it up): an app's database
+# is read and restored by its own role, which nothing the app defined can raise to the superuser.
+sql_container() { on_container psql -X -q -At -v ON_ERROR_STOP=1 -U "$1" -d "$2" -c "$3"; } # user db sql
+sql_managed() { login_for "$1"; on_managed psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"; } # db sql
+# The instance's admin, in any database (freezing, and listing the freeze's objects).
+admin_managed() { login_for "$admin_db_key"; on_managed psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"; } # db sql
+# Who owns a database's objects in the container: its app's role, the superuser for shared_db.
+owner_on_container() { [ "$1" = "$shared_db" ] && echo "$superuser" || echo "${1%_db}"; }
 
-# Writes stop by role: every app's sessions become read-only (reads keep working), and existing
-# sessions are ended so the pools reconnect read-only.
-freeze_sql() { # on|off
-  local r out=""
-  for r in "${roles[@]}"; do
-    if [ "$1" = on ]; then out="${out}ALTER ROLE $r SET default_transaction_read_only = on; "; else out="${out}ALTER ROLE $r RESET default_transaction_read_only; "; fi
+# The write freeze is a lock in each database (freeze-on.sql): the app's role cannot lift it, and
+# reads keep working. Off goes through every database even when one fails.
+freeze_container() { # on|off
+  local db rc=0 sql
+  [ "$1" = on ] && sql=$freeze_on_sql || sql=$freeze_off_sql
+  for db in "${dbs[@]}"; do
+    sql_container "$superuser" "$db" "$sql" >/dev/null || { rc=1; [ "$1" = off ] || return 1; }
   done
-  [ "$1" = on ] && out="${out}SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename IN ($(printf "'%s'," "${roles[@]}" | sed 's/,$//'));"
-  printf '%s' "$out"
+  return "$rc"
 }
-freeze_container() { sql_container postgres "$(freeze_sql "$1")" >/dev/null; }
-freeze_managed() { login_for "$admin_db_key"; on_managed psql -X -At -v ON_ERROR_STOP=1 -d postgres -c "$(freeze_sql "$1")" >/dev/null; }
-
-# Per table "name rows checksum", and per sequence "name last_value": what must be equal after a copy.
-INVENTORY="SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1"
-SEQUENCES="SELECT format('%I.%I', schemaname, sequencename) || ' ' || coalesce(last_value::text, '-') FROM pg_sequences ORDER BY 1"
-fingerprint() { # side db
-  local side=$1 db=$2 t
-  for t in $("sql_$side" "$db" "$INVENTORY"); do
-    printf 'table %s %s\n' "$t" "$("sql_$side" "$db" "SELECT count(*) || ' ' || coalesce(md5(string_agg(md5(x::text), '' ORDER BY md5(x::text))), '-') FROM $t x")"
+freeze_managed() { # on|off
+  local db rc=0 sql
+  [ "$1" = on ] && sql=$freeze_on_sql || sql=$freeze_off_sql
+  for db in "${dbs[@]}"; do
+    admin_managed "$db" "$sql" >/dev/null || { rc=1; [ "$1" = off ] || return 1; }
   done
-  "sql_$side" "$db" "$SEQUENCES" | sed 's/^/sequence /'
+  return "$rc"
+}
+
+# Per table "rows checksum name", per sequence "last_value name" (fingerprint.sql): one statement
+# on the server, as the database's owner (the app's own login on the instance); any error fails.
+fingerprint() { # side db
+  if [ "$1" = container ]; then sql_container "$(owner_on_container "$2")" "$2" "$fingerprint_sql"; else sql_managed "$2" "$fingerprint_sql"; fi
 }
 
 copy_one() { # from to db
-  local from=$1 to=$2 db=$3 dump="$work/$3.dump"
+  local from=$1 to=$2 db=$3 dump="$work/$3.dump" skip toc
+  # The freeze's own objects stay behind (freeze-objects.sql lists them, pg_restore -L leaves them out).
   if [ "$from" = container ]; then
-    on_container pg_dump -U "$superuser" --format=custom --no-owner --no-privileges -d "$db" >"$dump"
+    on_container pg_dump -U "$superuser" --format=custom --no-owner --no-privileges --exclude-schema=platform_freeze -d "$db" >"$dump" || return 1
+    skip=$(sql_container "$superuser" "$db" "$freeze_objects_sql") || return 1
   else
-    login_for "$db"; on_managed pg_dump --format=custom --no-owner --no-privileges -d "$db" >"$dump"
+    login_for "$db"; on_managed pg_dump --format=custom --no-owner --no-privileges --exclude-schema=platform_freeze -d "$db" >"$dump" || return 1
+    skip=$(admin_managed "$db" "$freeze_objects_sql") || return 1
   fi
-  # Objects belong to whoever restores: each app's own user for its database.
+  toc=$("on_$to" pg_restore -l <"$dump" | awk -v skip="$skip" 'BEGIN { n = split(skip, s, "\n"); for (i = 1; i <= n; i++) drop[s[i]] = 1 } !(($2 " " $3) in drop)') || return 1
+  # Objects belong to whoever restores: each app's own login for its database, on either side.
   if [ "$to" = managed ]; then
-    login_for "$db"; on_managed pg_restore --no-owner --no-privileges --clean --if-exists --single-transaction -d "$db" <"$dump"
+    login_for "$db"; pg_restore_listed "$toc" "${managed[@]}" -- --no-owner --no-privileges --clean --if-exists --single-transaction -d "$db" <"$dump" || return 1
+  elif [ "$db" != "$shared_db" ]; then
+    pg_restore_listed "$toc" "${container[@]}" -- -U "$(owner_on_container "$db")" --no-owner --no-privileges --clean --if-exists --single-transaction -d "$db" <"$dump" || return 1
   else
-    # As the superuser, acting as the app's role: the objects are the app's again.
-    on_container pg_restore -U "$superuser" --role="$(owner_on_container "$db")" --no-owner --no-privileges --clean --if-exists --single-transaction -d "$db" <"$dump"
+    # shared_db is the superuser's: it restores the definitions, but the rows (the step that runs
+    # an app's CHECK functions) are loaded by a granted app's login, once the grants let it.
+    local loader=${shared_grants[0]:-$superuser}
+    sql_container "$superuser" "$db" "$drop_foreign_keys_sql" >/dev/null || return 1
+    pg_restore_listed "$toc" "${container[@]}" -- -U "$superuser" --no-owner --no-privileges --clean --if-exists --section=pre-data -d "$db" <"$dump" || return 1
+    grant_shared container || return 1
+    pg_restore_listed "$toc" "${container[@]}" -- -U "$loader" --no-owner --no-privileges --exit-on-error --section=data -d "$db" <"$dump" || return 1
+    pg_restore_listed "$toc" "${container[@]}" -- -U "$superuser" --no-owner --no-privileges --exit-on-error --section=post-data -d "$db" <"$dump" || return 1
   fi
   [ "$db" != "$shared_db" ] || grant_shared "$to"
 }
-owner_on_container() { [ "$1" = "$shared_db" ] && echo "$superuser" || echo "${1%_db}"; }
 # shared_db's objects belong to one login after a restore: the granted apps get them all back.
 grant_shared() { # side
   local r sql=""
   for r in "${shared_grants[@]}"; do sql="${sql}GRANT ALL ON ALL TABLES IN SCHEMA public TO $r; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO $r; "; done
-  [ -z "$sql" ] || "sql_$1" "$shared_db" "$sql" >/dev/null
+  [ -z "$sql" ] && return 0
+  if [ "$1" = container ]; then sql_container "$superuser" "$shared_db" "$sql" >/dev/null; else sql_managed "$shared_db" "$sql" >/dev/null; fi
 }
 
 verify() { # prints JSON of every database; returns 1 when any differs
@@ -104,7 +123,7 @@ verify() { # prints JSON of every database; returns 1 when any differs
     a=$(fingerprint container "$db") || die "cannot read $db in the container"
     b=$(fingerprint managed "$db") || die "cannot read $db on the managed instance"
     tables=$(grep -c '^table ' <<<"$a" || true)
-    rows=$(awk '$1 == "table" { s += $3 } END { print s + 0 }' <<<"$a")
+    rows=$(awk '$1 == "table" { s += $2 } END { print s + 0 }' <<<"$a")
     if [ "$a" = "$b" ]; then same=true; else same=false; differ=1; log "$db differs:"; diff <(echo "$a") <(echo "$b") >&2 || true; fi
     [ "$first" = 1 ] || printf ','
     first=0
@@ -117,12 +136,14 @@ verify() { # prints JSON of every database; returns 1 when any differs
 move() { # from to
   local from=$1 to=$2 started frozen report
   started=$(now)
-  "freeze_$from" on || die "cannot stop writes on the $from side"
-  frozen=$(now)
-  log "writes stopped on the $from side; copying ${dbs[*]}"
   # shellcheck disable=SC2317 # called by the trap
   thaw() { "freeze_$from" off || log "could not let writes in again on the $from side: run migrate-database unfreeze"; }
   trap 'thaw; rm -rf "$work"' EXIT
+  "freeze_$from" on || die "cannot stop writes on the $from side"
+  frozen=$(now)
+  log "writes stopped on the $from side; copying ${dbs[*]}"
+  # Coming back, the container is still frozen from the copy: it takes the restore.
+  [ "$to" = managed ] || freeze_container off || die "cannot lift the freeze on the container to restore into it"
   for db in "${dbs[@]}"; do copy_one "$from" "$to" "$db" || die "copying $db failed; writes go on on the $from side"; done
   if ! report=$(verify); then
     printf '{"direction":"%s","ok":false,"databases":%s}\n' "$from-to-$to" "$report"

@@ -6,9 +6,13 @@ import { SHARED_DATABASE, databaseName, roleName } from "../../config/naming";
 import { shq } from "../shell";
 import type { OpsTargets } from "../backup/layout";
 import type { BinCommand } from "../schedule";
+import { PG_RESTORE_LISTED } from "../pg-restore-listed";
 import { CONTAINER_CA_PATH, SERVER_CA_FILE, SERVER_ENDPOINT_FILE } from "../managed-database";
 
 export const MIGRATE_SCRIPT = path.join(__dirname, "migrate-database.sh");
+/** The SQL the script runs (real files beside it): the fingerprint, the freeze on and off, the freeze's own objects, shared_db's foreign keys dropped. */
+export const MIGRATE_SQL = { fingerprint: "fingerprint.sql", freezeOn: "freeze-on.sql", freezeOff: "freeze-off.sql", freezeObjects: "freeze-objects.sql", dropForeignKeys: "drop-foreign-keys.sql" } as const;
+export const migrateSql = (name: keyof typeof MIGRATE_SQL) => fs.readFileSync(path.join(__dirname, MIGRATE_SQL[name]), "utf8");
 /** One line per database on the instance: "database user password" (mode 0600), during the move only. */
 export const MIGRATION_LOGINS_FILE = "secrets/managed-logins";
 /** The admin's line in it (for shared_db and freezing on the instance). */
@@ -25,6 +29,9 @@ export interface MigrationInput {
     readonly sslMode?: string;
 }
 
+/** SQL text in single quotes: its $ are PostgreSQL's dollar quotes, not the shell's. */
+const SQL_TEXT = "# shellcheck disable=SC2016";
+
 export function migrateDatabaseScript(t: OpsTargets, m: MigrationInput): string {
     const dbs = [...m.apps.map(databaseName), ...(m.sharedDb ? [SHARED_DATABASE] : [])];
     return [
@@ -33,10 +40,19 @@ export function migrateDatabaseScript(t: OpsTargets, m: MigrationInput): string 
         `ca_file="$root/${SERVER_CA_FILE}" endpoint_file="$root/${SERVER_ENDPOINT_FILE}" container_ca=${shq(CONTAINER_CA_PATH)}`,
         `logins_file=\${PLATFORM_MIGRATE_LOGINS:-"$root/${MIGRATION_LOGINS_FILE}"} admin_db_key=${ADMIN_LOGIN_KEY}`,
         `dbs=(${dbs.map(shq).join(" ")})`,
-        `roles=(${m.apps.map((a) => shq(roleName(a))).join(" ")})`,
         `shared_db=${shq(m.sharedDb ? SHARED_DATABASE : "")}`,
         `shared_grants=(${m.sharedDbGrants.map((g) => shq(roleName(g))).join(" ")})`,
-        "",
+        SQL_TEXT,
+        `fingerprint_sql=${shq(migrateSql("fingerprint"))}`,
+        SQL_TEXT,
+        `freeze_on_sql=${shq(migrateSql("freezeOn"))}`,
+        SQL_TEXT,
+        `freeze_off_sql=${shq(migrateSql("freezeOff"))}`,
+        SQL_TEXT,
+        `freeze_objects_sql=${shq(migrateSql("freezeObjects"))}`,
+        SQL_TEXT,
+        `drop_foreign_keys_sql=${shq(migrateSql("dropForeignKeys"))}`,
+        PG_RESTORE_LISTED,
         fs.readFileSync(MIGRATE_SCRIPT, "utf8"),
     ].join("\n");
 }
