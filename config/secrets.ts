@@ -12,6 +12,11 @@ export interface SecretKey {
 export const SECRET_KEYS: Readonly<Record<string, SecretKey>> = {
     backupAccessKey: { description: "Required when `backups.offsite.enabled` is true: the access key of the Scaleway API key that writes the bucket.", value: "<value>" },
     backupSecretKey: { description: "Required when `backups.offsite.enabled` is true: the secret key of the Scaleway API key that writes the bucket.", value: "<value>" },
+    backupCipherPass: {
+        description:
+            "Required when `backups.pitr.enabled` is true: the passphrase that encrypts the pgBackRest repositories (aes-256-cbc); keep a copy outside the stack, a rebuild cannot read the backups without it.",
+        value: "<long random passphrase>",
+    },
     alertWebhookUrl: {
         description: "Required when `monitoring.alerts.webhook.enabled` is true: the webhook's `https://` URL, which may hold a token.",
         value: "https://...",

@@ -44,6 +44,8 @@ function missingSecrets(cfg: PlatformConfig, config: pulumi.Config): Problem[] {
     if (cfg.backups.offsite.enabled)
         for (const k of ["backupAccessKey", "backupSecretKey"])
             if (!set(k)) problems.push({ field: k, problem: `is required when backups.offsite.enabled is true; run: pulumi config set --secret ${k} <value>`, got: undefined });
+    if (cfg.backups.pitr.enabled && !set("backupCipherPass"))
+        problems.push({ field: "backupCipherPass", problem: "is required when backups.pitr.enabled is true (it encrypts the pgBackRest repositories); run: pulumi config set --secret backupCipherPass <long random passphrase>", got: undefined });
     return [...problems, ...alertSecretProblems(cfg, config)];
 }
 
