@@ -233,6 +233,8 @@ export interface Preflight {
     readonly releases: Releases;
     readonly offsiteKeys?: OffsiteKeys;
     readonly alertSecrets: AlertSecrets;
+    /** backupCipherPass, with backups.pitr.enabled. */
+    readonly pitrCipherPass?: pulumi.Output<string>;
 }
 
 /** Throws ConfigError with one line per problem: bad config, a missing secret or build context, a refused registry. */
@@ -246,5 +248,5 @@ export async function preflight(config: pulumi.Config): Promise<Preflight> {
     const logins = loaded.registries.credentials.map((c) => ({ server: c.server, username: c.username, token: config.require(c.tokenKey) }));
     const images = loaded.registries.resolveDigests ? await pinImages(toPin, logins) : Object.fromEntries(toPin.map((i) => [i.field, i.image]));
     const cfg = withImages(loaded, images);
-    return { cfg, releases: { credentials, images }, offsiteKeys: offsiteKeys(cfg, config), alertSecrets: alertSecrets(cfg, config) };
+    return { cfg, releases: { credentials, images }, offsiteKeys: offsiteKeys(cfg, config), alertSecrets: alertSecrets(cfg, config), pitrCipherPass: cfg.backups.pitr.enabled ? config.requireSecret("backupCipherPass") : undefined };
 }

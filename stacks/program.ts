@@ -30,11 +30,11 @@ export async function program(config = new pulumi.Config()) {
         if (err instanceof ConfigError) throw new RefusedConfig(err.problems);
         throw err;
     }
-    const { cfg, releases, offsiteKeys, alertSecrets } = checked;
+    const { cfg, releases, offsiteKeys, alertSecrets, pitrCipherPass } = checked;
     const deployment =
         cfg.target === "scaleway"
-            ? deployScaleway(cfg, releases, { offsiteKeys, alertSecrets })
-            : deployLocal(cfg, releases, process.cwd(), { alertSecrets }, cfg.database.managed.enabled ? config.requireSecret("managedDatabaseAdminPassword") : undefined);
+            ? deployScaleway(cfg, releases, { offsiteKeys, alertSecrets, pitrCipherPass })
+            : deployLocal(cfg, releases, process.cwd(), { alertSecrets, pitrCipherPass }, cfg.database.managed.enabled ? config.requireSecret("managedDatabaseAdminPassword") : undefined);
     return {
         address: deployment.address,
         urls: cfg.apps.map((a) => `${publicBase(cfg)}${a.routePrefix ?? `/${a.name}`}/`),
