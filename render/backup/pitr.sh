@@ -196,8 +196,13 @@ main_restore_drill() {
 	scratch_volume="$scratch"
 	trap cleanup_scratch EXIT
 	mkdir -p "$(dirname "$drill_file")"
+	# pgBackRest 2.45's verify exits 0 even when it finds a bad file: its report says "status: error".
+	local report
 	for r in $repos; do
-		pb_live --repo="$r" verify >/dev/null 2>&1 || errors+=("pgbackrest verify of repo$r found errors")
+		if ! report=$(pb_live --repo="$r" --log-level-console=info verify 2>&1) || grep -q 'status: error' <<<"$report"; then
+			errors+=("pgbackrest verify of repo$r found errors")
+			grep -E 'invalid|missing|status: error' <<<"$report" | sed "s/^/repo$r: /" >&2 || true
+		fi
 	done
 	# RTO: from here (the restore) to the checks done; RPO: from the end of recovery (when the
 	# archive was last read) back to the newest commit it replayed.
