@@ -55,11 +55,13 @@ async function stopApp2Writer() {
 /** Waits until the WAL holding everything committed so far is in the archive (pg_stat_archiver). */
 async function archivedNow() {
     const wal = await lab.psql("postgres", "SELECT pg_walfile_name(pg_current_wal_insert_lsn());");
-    for (;;) {
+    // A generous bound: archive_timeout is 5 s here; without archiving this would never end.
+    for (const deadline = Date.now() + 300_000; Date.now() < deadline; ) {
         const last = await lab.psql("postgres", "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver;");
         if (last >= wal) return;
         await new Promise((r) => setTimeout(r, 500));
     }
+    throw new Error(`${wal} was not archived within 5 minutes`);
 }
 
 const utcSecond = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace("T", " ");
