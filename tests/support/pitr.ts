@@ -64,7 +64,7 @@ export interface PitrLab {
     readonly s3Dir: string;
     startPostgres(): Promise<void>;
     /** psql as the superuser in the live container; throws on error. */
-    psql(db: string, sql: string): Promise<string>;
+    psql(db: string, sql: string, timeoutMs?: number): Promise<string>;
     /** A production script from <root>/bin with its arguments, run with the lab's environment (30 min at most). */
     bin(name: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
     stop(): Promise<void>;
@@ -129,8 +129,8 @@ export async function startLab(prefix: string, archiveTimeoutSeconds: number): P
             await waitFor("PostgreSQL to accept connections over TCP", 120_000, async () =>
                 (await exec("docker", ["exec", pg, "pg_isready", "-q", "-h", "127.0.0.1"])).code === 0 ? true : undefined);
         },
-        async psql(db, sql) {
-            const r = await exec("docker", ["exec", "-i", pg, "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-d", db], { input: sql });
+        async psql(db, sql, timeoutMs = 60_000) {
+            const r = await exec("docker", ["exec", "-i", pg, "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-d", db], { input: sql, timeoutMs });
             if (r.code !== 0) throw new Error(`psql ${db}: ${r.stderr}`);
             return r.stdout.trim();
         },
