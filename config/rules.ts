@@ -134,6 +134,9 @@ function opsProblems(cfg: PlatformConfig, add: Add) {
         if (b.offsite.expireDays < localDays)
             add("backups.offsite.expireDays", `expires off-site copies before local retention does (${localDays} days); set at least ${localDays}`, b.offsite.expireDays);
     }
+    // pgBackRest archives the PostgreSQL container's WAL; the managed instance keeps its own backups.
+    if (b.pitr.enabled && cfg.database.managed.enabled && cfg.database.managed.phase === "done")
+        add("backups.pitr.enabled", "is true but the apps use the managed database and no PostgreSQL container runs; turn it off (the instance has its own backups: README, Backups)", b.pitr.enabled);
     const m = cfg.monitoring;
     if (m.certFailDays >= m.certWarnDays) add("monitoring.certFailDays", `must be below monitoring.certWarnDays (${m.certWarnDays}) so a certificate turns amber before red`, m.certFailDays);
     if (m.prometheus.enabled && !m.enabled) add("monitoring.prometheus.enabled", "is true but monitoring.enabled is false; enable monitoring or turn the exporters off", m.prometheus.enabled);

@@ -13,6 +13,7 @@ import { jobFiles } from "../../../render/schedule";
 import { validateConfig } from "../../../config/validate";
 import { needs } from "../../support/requirements";
 import { pitrBackups } from "../../support/pitr";
+import { prodConfig } from "../../support/prod-stack";
 
 const secrets = { cipherPass: "correct horse battery staple", s3Key: "SCWKEY", s3Secret: "scw-secret" };
 
@@ -107,4 +108,11 @@ test("restore-database and restore-cluster refuse bad arguments before touching 
     assert.equal(fs.existsSync(calls), false, "docker was never called");
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(bin, { recursive: true, force: true });
+});
+
+test("pitr with the managed database alone (no PostgreSQL container) is refused, naming the field and the fix", () => {
+    const prod = prodConfig();
+    const raw = { ...prod, database: { ...(prod.database as object), managed: { enabled: true } }, backups: { pitr: { enabled: true } } };
+    assert.throws(() => validateConfig(raw), /backups\.pitr\.enabled: is true but the apps use the managed database and no PostgreSQL container runs; turn it off/);
+    assert.doesNotThrow(() => validateConfig({ ...raw, backups: { pitr: { enabled: false } } }));
 });
