@@ -22,6 +22,7 @@ export function pitrHeader(t: OpsTargets, b: BackupsConfig): string[] {
         `repo_volume=\${PLATFORM_PITR_REPO_VOLUME:-${shq(PGBACKREST_VOLUME)}}`,
         `repos=\${PLATFORM_PITR_REPOS:-${shq(repos(b).join(" "))}}`,
         `pgdata=${shq(PGDATA)}`,
+        `archive_timeout=${b.pitr.archiveTimeoutSeconds}`,
         `drill_file="$root"/${shq(DRILL_RESULT)}`,
     ];
 }

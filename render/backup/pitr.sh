@@ -1,6 +1,7 @@
 # pgBackRest on the server: scheduled backups, the two restores and the nightly drill. Rendered by
 # render/backup/pitr-jobs.ts under a header that sets: root, pg_container, pg_user, stanza, conf
-# (the host's pgbackrest.conf, secret), repo_volume, repos (e.g. "1 2"), pgdata, drill_file, and
+# (the host's pgbackrest.conf, secret), repo_volume, repos (e.g. "1 2"), pgdata, drill_file,
+# archive_timeout, and
 # runs one of the main_* functions. PLATFORM_PITR_DOCKER_ARGS adds `docker run` arguments to the
 # throwaway containers (the tests' network and CA; empty in production).
 # shellcheck shell=bash disable=SC2154 # the header sets the variables
@@ -204,6 +205,21 @@ main_restore_drill() {
 			grep -E 'invalid|missing|status: error' <<<"$report" | sed "s/^/repo$r: /" >&2 || true
 		fi
 	done
+	# A commit made now must come back: archiving works end to end, whatever the apps wrote today.
+	local mark="" wal deadline
+	if mark=$(psql_in "$pg_container" postgres -c "CREATE TABLE IF NOT EXISTS platform_restore_drill (at timestamptz PRIMARY KEY); INSERT INTO platform_restore_drill VALUES (clock_timestamp()) RETURNING at") &&
+		wal=$(psql_in "$pg_container" postgres -c "SELECT pg_walfile_name(pg_current_wal_insert_lsn())"); then
+		deadline=$((SECONDS + 2 * archive_timeout + 60))
+		local last
+		while :; do
+			last=$(psql_in "$pg_container" postgres -c "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver") || last=""
+			[[ "$last" < "$wal" ]] || break
+			[ "$SECONDS" -lt "$deadline" ] || { errors+=("archiving is behind: the drill's commit was not archived within $((2 * archive_timeout + 60)) s"); break; }
+			sleep 2
+		done
+	else
+		errors+=("cannot write the drill's mark into $pg_container")
+	fi
 	# RTO: from here (the restore) to the checks done; RPO: from the end of recovery (when the
 	# archive was last read) back to the newest commit it replayed.
 	started=$(date +%s)
@@ -217,6 +233,8 @@ main_restore_drill() {
 			errors+=("recovery from repo$repo failed")
 		else
 			promoted=$(date +%s)
+			[ -z "$mark" ] || [ "$(psql_in "$scratch" postgres -c "SELECT count(*) FROM platform_restore_drill WHERE at = '$mark'" 2>/dev/null)" = 1 ] ||
+				errors+=("the restore lacks the commit the drill made before it ($mark): WAL is not reaching repo$repo")
 			local dbs db tables live_tables t rows
 			dbs=$(psql_in "$pg_container" postgres -c "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' AND datallowconn ORDER BY 1")
 			for db in $dbs; do
