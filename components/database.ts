@@ -13,7 +13,7 @@ import { appDatabaseSql, baselineSql, retireAppSql, sharedDatabaseSql } from "..
 import { psqlScript } from "../render/database-scripts";
 import { PLATFORM_LABEL, POSTGRES_CONTAINER, POSTGRES_HOST, POSTGRES_VOLUME } from "../config/naming";
 import type { BackupsConfig } from "../config/schema";
-import { archivingCommand, PGBACKREST_CONF, PGBACKREST_CONF_IN_CONTAINER, PGBACKREST_REPO1_PATH, PGBACKREST_VOLUME } from "../render/backup/pgbackrest";
+import { archivingCommand, stanzaCreateScript, PGBACKREST_CONF, PGBACKREST_CONF_IN_CONTAINER, PGBACKREST_REPO1_PATH, PGBACKREST_VOLUME } from "../render/backup/pgbackrest";
 import { buildImageScript, derivedImage, dockerfile } from "../render/backup/postgres-image";
 
 export interface DatabaseArgs {
@@ -74,6 +74,15 @@ export class Database extends pulumi.ComponentResource {
         const core = this.postgres(args, secretFile, secret);
         this.container = core.container;
         this.ready = core.ready;
+        if (args.pitr) {
+            // archive-push fails until the stanza exists, and PostgreSQL keeps every segment meanwhile:
+            // made at once, for each new container (idempotent), not at the first scheduled backup.
+            args.host.runScript(
+                "pgbackrest-stanza",
+                { create: this.container.id.apply((id) => stanzaCreateScript(POSTGRES_CONTAINER, id)) },
+                { parent: this, dependsOn: [this.ready] },
+            );
+        }
 
         const baseline = args.host.runScript("database-baseline", { create: psqlScript(baselineSql(), false) }, { parent: this, dependsOn: [this.ready] });
         for (const app of args.apps) this.provisionApp(app, args, baseline);

@@ -6,6 +6,7 @@
 // secrets folder and is bind-mounted read-only at /etc/pgbackrest/pgbackrest.conf, so no secret is
 // ever in argv, the environment or `docker inspect`.
 import type { BackupsConfig } from "../../config/schema";
+import { script, shq } from "../shell";
 
 /** The one stanza: the platform's one PostgreSQL cluster. */
 export const PGBACKREST_STANZA = "platform";
@@ -123,3 +124,7 @@ export function archiveSettings(p: PitrConfig): string[] {
 
 /** The container's command: the image's `postgres`, with archiving on. */
 export const archivingCommand = (p: PitrConfig): string[] => ["postgres", ...archiveSettings(p).flatMap((s) => ["-c", s])];
+
+/** Makes (or checks) the stanza in every repository; the container's ID keys it to that container. */
+export const stanzaCreateScript = (container: string, containerId: string) =>
+    script(`# container ${containerId}`, `docker exec --user postgres ${shq(container)} pgbackrest --stanza=${PGBACKREST_STANZA} stanza-create`);

@@ -38,6 +38,13 @@ function pgBase(p: Recorded): string {
     return m[1];
 }
 
+test("the stanza is made as soon as PostgreSQL is ready, for each new container", () => {
+    const stanza = on.byName("pgbackrest-stanza");
+    assert.ok(stanza.options.dependsOn.includes("mhylle-postgres-ready"), stanza.options.dependsOn.join(", "));
+    assert.match(String(stanza.inputs.create), /^docker exec --user postgres 'mhylle-postgres' pgbackrest --stanza=platform stanza-create$/m);
+    assert.match(String(stanza.inputs.create), /^# container /m);
+});
+
 test("the base is the pinned postgres image", () => {
     assert.match(pgBase(on), /^postgres:15(@sha256:[0-9a-f]{64})?$/);
 });
@@ -66,6 +73,7 @@ test("the pitr jobs and restores are installed by the Scheduler", () => {
 test("with pitr off nothing of it is declared and PostgreSQL runs the pinned image as before", () => {
     assert.throws(() => off.byName("postgres-pgbackrest-image"));
     assert.throws(() => off.byName("pgbackrest-config"));
+    assert.throws(() => off.byName("pgbackrest-stanza"));
     assert.equal(off.byName("mhylle-postgres").inputs.command, undefined);
     assert.match(String(off.byName("mhylle-postgres-image").inputs.name), /^postgres:15/);
     assert.equal(off.ofType(CONTAINER).length, on.ofType(CONTAINER).length);
