@@ -12,7 +12,8 @@ let off: Recorded;
 
 before(async () => {
     const raw = prodConfig();
-    on = await recordProgram({ ...raw, backups: { offsite: { enabled: true, bucket: "mhylle-backups" }, pitr: { enabled: true } } }, SECRETS);
+    // The server's own repository only: with the bucket too it is refused for now (config/rules.ts).
+    on = await recordProgram({ ...raw, backups: { pitr: { enabled: true } } }, SECRETS);
     off = await recordProgram(raw, {});
 });
 
@@ -58,7 +59,7 @@ test("the local repository is a protected volume; pgbackrest.conf is a secret fi
     assert.ok(mounts.some((v) => v.hostPath === "/opt/platform/secrets/pgbackrest.conf" && v.containerPath === "/etc/pgbackrest/pgbackrest.conf" && v.readOnly === true));
     const conf = on.byName("pgbackrest-config");
     assert.ok(isSecret(conf.inputs.stdin), "the config (passphrase, bucket keys) is secret in state");
-    assert.match(String(reveal(conf.inputs.stdin)), /^repo2-cipher-pass=pitr-test-cipher-passphrase$/m);
+    assert.match(String(reveal(conf.inputs.stdin)), /^repo1-cipher-pass=pitr-test-cipher-passphrase$/m);
     // No secret anywhere in the container's inputs (what docker inspect would show).
     const container = JSON.stringify(on.byName("mhylle-postgres").inputs);
     for (const v of Object.values(SECRETS)) assert.ok(!container.includes(v), `${v} in the container's inputs`);

@@ -116,3 +116,12 @@ test("pitr with the managed database alone (no PostgreSQL container) is refused,
     assert.throws(() => validateConfig(raw), /backups\.pitr\.enabled: is true but the apps use the managed database and no PostgreSQL container runs; turn it off/);
     assert.doesNotThrow(() => validateConfig({ ...raw, backups: { pitr: { enabled: false } } }));
 });
+
+test("pitr with the off-site bucket is refused for now: PostgreSQL's networks are internal, archive-push could not reach the bucket", () => {
+    const prod = prodConfig();
+    assert.throws(
+        () => validateConfig({ ...prod, backups: { offsite: { enabled: true, bucket: "mhylle-backups" }, pitr: { enabled: true } } }),
+        /backups\.pitr\.enabled: cannot be combined with backups\.offsite\.enabled yet: PostgreSQL has no outbound network/,
+    );
+    assert.doesNotThrow(() => validateConfig({ ...prod, backups: { pitr: { enabled: true } } }));
+});
