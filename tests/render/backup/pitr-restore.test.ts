@@ -9,6 +9,8 @@
 //      cluster comes back from the bucket alone, with every write acknowledged more than 60 s
 //      (production's archive_timeout) before the loss.
 // The test runs with archive_timeout = 5 s to stay short; it asserts the 60 s property, not timing.
+// Unlike production's (internal networks only), this PostgreSQL has an outbound network to reach
+// the bucket: how production's reaches it is open (docs/engine-notes.md section 14).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
