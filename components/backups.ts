@@ -10,6 +10,7 @@ import { installOffsiteEnvScript, offsiteEnvFile } from "../render/backup/offsit
 import { OFFSITE_ENV, productionTargets } from "../render/backup/layout";
 import { script, shq } from "../render/shell";
 import { backupSchedule } from "../render/backup/jobs";
+import { pitrSchedule } from "../render/backup/pitr-jobs";
 import type { ManagedClient } from "../render/backup/managed-client";
 import type { BinCommand, ScheduledJob } from "../render/schedule";
 
@@ -31,7 +32,12 @@ export class Backups extends pulumi.ComponentResource {
 
     constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:Backups", args.host.name(name), {}, opts);
-        ({ jobs: this.jobs, commands: this.commands } = backupSchedule(productionTargets(args.host.root), args.config, args));
+        const targets = productionTargets(args.host.root);
+        const dumps = backupSchedule(targets, args.config, args);
+        // pgBackRest's jobs and restores run beside the PostgreSQL container (components/database.ts).
+        const pitr = args.postgresContainer ? pitrSchedule(targets, args.config) : { jobs: [], commands: [] };
+        this.jobs = [...dumps.jobs, ...pitr.jobs];
+        this.commands = [...dumps.commands, ...pitr.commands];
         const offsite = args.config.offsite;
         if (offsite.enabled) {
             if (!offsite.bucket || !offsite.recipient) throw new pulumi.ResourceError("backups.offsite needs a bucket and a recipient", this);

@@ -46,6 +46,8 @@ export interface CoreContainerSpec {
     readonly args: CoreContainerArgs;
     readonly health?: HealthCheck;
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** What makes the image on the server (a build): the RemoteImage looks for it after, and so never pulls it. */
+    readonly imageBuiltBy?: pulumi.Resource;
 }
 
 /** Changes to these never reach a running container, though preview shows them: replace instead. */
@@ -121,7 +123,7 @@ export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { 
     const replacing = { name: s.name, image: s.image, role: s.role, ...policy, memory: undefined, memorySwap: undefined, restart: undefined, ...s.args, healthcheck };
     // A hash reveals nothing of a secret env value, and the guard's log must stay readable.
     const spec = pulumi.unsecret(pulumi.output(replacing).apply(hashOf));
-    const image = new docker.RemoteImage(s.host.name(`${s.name}-image`), { name: s.image, keepLocally: true }, { parent, provider });
+    const image = new docker.RemoteImage(s.host.name(`${s.name}-image`), { name: s.image, keepLocally: true }, { parent, provider, ...(s.imageBuiltBy ? { dependsOn: [s.imageBuiltBy] } : {}) });
     // After the pull: a failed pull stops the `up` before anything is stopped.
     const guard = s.host.runScript(
         `${s.name}-guard`,

@@ -12,6 +12,9 @@ import { script, shq } from "../render/shell";
 import { appDatabaseSql, baselineSql, retireAppSql, sharedDatabaseSql } from "../render/database-sql";
 import { psqlScript } from "../render/database-scripts";
 import { PLATFORM_LABEL, POSTGRES_CONTAINER, POSTGRES_HOST, POSTGRES_VOLUME } from "../config/naming";
+import type { BackupsConfig } from "../config/schema";
+import { archivingCommand, stanzaCreateScript, PGBACKREST_CONF, PGBACKREST_CONF_IN_CONTAINER, PGBACKREST_REPO1_PATH, PGBACKREST_VOLUME } from "../render/backup/pgbackrest";
+import { buildImageScript, derivedImage, dockerfile } from "../render/backup/postgres-image";
 
 export interface DatabaseArgs {
     readonly host: Host;
@@ -31,6 +34,8 @@ export interface DatabaseArgs {
      * Off on the local target, where a destroy removes everything it made.
      */
     readonly keepData: boolean;
+    /** Point-in-time recovery (backups.pitr.enabled): the rendered pgbackrest.conf (secret) and the backups config. */
+    readonly pitr?: { readonly backups: BackupsConfig; readonly conf: pulumi.Output<string> };
 }
 
 /** PostgreSQL's fast shutdown (SIGINT, the image's stop signal) finishes well within this. */
@@ -71,6 +76,15 @@ export class Database extends pulumi.ComponentResource {
         const core = this.postgres(args, secretFile, secret);
         this.container = core.container;
         this.ready = core.ready;
+        if (args.pitr) {
+            // archive-push fails until the stanza exists, and PostgreSQL keeps every segment meanwhile:
+            // made at once, for each new container (idempotent), not at the first scheduled backup.
+            args.host.runScript(
+                "pgbackrest-stanza",
+                { create: this.container.id.apply((id) => stanzaCreateScript(POSTGRES_CONTAINER, id)) },
+                { parent: this, dependsOn: [this.ready] },
+            );
+        }
 
         const baseline = args.host.runScript("database-baseline", { create: psqlScript(baselineSql(), false) }, { parent: this, dependsOn: [this.ready] });
         for (const app of args.apps) this.provisionApp(app, args, baseline);
@@ -84,12 +98,46 @@ export class Database extends pulumi.ComponentResource {
         this.registerOutputs({ container: this.container.name, volume: this.volume.name });
     }
 
+    /**
+     * With pitr: the derived image with pgBackRest (built on the server from the pinned base), the
+     * local repository's volume, and pgbackrest.conf as a secret file mounted read-only.
+     */
+    private archiving(args: DatabaseArgs) {
+        const pitr = args.pitr;
+        if (!pitr) return undefined;
+        const image = derivedImage(args.image);
+        const built = args.host.runScript("postgres-pgbackrest-image", { create: buildImageScript(args.image), stdin: dockerfile() }, { parent: this });
+        const repo = new docker.Volume(
+            args.host.name(PGBACKREST_VOLUME),
+            { name: PGBACKREST_VOLUME, labels: [{ label: PLATFORM_LABEL, value: "database-backups" }] },
+            { parent: this, provider: args.host.docker, ...(args.keepData ? { protect: true, retainOnDelete: true } : {}) },
+        );
+        const confFile = `${args.host.root}/${PGBACKREST_CONF}`;
+        const conf = args.host.runScript(
+            "pgbackrest-config",
+            { create: writeContainerSecretScript(confFile, { image: args.image, owner: `${POSTGRES_USER}:${POSTGRES_USER}` }), delete: script(`rm -f ${shq(confFile)}`), stdin: pitr.conf, quiet: true },
+            { parent: this },
+        );
+        return {
+            image,
+            built,
+            conf,
+            command: archivingCommand(pitr.backups.pitr),
+            volumes: [
+                { volumeName: repo.name, containerPath: PGBACKREST_REPO1_PATH },
+                { hostPath: confFile, containerPath: PGBACKREST_CONF_IN_CONTAINER, readOnly: true },
+            ],
+        };
+    }
+
     /** The container: the superuser's password from a file, the data on the volume. */
     private postgres(args: DatabaseArgs, secretFile: string, secret: pulumi.Resource) {
+        const pitr = this.archiving(args);
         return coreContainer(this, {
             host: args.host,
             name: POSTGRES_CONTAINER,
-            image: args.image,
+            image: pitr?.image ?? args.image,
+            ...(pitr ? { imageBuiltBy: pitr.built } : {}),
             role: "database",
             // Runs as the image's postgres user: no root, no capabilities.
             policy: containerPolicy({ memoryMb: args.memoryMb, tmpfs: { "/var/run/postgresql": "rw,size=16m", "/tmp": "rw,size=64m" } }),
@@ -100,12 +148,14 @@ export class Database extends pulumi.ComponentResource {
                 volumes: [
                     { volumeName: this.volume.name, containerPath: "/var/lib/postgresql/data" },
                     { hostPath: secretFile, containerPath: SUPERUSER_PASSWORD_FILE, readOnly: true },
+                    ...(pitr?.volumes ?? []),
                 ],
+                ...(pitr ? { command: pitr.command } : {}),
                 networksAdvanced: [{ name: args.network.name, aliases: [POSTGRES_HOST] }],
             },
             // Over TCP: during first-time init the entrypoint's temporary server answers on the socket only.
             health: { test: ["pg_isready", "-q", "-h", "127.0.0.1", "-U", "postgres"], readyTimeoutSeconds: 120 },
-            dependsOn: [secret],
+            dependsOn: [secret, ...(pitr ? [pitr.conf] : [])],
         });
     }
 

@@ -141,6 +141,13 @@ function opsProblems(cfg: PlatformConfig, add: Add) {
         if (b.offsite.expireDays < localDays)
             add("backups.offsite.expireDays", `expires off-site copies before local retention does (${localDays} days); set at least ${localDays}`, b.offsite.expireDays);
     }
+    // pgBackRest archives the PostgreSQL container's WAL; the managed instance keeps its own backups.
+    if (b.pitr.enabled && cfg.database.managed.enabled && cfg.database.managed.phase === "done")
+        add("backups.pitr.enabled", "is true but the apps use the managed database and no PostgreSQL container runs; turn it off (the instance has its own backups: README, Backups)", b.pitr.enabled);
+    // PostgreSQL is on internal networks only (components/networks.ts): archive-push cannot reach the
+    // bucket, would fail every segment and PostgreSQL would keep all WAL until the disk fills.
+    if (b.pitr.enabled && b.offsite.enabled)
+        add("backups.pitr.enabled", "cannot be combined with backups.offsite.enabled yet: PostgreSQL has no outbound network to push WAL to the bucket (issue 24, open); keep backups.offsite for the dumps and pitr with the server's own repository, or turn pitr off", b.pitr.enabled);
     const m = cfg.monitoring;
     if (m.certFailDays >= m.certWarnDays) add("monitoring.certFailDays", `must be below monitoring.certWarnDays (${m.certWarnDays}) so a certificate turns amber before red`, m.certFailDays);
     if (m.prometheus.enabled && !m.enabled) add("monitoring.prometheus.enabled", "is true but monitoring.enabled is false; enable monitoring or turn the exporters off", m.prometheus.enabled);

@@ -15,6 +15,11 @@ export const SECRET_KEYS: Readonly<Record<string, SecretKey>> = {
             "Required when `backups.offsite.enabled` is true: the age identity (private key) of `backups.offsite.recipient`, the only key that decrypts the off-site copies. Never sent to the server; read it back to restore (docs/runbooks/restore-a-database.md).",
         value: '"$(cat backup-identity.txt)"',
     },
+    backupCipherPass: {
+        description:
+            "Required when `backups.pitr.enabled` is true: the passphrase that encrypts the pgBackRest repositories (aes-256-cbc); keep a copy outside the stack, a rebuild cannot read the backups without it.",
+        value: "<long random passphrase>",
+    },
     alertWebhookUrl: {
         description: "Required when `monitoring.alerts.webhook.enabled` is true: the webhook's `https://` URL, which may hold a token.",
         value: "https://...",

@@ -1,6 +1,6 @@
 // Where one server's apps find their database: the PostgreSQL container, the managed database
 // through this server's client of it, or both while moving onto it (database.managed.phase).
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { Host } from "../components/host";
 import type { Networks } from "../components/networks";
 import { Database } from "../components/database";
@@ -10,7 +10,8 @@ import type { ManagedDatabaseRefs as ManagedDatabase } from "../components/manag
 import type { ManagedClient } from "../render/backup/managed-client";
 import { SHARED_DATABASE, databaseName } from "../config/naming";
 import type { PlatformConfig } from "../config/schema";
-import type { PlatformArgs, ServerRole } from "./platform";
+import type { PlatformArgs, PlatformSecrets, ServerRole } from "./platform";
+import { pgbackrestConf } from "../render/backup/pgbackrest";
 
 const FIRST_SERVER: ServerRole = { index: 0 };
 
@@ -62,8 +63,20 @@ export interface DatabaseSide {
     readonly ready: pulumi.Resource;
 }
 
-function postgresContainer(site: Site, networks: Networks): Database {
+/**
+ * pgbackrest.conf (secret) when backups.pitr is on: the passphrase. The bucket (repo2) has no keys
+ * here: backups.pitr with backups.offsite is refused until PostgreSQL has a way to the bucket (config/rules.ts).
+ */
+function pitrOf(cfg: PlatformConfig, secrets: PlatformSecrets) {
+    if (!cfg.backups.pitr.enabled) return undefined;
+    if (!secrets.pitrCipherPass) throw new Error("backups.pitr.enabled needs the secret backupCipherPass");
+    const conf = secrets.pitrCipherPass.apply((cipherPass) => pgbackrestConf(cfg.backups, { cipherPass, s3Key: "", s3Secret: "" }));
+    return { backups: cfg.backups, conf: pulumi.secret(conf) };
+}
+
+function postgresContainer(site: Site, networks: Networks, secrets: PlatformSecrets): Database {
     const { cfg, host } = site;
+    const pitr = pitrOf(cfg, secrets);
     return new Database(
         "database",
         {
@@ -76,6 +89,7 @@ function postgresContainer(site: Site, networks: Networks): Database {
             sharedDb: cfg.database.sharedDb,
             sharedDbGrants: cfg.database.sharedDbGrants,
             keepData: cfg.target === "scaleway",
+            ...(pitr ? { pitr } : {}),
         },
         site.opts,
     );
@@ -100,8 +114,8 @@ function managedDatabaseClient(site: Site, managed: ManagedDatabase): DatabaseCl
     );
 }
 
-export function databaseSide(site: Site, networks: Networks): DatabaseSide {
-    const database = site.keepContainer ? postgresContainer(site, networks) : undefined;
+export function databaseSide(site: Site, networks: Networks, secrets: PlatformSecrets = {}): DatabaseSide {
+    const database = site.keepContainer ? postgresContainer(site, networks, secrets) : undefined;
     const databaseClient = site.role.managed ? managedDatabaseClient(site, site.role.managed) : undefined;
     return { database, databaseClient, ready: database?.ready ?? databaseClient!.ready };
 }

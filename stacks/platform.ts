@@ -48,6 +48,8 @@ export interface PlatformSecrets {
     readonly appSecrets?: AppSecrets;
     /** The alert channels' secrets (monitoring.alerts). */
     readonly alertSecrets?: AlertSecrets;
+    /** backupCipherPass: encrypts the pgBackRest repositories (backups.pitr.enabled). */
+    readonly pitrCipherPass?: pulumi.Output<string>;
 }
 
 /** Which server this is, and what it shares with the others. The first server alone by default. */
@@ -155,7 +157,7 @@ export function buildPlatform(args: PlatformArgs): Platform {
     // With the managed database backends reach it through the server's private network: no database networks.
     const appsWithDatabase = site.keepContainer ? site.withDatabase : [];
     const networks = new Networks("networks", { apps: cfg.apps.map((a) => a.name), appsWithDatabase, host }, opts);
-    const db = databaseSide(site, networks);
+    const db = databaseSide(site, networks, args.secrets ?? {});
     const proxy = new Proxy("proxy", { host, config: cfg, network: networks.core, loadBalancer: role.loadBalancer, keepData: cfg.target === "scaleway" }, opts);
     const autoUpdater = autoUpdaterOf(site, networks);
     const apps = buildApps(site, networks, proxy, db, logins, args.secrets?.appSecrets ?? {});

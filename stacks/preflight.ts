@@ -53,6 +53,8 @@ function missingSecrets(cfg: PlatformConfig, config: pulumi.Config): Problem[] {
                 else if (/[\n\r\0]/.test(config.get(key)!)) problems.push({ field: key, problem: "holds a line break or NUL, which an env file cannot carry (the rest would become variables of its own); set it again on one line", got: "[secret]" });
         }),
     );
+    if (cfg.backups.pitr.enabled && !set("backupCipherPass"))
+        problems.push({ field: "backupCipherPass", problem: "is required when backups.pitr.enabled is true (it encrypts the pgBackRest repositories); run: pulumi config set --secret backupCipherPass <long random passphrase>", got: undefined });
     return [...problems, ...alertSecretProblems(cfg, config)];
 }
 
@@ -259,6 +261,8 @@ export interface Preflight {
     readonly releases: Releases;
     readonly alertSecrets: AlertSecrets;
     readonly appSecrets: AppSecrets;
+    /** backupCipherPass, with backups.pitr.enabled. */
+    readonly pitrCipherPass?: pulumi.Output<string>;
 }
 
 /**
@@ -283,5 +287,5 @@ export async function preflight(config: pulumi.Config, previousHeld?: () => Prom
         if (mayHold.length) Object.assign(images, await pinImages(holdImages(mayHold, await previousHeld!()), logins));
     }
     const cfg = withImages(loaded, images);
-    return { cfg, releases: { credentials, images }, alertSecrets: alertSecrets(cfg, config), appSecrets: appSecrets(cfg, config) };
+    return { cfg, releases: { credentials, images }, alertSecrets: alertSecrets(cfg, config), appSecrets: appSecrets(cfg, config), pitrCipherPass: cfg.backups.pitr.enabled ? config.requireSecret("backupCipherPass") : undefined };
 }

@@ -39,11 +39,11 @@ export async function program(config = new pulumi.Config()) {
         if (err instanceof ConfigError) throw new RefusedConfig(err.problems);
         throw err;
     }
-    const { cfg, releases, alertSecrets, appSecrets } = checked;
+    const { cfg, releases, alertSecrets, appSecrets, pitrCipherPass } = checked;
     const deployment =
         cfg.target === "scaleway"
-            ? deployScaleway(cfg, releases, { alertSecrets, appSecrets })
-            : deployLocal(cfg, releases, process.cwd(), { alertSecrets, appSecrets }, cfg.database.managed.enabled ? config.requireSecret("managedDatabaseAdminPassword") : undefined);
+            ? deployScaleway(cfg, releases, { alertSecrets, appSecrets, pitrCipherPass })
+            : deployLocal(cfg, releases, process.cwd(), { alertSecrets, appSecrets, pitrCipherPass }, cfg.database.managed.enabled ? config.requireSecret("managedDatabaseAdminPassword") : undefined);
     return {
         address: deployment.address,
         urls: cfg.apps.map((a) => `${publicBase(cfg)}${a.routePrefix ?? `/${a.name}`}/`),

@@ -3,6 +3,8 @@
 import { benchCutover } from "../bench/cutover";
 import { benchProxy } from "../bench/proxy";
 import { benchFleet } from "../bench/fleet";
+import { benchPitr } from "../bench/pitr";
+import { s3rverPath } from "../tests/support/pitr";
 
 const emit = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 
@@ -10,6 +12,9 @@ async function main() {
     await benchProxy();
     await benchCutover(emit);
     benchFleet(emit);
+    // Needs s3rver (the off-site bucket's stand-in); a machine without it reports so.
+    if (s3rverPath()) await benchPitr(emit);
+    else emit({ bench: "pitr", skipped: "needs s3rver (PLATFORM_TEST_S3RVER=<its folder>)" });
 }
 
 main().catch((err) => {

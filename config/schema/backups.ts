@@ -36,6 +36,36 @@ const offsiteSchema = z
     .prefault({})
     .describe("The off-site copy of the dumps.");
 
+const pitrSchema = z
+    .strictObject({
+        enabled: z
+            .boolean()
+            .default(false)
+            .describe(
+                "Archive every WAL segment and take scheduled full and differential backups with pgBackRest (docs/runbooks/restore-a-database.md); needs the secret `backupCipherPass`. The nightly dump stays as a second, independent path.",
+            ),
+        archiveTimeoutSeconds: z
+            .number()
+            .int()
+            .min(1)
+            .max(60)
+            .default(60)
+            .describe("PostgreSQL's `archive_timeout`: a partly filled WAL segment is archived after at most this many seconds, the recovery point on a quiet server."),
+        fullSchedule: crontab("15 3 * * 0").describe("When the full backup runs (five-field cron, UTC)."),
+        diffSchedule: crontab("15 3 * * 1-6").describe("When the differential backup runs (five-field cron, UTC)."),
+        retentionFullDays: z
+            .number()
+            .int()
+            .min(1)
+            .max(3650)
+            .default(14)
+            .describe("Keep full backups (with their differentials and WAL) for this many days (`repo-retention-full-type=time`); any second since the oldest kept full can be restored."),
+        retentionDiff: z.number().int().min(1).max(366).default(7).describe("Keep this many differential backups (pgBackRest counts them; they also go with their full)."),
+        drillSchedule: crontab("45 4 * * *").describe("When the restore drill restores the newest backup and WAL into a throwaway container and checks it (five-field cron, UTC)."),
+    })
+    .prefault({})
+    .describe("Point-in-time recovery: continuous WAL archiving and backups with pgBackRest, to the server's disk and, with `backups.offsite.enabled`, to the off-site bucket.");
+
 export const backupsSchema = z
     .strictObject({
         enabled: z.boolean().default(true).describe("Dump every database nightly into `<root>/backups` with `pg_dump` (`false`: no backup job at all)."),
@@ -50,6 +80,7 @@ export const backupsSchema = z
             .describe("Keep the newest dump of each of the last N ISO weeks that have one (`keepDaily` and `keepWeekly` may not both be 0)."),
         minFreeMb: z.number().int().min(0).default(1024).describe("A backup refuses to start with less free space than this (MiB) on the backup disk."),
         offsite: offsiteSchema,
+        pitr: pitrSchema,
     })
     .prefault({})
     .describe("The nightly backup of every database.");

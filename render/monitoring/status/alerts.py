@@ -87,6 +87,14 @@ def backup_alerts(state, report, facts, now):
     return found
 
 
+def drill_alerts(state, facts, now):
+    """A failed restore drill alerts like a failed backup: once per drill."""
+    d = facts.get("drill")
+    if d and not d["ok"] and once(state, f"drill|{d['at']}", now):
+        return [alert("backup", "restore drill failed", [f"The restore drill of {utc(d['at'])} failed:"] + d["errors"] + [f"log: {CONFIG['root']}/logs/jobs/restore-drill.log"], now)]
+    return []
+
+
 def release_alerts(state, events, now):
     found = []
     for e in events:
@@ -135,7 +143,7 @@ def process(report, facts, events, now=None):
     """Finds this run's alerts, delivers what is pending, and returns the state the page shows."""
     now = int(now or time.time())
     state = load_state(now)
-    news = status_alerts(state, report, now) + cert_alerts(state, report, now) + backup_alerts(state, report, facts, now)
+    news = status_alerts(state, report, now) + cert_alerts(state, report, now) + backup_alerts(state, report, facts, now) + drill_alerts(state, facts, now)
     news += release_alerts(state, events, now) + heartbeat(state, report, now)
     channels = configured_channels()
     for a in state["outbox"]:  # a channel taken out of config no longer waits

@@ -5,6 +5,7 @@
 # config with `docker commit -c` (the same changes `docker import -c` takes, without importing the
 # same 430 MB six times). Tags whose label matches the input hash are reused (warm run: ~1 s).
 # Then build-nginx.sh builds local/nginx:1.30 (Debian sid's nginx, production's line) the same way,
+# postgres-pgbackrest.sh builds local/postgres:15-pgbackrest (production's pgBackRest Dockerfile),
 # and demo-images.sh builds the demo app's images (local/demo/*) from demo/*/Dockerfile.
 #
 #   tests/support/images/build.sh [--force]
@@ -401,6 +402,8 @@ main() {
 	echo "images ready in $(elapsed "$START") s"
 	# local/nginx:1.30, production's nginx line, comes from a sid rootfs of its own.
 	wait "$nginx_pid" || die "build-nginx.sh failed (its messages are above)"
+	# local/postgres:15-pgbackrest: production's pgBackRest Dockerfile on local/postgres:15.
+	if [ "$FORCE" = 1 ]; then bash "$HERE/postgres-pgbackrest.sh" --force; else bash "$HERE/postgres-pgbackrest.sh"; fi
 	# The demo app's images, built from demo/*/Dockerfile on this rootfs (their own cache).
 	if [ "$FORCE" = 1 ]; then bash "$HERE/demo-images.sh" --force; else bash "$HERE/demo-images.sh"; fi
 }

@@ -1,0 +1,46 @@
+// Point-in-time recovery's jobs and commands (pitr.sh, a real script read at render time, under a
+// header of quoted settings): the scheduled full and differential backups, the nightly restore
+// drill, and the restore-database and restore-cluster commands run by hand.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { BackupsConfig } from "../../config/schema";
+import type { BinCommand, ScheduledJob } from "../schedule";
+import { shq } from "../shell";
+import { OpsTargets, opsVars } from "./layout";
+import { PGBACKREST_CONF, PGBACKREST_STANZA, PGBACKREST_VOLUME, PGDATA, repos } from "./pgbackrest";
+
+export const PITR_SCRIPT = path.join(__dirname, "pitr.sh");
+/** The last drill's result, read by the status report: {at, ok, rtoSeconds, rpoSeconds, ...}. */
+export const DRILL_RESULT = "state/backups/drill.json";
+
+/** Settings every pitr script starts with; tests override them from the environment, as opsVars does. */
+export function pitrHeader(t: OpsTargets, b: BackupsConfig): string[] {
+    return [
+        ...opsVars(t, "root", "postgres"),
+        `stanza=${shq(PGBACKREST_STANZA)}`,
+        `conf=\${PLATFORM_PITR_CONF:-"$root"/${shq(PGBACKREST_CONF)}}`,
+        `repo_volume=\${PLATFORM_PITR_REPO_VOLUME:-${shq(PGBACKREST_VOLUME)}}`,
+        `repos=\${PLATFORM_PITR_REPOS:-${shq(repos(b).join(" "))}}`,
+        `pgdata=${shq(PGDATA)}`,
+        `archive_timeout=${b.pitr.archiveTimeoutSeconds}`,
+        `drill_file="$root"/${shq(DRILL_RESULT)}`,
+    ];
+}
+
+const body = (t: OpsTargets, b: BackupsConfig, main: string) => [...pitrHeader(t, b), fs.readFileSync(PITR_SCRIPT, "utf8"), main].join("\n");
+
+/** The jobs (pitr-full, pitr-diff, restore-drill) and commands (restore-database, restore-cluster), when backups.pitr is on. */
+export function pitrSchedule(t: OpsTargets, b: BackupsConfig): { jobs: ScheduledJob[]; commands: BinCommand[] } {
+    if (!b.pitr.enabled) return { jobs: [], commands: [] };
+    return {
+        jobs: [
+            { name: "pitr-full", schedule: b.pitr.fullSchedule, script: body(t, b, "main_backup full") },
+            { name: "pitr-diff", schedule: b.pitr.diffSchedule, script: body(t, b, "main_backup diff") },
+            { name: "restore-drill", schedule: b.pitr.drillSchedule, script: body(t, b, 'main_restore_drill "$@"') },
+        ],
+        commands: [
+            { name: "restore-database", script: body(t, b, 'main_restore_database "$@"') },
+            { name: "restore-cluster", script: body(t, b, 'main_restore_cluster "$@"') },
+        ],
+    };
+}

@@ -1,0 +1,275 @@
+# pgBackRest on the server: scheduled backups, the two restores and the nightly drill. Rendered by
+# render/backup/pitr-jobs.ts under a header that sets: root, pg_container, pg_user, stanza, conf
+# (the host's pgbackrest.conf, secret), repo_volume, repos (e.g. "1 2"), pgdata, drill_file,
+# archive_timeout, and
+# runs one of the main_* functions. PLATFORM_PITR_DOCKER_ARGS adds `docker run` arguments to the
+# throwaway containers (the tests' network and CA; empty in production).
+# shellcheck shell=bash disable=SC2154 # the header sets the variables
+
+read -r -a extra_args <<<"${PLATFORM_PITR_DOCKER_ARGS:-}"
+conf_mount="/etc/pgbackrest/pgbackrest.conf"
+data_mount="/var/lib/postgresql/data"
+
+die() { echo "$*" >&2; exit 1; }
+# pgBackRest as postgres in the live container (archive-push runs there too).
+pb_live() { docker exec --user postgres "$pg_container" pgbackrest --stanza="$stanza" "$@"; }
+psql_in() { local c="$1" db="$2"; shift 2; docker exec -i "$c" psql -X -q -At -v ON_ERROR_STOP=1 -U "$pg_user" -d "$db" "$@"; }
+live_image() { docker inspect -f '{{.Image}}' "$pg_container"; }
+live_volume() { docker inspect -f "{{range .Mounts}}{{if eq .Destination \"$data_mount\"}}{{.Name}}{{end}}{{end}}" "$pg_container"; }
+
+# pb_restore VOLUME ARGS...: `pgbackrest restore` into VOLUME from a throwaway container of the
+# live image; repo1 read-only (a restore only reads it).
+pb_restore() {
+	local volume="$1"
+	shift
+	docker run --rm --user postgres "${extra_args[@]}" --entrypoint pgbackrest \
+		-v "$volume:$data_mount" -v "$conf:$conf_mount:ro" -v "$repo_volume:/var/lib/pgbackrest:ro" \
+		"$image" --stanza="$stanza" --pg1-path="$pgdata" "$@" restore
+}
+
+# scratch_start NAME VOLUME: PostgreSQL on a restored volume, archiving off, no port published.
+scratch_start() {
+	docker run -d --name "$1" --user postgres "${extra_args[@]}" -e PGDATA="$pgdata" \
+		--tmpfs /var/run/postgresql --tmpfs /tmp \
+		-v "$2:$data_mount" -v "$conf:$conf_mount:ro" -v "$repo_volume:/var/lib/pgbackrest:ro" \
+		"$image" postgres -c archive_mode=off -c listen_addresses='' >/dev/null
+}
+
+# wait_promoted NAME SECONDS: until recovery has ended and the server takes writes.
+wait_promoted() {
+	local name="$1" deadline=$((SECONDS + $2))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		[ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" = true ] ||
+			{ docker logs --tail 15 "$name" >&2 2>&1; echo "the restored PostgreSQL stopped (its log is above)" >&2; return 1; }
+		[ "$(psql_in "$name" postgres -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ] && return 0
+		sleep 1
+	done
+	docker logs --tail 15 "$name" >&2 2>&1
+	echo "recovery did not finish within $2 s" >&2
+	return 1
+}
+
+# The newest commit the recovery replayed, from PostgreSQL's end-of-recovery line (UTC).
+last_replayed() { docker logs "$1" 2>&1 | sed -n 's/.*last completed transaction was at log time \(.*\)$/\1/p' | tail -n 1; }
+
+# The UTC time a restore goes to: "YYYY-MM-DD HH:MM:SS", seconds required.
+check_at() {
+	if ! [[ "$1" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9]{2}:[0-9]{2}:[0-9]{2}$ ]] || ! date -u -d "$1" +%s >/dev/null 2>&1; then
+		die "--at must be a UTC time such as \"2026-12-06 10:42:17\", got \"$1\""
+	fi
+}
+
+scratch=""
+scratch_volume=""
+cleanup_scratch() {
+	[ -z "$scratch" ] || docker rm -f "$scratch" >/dev/null 2>&1 || true
+	[ -z "$scratch_volume" ] || docker volume rm -f "$scratch_volume" >/dev/null 2>&1 || true
+}
+
+# --- scheduled backups (pitr-full, pitr-diff) ---------------------------------------------------
+
+# main_backup TYPE: the stanza made or checked (idempotent), then one backup per repository. Each
+# backup expires what retention no longer keeps in its repository.
+main_backup() {
+	local type="$1" repo failures=0
+	pb_live stanza-create || die "stanza-create failed: is archiving configured? (docs/runbooks/restore-a-database.md)"
+	for repo in $repos; do
+		if pb_live --repo="$repo" --type="$type" backup; then
+			echo "ok: $type backup to repo$repo"
+		else
+			echo "FAILED: $type backup to repo$repo" >&2
+			failures=$((failures + 1))
+		fi
+	done
+	[ "$failures" = 0 ] || die "$failures of the $type backups failed"
+	pb_live check || die "pgbackrest check failed: WAL does not reach every repository"
+	echo "$type backup finished"
+}
+
+# --- restore-database --app APP --at TIME [--repo N] --------------------------------------------
+
+main_restore_database() {
+	local app="" at="" repo=""
+	while [ $# -gt 0 ]; do
+		case "$1" in
+			--app) app="${2:-}"; shift 2 ;;
+			--at) at="${2:-}"; shift 2 ;;
+			--repo) repo="${2:-}"; shift 2 ;;
+			-h | --help) echo 'usage: restore-database --app APP --at "YYYY-MM-DD HH:MM:SS" [--repo 1|2]  (UTC)'; return 0 ;;
+			*) die "unknown argument $1; usage: restore-database --app APP --at \"YYYY-MM-DD HH:MM:SS\" [--repo 1|2]" ;;
+		esac
+	done
+	[[ "$app" =~ ^[a-z][a-z0-9-]*$ ]] || die "--app must be an app's name such as app1, got \"$app\""
+	check_at "$at"
+	[ -z "$repo" ] || [[ " $repos " == *" $repo "* ]] || die "--repo must be one of: $repos"
+	local db="${app//-/_}_db" stamp
+	stamp=$(date -u +%Y%m%dT%H%M%SZ)
+	image=$(live_image) || die "cannot inspect $pg_container"
+	scratch="${pg_container}-pitr-$stamp"
+	scratch_volume="$scratch"
+	trap cleanup_scratch EXIT
+	echo "restoring the cluster as of $at UTC into $scratch"
+	pb_restore "$scratch_volume" ${repo:+--repo="$repo"} --type=time --target="$at+00" --target-action=promote --archive-mode=off ||
+		die "pgbackrest restore failed; nothing live was changed"
+	scratch_start "$scratch" "$scratch_volume"
+	wait_promoted "$scratch" 1800 || die "recovery failed; nothing live was changed"
+	[ "$(psql_in "$scratch" postgres -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" = 1 ] ||
+		die "$db did not exist at $at; nothing live was changed"
+	umask 077
+	mkdir -p "$root/backups/$db"
+	local dump="$root/backups/$db/${db}_$stamp.pitr.dump"
+	docker exec "$scratch" pg_dump -U "$pg_user" --format=custom -d "$db" >"$dump" ||
+		{ rm -f "$dump"; die "pg_dump of $db from the restored cluster failed; nothing live was changed"; }
+	docker exec -i "$pg_container" pg_restore -l <"$dump" >/dev/null || die "the dump $dump does not read back; nothing live was changed"
+	echo "took $db as of $at out of the restored cluster: $dump"
+	# The live database steps aside under another name (its app's sessions are ended), kept until
+	# someone drops it: undoing this restore is renaming it back.
+	local old="${db:0:40}_before_$stamp" exists
+	exists=$(psql_in "$pg_container" postgres -c "SELECT 1 FROM pg_database WHERE datname = '$db'")
+	if [ "$exists" = 1 ]; then
+		psql_in "$pg_container" postgres <<-SQL
+			ALTER DATABASE "$db" ALLOW_CONNECTIONS false;
+			SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '$db';
+			ALTER DATABASE "$db" RENAME TO "$old";
+		SQL
+		echo "the live $db is kept as $old"
+	fi
+	if ! docker exec -i "$pg_container" pg_restore -U "$pg_user" --create --exit-on-error -d postgres <"$dump"; then
+		psql_in "$pg_container" postgres -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" || true
+		if [ "$exists" = 1 ]; then
+			psql_in "$pg_container" postgres -c "ALTER DATABASE \"$old\" RENAME TO \"$db\"" -c "ALTER DATABASE \"$db\" ALLOW_CONNECTIONS true"
+			die "restoring $db into $pg_container failed; the previous $db is back in place"
+		fi
+		die "restoring $db into $pg_container failed"
+	fi
+	psql_in "$pg_container" "$db" -c ANALYZE
+	echo "restored $db as of $at UTC; the previous contents are in $old (drop it when satisfied)"
+}
+
+# --- restore-cluster --yes [--repo N] [--at TIME]: the whole cluster, in place (a rebuilt server) --
+
+main_restore_cluster() {
+	local yes=0 repo="" at=""
+	while [ $# -gt 0 ]; do
+		case "$1" in
+			--yes) yes=1; shift ;;
+			--repo) repo="${2:-}"; shift 2 ;;
+			--at) at="${2:-}"; shift 2 ;;
+			*) die "unknown argument $1; usage: restore-cluster --yes [--repo 1|2] [--at \"YYYY-MM-DD HH:MM:SS\"]" ;;
+		esac
+	done
+	[ "$yes" = 1 ] || die "restore-cluster replaces every database of $pg_container with the backup's; run it with --yes (docs/runbooks/rebuild-the-server.md)"
+	[ -z "$repo" ] || [[ " $repos " == *" $repo "* ]] || die "--repo must be one of: $repos"
+	[ -z "$at" ] || check_at "$at"
+	image=$(live_image) || die "cannot inspect $pg_container"
+	local volume started
+	volume=$(live_volume)
+	[ -n "$volume" ] || die "$pg_container has no data volume at $data_mount"
+	started=$(date +%s)
+	docker stop -t 60 "$pg_container" >/dev/null
+	local target=()
+	[ -z "$at" ] || target=(--type=time --target="$at+00" --target-action=promote)
+	# --delta: the volume holds the rebuilt server's empty cluster; every file is replaced.
+	pb_restore "$volume" ${repo:+--repo="$repo"} "${target[@]}" --delta || die "pgbackrest restore failed; $pg_container is stopped"
+	docker start "$pg_container" >/dev/null
+	wait_promoted "$pg_container" 3600 || die "recovery failed"
+	# A rebuilt server's repo1 is new: the stanza is made there again (repo2 already has it).
+	pb_live stanza-create || echo "stanza-create failed; run: $root/bin/run-job pitr-full" >&2
+	echo "restored the cluster in $(($(date +%s) - started)) s; newest replayed commit: $(last_replayed "$pg_container")"
+	echo "take a full backup now: $root/bin/run-job pitr-full"
+}
+
+# --- restore-drill [--repo N]: the newest backup and WAL into a throwaway container, checked -----
+
+main_restore_drill() {
+	local repo="${repos##* }"
+	while [ $# -gt 0 ]; do
+		case "$1" in
+			--repo) repo="${2:-}"; shift 2 ;;
+			*) die "unknown argument $1; usage: restore-drill [--repo 1|2]" ;;
+		esac
+	done
+	local started stamp errors=() notes=() r
+	started=$(date +%s)
+	stamp=$(date -u +%Y%m%dT%H%M%SZ)
+	image=$(live_image) || die "cannot inspect $pg_container"
+	scratch="${pg_container}-drill-$stamp"
+	scratch_volume="$scratch"
+	trap cleanup_scratch EXIT
+	mkdir -p "$(dirname "$drill_file")"
+	# pgBackRest 2.45's verify exits 0 even when it finds a bad file: its report says "status: error".
+	local report
+	for r in $repos; do
+		if ! report=$(pb_live --repo="$r" --log-level-console=info verify 2>&1) || grep -q 'status: error' <<<"$report"; then
+			errors+=("pgbackrest verify of repo$r found errors")
+			grep -E 'invalid|missing|status: error' <<<"$report" | sed "s/^/repo$r: /" >&2 || true
+		fi
+	done
+	# A commit made now must come back: archiving works end to end, whatever the apps wrote today.
+	local mark="" wal deadline
+	if mark=$(psql_in "$pg_container" postgres -c "CREATE TABLE IF NOT EXISTS platform_restore_drill (at timestamptz PRIMARY KEY); INSERT INTO platform_restore_drill VALUES (clock_timestamp()) RETURNING at") &&
+		wal=$(psql_in "$pg_container" postgres -c "SELECT pg_walfile_name(pg_current_wal_insert_lsn())"); then
+		deadline=$((SECONDS + 2 * archive_timeout + 60))
+		local last
+		while :; do
+			last=$(psql_in "$pg_container" postgres -c "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver") || last=""
+			[[ "$last" < "$wal" ]] || break
+			[ "$SECONDS" -lt "$deadline" ] || { errors+=("archiving is behind: the drill's commit was not archived within $((2 * archive_timeout + 60)) s"); break; }
+			sleep 2
+		done
+	else
+		errors+=("cannot write the drill's mark into $pg_container")
+	fi
+	# RTO: from here (the restore) to the checks done; RPO: from the end of recovery (when the
+	# archive was last read) back to the newest commit it replayed.
+	started=$(date +%s)
+	local promoted=""
+	# The newest backup plus all archived WAL: what a lost server would get back now.
+	if ! pb_restore "$scratch_volume" --repo="$repo" --archive-mode=off; then
+		errors+=("pgbackrest restore from repo$repo failed")
+	else
+		scratch_start "$scratch" "$scratch_volume"
+		if ! wait_promoted "$scratch" 3600; then
+			errors+=("recovery from repo$repo failed")
+		else
+			promoted=$(date +%s)
+			[ -z "$mark" ] || [ "$(psql_in "$scratch" postgres -c "SELECT count(*) FROM platform_restore_drill WHERE at = '$mark'" 2>/dev/null)" = 1 ] ||
+				errors+=("the restore lacks the commit the drill made before it ($mark): WAL is not reaching repo$repo")
+			local dbs db tables live_tables t rows
+			dbs=$(psql_in "$pg_container" postgres -c "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' AND datallowconn ORDER BY 1")
+			for db in $dbs; do
+				# Every table the live database has must be there and read in full.
+				live_tables=$(psql_in "$pg_container" "$db" -c "SELECT quote_ident(schemaname) || '.' || quote_ident(relname) FROM pg_stat_user_tables ORDER BY 1") || continue
+				if ! tables=$(psql_in "$scratch" "$db" -c "SELECT quote_ident(schemaname) || '.' || quote_ident(relname) FROM pg_stat_user_tables ORDER BY 1" 2>/dev/null); then
+					errors+=("$db: missing from the restore")
+					continue
+				fi
+				rows=0
+				for t in $live_tables; do
+					grep -qxF "$t" <<<"$tables" || { errors+=("$db: table $t missing from the restore"); continue; }
+					n=$(psql_in "$scratch" "$db" -c "SELECT count(*) FROM $t" 2>/dev/null) || { errors+=("$db: table $t does not read"); continue; }
+					rows=$((rows + n))
+				done
+				notes+=("$db: $(wc -w <<<"$live_tables") tables, $rows rows")
+			done
+		fi
+	fi
+	local finished rpo="null" replayed
+	finished=$(date +%s)
+	replayed=$(last_replayed "$scratch" 2>/dev/null || true)
+	[ -z "$replayed" ] || [ -z "$promoted" ] || rpo=$((promoted - $(date -u -d "$replayed" +%s)))
+	[ "$rpo" = null ] || [ "$rpo" -ge 0 ] || rpo=0
+	local ok=true
+	[ "${#errors[@]}" = 0 ] || ok=false
+	json_list() { local first=1 x; printf '['; for x in "$@"; do [ "$first" = 1 ] || printf ','; first=0; x=${x//\\/\\\\}; printf '"%s"' "${x//\"/\\\"}"; done; printf ']'; }
+	printf '{"at":%s,"ok":%s,"repo":%s,"rtoSeconds":%s,"rpoSeconds":%s,"restoredUpTo":"%s","checks":%s,"errors":%s}\n' \
+		"$finished" "$ok" "$repo" "$((finished - started))" "$rpo" "$replayed" \
+		"$(json_list "${notes[@]}")" "$(json_list "${errors[@]}")" >"$drill_file.tmp"
+	mv -f "$drill_file.tmp" "$drill_file"
+	if [ "$ok" != true ]; then
+		printf 'FAILED: %s\n' "${errors[@]}" >&2
+		die "restore drill FAILED (repo$repo)"
+	fi
+	printf '%s\n' "${notes[@]}"
+	echo "restore drill ok: repo$repo restored and checked in $((finished - started)) s, RPO ${rpo} s"
+}
