@@ -41,7 +41,7 @@ export function renderCloudInit(c: CloudInitInput): string {
         package_update: true,
         package_upgrade: true,
         // python3 and openssl run the status report (platform-status) and the certificate checks.
-        packages: ["docker.io", "docker-compose-v2", "ufw", "unattended-upgrades", "fail2ban", "curl", "ca-certificates", "python3", "openssl"],
+        packages: ["docker.io", "docker-compose-v2", "ufw", "unattended-upgrades", "fail2ban", "curl", "ca-certificates", "python3", "openssl", "acl"],
         users: [
             "default",
             {
