@@ -3,11 +3,13 @@
 import { benchCutover } from "../bench/cutover";
 import { benchProxy } from "../bench/proxy";
 import { benchFleet } from "../bench/fleet";
+import { benchTlsHandshake } from "../bench/tls-handshake";
 
 const emit = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 
 async function main() {
     await benchProxy();
+    await benchTlsHandshake(emit);
     await benchCutover(emit);
     benchFleet(emit);
 }

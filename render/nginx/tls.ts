@@ -1,6 +1,7 @@
 // TLS for the HTTPS servers: Mozilla's "intermediate" profile (TLS 1.2 + 1.3) complete, with the
-// ffdhe2048 group for its DHE suites, session settings, OCSP stapling. Stapling only acts when the certificate names a responder: a no-op (with a warning
-// at `nginx -t`) for the bootstrap self-signed certificate.
+// ffdhe2048 group for its DHE suites, and session settings. No OCSP stapling: nginx staples only
+// certificates it loads at (re)load, not those named by variables, and Let's Encrypt no longer runs
+// OCSP responders (2025), so it stapled nothing for the platform's certificates anyway.
 // The certificate and key are named through variables, so nginx's workers load them per handshake
 // from a cache that notices a renewed file by itself: a renewal needs no reload (docs/proxy.md).
 import { certFiles } from "./layout";
@@ -62,9 +63,7 @@ map $ssl_server_name $platform_tls_certificate_key {
 `;
 }
 
-/** OCSP responders are looked up through the http block's resolver (config.ts). */
-export function tlsSnippet(certsDir: string, domain: string): string {
-    const cert = certFiles(certsDir, domain);
+export function tlsSnippet(): string {
     return `ssl_certificate $platform_tls_certificate;
 ssl_certificate_key $platform_tls_certificate_key;
 # Loaded once per worker, then checked every ${CERT_CACHE_VALID_SECONDS}s: a changed file (certbot swaps its live/ links) is
@@ -80,16 +79,13 @@ ssl_session_timeout 1d;
 ssl_session_cache shared:platform_tls:10m;
 # Tickets off: their keys never rotate without a restart, which would undo forward secrecy.
 ssl_session_tickets off;
-ssl_stapling on;
-ssl_stapling_verify on;
-ssl_trusted_certificate ${cert.fullchain};
 `;
 }
 
 /** The TLS files of the nginx folder: the snippet and the DH group it names. */
 export function tlsFiles(certsDir: string, domain: string): { path: string; content: string }[] {
     return [
-        { path: TLS_SNIPPET, content: tlsSnippet(certsDir, domain) },
+        { path: TLS_SNIPPET, content: tlsSnippet() },
         { path: TLS_CERT_MAP, content: tlsCertMap(certsDir, domain) },
         { path: DHPARAM_FILE, content: FFDHE2048 },
     ];
