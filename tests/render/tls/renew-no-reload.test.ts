@@ -5,7 +5,7 @@
 // keep-alive connection left idle across the renewal still answers, with no reconnect.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as path from "node:path";
@@ -19,7 +19,7 @@ const DOMAIN = "renew.example.test";
 /** A safety bound, not a timing claim: the cache's `valid` (CERT_CACHE_VALID_SECONDS, 10 s) and room for a loaded machine. */
 const PICKUP_BOUND_SECONDS = 45;
 const ROTATE = path.join(__dirname, "../../support/certbot-rotate.sh");
-const skip = needs("docker", "openssl", "setfacl", "getfacl", "flock", "root") || needsImages(h.NGINX_IMAGE);
+const skip = needs("docker", "openssl", "setfacl", "getfacl", "flock", "strace", "root") || needsImages(h.NGINX_IMAGE);
 
 let sb: h.Sandbox;
 let nginx: h.RunningNginx;
@@ -138,4 +138,23 @@ test("the renewed key is readable by nginx's worker uid and by no group or other
     assert.ok(acl.includes("group::---"), `the owning group reads nothing:\n${acl.join("\n")}`);
     assert.ok(acl.includes("other::---"), acl.join("\n"));
     assert.deepEqual(acl.filter((l) => /^(user|group):[^:]+:/.test(l) && !l.startsWith(`user:${NGINX_WORKER_UID}:`)), [], "no other named entry");
+});
+
+test("the certificate cache: many handshakes, each file opened at most once (no per-handshake read)", { skip }, async () => {
+    const [worker] = workers();
+    const trace = path.join(sb.dir, "strace.txt");
+    const st = spawn("strace", ["-f", "-p", String(worker.pid), "-e", "trace=openat,open", "-o", trace], { stdio: "ignore" });
+    try {
+        // strace has attached once it has written its first line or the worker has been seized.
+        for (const end = Date.now() + 10_000; !/TracerPid:\s+[1-9]/.test(fs.readFileSync(`/proc/${worker.pid}/status`, "utf8")) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
+        const r = spawnSync("openssl", ["s_time", "-connect", `127.0.0.1:${sb.ports.https}`, "-new", "-time", "4"], { encoding: "utf8", timeout: 60_000 });
+        const handshakes = Number(/(\d+) connections in/.exec(r.stdout)?.[1] ?? 0);
+        assert.ok(handshakes >= 50, `enough full handshakes to tell (${handshakes}):\n${r.stdout}${r.stderr}`);
+    } finally {
+        st.kill("SIGINT");
+        await new Promise((r) => st.once("exit", r));
+    }
+    const opens = fs.readFileSync(trace, "utf8").split("\n").filter((l) => /open(at)?\(.*\/live\/renew\.example\.test\//.test(l));
+    // Without the cache a worker opens the certificate and the key at every handshake.
+    assert.ok(opens.length <= 2, `certificate files opened ${opens.length} times:\n${opens.slice(0, 5).join("\n")}`);
 });
