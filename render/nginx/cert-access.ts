@@ -17,6 +17,12 @@ export function grantNginxReadFunction(): string {
     return [
         "grant_nginx_read() {",
         '  local certs="$1" domain="$2" d',
+        "  if ! command -v setfacl >/dev/null; then",
+        // Docker Desktop's file sharing does not apply the Mac's permissions inside its VM.
+        '    if [ "$(uname -s)" = Darwin ]; then return 0; fi',
+        '    echo "setfacl not found: install the acl package, so nginx\'s workers (uid ' + u + ') can read the certificate key" >&2',
+        "    return 1",
+        "  fi",
         '  for d in "$certs" "$certs/live" "$certs/live/$domain" "$certs/archive" "$certs/archive/$domain"; do',
         `    if [ -d "$d" ]; then setfacl -m u:${u}:x "$d"; fi`,
         "  done",
