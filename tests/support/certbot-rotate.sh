@@ -15,7 +15,10 @@ while [ $# -gt 0 ]; do
     *) shift ;;
   esac
 done
-[ -n "$config" ] && [ -n "$name" ] && [ -n "$verb" ] || { echo "certbot-rotate: need --config-dir, --cert-name and a verb" >&2; exit 2; }
+if [ -z "$config" ] || [ -z "$name" ] || [ -z "$verb" ]; then
+  echo "certbot-rotate: need --config-dir, --cert-name and a verb" >&2
+  exit 2
+fi
 archive="$config/archive/$name" live="$config/live/$name"
 if [ "$verb" = certonly ]; then rm -rf "$live" "$archive"; fi
 mkdir -p "$archive" "$live" "$config/renewal"
