@@ -50,7 +50,7 @@ export const MOZILLA_INTERMEDIATE_CIPHERS = [
 /**
  * Constant paths as variables. nginx loads a certificate named by a variable at each handshake (a
  * static one only when it reloads); a map is evaluated at the handshake, where `set` is not (it
- * runs per request). The key is then read by a worker, not the root master: see certbot.ts.
+ * runs per request). The key is then read by a worker, not the root master: see cert-access.ts.
  */
 export function tlsCertMap(certsDir: string, domain: string): string {
     const cert = certFiles(certsDir, domain);
