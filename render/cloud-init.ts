@@ -62,8 +62,8 @@ export function renderCloudInit(c: CloudInitInput): string {
         package_update: true,
         package_upgrade: true,
         // python3 and openssl run the status report (platform-status) and the certificate checks; age
-        // encrypts the off-site copies (render/backup/offsite.ts).
-        packages: ["docker.io", "docker-compose-v2", "ufw", "unattended-upgrades", "fail2ban", "curl", "ca-certificates", "python3", "openssl", "age"],
+        // encrypts the off-site copies (render/backup/offsite.ts); acl lets nginx's workers read the certificate key.
+        packages: ["docker.io", "docker-compose-v2", "ufw", "unattended-upgrades", "fail2ban", "curl", "ca-certificates", "python3", "openssl", "age", "acl"],
         users: [
             "default",
             {

@@ -5,11 +5,13 @@ import { benchProxy } from "../bench/proxy";
 import { benchFleet } from "../bench/fleet";
 import { benchPitr } from "../bench/pitr";
 import { s3rverPath } from "../tests/support/pitr";
+import { benchTlsHandshake } from "../bench/tls-handshake";
 
 const emit = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 
 async function main() {
     await benchProxy();
+    await benchTlsHandshake(emit);
     await benchCutover(emit);
     benchFleet(emit);
     // Needs s3rver (the off-site bucket's stand-in); a machine without it reports so.

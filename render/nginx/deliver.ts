@@ -5,6 +5,7 @@ import { STATUS_PAGE_DIR } from "../monitoring/layout";
 import { installBundleScript } from "../bundle";
 import { script, shq } from "../shell";
 import { nginxControl } from "./control";
+import { grantNginxReadFunction } from "./cert-access";
 import { CERTS_DIR, IN_CONTAINER, NGINX_BACKUP_DIR, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, NginxPaths, UPSTREAMS_DIR, certLiveDir, mainConfig } from "./layout";
 
 /** Marks a bootstrap certificate, so certificate issuance knows it may replace the folder. */
@@ -33,6 +34,9 @@ function bootstrapCertificate(root: string, domains: readonly string[]): string[
         `  touch "$certdir/${BOOTSTRAP_MARKER}"`,
         `  echo "created a bootstrap self-signed certificate for ${domains[0]}"`,
         "fi",
+        grantNginxReadFunction(),
+        // Every run: a certs folder restored from a backup (tar keeps no ACL by default) is readable again.
+        `grant_nginx_read ${shq(`${root}/${CERTS_DIR}`)} ${shq(domains[0])}`,
     ];
 }
 

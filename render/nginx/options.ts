@@ -11,7 +11,7 @@ export interface NginxRenderOptions {
     /** HTTPS port clients use (the published one), for redirects. */
     readonly publicHttpsPort: number;
     readonly pidFile: string;
-    /** DNS resolver for OCSP stapling. */
+    /** DNS resolver: upstream slots through Docker's DNS. */
     readonly resolver: string;
     /** `user` directive; undefined keeps the image's compiled default (nginx in the official image). */
     readonly user?: string;

@@ -1,9 +1,21 @@
 // TLS for the HTTPS servers: Mozilla's "intermediate" profile (TLS 1.2 + 1.3) complete, with the
-// ffdhe2048 group for its DHE suites, session settings, OCSP stapling. Stapling only acts when the certificate names a responder: a no-op (with a warning
-// at `nginx -t`) for the bootstrap self-signed certificate.
+// ffdhe2048 group for its DHE suites, and session settings. No OCSP stapling: nginx staples only
+// certificates it loads at (re)load, not those named by variables, and Let's Encrypt no longer runs
+// OCSP responders (2025), so it stapled nothing for the platform's certificates anyway.
+// The certificate and key are named through variables, so nginx's workers load them per handshake
+// from a cache that notices a renewed file by itself: a renewal needs no reload (docs/proxy.md).
 import { certFiles } from "./layout";
 
 export const TLS_SNIPPET = "snippets/tls.conf";
+/** http-level maps naming the certificate files (conf.d/ is included by nginx.conf; `_` is no app name). */
+export const TLS_CERT_MAP = "conf.d/_tls-certificate.conf";
+/**
+ * How long a worker serves a loaded certificate before it checks the file (mtime and inode) again:
+ * a renewed certificate is served within this, and unchanged files are never read twice.
+ */
+export const CERT_CACHE_VALID_SECONDS = 10;
+/** Certificates and keys a worker keeps: one domain's pair, with room for both while they change. */
+export const CERT_CACHE_MAX = 8;
 /** Relative to the nginx folder, like includes: the staged and the live config each read their own. */
 export const DHPARAM_FILE = "tls/ffdhe2048.pem";
 
@@ -35,11 +47,28 @@ export const MOZILLA_INTERMEDIATE_CIPHERS = [
     "DHE-RSA-CHACHA20-POLY1305",
 ].join(":");
 
-/** OCSP responders are looked up through the http block's resolver (config.ts). */
-export function tlsSnippet(certsDir: string, domain: string): string {
+/**
+ * Constant paths as variables. nginx loads a certificate named by a variable at each handshake (a
+ * static one only when it reloads); a map is evaluated at the handshake, where `set` is not (it
+ * runs per request). The key is then read by a worker, not the root master: see cert-access.ts.
+ */
+export function tlsCertMap(certsDir: string, domain: string): string {
     const cert = certFiles(certsDir, domain);
-    return `ssl_certificate ${cert.fullchain};
-ssl_certificate_key ${cert.privkey};
+    return `map $ssl_server_name $platform_tls_certificate {
+    default "${cert.fullchain}";
+}
+map $ssl_server_name $platform_tls_certificate_key {
+    default "${cert.privkey}";
+}
+`;
+}
+
+export function tlsSnippet(): string {
+    return `ssl_certificate $platform_tls_certificate;
+ssl_certificate_key $platform_tls_certificate_key;
+# Loaded once per worker, then checked every ${CERT_CACHE_VALID_SECONDS}s: a changed file (certbot swaps its live/ links) is
+# loaded by the next handshake after that, an unchanged one is not read again.
+ssl_certificate_cache max=${CERT_CACHE_MAX} valid=${CERT_CACHE_VALID_SECONDS}s inactive=1h;
 ssl_protocols TLSv1.2 TLSv1.3;
 ssl_ecdh_curve X25519:prime256v1:secp384r1;
 ssl_ciphers ${MOZILLA_INTERMEDIATE_CIPHERS};
@@ -50,16 +79,14 @@ ssl_session_timeout 1d;
 ssl_session_cache shared:platform_tls:10m;
 # Tickets off: their keys never rotate without a restart, which would undo forward secrecy.
 ssl_session_tickets off;
-ssl_stapling on;
-ssl_stapling_verify on;
-ssl_trusted_certificate ${cert.fullchain};
 `;
 }
 
 /** The TLS files of the nginx folder: the snippet and the DH group it names. */
 export function tlsFiles(certsDir: string, domain: string): { path: string; content: string }[] {
     return [
-        { path: TLS_SNIPPET, content: tlsSnippet(certsDir, domain) },
+        { path: TLS_SNIPPET, content: tlsSnippet() },
+        { path: TLS_CERT_MAP, content: tlsCertMap(certsDir, domain) },
         { path: DHPARAM_FILE, content: FFDHE2048 },
     ];
 }

@@ -4,6 +4,7 @@ import { CERTBOT_VOLUME, NGINX_CONTAINER } from "../../config/naming";
 import { shq } from "../shell";
 import { CERTS_DIR, IN_CONTAINER, NginxPaths, mainConfig } from "../nginx/layout";
 import { nginxControl } from "../nginx/control";
+import { grantNginxReadFunction } from "../nginx/cert-access";
 
 /** certbot's config dir is the certs folder nginx mounts: lineages land at certs/live/<domain>/. */
 export const LETSENCRYPT_DIR = CERTS_DIR;
@@ -45,7 +46,7 @@ export const allDomains = (t: TlsInput) => [t.domain, ...t.aliases];
 /**
  * Bash: variables (root, domain, certs, live, renewal_conf, image), the shared nginx control
  * functions (nginx_lock, ...: render/nginx/nginx-control.sh) and take_lock, run_certbot,
- * reload_nginx and fingerprint.
+ * reload_nginx, grant_nginx_read (render/nginx/cert-access.ts) and fingerprint.
  *
  * Tests set CERTBOT to a certbot command line on their machine, so that this very script runs
  * against Pebble; on the server certbot runs in its pinned image.
@@ -90,6 +91,8 @@ export function certbotPrelude(t: TlsInput): string {
         `    -v ${CERTBOT_VOLUME}:${IN_CONTAINER.acmeWebroot} \\`,
         '    "$image" "$@"',
         "}",
+        "",
+        grantNginxReadFunction(),
         "",
         "reload_nginx() {",
         "  if ! nginx_running; then",

@@ -99,6 +99,9 @@ export function issueCertificateScript(t: IssueInput): string {
         "fi",
         'echo "$out"',
         'echo "certificate $domain issued for $want by $server"',
+        'grant_nginx_read "$certs" "$domain"',
+        // Not needed for the certificate itself (nginx loads it per handshake); issuance is rare (a
+        // new server, a new alias) and the reload makes the new chain immediate.
         "reload_nginx",
     );
 }

@@ -1,8 +1,11 @@
-// The renewal job: back up the certs folder, `certbot renew`, reload nginx only when the chain
-// it serves changed. Runs twice a day as certbot recommends; certbot itself decides what is due.
+// The renewal job: back up the certs folder, `certbot renew`. No nginx reload: nginx loads the
+// certificate per handshake and notices the swapped files by itself (render/nginx/tls.ts), so idle
+// keep-alive connections survive a renewal. Runs twice a day as certbot recommends; certbot itself
+// decides what is due.
 import { createHash } from "node:crypto";
 import type { ScheduledJob } from "../schedule";
 import { heredoc } from "../shell";
+import { CERT_CACHE_VALID_SECONDS } from "../nginx/tls";
 import { CERT_BACKUPS_DIR, certbotPrelude, LETSENCRYPT_DIR, TlsInput } from "./certbot";
 
 export const RENEW_JOB = "cert-renew";
@@ -45,12 +48,13 @@ export function renewCertificateScript(t: TlsInput, issue: string, keep = CERT_B
         "  exit 1",
         "fi",
         'echo "$out"',
+        // Also after a renewal that changed nothing: a restored backup may have lost the ACL.
+        'grant_nginx_read "$certs" "$domain"',
         'if [ "$(fingerprint)" = "$before" ]; then',
-        '  echo "certificate $domain unchanged; nginx not reloaded"',
+        '  echo "certificate $domain unchanged"',
         "  exit 0",
         "fi",
-        'echo "certificate $domain renewed"',
-        "reload_nginx",
+        `echo "certificate $domain renewed; nginx serves it from its next handshakes within ${CERT_CACHE_VALID_SECONDS}s, without a reload"`,
     ].join("\n") + "\n";
 }
 

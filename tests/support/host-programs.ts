@@ -51,6 +51,8 @@ export const HOST_PROGRAMS: Readonly<Record<string, Provider>> = {
     testssl: { pkg: "testssl.sh" },
     curl: { pkg: "curl" },
     wrk: { pkg: "wrk" },
+    setfacl: { pkg: "acl" },
+    getfacl: { pkg: "acl" },
     h2load: { pkg: "nghttp2-client" },
     jq: { pkg: "jq" },
     strace: { pkg: "strace" },

@@ -5,11 +5,13 @@ import { test, before, after } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { NGINX_WORKER_UID } from "../../../render/nginx/cert-access";
 import { needs, needsImages } from "../../support/requirements";
 import * as h from "../../support/nginx";
 import { get } from "../../support/http-client";
 
-const skip = needs("docker", "openssl", "root") || needsImages(h.NGINX_IMAGE);
+const skip = needs("docker", "openssl", "setfacl", "getfacl", "root") || needsImages(h.NGINX_IMAGE);
 let sb: h.Sandbox;
 let nginx: h.RunningNginx;
 const echoes: h.Echo[] = [];
@@ -94,5 +96,9 @@ test("an existing certificate is kept; a missing one is bootstrapped self-signed
     const again = h.deliver(sb, h.config(base()));
     assert.equal(again.status, 0, again.stderr);
     assert.equal(fs.readFileSync(path.join(live, "fullchain.pem"), "utf8"), before, "not regenerated");
-    assert.equal((fs.statSync(path.join(live, "privkey.pem")).mode & 0o077), 0, "private key readable by its owner only");
+    // nginx loads the key per handshake in a worker (render/nginx/cert-access.ts): its uid, and no one else.
+    const key = path.join(live, "privkey.pem");
+    assert.equal(fs.statSync(key).mode & 0o007, 0, "no access for other users");
+    const acl = spawnSync("getfacl", ["-cpn", key], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).sort();
+    assert.deepEqual(acl, ["group::---", "mask::r--", "other::---", `user:${NGINX_WORKER_UID}:r--`, "user::rw-"], "private key readable by its owner and nginx's workers only");
 });

@@ -1,7 +1,7 @@
 // The production certificate scripts against a real ACME server (Pebble), Debian's certbot and
 // real nginx running the platform's own rendered config (delivered by the production delivery
 // script, which creates the bootstrap certificate): issue, serve, fail safely, stay idempotent,
-// renew and reload under load, back up, report expiry, and pass testssl.sh.
+// renew under load without a reload, back up, report expiry, and pass testssl.sh.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
@@ -17,7 +17,7 @@ import { renewalJob } from "../../../render/tls/renew";
 import { expiryJob } from "../../../render/tls/expiry";
 import { BOOTSTRAP_MARKER } from "../../../render/nginx/deliver";
 import { Pebble, startPebble } from "../../support/pebble";
-import { KEEP_ALIVE_CONNECTIONS, servedCertificate, underLoad } from "../../support/tls-probe";
+import { servedCertificate, underLoad } from "../../support/tls-probe";
 
 const DOMAIN = "tls.example.test";
 const ALIASES = ["www.tls.example.test"];
@@ -77,13 +77,13 @@ describe("certificates against Pebble, certbot and the platform's nginx", { skip
      * `nginx -s reload` returns before the old workers stop accepting: wait (bounded) until three
      * connections in a row get a certificate other than `from`.
      */
-    const servedOnceChanged = async (from: string) => {
+    const servedOnceChanged = async (from: string, withinMs = 10_000) => {
         const t0 = Date.now();
         let streak = 0;
         for (;;) {
             const s = await served();
             streak = s.fingerprint !== from ? streak + 1 : 0;
-            if (streak === 3 || Date.now() - t0 > 10_000) return { ...s, switchMs: Date.now() - t0 };
+            if (streak === 3 || Date.now() - t0 > withinMs) return { ...s, switchMs: Date.now() - t0 };
             await new Promise((r) => setTimeout(r, 20));
         }
     };
@@ -218,7 +218,7 @@ describe("certificates against Pebble, certbot and the platform's nginx", { skip
         assert.equal((await issue()).code, 0, "back to the configured names");
     });
 
-    test("renewal job under HTTPS load: new chain served after a reload, and a verifying browser-like client loses no request and sees both certificates", async () => {
+    test("renewal job under HTTPS load: new chain served with no reload, and a client that never retries loses no request and sees both certificates", async () => {
         // The previous test's last issuance may still be reloading: start from the chain on disk.
         const before = await servedLive();
         assert.equal(before.fingerprint, liveFingerprint(), "before the renewal nginx serves the chain on disk");
@@ -231,25 +231,25 @@ describe("certificates against Pebble, certbot and the platform's nginx", { skip
         const log = fs.readFileSync(path.join(sb.root, "logs/jobs/cert-renew.log"), "utf8");
         assert.equal(job.code, 0, log);
         assert.match(log, /certificate tls\.example\.test renewed/);
-        assert.match(log, /nginx reloaded/);
+        assert.doesNotMatch(log, /nginx reloaded/);
         assert.match(fs.readFileSync(path.join(sb.root, "state/jobs/cert-renew.status"), "utf8"), /^0 /);
-        const after = await servedOnceChanged(before.fingerprint);
+        // nginx loads the certificate per handshake and checks the file every CERT_CACHE_VALID_SECONDS.
+        const after = await servedOnceChanged(before.fingerprint, 45_000);
         assert.notEqual(after.fingerprint, before.fingerprint, "a new certificate is served");
         assert.equal(after.fingerprint, liveFingerprint(), "it is the renewed chain on disk");
         assert.equal(after.authorized, true, after.error);
-        assert.equal(masterPid(), started, "same nginx master: reloaded, not restarted");
+        assert.equal(masterPid(), started, "same nginx master");
         console.log(`# renewal under load: ${JSON.stringify({ jobMs: job.ms, ...load })}`);
         // A safety bound far below what any machine sends: enough traffic that a failure would show.
         assert.ok(load.autocannon.requests > 100, `enough load (${load.autocannon.requests} requests)`);
         assert.deepEqual([load.autocannon.errors, load.autocannon.timeouts, load.autocannon.non2xx], [0, 0, 0], "autocannon: no failed request");
         // The verifying client (tls-probe.ts) is the measure: autocannon resends silently. It sent
-        // requests, never saw a TLS error or a wrong answer, and lost none: the only requests nginx
-        // closed unanswered were on reused keep-alive connections, and their one retry was answered.
+        // requests, never saw a TLS error or a wrong answer, and needed no retry: no reload, so nginx
+        // closed no keep-alive connection under it.
         assert.ok(load.verified.ok > 0, "the verifying client was answered");
         assert.deepEqual(load.verified.otherErrors, [], "verified client: no TLS error, no non-200");
         assert.deepEqual([load.verified.failed, load.verified.failures], [0, []], "verified client: no request lost");
-        // One reload: each keep-alive connection open at that moment is closed unanswered at most once.
-        assert.ok(load.verified.retried <= KEEP_ALIVE_CONNECTIONS, `${load.verified.retried} keep-alive connections closed unanswered`);
+        assert.equal(load.verified.retried, 0, "no keep-alive connection closed unanswered: a client that never retries loses nothing");
         assert.ok(load.verified.fingerprints.includes(before.fingerprint), "answers came over the old certificate");
         assert.ok(load.verified.fingerprints.includes(after.fingerprint), "and over the renewed one");
     });
@@ -260,7 +260,8 @@ describe("certificates against Pebble, certbot and the platform's nginx", { skip
         // A dry run talks to the CA but saves nothing (certbot would use LE staging without --server).
         const r = await run(path.join(sb.root, "bin/cert-renew.sh"), ["--dry-run", "--server", pebble.directoryUrl]);
         assert.equal(r.code, 0, r.stderr + r.stdout);
-        assert.match(r.stdout, /unchanged; nginx not reloaded/);
+        assert.match(r.stdout, /certificate tls\.example\.test unchanged/);
+        assert.doesNotMatch(r.stdout, /nginx reloaded/);
         const kept = fs.readdirSync(backups).sort();
         assert.equal(kept.length, 14);
         const newest = path.join(backups, kept[kept.length - 1]);
