@@ -35,7 +35,9 @@ export function healthCommand(url: string): string {
 export function containerSpec(app: AppConfig, kind: ServiceKind, watchtowerScope: string, managedCaFile?: string): ContainerSpec {
     const svc: ServiceConfig = app[kind];
     const label = `${PLATFORM_LABEL}=app:${app.name}:${kind}`;
-    const watchtower = app.watchtower ? [`--label=${WATCHTOWER_ENABLE}=true`, `--label=${WATCHTOWER_SCOPE}=${watchtowerScope}`] : [];
+    // An app that did not opt in says so: an image may carry Watchtower's labels itself, and a
+    // container inherits its image's labels unless it sets its own (Watchtower skips `false`).
+    const watchtower = app.watchtower ? [`--label=${WATCHTOWER_ENABLE}=true`, `--label=${WATCHTOWER_SCOPE}=${watchtowerScope}`] : [`--label=${WATCHTOWER_ENABLE}=false`];
     const runArgs = [
         ...dockerRunFlags(containerPolicy({ memoryMb: svc.memoryMb })),
         ...(svc.user ? [`--user=${svc.user}`] : []),
