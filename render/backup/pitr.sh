@@ -9,6 +9,8 @@
 
 read -r -a extra_args <<<"${PLATFORM_PITR_DOCKER_ARGS:-}"
 conf_mount="/etc/pgbackrest/pgbackrest.conf"
+# Room kept free beyond the databases' size when a copy of the cluster is restored beside them.
+free_margin_mb="${PLATFORM_PITR_FREE_MARGIN_MB:-1024}"
 data_mount="/var/lib/postgresql/data"
 
 die() { echo "$*" >&2; exit 1; }
@@ -83,6 +85,19 @@ wait_promoted() {
 # The newest commit the recovery replayed, from PostgreSQL's end-of-recovery line (UTC).
 last_replayed() { docker logs "$1" 2>&1 | sed -n 's/.*last completed transaction was at log time \(.*\)$/\1/p' | tail -n 1; }
 
+# free_space_problem: nothing when the disk under live PostgreSQL (where Docker puts the copy's
+# volume too) has room for a restored copy of the cluster, its databases' size plus a margin;
+# else why not.
+free_space_problem() {
+	local need_mb free_mb
+	need_mb=$(psql_in "$pg_container" postgres -c "SELECT (pg_catalog.sum(pg_catalog.pg_database_size(oid)) / 1048576)::bigint FROM pg_catalog.pg_database") ||
+		{ echo "cannot read the databases' size"; return 0; }
+	need_mb=$((need_mb + free_margin_mb))
+	free_mb=$(docker exec "$pg_container" df -Pk "$data_mount" | awk 'NR == 2 { print int($4 / 1024) }') || { echo "cannot read the free space on the database disk"; return 0; }
+	[ "$free_mb" -ge "$need_mb" ] ||
+		echo "only $free_mb MB free on the database disk; a restored copy needs $need_mb MB (the databases plus $free_margin_mb MB): free space, nothing was restored"
+}
+
 # The UTC time a restore goes to: "YYYY-MM-DD HH:MM:SS", seconds required.
 check_at() {
 	if ! [[ "$1" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9]{2}:[0-9]{2}:[0-9]{2}$ ]] || ! date -u -d "$1" +%s >/dev/null 2>&1; then
@@ -139,6 +154,9 @@ main_restore_database() {
 	scratch="${pg_container}-pitr-$stamp"
 	scratch_volume="$scratch"
 	trap cleanup_scratch EXIT
+	local space
+	space=$(free_space_problem)
+	[ -z "$space" ] || die "$space"
 	echo "restoring the cluster as of $at UTC into $scratch"
 	use_repo "$repo"
 	pb_restore "$scratch_volume" ${repo:+--repo="$repo"} --type=time --target="$at+00" --target-action=promote --archive-mode=off ||
@@ -270,7 +288,11 @@ main_restore_drill() {
 	local promoted=""
 	# The newest backup plus all archived WAL: what a lost server would get back now.
 	use_repo "$repo"
-	if ! pb_restore "$scratch_volume" --repo="$repo" --archive-mode=off; then
+	local space
+	space=$(free_space_problem)
+	if [ -n "$space" ]; then
+		errors+=("$space")
+	elif ! pb_restore "$scratch_volume" --repo="$repo" --archive-mode=off; then
 		errors+=("pgbackrest restore from repo$repo failed")
 	else
 		scratch_start "$scratch" "$scratch_volume"
