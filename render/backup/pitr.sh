@@ -1,10 +1,10 @@
-# pgBackRest on the server: scheduled backups, the two restores and the nightly drill. Rendered by
-# render/backup/pitr-jobs.ts under a header that sets: root, pg_container, pg_user, stanza, conf
-# (the host's pgbackrest.conf, secret), repo_volume, repos (e.g. "1 2"), pgdata, drill_file,
-# archive_timeout, and
-# runs one of the main_* functions. PLATFORM_PITR_DOCKER_ARGS adds `docker run` arguments to the
-# throwaway containers (the tests' network and CA; empty in production). restore-database hands
-# the dump it took to <root>/bin/restore (render/backup/restore.ts).
+# pgBackRest on the server: scheduled backups, the two restores and the nightly drill.
+# longer: one script for the jobs and the commands, which share its helpers (pb_restore, scratch).
+# Rendered by render/backup/pitr-jobs.ts under a header that sets: root, pg_container, pg_user,
+# stanza, conf (the host's pgbackrest.conf, secret), repo_volume, repos (e.g. "1 2"), pgdata,
+# drill_file, archive_timeout, and runs one of the main_* functions. PLATFORM_PITR_DOCKER_ARGS adds
+# `docker run` arguments to the throwaway containers (the tests' network and CA; empty in
+# production). restore-database hands the dump it took to <root>/bin/restore (render/backup/restore.ts).
 # shellcheck shell=bash disable=SC2154 # the header sets the variables
 
 read -r -a extra_args <<<"${PLATFORM_PITR_DOCKER_ARGS:-}"
