@@ -98,7 +98,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
      * Phase dns: 80 and 443 reach server 1's nginx as they are (TCP), its certificate included; the
      * load balancer asks for none of its own, Let's Encrypt would check a DNS not yet moved. The
      * frontends keep their names: moving one to the servers' backend replaces it, delete first
-     * (backend_id is ForceNew, docs/engine-notes.md 14), only once its inputs resolve.
+     * (backend_id is ForceNew, docs/engine-notes.md section 18), only once its inputs resolve.
      */
     private passThrough(to: PassThroughTarget) {
         const name = this.baseName;

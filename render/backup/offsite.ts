@@ -52,7 +52,7 @@ export function offsiteUpload(b: BackupsConfig): string[] {
         'if [ ! -f "$offsite_env" ]; then',
         '  fail offsite "missing $offsite_env; run pulumi up to install the off-site credentials"',
         "elif ! command -v age >/dev/null; then",
-        '  fail offsite "age is not installed on this server, nothing was uploaded: sudo apt-get install -y age"',
+        '  fail offsite "age is not installed on this server, nothing was uploaded: install it as docs/runbooks/upgrade-an-older-server.md shows"',
         'elif ! encrypt_run 2>"$err"; then',
         '  fail offsite "encryption failed, nothing was uploaded: $(tail -n 5 "$err" | tr \'\\n\' \' \')"',
         // --user: the staged files are the deploy user's 0600 files; no capabilities needed to read them.

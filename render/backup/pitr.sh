@@ -1,35 +1,68 @@
-# pgBackRest on the server: scheduled backups, the two restores and the nightly drill. Rendered by
-# render/backup/pitr-jobs.ts under a header that sets: root, pg_container, pg_user, stanza, conf
-# (the host's pgbackrest.conf, secret), repo_volume, repos (e.g. "1 2"), pgdata, drill_file,
-# archive_timeout, and
-# runs one of the main_* functions. PLATFORM_PITR_DOCKER_ARGS adds `docker run` arguments to the
-# throwaway containers (the tests' network and CA; empty in production).
+# pgBackRest on the server: scheduled backups, the two restores and the nightly drill.
+# longer: one script for the jobs and the commands, which share its helpers (pb_restore, scratch).
+# Rendered by render/backup/pitr-jobs.ts under a header that sets: root, pg_container, pg_user,
+# stanza, conf (the host's pgbackrest.conf, secret), repo_volume, repos (e.g. "1 2"), pgdata,
+# drill_file, archive_timeout, and runs one of the main_* functions. PLATFORM_PITR_DOCKER_ARGS adds
+# `docker run` arguments to the throwaway containers (the tests' network and CA; empty in
+# production). restore-database hands the dump it took to <root>/bin/restore (render/backup/restore.ts).
 # shellcheck shell=bash disable=SC2154 # the header sets the variables
 
 read -r -a extra_args <<<"${PLATFORM_PITR_DOCKER_ARGS:-}"
 conf_mount="/etc/pgbackrest/pgbackrest.conf"
+# Room kept free beyond the databases' size when a copy of the cluster is restored beside them.
+free_margin_mb="${PLATFORM_PITR_FREE_MARGIN_MB:-1024}"
 data_mount="/var/lib/postgresql/data"
 
 die() { echo "$*" >&2; exit 1; }
 # pgBackRest as postgres in the live container (archive-push runs there too).
 pb_live() { docker exec --user postgres "$pg_container" pgbackrest --stanza="$stanza" "$@"; }
 psql_in() { local c="$1" db="$2"; shift 2; docker exec -i "$c" psql -X -q -At -v ON_ERROR_STOP=1 -U "$pg_user" -d "$db" "$@"; }
+# psql_as CONTAINER DB ROLE ARGS...: as the role's own login (the local socket trusts it).
+psql_as() { local c="$1" db="$2" u="$3"; shift 3; docker exec -i "$c" psql -X -q -At -v ON_ERROR_STOP=1 -U "$u" -d "$db" "$@"; }
+# db_owner CONTAINER DB: the database's owner, a plain role name, or nothing.
+db_owner() {
+	local o
+	o=$(psql_in "$1" postgres -c "SELECT pg_catalog.pg_get_userbyid(datdba) FROM pg_catalog.pg_database WHERE datname = '$2'") || return 1
+	[[ "$o" =~ ^[a-z0-9_]+$ ]] || { echo "the owner of $2 is not a plain role name" >&2; return 1; }
+	printf '%s\n' "$o"
+}
 live_image() { docker inspect -f '{{.Image}}' "$pg_container"; }
 live_volume() { docker inspect -f "{{range .Mounts}}{{if eq .Destination \"$data_mount\"}}{{.Name}}{{end}}{{end}}" "$pg_container"; }
 
+# use_repo REPO: the throwaway containers' docker arguments (net_args). From the server's own
+# repository (repo1) they get no network at all: they hold every app's data and mount the cipher
+# passphrase. From the bucket (repo2) they need the network to fetch backups and WAL.
+net_args=()
+use_repo() {
+	net_args=()
+	if [ "$1" = 1 ] || { [ -z "$1" ] && [ "$repos" = 1 ]; }; then
+		local i=0
+		while [ "$i" -lt "${#extra_args[@]}" ]; do
+			case "${extra_args[$i]}" in
+				--network | --net) i=$((i + 2)) ;;
+				--network=* | --net=*) i=$((i + 1)) ;;
+				*) net_args+=("${extra_args[$i]}"); i=$((i + 1)) ;;
+			esac
+		done
+		net_args+=(--network none)
+	else
+		net_args=("${extra_args[@]}")
+	fi
+}
+
 # pb_restore VOLUME ARGS...: `pgbackrest restore` into VOLUME from a throwaway container of the
-# live image; repo1 read-only (a restore only reads it).
+# live image; repo1 read-only (a restore only reads it). use_repo first.
 pb_restore() {
 	local volume="$1"
 	shift
-	docker run --rm --user postgres "${extra_args[@]}" --entrypoint pgbackrest \
+	docker run --rm --user postgres "${net_args[@]}" --entrypoint pgbackrest \
 		-v "$volume:$data_mount" -v "$conf:$conf_mount:ro" -v "$repo_volume:/var/lib/pgbackrest:ro" \
 		"$image" --stanza="$stanza" --pg1-path="$pgdata" "$@" restore
 }
 
 # scratch_start NAME VOLUME: PostgreSQL on a restored volume, archiving off, no port published.
 scratch_start() {
-	docker run -d --name "$1" --user postgres "${extra_args[@]}" -e PGDATA="$pgdata" \
+	docker run -d --name "$1" --user postgres "${net_args[@]}" -e PGDATA="$pgdata" \
 		--tmpfs /var/run/postgresql --tmpfs /tmp \
 		-v "$2:$data_mount" -v "$conf:$conf_mount:ro" -v "$repo_volume:/var/lib/pgbackrest:ro" \
 		"$image" postgres -c archive_mode=off -c listen_addresses='' >/dev/null
@@ -51,6 +84,19 @@ wait_promoted() {
 
 # The newest commit the recovery replayed, from PostgreSQL's end-of-recovery line (UTC).
 last_replayed() { docker logs "$1" 2>&1 | sed -n 's/.*last completed transaction was at log time \(.*\)$/\1/p' | tail -n 1; }
+
+# free_space_problem: nothing when the disk under live PostgreSQL (where Docker puts the copy's
+# volume too) has room for a restored copy of the cluster, its databases' size plus a margin;
+# else why not.
+free_space_problem() {
+	local need_mb free_mb
+	need_mb=$(psql_in "$pg_container" postgres -c "SELECT (pg_catalog.sum(pg_catalog.pg_database_size(oid)) / 1048576)::bigint FROM pg_catalog.pg_database") ||
+		{ echo "cannot read the databases' size"; return 0; }
+	need_mb=$((need_mb + free_margin_mb))
+	free_mb=$(docker exec "$pg_container" df -Pk "$data_mount" | awk 'NR == 2 { print int($4 / 1024) }') || { echo "cannot read the free space on the database disk"; return 0; }
+	[ "$free_mb" -ge "$need_mb" ] ||
+		echo "only $free_mb MB free on the database disk; a restored copy needs $need_mb MB (the databases plus $free_margin_mb MB): free space, nothing was restored"
+}
 
 # The UTC time a restore goes to: "YYYY-MM-DD HH:MM:SS", seconds required.
 check_at() {
@@ -108,12 +154,16 @@ main_restore_database() {
 	scratch="${pg_container}-pitr-$stamp"
 	scratch_volume="$scratch"
 	trap cleanup_scratch EXIT
+	local space
+	space=$(free_space_problem)
+	[ -z "$space" ] || die "$space"
 	echo "restoring the cluster as of $at UTC into $scratch"
+	use_repo "$repo"
 	pb_restore "$scratch_volume" ${repo:+--repo="$repo"} --type=time --target="$at+00" --target-action=promote --archive-mode=off ||
 		die "pgbackrest restore failed; nothing live was changed"
 	scratch_start "$scratch" "$scratch_volume"
 	wait_promoted "$scratch" 1800 || die "recovery failed; nothing live was changed"
-	[ "$(psql_in "$scratch" postgres -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" = 1 ] ||
+	[ "$(psql_in "$scratch" postgres -c "SELECT 1 FROM pg_catalog.pg_database WHERE datname = '$db'")" = 1 ] ||
 		die "$db did not exist at $at; nothing live was changed"
 	umask 077
 	mkdir -p "$root/backups/$db"
@@ -134,7 +184,10 @@ main_restore_database() {
 		SQL
 		echo "the live $db is kept as $old"
 	fi
-	if ! docker exec -i "$pg_container" pg_restore -U "$pg_user" --create --exit-on-error -d postgres <"$dump"; then
+	# The restore command's flow (render/backup/restore.ts): the superuser creates the database, its
+	# owner's own login restores every object and runs ANALYZE, so nothing the app defined (a CHECK,
+	# a trigger) runs as the superuser while rows load on the live cluster.
+	if ! "$root/bin/restore" "$db" "$dump"; then
 		psql_in "$pg_container" postgres -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" || true
 		if [ "$exists" = 1 ]; then
 			psql_in "$pg_container" postgres -c "ALTER DATABASE \"$old\" RENAME TO \"$db\"" -c "ALTER DATABASE \"$db\" ALLOW_CONNECTIONS true"
@@ -142,7 +195,6 @@ main_restore_database() {
 		fi
 		die "restoring $db into $pg_container failed"
 	fi
-	psql_in "$pg_container" "$db" -c ANALYZE
 	echo "restored $db as of $at UTC; the previous contents are in $old (drop it when satisfied)"
 }
 
@@ -170,6 +222,7 @@ main_restore_cluster() {
 	local target=()
 	[ -z "$at" ] || target=(--type=time --target="$at+00" --target-action=promote)
 	# --delta: the volume holds the rebuilt server's empty cluster; every file is replaced.
+	use_repo "$repo"
 	pb_restore "$volume" ${repo:+--repo="$repo"} "${target[@]}" --delta || die "pgbackrest restore failed; $pg_container is stopped"
 	docker start "$pg_container" >/dev/null
 	wait_promoted "$pg_container" 3600 || die "recovery failed"
@@ -178,6 +231,15 @@ main_restore_cluster() {
 	echo "restored the cluster in $(($(date +%s) - started)) s; newest replayed commit: $(last_replayed "$pg_container")"
 	echo "take a full backup now: $root/bin/run-job pitr-full"
 }
+
+# The tables of a database as JSON strings (no newline can split one), and per table its row count
+# and that name: server-side, pg_catalog's functions only (as render/migrate/fingerprint.sql does).
+tables_sql="SET search_path = pg_catalog;
+SELECT to_json(format('%I.%I', schemaname, relname))::text FROM pg_stat_user_tables ORDER BY 1;"
+counts_sql="SET search_path = pg_catalog;
+SELECT substring(query_to_xml(format('SELECT count(*) AS n FROM %I.%I', schemaname, relname), false, true, '')::text FROM '<n>([^<]*)</n>')
+       || ' ' || to_json(format('%I.%I', schemaname, relname))::text
+  FROM pg_stat_user_tables ORDER BY 1;"
 
 # --- restore-drill [--repo N]: the newest backup and WAL into a throwaway container, checked -----
 
@@ -225,7 +287,12 @@ main_restore_drill() {
 	started=$(date +%s)
 	local promoted=""
 	# The newest backup plus all archived WAL: what a lost server would get back now.
-	if ! pb_restore "$scratch_volume" --repo="$repo" --archive-mode=off; then
+	use_repo "$repo"
+	local space
+	space=$(free_space_problem)
+	if [ -n "$space" ]; then
+		errors+=("$space")
+	elif ! pb_restore "$scratch_volume" --repo="$repo" --archive-mode=off; then
 		errors+=("pgbackrest restore from repo$repo failed")
 	else
 		scratch_start "$scratch" "$scratch_volume"
@@ -235,22 +302,24 @@ main_restore_drill() {
 			promoted=$(date +%s)
 			[ -z "$mark" ] || [ "$(psql_in "$scratch" postgres -c "SELECT count(*) FROM platform_restore_drill WHERE at = '$mark'" 2>/dev/null)" = 1 ] ||
 				errors+=("the restore lacks the commit the drill made before it ($mark): WAL is not reaching repo$repo")
-			local dbs db tables live_tables t rows
-			dbs=$(psql_in "$pg_container" postgres -c "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' AND datallowconn ORDER BY 1")
+			local dbs db owner tables live_tables missing rows
+			dbs=$(psql_in "$pg_container" postgres -c "SELECT datname FROM pg_catalog.pg_database WHERE NOT datistemplate AND datname <> 'postgres' AND datallowconn ORDER BY 1")
 			for db in $dbs; do
-				# Every table the live database has must be there and read in full.
-				live_tables=$(psql_in "$pg_container" "$db" -c "SELECT quote_ident(schemaname) || '.' || quote_ident(relname) FROM pg_stat_user_tables ORDER BY 1") || continue
-				if ! tables=$(psql_in "$scratch" "$db" -c "SELECT quote_ident(schemaname) || '.' || quote_ident(relname) FROM pg_stat_user_tables ORDER BY 1" 2>/dev/null); then
-					errors+=("$db: missing from the restore")
+				[[ "$db" =~ ^[a-z0-9_]+$ ]] || { errors+=("a database whose name is not a plain name is not checked"); continue; }
+				owner=$(db_owner "$pg_container" "$db") || { errors+=("$db: its owner is not a plain role name; not checked"); continue; }
+				# Every table the live database has must be there and read in full. As the database's
+				# owner with only pg_catalog on the path, in one statement: names never reach the
+				# shell or another statement, nothing the app defined (a function shadowing count)
+				# runs, and the superuser runs nothing in the app's database.
+				live_tables=$(psql_as "$pg_container" "$db" "$owner" -c "$tables_sql") || { errors+=("$db: cannot list its tables"); continue; }
+				if ! tables=$(psql_as "$scratch" "$db" "$owner" -c "$counts_sql" 2>&1); then
+					grep -q 'does not exist' <<<"$tables" && errors+=("$db: missing from the restore") || errors+=("$db: its tables do not read in the restore: $(head -n 1 <<<"$tables")")
 					continue
 				fi
-				rows=0
-				for t in $live_tables; do
-					grep -qxF "$t" <<<"$tables" || { errors+=("$db: table $t missing from the restore"); continue; }
-					n=$(psql_in "$scratch" "$db" -c "SELECT count(*) FROM $t" 2>/dev/null) || { errors+=("$db: table $t does not read"); continue; }
-					rows=$((rows + n))
-				done
-				notes+=("$db: $(wc -w <<<"$live_tables") tables, $rows rows")
+				missing=$(grep -vxF -f <(cut -d' ' -f2- <<<"$tables") <<<"$live_tables" || true)
+				[ -z "$missing" ] || errors+=("$db: tables missing from the restore: $(tr '\n' ' ' <<<"$missing")")
+				rows=$(awk '{ n += $1 } END { print n + 0 }' <<<"$tables")
+				notes+=("$db: $(grep -c . <<<"$live_tables" || true) tables, $rows rows")
 			done
 		fi
 	fi

@@ -20,7 +20,8 @@ export function grantNginxReadFunction(): string {
         "  if ! command -v setfacl >/dev/null; then",
         // Docker Desktop's file sharing does not apply the Mac's permissions inside its VM.
         '    if [ "$(uname -s)" = Darwin ]; then return 0; fi',
-        '    echo "setfacl not found: install the acl package, so nginx\'s workers (uid ' + u + ') can read the certificate key" >&2',
+        // An older server: cloud-init installed acl only on servers made after it joined the list.
+        '    echo "setfacl not found: install the acl package, so nginx\'s workers (uid ' + u + ') can read the certificate key (docs/runbooks/upgrade-an-older-server.md)" >&2',
         "    return 1",
         "  fi",
         '  for d in "$certs" "$certs/live" "$certs/live/$domain" "$certs/archive" "$certs/archive/$domain"; do',

@@ -12,17 +12,20 @@ import { spawnSync } from "node:child_process";
 import { REMOTE_COMMAND, Recorded, prodConfig, recordProgram, reveal } from "../support/program";
 import { needsImages } from "../support/requirements";
 import { SECRETS_DIR } from "../../render/secret-file";
+import { TEST_AGE_IDENTITY, TEST_AGE_RECIPIENT } from "../support/prod-stack";
 
 /** The PostgreSQL image the tests build: stands in for prod's pinned one (no registry here). */
 const PG_IMAGE = "local/postgres:15";
 const skip = needsImages(PG_IMAGE);
 const ROOT = "/opt/platform";
-const secrets = { backupAccessKey: "SCWSECRETFILESTEST", backupSecretKey: "secret-files-test-key", alertWebhookUrl: "https://hooks.example.com/secret-files-token" };
+const secrets = { backupIdentity: TEST_AGE_IDENTITY, alertWebhookUrl: "https://hooks.example.com/secret-files-token" };
 const withEverything = {
     ...prodConfig(),
-    backups: { offsite: { enabled: true, bucket: "mhylle-backups" } },
+    backups: { offsite: { enabled: true, bucket: "mhylle-backups", recipient: TEST_AGE_RECIPIENT } },
     monitoring: { prometheus: { enabled: true }, alerts: { webhook: { enabled: true } } },
 };
+/** Point-in-time recovery (refused together with offsite for now): pgbackrest.conf holds the cipher passphrase. */
+const withPitr = { ...prodConfig(), backups: { pitr: { enabled: true } }, monitoring: { prometheus: { enabled: true } } };
 /** The move onto the managed database: the backup user's env file and the move's logins. */
 const managed = { ...prodConfig(), database: { managed: { enabled: true, phase: "switched" } } };
 
@@ -31,7 +34,7 @@ const runs: Recorded[] = [];
 before(async () => {
     if (skip) return;
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "wtd-secret-files-"));
-    runs.push(await recordProgram(withEverything, secrets), await recordProgram(managed));
+    runs.push(await recordProgram(withEverything, secrets), await recordProgram(managed), await recordProgram(withPitr, { backupCipherPass: "secret-files-cipher-pass" }));
 });
 after(() => {
     if (!dir) return;
@@ -66,8 +69,8 @@ test("every secret file is 0600 in a 0700 folder, owned by the deploy user or by
         for (const f of fs.readdirSync(folder)) seen.set(f, fs.statSync(path.join(folder, f)));
     });
     // Every kind the program writes: the names are what the loop below checked.
-    assert.deepEqual([...seen.keys()].sort(), ["alerts.env", "managed-database.env", "managed-logins", "offsite.env", "postgres-exporter-password", "postgres-superuser"].sort());
-    const owners: Record<string, number> = { "postgres-superuser": Number(imageUid("postgres")), "postgres-exporter-password": 65534 };
+    assert.deepEqual([...seen.keys()].sort(), ["alerts.env", "managed-database.env", "managed-logins", "offsite.env", "pgbackrest.conf", "postgres-exporter-password", "postgres-superuser"].sort());
+    const owners: Record<string, number> = { "postgres-superuser": Number(imageUid("postgres")), "pgbackrest.conf": Number(imageUid("postgres")), "postgres-exporter-password": 65534 };
     for (const [f, st] of seen) {
         assert.equal((st.mode & 0o777).toString(8), "600", `${f}: mode`);
         assert.equal(st.uid, owners[f] ?? process.getuid!(), `${f}: owner`);

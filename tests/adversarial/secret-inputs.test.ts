@@ -6,12 +6,14 @@ import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { CONTAINER, LOCAL_COMMAND, REMOTE_COMMAND, Recorded, isSecret, prodConfig, recordProgram, reveal } from "../support/program";
 import { generatedPasswords } from "../support/leaks";
+import { TEST_AGE_IDENTITY, TEST_AGE_RECIPIENT } from "../support/prod-stack";
 import { redact } from "../../tools/record";
 import { EXPORTER_CONTAINERS, EXPORTER_PASSWORD_PATH } from "../../render/monitoring/exporters";
 
-const configSecrets = { backupAccessKey: "SCWSECRETINPUTSTEST", backupSecretKey: "secret-inputs-test-key", alertWebhookUrl: "https://hooks.example.com/secret-inputs-token" };
+const configSecrets = { backupIdentity: TEST_AGE_IDENTITY, alertWebhookUrl: "https://hooks.example.com/secret-inputs-token" };
 const stacks = {
-    everything: [{ ...prodConfig(), backups: { offsite: { enabled: true, bucket: "mhylle-backups" } }, monitoring: { prometheus: { enabled: true }, alerts: { webhook: { enabled: true } } } }, configSecrets],
+    everything: [{ ...prodConfig(), backups: { offsite: { enabled: true, bucket: "mhylle-backups", recipient: TEST_AGE_RECIPIENT } }, monitoring: { prometheus: { enabled: true }, alerts: { webhook: { enabled: true } } } }, configSecrets],
+    pitr: [{ ...prodConfig(), backups: { pitr: { enabled: true } }, monitoring: { prometheus: { enabled: true } } }, { backupCipherPass: "secret-inputs-cipher-pass" }],
     managed: [{ ...prodConfig(), database: { managed: { enabled: true, phase: "switched" } }, monitoring: { prometheus: { enabled: true } } }, {}],
 } as const;
 

@@ -112,7 +112,10 @@ test("the nginx exporter scrapes the proxy's own status server, on a port nginx 
     assert.deepEqual(fullRun.byName("mhylle-nginx-exporter").inputs.command, ["--nginx.scrape-uri=http://mhylle-nginx:8081/nginx_status"]);
     const nginxConf = decodeBundle(fullRun.byName("proxy-config").inputs.stdin as string).map((f) => f.content).join("\n");
     assert.match(nginxConf, /listen 8081;[\s\S]*?location = \/nginx_status \{[^}]*stub_status;/);
-    assert.deepEqual((fullRun.byName("mhylle-nginx").inputs.ports as any[]).map((p) => p.internal).sort(), [443, 80]);
+    // Published: 80, 443 and the status page's own origin (monitoring.page, on by default); never the stub_status port.
+    const ports = fullRun.byName("mhylle-nginx").inputs.ports as { internal: number; external: number }[];
+    assert.deepEqual(ports.map((p) => p.internal).sort(), [443, 80, 8443]);
+    assert.ok(!ports.some((p) => p.internal === 8081 || p.external === 8081), JSON.stringify(ports));
 });
 
 test("every ops script (prod, local, off-site + exporters) is clean under shellcheck -S style; platform-status compiles", { skip: needs("shellcheck", "python3") }, async () => {

@@ -40,9 +40,11 @@ test("the nginx container's inputs are identical for a 1-app and a 3-app config"
         const nginx = (rs: Listed[]) => rs.find((r) => r.type === "docker:index/container:Container" && r.name === "mhylle-nginx");
         assert.ok(nginx(one) && nginx(three), `no mhylle-nginx among ${one.map((r) => r.name).join(", ")}`);
         assert.deepEqual(nginx(three)!.inputs, nginx(one)!.inputs);
-        // Only 80 and 443 are published; the status port stays inside.
-        const ports = nginx(one)!.inputs.ports as { internal: number }[];
-        assert.deepEqual(ports.map((p) => p.internal).sort(), [443, 80]);
+        // Published: 80, 443 and the status page's own origin (monitoring.page, on by default); the
+        // stub_status port (proxy.statusPort, 8081) stays inside.
+        const ports = nginx(one)!.inputs.ports as { internal: number; external: number }[];
+        assert.deepEqual(ports.map((p) => p.internal).sort(), [443, 80, 8443]);
+        assert.ok(!ports.some((p) => p.internal === 8081 || p.external === 8081), JSON.stringify(ports));
         // The change went somewhere: the config command's file bundle.
         const config = (rs: Listed[]) => rs.find((r) => r.name === "proxy-config")!.inputs;
         assert.notDeepEqual(config(three).stdin, config(one).stdin);

@@ -14,6 +14,7 @@ import type { BackupsConfig } from "../../config/schema";
 import { productionTargets } from "../../render/backup/layout";
 import { archivingCommand, pgbackrestConf, PGBACKREST_CONF, PGDATA } from "../../render/backup/pgbackrest";
 import { pitrSchedule } from "../../render/backup/pitr-jobs";
+import { restoreCommandScript } from "../../render/backup/restore";
 import { jobFiles } from "../../render/schedule";
 
 export const PITR_IMAGE = process.env.PLATFORM_TEST_PITR_IMAGE ?? "local/postgres:15-pgbackrest";
@@ -102,6 +103,8 @@ export async function startLab(prefix: string, archiveTimeoutSeconds: number): P
     // The production rendering, pointed at the test's endpoint port and CA.
     fs.writeFileSync(conf, pgbackrestConf(backups, { cipherPass: "test cipher passphrase", s3Key: "S3RVER", s3Secret: "S3RVER" }, { host: S3_HOST, port, caFile: CA_IN_CONTAINER }), { mode: 0o644 });
     const { jobs, commands } = pitrSchedule(productionTargets("/opt/platform"), backups);
+    // restore-database hands its dump to the restore command, installed beside it in production.
+    commands.push({ name: "restore", script: restoreCommandScript(productionTargets("/opt/platform")) });
     for (const f of jobFiles(root, jobs, commands)) fs.writeFileSync(path.join(root, "bin", f.path), f.content, { mode: 0o755 });
 
     const pg = `${prefix}-pg`;
