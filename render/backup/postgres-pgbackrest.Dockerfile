@@ -1,8 +1,11 @@
 # PostgreSQL with pgBackRest beside it, for archive_command (docs/engine-notes.md, section
-# "pgBackRest image"). BASE is the pinned postgres:15 by digest in production, local/postgres:15 in
-# the tests (tests/support/images/postgres-pgbackrest.sh): both are Debian bookworm. The official
-# image also lists apt.postgresql.org, whose pgBackRest is newer; the pin takes Debian's own
-# (2.45 and its security updates) in both, the version the tests run and the drill's verify check reads.
+# "pgBackRest image"). BASE is the pinned postgres:15 by digest in production, local/postgres:15
+# (Debian bookworm) in the tests (tests/support/images/postgres-pgbackrest.sh). The official image
+# also lists apt.postgresql.org, whose pgBackRest moves on its own; the pin takes the base suite's
+# Debian package instead (2.45 on bookworm; the official image's suite may be newer, e.g. trixie's
+# 2.5x), so the version changes only with the reviewed base digest. No version is asserted here:
+# a base on another suite must still build. The drill's verify check reads both the exit code and
+# the report's "status: error" (2.45 exits 0 on a bad file).
 ARG BASE
 FROM ${BASE}
 RUN set -eux; \
@@ -13,4 +16,4 @@ RUN set -eux; \
 	rm -rf /var/lib/apt/lists/*; \
 	install -d -o postgres -g postgres -m 0750 /var/lib/pgbackrest /var/log/pgbackrest /var/spool/pgbackrest; \
 	install -d -m 0755 /etc/pgbackrest; \
-	pgbackrest version | grep -qx 'pgBackRest 2\.45'
+	pgbackrest version
