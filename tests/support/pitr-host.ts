@@ -28,6 +28,8 @@ export interface HostLab {
     readonly s3CaFile: string;
     readonly pg: string;
     readonly repo: string;
+    /** The S3 server's container: `docker stop` it to take the bucket away. */
+    readonly s3: string;
     /** Starts the repository host with this pgbackrest.conf. */
     startRepoHost(conf: string): Promise<void>;
     /** Starts PostgreSQL on the internal network alone with this pgbackrest.conf and archiving command, and its pgBackRest TLS server. */
@@ -110,7 +112,7 @@ async function start(prefix: string): Promise<HostLab> {
     const pg = `${prefix}-pg`;
     const repo = `${prefix}-repo`;
     return {
-        dir, s3Dir, s3Address, s3Port, s3CaFile: S3_CA_IN_CONTAINER, pg, repo,
+        dir, s3Dir, s3Address, s3Port, s3CaFile: S3_CA_IN_CONTAINER, pg, repo, s3,
         async startRepoHost(conf) {
             const etc = etcFolder(dir, tls, "repo", conf);
             await docker([

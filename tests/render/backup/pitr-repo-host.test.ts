@@ -72,6 +72,8 @@ test("WAL written on an internal-only network arrives in repo1 and in the bucket
     assert.equal(arrived.length, 1);
     const local = await docker(["exec", lab.repo, "find", `${PGBACKREST_REPO1_PATH}/${folder}`, "-name", `${segment}-*`]);
     assert.match(local.stdout, new RegExp(`${segment}-[0-9a-f]{40}\\.zst`), "the segment is in repo1 on the repository host's volume too");
-    const stats = await lab.psql("SELECT last_archived_wal FROM pg_stat_archiver");
-    assert.ok(stats >= segment, `PostgreSQL counts ${segment} as archived (last archived: ${stats})`);
+    // PostgreSQL learns it when archive_command returns, a moment after the files land.
+    await waitFor(`PostgreSQL to count ${segment} as archived`, 120_000, async () =>
+        (await lab.psql("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")) >= segment ? true : undefined);
 });
+
