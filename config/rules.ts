@@ -147,7 +147,7 @@ function opsProblems(cfg: PlatformConfig, add: Add) {
     // PostgreSQL is on internal networks only (components/networks.ts): archive-push cannot reach the
     // bucket, would fail every segment and PostgreSQL would keep all WAL until the disk fills.
     if (b.pitr.enabled && b.offsite.enabled)
-        add("backups.pitr.enabled", "cannot be combined with backups.offsite.enabled yet: PostgreSQL has no outbound network to push WAL to the bucket (issue 24, open); keep backups.offsite for the dumps and pitr with the server's own repository, or turn pitr off", b.pitr.enabled);
+        add("backups.pitr.enabled", "cannot be combined with backups.offsite.enabled yet: PostgreSQL has no outbound network, and the pgBackRest repository host that pushes WAL to the bucket for it (render/backup/pgbackrest-host.ts) is not deployed by the stack yet (issue 24, open); keep backups.offsite for the dumps and pitr with the server's own repository, or turn pitr off", b.pitr.enabled);
     const m = cfg.monitoring;
     if (m.certFailDays >= m.certWarnDays) add("monitoring.certFailDays", `must be below monitoring.certWarnDays (${m.certWarnDays}) so a certificate turns amber before red`, m.certFailDays);
     if (m.prometheus.enabled && !m.enabled) add("monitoring.prometheus.enabled", "is true but monitoring.enabled is false; enable monitoring or turn the exporters off", m.prometheus.enabled);

@@ -55,8 +55,8 @@ function oneLine(name: string, value: string): string {
     return value;
 }
 
-/** The whole pgbackrest.conf (secret). */
-export function pgbackrestConf(b: BackupsConfig, secrets: PgBackRestSecrets, endpoint?: Repo2Endpoint): string {
+/** repo1 (a local path) and repo2 (the bucket) with their cipher and retention: the [global] lines that hold the secrets. */
+export function repositoryLines(b: BackupsConfig, secrets: PgBackRestSecrets, endpoint?: Repo2Endpoint): string[] {
     const p = b.pitr;
     const cipher = oneLine("backupCipherPass", secrets.cipherPass);
     const repo = (n: number) => [
@@ -68,11 +68,7 @@ export function pgbackrestConf(b: BackupsConfig, secrets: PgBackRestSecrets, end
         // WAL is kept for every kept backup: any second since the oldest full can be restored.
         `repo${n}-retention-archive-type=full`,
     ];
-    const lines = [
-        "[global]",
-        `repo1-path=${PGBACKREST_REPO1_PATH}`,
-        ...repo(1),
-    ];
+    const lines = [`repo1-path=${PGBACKREST_REPO1_PATH}`, ...repo(1)];
     if (hasRepo2(b)) {
         const e = endpoint ?? scalewayEndpoint(b.offsite.region);
         if (!secrets.s3Key || !secrets.s3Secret) throw new Error("repo2 needs the bucket's keys (backupAccessKey, backupSecretKey)");
@@ -91,6 +87,12 @@ export function pgbackrestConf(b: BackupsConfig, secrets: PgBackRestSecrets, end
             ...repo(2),
         );
     }
+    return lines;
+}
+
+/** The whole pgbackrest.conf (secret). */
+export function pgbackrestConf(b: BackupsConfig, secrets: PgBackRestSecrets, endpoint?: Repo2Endpoint): string {
+    const lines = ["[global]", ...repositoryLines(b, secrets, endpoint)];
     lines.push(
         // Two cores: one process leaves the other to PostgreSQL and the apps.
         "process-max=1",

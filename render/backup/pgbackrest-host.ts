@@ -1,0 +1,95 @@
+// pgBackRest with a repository host: how WAL leaves a PostgreSQL whose networks are all internal.
+// `mhylle-pgbackrest` (same derived image, running `pgbackrest server`) sits on the database network
+// and on one network with egress; it holds repo1 (the volume) and repo2 (the bucket), the cipher
+// passphrase and the bucket's keys. PostgreSQL's archive_command pushes to it over TLS with a
+// client certificate; PostgreSQL's own file names the repository host and the TLS files and holds
+// no passphrase and no bucket key (measured: archive-push encrypts with the repository's own
+// sub-passphrase, which the repository host serves). The repository host reaches PostgreSQL the
+// same way (`pgbackrest server` in the PostgreSQL container) for stanza-create and backups, which
+// pgBackRest runs on the repository host. Option names: pgBackRest 2.45's command reference
+// (server: tls-server-*; repository/stanza: repo-host-*, pg-host-*). docs/engine-notes.md section 20.
+import type { BackupsConfig } from "../../config/schema";
+import { PGBACKREST_STANZA, PGDATA, repos, repositoryLines, type PgBackRestSecrets, type Repo2Endpoint } from "./pgbackrest";
+
+/** The repository host's container name, and the name PostgreSQL reaches it by on the database network. */
+export const PGBACKREST_HOST = "mhylle-pgbackrest";
+/** PostgreSQL's container name (components/database.ts), as the repository host reaches it. */
+export const POSTGRES_HOST = "mhylle-postgres";
+/** pgBackRest's TLS server port (its default, said out loud so both sides agree). */
+export const PGBACKREST_TLS_PORT = 8432;
+/** Where each container finds its TLS files: the CA, its own certificate, its own key (0600, owned by postgres). */
+export const PGBACKREST_TLS_DIR = "/etc/pgbackrest/tls";
+export const TLS_FILES = { ca: `${PGBACKREST_TLS_DIR}/ca.crt`, cert: `${PGBACKREST_TLS_DIR}/server.crt`, key: `${PGBACKREST_TLS_DIR}/server.key` } as const;
+/** archive-async's spool in the PostgreSQL container: status files only (the WAL stays in pg_wal until pushed). */
+export const PGBACKREST_SPOOL = "/var/spool/pgbackrest";
+/**
+ * How much WAL may wait in pg_wal while a repository cannot be reached. Past it pgBackRest tells
+ * PostgreSQL the segment is archived and drops it (a gap in the archive, with a warning in the
+ * log) rather than filling the disk and stopping every app's writes.
+ */
+export const ARCHIVE_PUSH_QUEUE_MAX = "4GiB";
+
+const tls = (prefix: string) => [
+    `${prefix}-type=tls`,
+    `${prefix}-port=${PGBACKREST_TLS_PORT}`,
+    `${prefix}-ca-file=${TLS_FILES.ca}`,
+    `${prefix}-cert-file=${TLS_FILES.cert}`,
+    `${prefix}-key-file=${TLS_FILES.key}`,
+];
+
+// Each side serves TLS to the other alone: the client certificate's CN must be the peer's name.
+const server = (peer: string) => [
+    "tls-server-address=*",
+    `tls-server-port=${PGBACKREST_TLS_PORT}`,
+    `tls-server-ca-file=${TLS_FILES.ca}`,
+    `tls-server-cert-file=${TLS_FILES.cert}`,
+    `tls-server-key-file=${TLS_FILES.key}`,
+    `tls-server-auth=${peer}=${PGBACKREST_STANZA}`,
+];
+
+const common = [
+    "process-max=1",
+    "compress-type=zst",
+    "start-fast=y",
+    "delta=y",
+    "log-level-console=warn",
+    "log-level-stderr=warn",
+    "log-level-file=off",
+];
+
+/** The repository host's pgbackrest.conf (secret: the passphrase and the bucket's keys). */
+export function repoHostConf(b: BackupsConfig, secrets: PgBackRestSecrets, endpoint?: Repo2Endpoint): string {
+    return [
+        "[global]",
+        ...repositoryLines(b, secrets, endpoint),
+        ...common,
+        ...server(POSTGRES_HOST),
+        "",
+        `[${PGBACKREST_STANZA}]`,
+        `pg1-host=${POSTGRES_HOST}`,
+        ...tls("pg1-host"),
+        `pg1-path=${PGDATA}`,
+        "pg1-socket-path=/var/run/postgresql",
+        "",
+    ].join("\n");
+}
+
+/** PostgreSQL's pgbackrest.conf: every repository through the repository host; nothing secret in it. */
+export function postgresSideConf(b: BackupsConfig): string {
+    return [
+        "[global]",
+        ...repos(b).flatMap((n) => [`repo${n}-host=${PGBACKREST_HOST}`, ...tls(`repo${n}-host`)]),
+        // Asynchronous: when one repository cannot be reached the others still get WAL ahead of it
+        // (pgBackRest's user guide, Multiple Repositories).
+        "archive-async=y",
+        `spool-path=${PGBACKREST_SPOOL}`,
+        `archive-push-queue-max=${ARCHIVE_PUSH_QUEUE_MAX}`,
+        ...common,
+        ...server(PGBACKREST_HOST),
+        "",
+        `[${PGBACKREST_STANZA}]`,
+        `pg1-path=${PGDATA}`,
+        "pg1-socket-path=/var/run/postgresql",
+        "",
+    ].join("\n");
+}
