@@ -4,6 +4,7 @@ import { benchCutover } from "../bench/cutover";
 import { benchProxy } from "../bench/proxy";
 import { benchFleet } from "../bench/fleet";
 import { benchPitr } from "../bench/pitr";
+import { benchPitrFootprint } from "../bench/pitr-footprint";
 import { s3rverPath } from "../tests/support/pitr";
 import { benchTlsHandshake } from "../bench/tls-handshake";
 
@@ -17,6 +18,8 @@ async function main() {
     // Needs s3rver (the off-site bucket's stand-in); a machine without it reports so.
     if (s3rverPath()) await benchPitr(emit);
     else emit({ bench: "pitr", skipped: "needs s3rver (PLATFORM_TEST_S3RVER=<its folder>)" });
+    // Memory and WAL volume of archiving: Docker and the pgBackRest test image only.
+    await benchPitrFootprint(emit);
 }
 
 main().catch((err) => {
