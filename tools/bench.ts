@@ -4,7 +4,9 @@ import { benchCutover } from "../bench/cutover";
 import { benchProxy } from "../bench/proxy";
 import { benchFleet } from "../bench/fleet";
 import { benchPitr } from "../bench/pitr";
-import { s3rverPath } from "../tests/support/pitr";
+import { benchPitrFootprint } from "../bench/pitr-footprint";
+import { spawnSync } from "node:child_process";
+import { PITR_IMAGE, s3rverPath } from "../tests/support/pitr";
 import { benchTlsHandshake } from "../bench/tls-handshake";
 
 const emit = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
@@ -17,6 +19,9 @@ async function main() {
     // Needs s3rver (the off-site bucket's stand-in); a machine without it reports so.
     if (s3rverPath()) await benchPitr(emit);
     else emit({ bench: "pitr", skipped: "needs s3rver (PLATFORM_TEST_S3RVER=<its folder>)" });
+    // Memory and WAL volume of archiving: Docker and the pgBackRest test image only.
+    if (spawnSync("docker", ["image", "inspect", PITR_IMAGE], { stdio: "ignore" }).status === 0) await benchPitrFootprint(emit);
+    else emit({ bench: "pitr-footprint", skipped: `needs Docker and ${PITR_IMAGE} (tests/support/images/build.sh)` });
 }
 
 main().catch((err) => {

@@ -7,6 +7,7 @@ import { BACKUPS_DIR, BACKUP_SUMMARY, OpsTargets, opsVars } from "./layout";
 import { pruneFunction } from "./retention";
 import { offsiteUpload } from "./offsite";
 import { ManagedClient, managedClientLines } from "./managed-client";
+import { ROWS_SUFFIX, snapshotFunctions } from "./dump-manifest";
 
 /** How the script reaches PostgreSQL: the container's tools as its superuser, or a client container for the managed instance. */
 function sourceLines(m: ManagedClient | undefined) {
@@ -18,7 +19,8 @@ function sourceLines(m: ManagedClient | undefined) {
             "fi",
         ],
         each: "for db in $dbs globals; do",
-        dump: '    dump=(docker exec "$pg_container" pg_dump -U "$pg_user" --format=custom --compress=6 -d "$db")',
+        psql: 'docker exec -i "$pg_container" psql -X -q -At -v ON_ERROR_STOP=1 -U "$pg_user" -d "$1"',
+        dump: '    dump=(docker exec "$pg_container" pg_dump -U "$pg_user" --format=custom --compress=6 --snapshot="$snap" -d "$db")',
         readBack: '  if [ "$db" != globals ] && ! docker exec -i "$pg_container" pg_restore -f /dev/null < "$part" 2>"$err"; then',
     };
     if (!m) return { setup: [], ...container };
@@ -27,9 +29,25 @@ function sourceLines(m: ManagedClient | undefined) {
         list: [],
         // Scaleway's users are declared by the program: no role dump.
         each: "for db in $dbs; do",
-        dump: '    dump=("${pg_client[@]}" pg_dump --format=custom --compress=6 -d "$db")',
+        psql: '"${pg_client[@]}" psql -X -q -At -v ON_ERROR_STOP=1 -d "$1"',
+        dump: '    dump=("${pg_client[@]}" pg_dump --format=custom --compress=6 --snapshot="$snap" -d "$db")',
         readBack: '  if [ "$db" != globals ] && ! "${pg_client[@]}" pg_restore -f /dev/null < "$part" 2>"$err"; then',
     };
+}
+
+/** The job's cleanup, its summary lines and its exits; the snapshot the dump and its row manifest share. */
+function jobHelpers(psqlCmd: string): string[] {
+    return [
+        `trap 'rm -f "$report" "$err"; [ -z "\${part:-}" ] || rm -f "$part" "$part${ROWS_SUFFIX}"; [ -z "$stage" ] || rm -rf "$stage"' EXIT`,
+        ...snapshotFunctions(psqlCmd),
+        'failures=0',
+        // One summary line per database: db, result, bytes, seconds, file, message.
+        "record() { printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' \"$@\" >> \"$report\"; }",
+        "fail() { echo \"FAILED $1: $2\" >&2; record \"$1\" failed 0 0 - \"$2\"; failures=$((failures + 1)); }",
+        // A failed dump's partial file goes at once: on a full disk it would starve the next database.
+        `fail_db() { snapshot_close; rm -f "$part" "$part${ROWS_SUFFIX}"; part=; fail "$@"; }`,
+        "finish() { cp \"$report\" \"$summary.tmp\" && mv -f \"$summary.tmp\" \"$summary\"; if [ \"$failures\" -gt 0 ]; then echo \"backup finished with $failures failure(s)\" >&2; exit 1; fi; echo 'backup finished: every database dumped'; exit 0; }",
+    ];
 }
 
 /**
@@ -56,14 +74,7 @@ export function backupJobScript(t: OpsTargets, b: BackupsConfig, managed?: Manag
         'err=$(mktemp)',
         // stage: the off-site copy's encrypted files (render/backup/offsite.ts), when it runs.
         "stage=",
-        'trap \'rm -f "$report" "$err"; [ -z "${part:-}" ] || rm -f "$part"; [ -z "$stage" ] || rm -rf "$stage"\' EXIT',
-        'failures=0',
-        // One summary line per database: db, result, bytes, seconds, file, message.
-        "record() { printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' \"$@\" >> \"$report\"; }",
-        "fail() { echo \"FAILED $1: $2\" >&2; record \"$1\" failed 0 0 - \"$2\"; failures=$((failures + 1)); }",
-        // A failed dump's partial file goes at once: on a full disk it would starve the next database.
-        'fail_db() { rm -f "$part"; part=; fail "$@"; }',
-        "finish() { cp \"$report\" \"$summary.tmp\" && mv -f \"$summary.tmp\" \"$summary\"; if [ \"$failures\" -gt 0 ]; then echo \"backup finished with $failures failure(s)\" >&2; exit 1; fi; echo 'backup finished: every database dumped'; exit 0; }",
+        ...jobHelpers(src.psql),
         // A full disk must fail before writing half a dump, not after.
         'free_mb=$(( $(df -Pk "$backups" | awk \'NR == 2 { print $4 }\') / 1024 ))',
         'if [ "$free_mb" -lt "$min_free_mb" ]; then fail "*" "only ${free_mb} MB free on the backup disk, below ${min_free_mb} MB; free space or lower backups.minFreeMb"; finish; fi',
@@ -78,6 +89,8 @@ export function backupJobScript(t: OpsTargets, b: BackupsConfig, managed?: Manag
         '  if [ "$db" = globals ]; then',
         '    dump=(docker exec "$pg_container" pg_dumpall -U "$pg_user" --globals-only --no-role-passwords)',
         "  else",
+        // The dump and its row manifest see one snapshot: the drill checks the restore against it.
+        '    if ! snapshot_open "$db"; then fail_db "$db" "cannot open a snapshot of $db: $(tr \'\\n\' \' \' < "$err")"; continue; fi',
         src.dump,
         "  fi",
         // cat reports a failed write (ENOSPC) with its exit status; pipefail passes it on.
@@ -85,6 +98,11 @@ export function backupJobScript(t: OpsTargets, b: BackupsConfig, managed?: Manag
         '  if [ ! -s "$part" ]; then fail_db "$db" "dump is empty"; continue; fi',
         // Read the whole archive back: a truncated or corrupt dump fails here, not on restore day.
         `${src.readBack} fail_db "$db" "dump does not read back: $(tr '\\n' ' ' < "$err")"; continue; fi`,
+        `  if [ "$db" != globals ]; then`,
+        `    if ! snapshot_rows "$part${ROWS_SUFFIX}"; then fail_db "$db" "cannot count the rows of $db in the dump's snapshot: $(tr '\\n' ' ' < "$err")"; continue; fi`,
+        "    snapshot_close",
+        `    mv -f "$part${ROWS_SUFFIX}" "$file${ROWS_SUFFIX}" || { fail_db "$db" "cannot move the row manifest into place"; continue; }`,
+        "  fi",
         '  if ! mv -f "$part" "$file"; then fail_db "$db" "cannot move the dump into place"; continue; fi',
         "  part=",
         '  bytes=$(stat -c %s "$file")',

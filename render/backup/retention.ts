@@ -4,6 +4,7 @@
 // stopped for a month never lets retention delete the last good dumps.
 // The TypeScript and the bash below implement the same rule; tests run both on the same files.
 import { BACKUP_FILE, BACKUP_FILE_ERE, STAMP } from "./layout";
+import { ROWS_SUFFIX } from "./dump-manifest";
 
 export interface Retention {
     readonly keepDaily: number;
@@ -71,7 +72,7 @@ export function pruneFunction(): string {
     if [ -z "\${days[$day]:-}" ] && [ "$n_days" -lt "$keep_daily" ]; then days[$day]=1; n_days=$((n_days + 1)); keep=1; fi
     if [ -z "\${weeks[$week]:-}" ] && [ "$n_weeks" -lt "$keep_weekly" ]; then weeks[$week]=1; n_weeks=$((n_weeks + 1)); keep=1; fi
     [ "$keep" = 1 ] && continue
-    if [ "$dry" = --dry-run ]; then echo "would remove $dir/$name"; else rm -f -- "\${dir:?}/$name" && echo "removed $dir/$name"; fi
+    if [ "$dry" = --dry-run ]; then echo "would remove $dir/$name"; else rm -f -- "\${dir:?}/$name" "\${dir:?}/$name${ROWS_SUFFIX}" && echo "removed $dir/$name"; fi
   done < <(find "$dir" -maxdepth 1 -type f -printf '%f\\n' | grep -E '${BACKUP_FILE_ERE}' | awk -F_ '{ print $NF "\\t" $0 }' | LC_ALL=C sort -r | cut -f2-)
 }`;
 }

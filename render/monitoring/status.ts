@@ -8,6 +8,7 @@ import type { AppConfig, PlatformConfig } from "../../config/schema";
 import type { OpsTargets } from "../backup/layout";
 import { BACKUP_SUMMARY } from "../backup/layout";
 import { DRILL_RESULT } from "../backup/pitr-jobs";
+import { DUMP_DRILL_RESULT } from "../backup/dump-drill";
 import { ACCESS_LOG_FLUSH_SECONDS, UPSTREAMS_DIR } from "../nginx/layout";
 import { PLATFORM_LABEL, SLOT_LABEL, apiPrefix, routePrefix } from "../../config/naming";
 import { ALERT_SECRETS, ALERT_STATE, EVENTS_MAX_BYTES, HISTORY_DIR, RELEASE_EVENTS, STATUS_PAGE_DIR } from "./layout";
@@ -141,6 +142,7 @@ export function statusProgram(s: StatusInput): string {
         backupMaxAgeHours: m.backupMaxAgeHours,
         backupSummary: BACKUP_SUMMARY,
         drillFile: DRILL_RESULT,
+        dumpDrillFile: DUMP_DRILL_RESULT,
         logWindowMinutes: m.logWindowMinutes,
         accessLogFlushSeconds: ACCESS_LOG_FLUSH_SECONDS,
         max5xxPercent: m.max5xxPercent,

@@ -35,13 +35,15 @@ before(async () => {
 });
 const exporters = (r: Recorded) => r.ofType(CONTAINER).filter((c) => String(c.name).includes("exporter"));
 
-test("prod: one crontab block with backup, status, maintenance, log rotation and the image prune; restore and platform-status installed; no bucket or exporter unless asked for", async () => {
+test("prod: one crontab block with backup, its dump drill, status, maintenance, log rotation and the image prune; restore and platform-status installed; no bucket or exporter unless asked for", async () => {
     const cfg = validateConfig(prod);
     const { jobs, commands } = opsSchedule(cfg, productionTargets("/opt/platform"));
     assert.equal(
         crontabBlock("/opt/platform", jobs).split("\n").filter((l) => /^[0-9*]/.test(l)).join("\n"),
         [
             "30 2 * * * '/opt/platform/bin/run-job' backup",
+            // The dumps' restore drill, at the restore drill's hour (backups.pitr.drillSchedule).
+            "45 4 * * * '/opt/platform/bin/run-job' dump-drill",
             "0 3 1 * * '/opt/platform/bin/run-job' maintenance",
             "0 0 * * * '/opt/platform/bin/run-job' rotate-nginx-logs",
             "30 4 * * * '/opt/platform/bin/run-job' prune-images",
@@ -52,7 +54,7 @@ test("prod: one crontab block with backup, status, maintenance, log rotation and
     const r = prodRun;
     const files = decodeBundle(r.byName("scheduler-jobs").inputs.stdin as string).map((f) => f.path).sort();
     // The ops scripts, beside the certificate jobs that share the one Scheduler.
-    const ops = ["bin/backup.sh", "bin/maintenance.sh", "bin/platform-status", "bin/prune-backups", "bin/prune-images.sh", "bin/restore", "bin/rotate-nginx-logs.sh", "bin/run-job", "bin/status.sh"];
+    const ops = ["bin/backup.sh", "bin/dump-drill.sh", "bin/maintenance.sh", "bin/platform-status", "bin/prune-backups", "bin/prune-images.sh", "bin/restore", "bin/rotate-nginx-logs.sh", "bin/run-job", "bin/status.sh"];
     assert.deepEqual(files.filter((f) => !f.startsWith("bin/cert-")), ops);
     // No bucket, no exporters unless asked for.
     assert.equal(r.resources.filter((x) => x.type.startsWith("scaleway:object")).length, 0);

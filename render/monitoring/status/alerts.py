@@ -88,11 +88,13 @@ def backup_alerts(state, report, facts, now):
 
 
 def drill_alerts(state, facts, now):
-    """A failed restore drill alerts like a failed backup: once per drill."""
-    d = facts.get("drill")
-    if d and not d["ok"] and once(state, f"drill|{d['at']}", now):
-        return [alert("backup", "restore drill failed", [f"The restore drill of {utc(d['at'])} failed:"] + d["errors"] + [f"log: {CONFIG['root']}/logs/jobs/restore-drill.log"], now)]
-    return []
+    """A failed restore drill (pitr's or the dumps') alerts like a failed backup: once per drill."""
+    found = []
+    for fact, what, job in (("drill", "restore drill", "restore-drill"), ("dumpDrill", "dump restore drill", "dump-drill")):
+        d = facts.get(fact)
+        if d and not d["ok"] and once(state, f"{fact}|{d['at']}", now):
+            found.append(alert("backup", f"{what} failed", [f"The {what} of {utc(d['at'])} failed:"] + d["errors"] + [f"log: {CONFIG['root']}/logs/jobs/{job}.log"], now))
+    return found
 
 
 def release_alerts(state, events, now):

@@ -225,25 +225,31 @@ def last_backup_run(r):
         r.add("backups", f"last run: {c[0]}", "fail", c[5])
 
 
-def check_drill(r, max_age_hours=48):
-    """The last restore drill (backups.pitr): red when it failed or none passed for two days."""
-    path = os.path.join(ROOT, CONFIG["drillFile"])
+def check_drill(r, max_age_hours=48, file_key="drillFile", name="restore drill", fact="drill"):
+    """The last restore drill (backups.pitr; or, as check_dump_drill, the nightly dumps'): red when it failed or none passed for two days."""
+    path = os.path.join(ROOT, CONFIG[file_key])
     try:
         with open(path) as f:
             d = json.load(f)
         at = int(d["at"])
     except OSError:
-        return  # pitr off, or no drill yet (the restore-drill job's own status says so)
+        return  # pitr off, or no drill yet (the drill job's own status says so)
     except (ValueError, KeyError, TypeError):
-        r.add("backups", "restore drill", "fail", f"unreadable {path}")
+        r.add("backups", name, "fail", f"unreadable {path}")
         return
     hours = (time.time() - at) / 3600
-    r.facts["drill"] = {"at": at, "ok": bool(d.get("ok")), "rto": d.get("rtoSeconds"), "rpo": d.get("rpoSeconds"), "errors": d.get("errors") or []}
+    source = "nightly dumps" if d.get("kind") == "dump" else f"repo{d.get('repo')}"
+    r.facts[fact] = {"at": at, "ok": bool(d.get("ok")), "rto": d.get("rtoSeconds"), "rpo": d.get("rpoSeconds"), "errors": d.get("errors") or []}
     if not d.get("ok"):
-        r.add("backups", "restore drill", "fail", f"FAILED {hours:.0f} h ago (repo{d.get('repo')}): " + "; ".join(d.get("errors") or ["no cause recorded"]))
+        r.add("backups", name, "fail", f"FAILED {hours:.0f} h ago ({source}): " + "; ".join(d.get("errors") or ["no cause recorded"]))
         return
-    summary = f"last verified restore: {hours:.0f} h ago, RTO {d.get('rtoSeconds')} s, RPO {d.get('rpoSeconds')} s (repo{d.get('repo')})"
-    r.add("backups", "restore drill", "fail" if hours > max_age_hours else "ok", summary if hours <= max_age_hours else f"no passing drill for {hours:.0f} h; {summary}")
+    summary = f"last verified restore: {hours:.0f} h ago, RTO {d.get('rtoSeconds')} s, RPO {d.get('rpoSeconds')} s ({source})"
+    r.add("backups", name, "fail" if hours > max_age_hours else "ok", summary if hours <= max_age_hours else f"no passing drill for {hours:.0f} h; {summary}")
+
+
+def check_dump_drill(r):
+    """The nightly dumps' drill (dump-drill.sh): in managed database mode the only restore proven."""
+    check_drill(r, file_key="dumpDrillFile", name="dump restore drill", fact="dumpDrill")
 
 
 def check_backups(r, databases, max_age_hours):

@@ -14,7 +14,7 @@ import time
 import traceback
 
 from .common import CONFIG, CORE, COLOUR, JSON_FILE, RANK, ROOT, STATE, TEXT_FILE, Report, log, read_json, utc, write_atomic
-from .checks import check_backups, check_drill, check_certs, check_containers, check_disk, check_docker_stats, check_endpoints, check_jobs, check_managed_database, check_postgres
+from .checks import check_backups, check_drill, check_dump_drill, check_certs, check_containers, check_disk, check_docker_stats, check_endpoints, check_jobs, check_managed_database, check_postgres
 from .traffic import app_traffic, check_nginx_log, read_requests, sample_until, window_start
 from .history import append_sample, build_sample, last_sample_time, read_events, read_samples, rotate_events
 from .alerts import process
@@ -49,6 +49,7 @@ def collect(since_sample, until):
     if c["backups"]:
         guarded(r, "backups", check_backups, databases, c["backupMaxAgeHours"])
     guarded(r, "backups", check_drill)
+    guarded(r, "backups", check_dump_drill)
     worst = max([RANK[x["status"]] for x in r.checks] + [0])
     return {"status": COLOUR[worst], "generatedAt": int(time.time()), "checks": r.checks, "traffic": traffic, "docker": stats, "jobs": jobs, "facts": r.facts}
 

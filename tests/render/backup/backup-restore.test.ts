@@ -83,11 +83,13 @@ test("the backup job succeeds and its summary lists every database and the globa
 
 test("each database has one dump, named for it and its time, readable by the deploy user only", { skip }, () => {
     for (const db of DATABASES) {
-        const files = fs.readdirSync(path.join(ops!.root, "backups", db));
-        assert.equal(files.length, 1, files.join(" "));
+        // The dump and its row manifest (dump-manifest.ts, for the dump drill).
+        const files = fs.readdirSync(path.join(ops!.root, "backups", db)).sort();
+        assert.equal(files.length, 2, files.join(" "));
         assert.match(files[0], new RegExp(`^${db}_\\d{8}T\\d{6}Z\\.dump$`));
+        assert.equal(files[1], `${files[0]}.rows`);
         // Dumps hold every app's data: the deploy user's only.
-        assert.equal(fs.statSync(path.join(ops!.root, "backups", db, files[0])).mode & 0o777, 0o600);
+        for (const f of files) assert.equal(fs.statSync(path.join(ops!.root, "backups", db, f)).mode & 0o777, 0o600);
     }
 });
 
