@@ -54,7 +54,8 @@ test("every run: script and .github/scripts/*.sh passes shellcheck", { skip: she
     const scriptFiles = fs.readdirSync(scripts);
     assert.ok(scriptFiles.length > 0, "no .github/scripts to check");
     for (const f of scriptFiles) {
-        const r = spawnSync("shellcheck", ["-f", "gcc", path.join(scripts, f)], { encoding: "utf8" });
+        // -x: the release scripts source push-token.sh beside them.
+        const r = spawnSync("shellcheck", ["-x", "-f", "gcc", path.join(scripts, f)], { encoding: "utf8" });
         if (r.status !== 0) problems.push(r.stdout);
     }
     assert.deepEqual(problems, []);
