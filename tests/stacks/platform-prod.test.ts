@@ -189,7 +189,9 @@ test("no container Pulumi manages carries Watchtower's labels (its recreate woul
         const labels = ((c.inputs.labels as any[]) ?? []).map((l) => l.label);
         assert.ok(!labels.some((l: string) => l.startsWith("com.centurylinklabs.watchtower")), `${c.name}: ${labels}`);
     }
-    assert.doesNotMatch(String(p.byName("app1-backend-release").inputs.create), /watchtower\.enable/, "apps opt in one by one");
+    // Apps opt in one by one; one that did not says so (an image's own labels cannot opt it in).
+    assert.doesNotMatch(String(p.byName("app1-backend-release").inputs.create), /watchtower\.enable=true|watchtower\.scope/, "apps opt in one by one");
+    assert.match(String(p.byName("app1-backend-release").inputs.create), /watchtower\.enable=false/, "an app that did not opt in is labelled out");
     const env = (p.byName("mhylle-watchtower").inputs.envs as string[]).join("\n");
     assert.match(env, /WATCHTOWER_LABEL_ENABLE=true/);
     assert.match(env, /WATCHTOWER_SCOPE=mhylle/);
