@@ -5,20 +5,26 @@ import { script, shq } from "./shell";
 /** Folder under the platform root for secret files: 0700, the deploy user's only. */
 export const SECRETS_DIR = "secrets";
 
-/** Writes stdin, exactly, to `file` (atomically), 0600 in a 0700 folder: the deploy user's only. */
-export function writeSecretFileScript(file: string): string {
-    return script(
+/**
+ * Writes stdin, exactly, to a 0600 file in `file`'s 0700 folder, runs `handOver` on it (`$tmp`),
+ * then swaps it in whole as `file`.
+ */
+const stagedSecretScript = (vars: string, ...handOver: string[]) =>
+    script(
         "umask 077",
-        `file=${shq(file)}`,
+        vars,
         'dir=$(dirname "$file")',
         'mkdir -p "$dir" && chmod 700 "$dir"',
         'tmp=$(mktemp "$dir/.secret.XXXXXX")',
         'trap \'rm -f "$tmp"\' EXIT',
         'cat > "$tmp"',
         'chmod 600 "$tmp"',
+        ...handOver,
         'mv -f "$tmp" "$file"',
     );
-}
+
+/** Writes stdin, exactly, to `file` (atomically), 0600 in a 0700 folder: the deploy user's only. */
+export const writeSecretFileScript = (file: string): string => stagedSecretScript(`file=${shq(file)}`);
 
 /** Who reads a secret file in a container: the image that does the chown and the owner it names. */
 export interface SecretReader {
@@ -34,21 +40,12 @@ export interface SecretReader {
  * with CAP_CHOWN alone, no network, hands the file over. No other user of the host or of another
  * container can read it.
  */
-export function writeContainerSecretScript(file: string, reader: SecretReader): string {
-    return script(
-        "umask 077",
+export const writeContainerSecretScript = (file: string, reader: SecretReader): string =>
+    stagedSecretScript(
         `file=${shq(file)} image=${shq(reader.image)} owner=${shq(reader.owner)}`,
-        'dir=$(dirname "$file")',
-        'mkdir -p "$dir" && chmod 700 "$dir"',
-        'tmp=$(mktemp "$dir/.secret.XXXXXX")',
-        'trap \'rm -f "$tmp"\' EXIT',
-        'cat > "$tmp"',
-        'chmod 600 "$tmp"',
         'docker run --rm --read-only --network none --cap-drop ALL --cap-add CHOWN --security-opt no-new-privileges --user 0:0 \\',
         '  --entrypoint chown -v "$tmp:/secret" "$image" "$owner" /secret',
-        'mv -f "$tmp" "$file"',
     );
-}
 
 /**
  * Installs stdin as `file`, for the deploy user only: the 0700 folder and the 0600 file exist

@@ -9,7 +9,7 @@
 // pgBackRest runs on the repository host. Option names: pgBackRest 2.45's command reference
 // (server: tls-server-*; repository/stanza: repo-host-*, pg-host-*). docs/engine-notes.md section 20.
 import type { BackupsConfig } from "../../config/schema";
-import { PGBACKREST_STANZA, PGDATA, repos, repositoryLines, type PgBackRestSecrets, type Repo2Endpoint } from "./pgbackrest";
+import { GLOBAL_SETTINGS, PGBACKREST_STANZA, PGDATA, repos, repositoryLines, type PgBackRestSecrets, type Repo2Endpoint } from "./pgbackrest";
 
 /** The repository host's container name, and the name PostgreSQL reaches it by on the database network. */
 export const PGBACKREST_HOST = "mhylle-pgbackrest";
@@ -47,22 +47,12 @@ const server = (peer: string) => [
     `tls-server-auth=${peer}=${PGBACKREST_STANZA}`,
 ];
 
-const common = [
-    "process-max=1",
-    "compress-type=zst",
-    "start-fast=y",
-    "delta=y",
-    "log-level-console=warn",
-    "log-level-stderr=warn",
-    "log-level-file=off",
-];
-
 /** The repository host's pgbackrest.conf (secret: the passphrase and the bucket's keys). */
 export function repoHostConf(b: BackupsConfig, secrets: PgBackRestSecrets, endpoint?: Repo2Endpoint): string {
     return [
         "[global]",
         ...repositoryLines(b, secrets, endpoint),
-        ...common,
+        ...GLOBAL_SETTINGS,
         ...server(POSTGRES_HOST),
         "",
         `[${PGBACKREST_STANZA}]`,
@@ -84,7 +74,7 @@ export function postgresSideConf(b: BackupsConfig): string {
         "archive-async=y",
         `spool-path=${PGBACKREST_SPOOL}`,
         `archive-push-queue-max=${ARCHIVE_PUSH_QUEUE_MAX}`,
-        ...common,
+        ...GLOBAL_SETTINGS,
         ...server(PGBACKREST_HOST),
         "",
         `[${PGBACKREST_STANZA}]`,

@@ -90,21 +90,26 @@ export function repositoryLines(b: BackupsConfig, secrets: PgBackRestSecrets, en
     return lines;
 }
 
+/** The [global] settings every pgbackrest.conf shares, the repository host's too. */
+export const GLOBAL_SETTINGS = [
+    // Two cores: one process leaves the other to PostgreSQL and the apps.
+    "process-max=1",
+    "compress-type=zst",
+    // A backup starts at once (an immediate checkpoint) rather than at the next timed one.
+    "start-fast=y",
+    // Restores into a scratch volume reuse nothing; delta makes a rerun after a failure cheap.
+    "delta=y",
+    // Logs go to stderr: the job log on the host, PostgreSQL's log for archive-push.
+    "log-level-console=warn",
+    "log-level-stderr=warn",
+    "log-level-file=off",
+];
+
 /** The whole pgbackrest.conf (secret). */
 export function pgbackrestConf(b: BackupsConfig, secrets: PgBackRestSecrets, endpoint?: Repo2Endpoint): string {
     const lines = ["[global]", ...repositoryLines(b, secrets, endpoint)];
     lines.push(
-        // Two cores: one process leaves the other to PostgreSQL and the apps.
-        "process-max=1",
-        "compress-type=zst",
-        // A backup starts at once (an immediate checkpoint) rather than at the next timed one.
-        "start-fast=y",
-        // Restores into a scratch volume reuse nothing; delta makes a rerun after a failure cheap.
-        "delta=y",
-        // Logs go to stderr: the job log on the host, PostgreSQL's log for archive-push.
-        "log-level-console=warn",
-        "log-level-stderr=warn",
-        "log-level-file=off",
+        ...GLOBAL_SETTINGS,
         "",
         `[${PGBACKREST_STANZA}]`,
         `pg1-path=${PGDATA}`,
