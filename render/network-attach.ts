@@ -8,7 +8,7 @@ export function attachScript(container: string, containerId: string, network: st
     return script(
         `# ${container} is container ${containerId}`,
         `c=${shq(container)} net=${shq(network)}`,
-        `if ! docker inspect -f '{{range $name, $_ := .NetworkSettings.Networks}}{{$name}}{{"\\n"}}{{end}}' "$c" | grep -qxF "$net"; then`,
+        `if ! docker inspect -f '{{range $name, $_ := .NetworkSettings.Networks}}{{$name}}{{"\\n"}}{{end}}' "$c" | grep -xF "$net" >/dev/null; then`,
         `  docker network connect ${aliases.map((a) => `--alias ${shq(a)} `).join("")}"$net" "$c"`,
         `  echo "$c joined $net"`,
         "fi",

@@ -34,7 +34,7 @@ if [ "$phase" = finish ]; then
 fi
 
 # revert: only to a previous container that still runs; a server that had none goes back to none.
-previous=$(service_containers "$old_color" | head -n1)
+previous=$(service_containers "$old_color" | sed -n 1p)
 if [ -n "$previous" ] && ! running "$previous"; then
   log "cannot switch back: $previous no longer runs; $new keeps serving"
   exit 1

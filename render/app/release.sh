@@ -95,7 +95,7 @@ identity=$({ docker image inspect -f '{{.Id}}' "$image"; printf '%s\n' "$network
 new="$base-$identity"
 live=$(live_color)
 idle=$(other "$live")
-current=$(service_containers "$live" | head -n1)
+current=$(service_containers "$live" | sed -n 1p)
 
 if [ "$current" = "$new" ] && running "$new"; then
   for leftover in $(service_containers "$idle"); do log "removing $leftover (idle slot)"; remove "$leftover" "$drain_seconds"; done

@@ -43,10 +43,12 @@ export function restoreCommandScript(t: OpsTargets): string {
         "fi",
         // The archive must be whole and of this database before anything is dropped.
         'toc=$(docker exec -i "$pg_container" pg_restore --create -l < "$file") || { echo "$file is not a readable pg_dump archive" >&2; exit 65; }',
-        'dumped=$(printf \'%s\\n\' "$toc" | sed -n \'s/^;[[:space:]]*dbname: //p\' | head -n 1)',
+        // Here-strings and awk reading to the end: a reader that quits early (head, awk's exit)
+        // would SIGPIPE the writer of a large table of contents, and pipefail fail the restore.
+        `dumped=$(awk 'sub(/^;[[:space:]]*dbname: /, "") && !n++' <<<"$toc")`,
         '[ "$dumped" = "$db" ] || { echo "$file is a dump of \'$dumped\', not of \'$db\'" >&2; exit 65; }',
         // Whose the database is: its objects are restored by that role's own login.
-        `owner=$(printf '%s\\n' "$toc" | awk '$4 == "DATABASE" && $5 == "-" { print $NF; exit }')`,
+        `owner=$(awk '$4 == "DATABASE" && $5 == "-" && !n++ { print $NF }' <<<"$toc")`,
         '[[ "$owner" =~ ^[a-z0-9_]+$ ]] || { echo "$file names no owner of $db" >&2; exit 65; }',
         'exists=$(psql_pg -c "SELECT 1 FROM pg_database WHERE datname = \'$db\'")',
         'if [ "$exists" = 1 ]; then',
