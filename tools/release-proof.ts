@@ -2,8 +2,9 @@
 // sender: any token with write access to this repository sends one, and a token is a person's, not
 // an app repository's. So the request carries a GitHub Actions OIDC token (a JWT GitHub signs for
 // one workflow run), requested by the app's workflow with an audience naming this exact release.
-// Its `repository` claim must be the app's `apps[].repository`: an app repository can release its
-// own app only, and a token seen in a log can replay only the release it was made for.
+// Its `repository` and `repository_id` claims must be the app's `apps[].repository` and
+// `apps[].repositoryId`: an app repository can release its own app only (and not whoever takes
+// its name after a rename), and a token seen in a log can replay only the release it was made for.
 import { createPublicKey, verify, type JsonWebKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Problem } from "../config/problem";
@@ -23,6 +24,8 @@ export const releaseAudience = (platform: string, app: string, service: string, 
 export interface ExpectedSender {
     /** `owner/name` of the repository allowed to release the app (apps[].repository). */
     readonly repository: string | undefined;
+    /** GitHub's numeric id of it (apps[].repositoryId): unlike a name, never another repository's. */
+    readonly repositoryId: string | undefined;
     /** The branch of it whose runs may (apps[].releaseBranch). */
     readonly branch: string;
     readonly audience: string;
@@ -38,6 +41,9 @@ const HIDDEN = "[token]";
 export function releaseProofProblems(proof: unknown, expected: ExpectedSender, jwks: Jwks, now = Math.floor(Date.now() / 1000)): Problem[] {
     if (!expected.repository) {
         return [{ field: `${expected.appField}.repository`, problem: "is not set, so no repository may release this app: set it to the app's GitHub repository (owner/name) in the stack file", got: undefined }];
+    }
+    if (!expected.repositoryId) {
+        return [{ field: `${expected.appField}.repositoryId`, problem: `is not set: a repository's name passes to whoever takes it after a rename or deletion, its id never does. Set it to GitHub's id of ${expected.repository} (gh api repos/${expected.repository} --jq .id)`, got: undefined }];
     }
     const bad = (problem: string, got: unknown = HIDDEN): Problem[] => [{ field: "proof", problem, got }];
     if (typeof proof !== "string" || proof === "") return bad("is required: a GitHub Actions OIDC token from the app's release workflow (templates/app/.github/workflows/release.yml)", proof === undefined ? undefined : HIDDEN);
@@ -68,6 +74,10 @@ export function releaseProofProblems(proof: unknown, expected: ExpectedSender, j
     // GitHub compares owner and repository names without case.
     if (repository?.toLowerCase() !== expected.repository.toLowerCase()) {
         problems.push({ field: "proof", problem: `comes from a workflow of another repository: only ${expected.repository} (${expected.appField}.repository) may release this app`, got: claims.repository });
+    }
+    // GitHub sends the id as a string of digits.
+    if (String(claims.repository_id) !== expected.repositoryId) {
+        problems.push({ field: "proof", problem: `comes from another repository than the one ${expected.appField}.repositoryId names (${expected.repositoryId}): a repository now holding the name ${expected.repository} is not the app's`, got: claims.repository_id });
     }
     // Anyone who can push a branch can run a workflow on it: only the release branch's runs count.
     if (claims.ref !== `refs/heads/${expected.branch}`) {

@@ -146,7 +146,7 @@ async function main() {
     const platform = process.env.GITHUB_REPOSITORY;
     if (!platform) usage("GITHUB_REPOSITORY (this platform repository, owner/name) is not set; GitHub Actions sets it");
     const index = cfg.apps.findIndex((a) => a.name === release.app);
-    const expected = { repository: cfg.apps[index].repository, branch: cfg.apps[index].releaseBranch, audience: releaseAudience(platform, release.app, release.service, release.digest), appField: `apps[${index}]` };
+    const expected = { repository: cfg.apps[index].repository, repositoryId: cfg.apps[index].repositoryId, branch: cfg.apps[index].releaseBranch, audience: releaseAudience(platform, release.app, release.service, release.digest), appField: `apps[${index}]` };
     const sender = releaseProofProblems((payload as Record<string, unknown>).proof, expected, await loadJwks());
     if (sender.length) fail(sender);
 

@@ -122,6 +122,14 @@ export const appSchema = z.strictObject({
         .describe(
             "Optional: the GitHub repository (`owner/name`) whose workflow may release this app by `repository_dispatch`: a release request must carry a GitHub OIDC token of that repository (docs/github-actions.md). Unset: no request can release the app.",
         ),
+    repositoryId: z
+        .union([z.string(), z.number()])
+        .transform((v) => String(v))
+        .pipe(z.string().regex(/^[1-9][0-9]{0,18}$/, "must be GitHub's numeric id of the repository, e.g. 123456789 (gh api repos/OWNER/NAME --jq .id)"))
+        .optional()
+        .describe(
+            "Required to release by `repository_dispatch`: GitHub's numeric id of `repository` (`gh api repos/OWNER/NAME --jq .id`). A name is freed when its repository is renamed or deleted and anyone may take it; the id never moves, and the release proof's `repository_id` claim must equal it.",
+        ),
     releaseBranch: z
         .string()
         .regex(/^(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._\/-]{1,200}$/, "must be a branch name such as main")

@@ -100,7 +100,7 @@ test("record-release.sh pushes with PUSH_TOKEN that only git sees, and no comman
     root = dir;
     git(runner, "remote", "set-url", "origin", `http://127.0.0.1:${port}/${path.basename(origin)}`);
     const before = git(origin, "rev-parse", "main");
-    const request = JSON.stringify({ app: "app2", service: "backend", digest: DIGEST, proof: issuer.token({ repository: "mhylle/app2", aud: releaseAudience("mhylle/platform", "app2", "backend", DIGEST) }) });
+    const request = JSON.stringify({ app: "app2", service: "backend", digest: DIGEST, proof: issuer.token({ repository: "mhylle/app2", repository_id: "700000002", aud: releaseAudience("mhylle/platform", "app2", "backend", DIGEST) }) });
     authorized.length = 0;
     const r = await traced(runner, { PUSH_TOKEN: TOKEN, RELEASE_REQUEST: request, RELEASE_OIDC_JWKS: issuer.jwksFile, GITHUB_REPOSITORY: "mhylle/platform", GITHUB_OUTPUT: path.join(dir, "out") });
     assert.equal(r.status, 0, r.err);
@@ -124,7 +124,7 @@ test("revert-release.sh pushes its revert with PUSH_TOKEN too, and the Release s
     const { dir, origin, runner } = setup();
     root = dir;
     git(runner, "remote", "set-url", "origin", `http://127.0.0.1:${port}/${path.basename(origin)}`);
-    const request = JSON.stringify({ app: "app2", service: "backend", digest: DIGEST, proof: issuer.token({ repository: "mhylle/app2", aud: releaseAudience("mhylle/platform", "app2", "backend", DIGEST) }) });
+    const request = JSON.stringify({ app: "app2", service: "backend", digest: DIGEST, proof: issuer.token({ repository: "mhylle/app2", repository_id: "700000002", aud: releaseAudience("mhylle/platform", "app2", "backend", DIGEST) }) });
     const env = { PUSH_TOKEN: TOKEN, RELEASE_REQUEST: request, RELEASE_OIDC_JWKS: issuer.jwksFile, GITHUB_REPOSITORY: "mhylle/platform", GITHUB_OUTPUT: path.join(dir, "out") };
     assert.equal((await traced(runner, env)).status, 0);
     const commit = git(origin, "rev-parse", "main");

@@ -14,7 +14,7 @@ const IMAGE = `ghcr.io/mhylle/app2-backend:abc123@${DIGEST}`;
 const issuer = makeIssuer();
 /** app2's request as its workflow sends it, with its repository's OIDC token for this release. */
 const requestFor = (digest: string) =>
-    JSON.stringify({ app: "app2", service: "backend", digest, image: "ghcr.io/mhylle/app2-backend:abc123", source: "mhylle/app2@abc123", proof: issuer.token({ repository: "mhylle/app2", aud: releaseAudience("mhylle/platform", "app2", "backend", digest) }) });
+    JSON.stringify({ app: "app2", service: "backend", digest, image: "ghcr.io/mhylle/app2-backend:abc123", source: "mhylle/app2@abc123", proof: issuer.token({ repository: "mhylle/app2", repository_id: "700000002", aud: releaseAudience("mhylle/platform", "app2", "backend", digest) }) });
 const REQUEST = requestFor(DIGEST);
 
 function record(runner: string, request: string) {

@@ -17,6 +17,8 @@ export const TEST_ADMIN_CIDR = "51.159.0.10/32";
 /** The off-site copies' recipient (config/age-key.ts) and its identity: a throwaway pair for tests only. */
 export const TEST_AGE_IDENTITY = "AGE-SECRET-KEY-1PCVZWX7R9RK4M8TJADUMPSFU7CW09UAFXR4L4ZVKGYM9RHS6F55QR6UGHJ";
 export const TEST_AGE_RECIPIENT = "age1yec7yjvdyjy2fdhr42mktp0xrclj3v2lv22elycq7yj846kc74cs9254nh";
+/** GitHub's ids of the app repositories (apps[].repositoryId): every user's own, so not shipped. */
+export const TEST_REPOSITORY_IDS: Record<string, string> = { app1: "700000001", app2: "700000002" };
 export const TEST_SERVER_ACCESS = { sshPublicKey: TEST_DEPLOY_PUBLIC_KEY, adminCidrs: [TEST_ADMIN_CIDR] };
 
 /** Raw config with the test key and admin address merged into `server`. */
@@ -25,13 +27,19 @@ export function withTestAccess(raw: Record<string, unknown>): Record<string, unk
 }
 
 /** Pulumi.prod.yaml's config, ready to build: the shipped file plus the test access values. */
-export const prodConfig = () => withTestAccess(readStackFile(PROD_STACK_FILE).raw);
+export function prodConfig(): Record<string, unknown> {
+    const raw = withTestAccess(readStackFile(PROD_STACK_FILE).raw);
+    const apps = (raw.apps as Record<string, unknown>[]).map((a) => ({ ...a, repositoryId: TEST_REPOSITORY_IDS[a.name as string] }));
+    return { ...raw, apps };
+}
 
 /** The text of Pulumi.prod.yaml with the test access values set, as `pulumi config set --path` would. */
 export function prodStackText(): string {
     const doc = parseDocument(fs.readFileSync(PROD_STACK_FILE, "utf8"));
     doc.setIn(["config", `${PROJECT}:server`, "sshPublicKey"], TEST_DEPLOY_PUBLIC_KEY);
     doc.setIn(["config", `${PROJECT}:server`, "adminCidrs"], [TEST_ADMIN_CIDR]);
+    const apps = doc.getIn(["config", `${PROJECT}:apps`]) as { items: unknown[] };
+    apps.items.forEach((_, i) => doc.setIn(["config", `${PROJECT}:apps`, i, "repositoryId"], TEST_REPOSITORY_IDS[String(doc.getIn(["config", `${PROJECT}:apps`, i, "name"]))]));
     return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 

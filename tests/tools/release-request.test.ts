@@ -118,7 +118,7 @@ test("the script refuses invalid JSON and a missing request with exit 2", () => 
 test("--pin changes exactly one line of the stack file and --github-output hands the release on", () => {
     const out = path.join(os.tmpdir(), `gh-output-${process.pid}`);
     fs.writeFileSync(out, "");
-    const proof = issuer.token({ repository: "mhylle/app1", aud: releaseAudience("mhylle/platform", "app1", "backend", DIGEST) });
+    const proof = issuer.token({ repository: "mhylle/app1", repository_id: "700000001", aud: releaseAudience("mhylle/platform", "app1", "backend", DIGEST) });
     const r = run(JSON.stringify({ ...good, source: "mhylle/app1@3f2a1c0", proof }), "--pin", "--github-output", out);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), `ghcr.io/mhylle/app1-backend@${DIGEST}`);
