@@ -5,13 +5,13 @@
 import base64
 import email.message
 import email.utils
+import http.client
 import ipaddress
 import json
 import smtplib
 import socket
 import ssl
 import urllib.parse
-import urllib.request
 
 from .common import CONFIG, state_path
 
@@ -82,46 +82,96 @@ def url_problem(url):
     return None
 
 
-def unroutable(host):
-    """Why a host must never be sent to whatever stack config says: it is (or resolves to) a
-    link-local address (the cloud's metadata service, 169.254.169.254, in any spelling the resolver
-    reads: 2852039166, ::ffff:a9fe:a9fe), multicast, reserved or unspecified. Loopback and private
-    relays stay possible on the local target; the scaleway target refuses them at validation."""
+def checked_address(host, port):
+    """The one address a send connects to: resolved once, every answer checked, and the connection
+    made to that address (the name still checked by TLS). A second lookup at connect time could
+    answer otherwise (DNS rebinding: a name that resolved to a public address for the check, then
+    to the metadata service for the send). Refused: link-local (the cloud's metadata service,
+    169.254.169.254, in any spelling the resolver reads: 2852039166, ::ffff:a9fe:a9fe), multicast,
+    reserved or unspecified. Loopback and private relays stay possible on the local target; the
+    scaleway target refuses them at validation."""
     try:
-        found = {info[4][0].split("%")[0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
-    except (OSError, UnicodeError):
-        return None  # the send itself fails and says why
-    for text in sorted(found):
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as e:
+        raise RuntimeError(f"{host} does not resolve ({e.__class__.__name__})") from None
+    found = [info[4][0].split("%")[0] for info in infos]
+    for text in sorted(set(found)):
         ip = ipaddress.ip_address(text)
         inner = ip.ipv4_mapped if ip.version == 6 else None
         ip = inner or ip
         if ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified:
-            return f"{ip} is link-local, multicast or reserved (the metadata service lives there); alerts are never sent there"
-    return None
+            raise RuntimeError(f"{ip} is link-local, multicast or reserved (the metadata service lives there); alerts are never sent there")
+    return found[0]
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is a failure, never followed: the token's host decides nothing about where a
-    POST from this server goes (another host, plain http, the metadata service)."""
+class PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to `address`, with `host` for SNI, the certificate check and the Host header. No
+    redirect is followed (http.client follows none): the token's host decides nothing about where
+    a POST from this server goes."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        raise RuntimeError(f"HTTP {code}: the webhook answered with a redirect, which is not followed")
+    def __init__(self, host, port, address, context, timeout):
+        super().__init__(host, port, timeout=timeout, context=context)
+        self.pinned = (address, context)
+
+    def connect(self):
+        address, context = self.pinned
+        sock = socket.create_connection((address, self.port), self.timeout)
+        self.sock = context.wrap_socket(sock, server_hostname=self.host)
 
 
 def send_webhook(a, secret):
     url = secret.get("webhook_url")
     if not url:
         raise RuntimeError(f"no webhook URL in {ALERT_CHANNELS['secretsFile']}; run pulumi up to install it")
-    problem = url_problem(url) or unroutable(urllib.parse.urlsplit(url).hostname)
+    problem = url_problem(url)
     if problem:
         raise RuntimeError(f"{problem}; set alertWebhookUrl again")
+    parts = urllib.parse.urlsplit(url)
+    try:
+        port = parts.port or 443
+    except ValueError:
+        raise RuntimeError("the webhook URL's port is not a number; set alertWebhookUrl again") from None
+    try:
+        address = checked_address(parts.hostname, port)
+    except RuntimeError as e:
+        raise RuntimeError(f"{e}; set alertWebhookUrl again") from None
     body = json.dumps(webhook_body(a)).encode()
-    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json", "User-Agent": "mhylle-platform-status"})
-    # No proxy from the environment: the URL holds a token and goes straight to its host.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect(), urllib.request.HTTPSHandler(context=ssl.create_default_context()))
-    with opener.open(request, timeout=ALERT_CHANNELS["timeoutSeconds"]) as answer:
+    # No proxy from the environment (http.client reads none): the URL holds a token and goes
+    # straight to its host.
+    connection = PinnedHTTPSConnection(parts.hostname, port, address, ssl.create_default_context(), ALERT_CHANNELS["timeoutSeconds"])
+    try:
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        connection.request("POST", target, body=body, headers={"Content-Type": "application/json", "User-Agent": "mhylle-platform-status"})
+        answer = connection.getresponse()
+        if 300 <= answer.status < 400:
+            raise RuntimeError(f"HTTP {answer.status}: the webhook answered with a redirect, which is not followed")
         if not 200 <= answer.status < 300:
             raise RuntimeError(f"HTTP {answer.status}")
+    finally:
+        connection.close()
+
+
+class PinnedSMTP(smtplib.SMTP):
+    """SMTP (and STARTTLS, which checks the certificate against the host name) to the checked address."""
+
+    def __init__(self, address, host, port, timeout):
+        self.pinned = address
+        super().__init__(host, port, timeout=timeout)
+
+    def _get_socket(self, host, port, timeout):
+        return socket.create_connection((self.pinned, port), timeout)
+
+
+class PinnedSMTPSSL(smtplib.SMTP_SSL):
+    """SMTP over TLS to the checked address, the certificate checked against the host name."""
+
+    def __init__(self, address, host, port, timeout, context):
+        self.pinned = address
+        super().__init__(host, port, timeout=timeout, context=context)
+
+    def _get_socket(self, host, port, timeout):
+        sock = socket.create_connection((self.pinned, port), timeout)
+        return self.context.wrap_socket(sock, server_hostname=host)
 
 
 def send_email(a, secret):
@@ -133,15 +183,16 @@ def send_email(a, secret):
     message["Date"] = email.utils.formatdate(a["at"], usegmt=True)
     message["Message-ID"] = email.utils.make_msgid("platform-status")
     message.set_content(a["text"] + "\n")
-    problem = unroutable(e["host"])
-    if problem:
-        raise RuntimeError(f"the SMTP host {problem}")
+    try:
+        address = checked_address(e["host"], e["port"])
+    except RuntimeError as problem:
+        raise RuntimeError(f"the SMTP host {problem}") from None
     context = ssl.create_default_context()
     timeout = ALERT_CHANNELS["timeoutSeconds"]
     if e["security"] == "tls":
-        smtp = smtplib.SMTP_SSL(e["host"], e["port"], timeout=timeout, context=context)
+        smtp = PinnedSMTPSSL(address, e["host"], e["port"], timeout, context)
     else:
-        smtp = smtplib.SMTP(e["host"], e["port"], timeout=timeout)
+        smtp = PinnedSMTP(address, e["host"], e["port"], timeout)
     with smtp:
         if e["security"] == "starttls":
             smtp.starttls(context=context)
