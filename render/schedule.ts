@@ -10,6 +10,24 @@ export interface ScheduledJob {
     readonly schedule: string;
     /** Bash body of the job (strict mode is added). */
     readonly script: string;
+    /**
+     * Jobs of one queue run one after another, never side by side: the second waits for the first
+     * (the restore drills each start a throwaway PostgreSQL; two at once on a 4 GB server could
+     * push the live one out of memory).
+     */
+    readonly queue?: string;
+}
+
+/** How long a queued job waits for the one before it before it gives up (exit 75, as a skipped run). */
+export const QUEUE_WAIT_SECONDS = 3 * 3600;
+
+/** The lines a queued job starts with: wait for the queue's lock, hold it to the end. */
+function queueLines(root: string, queue: string): string[] {
+    const lock = `${root}/${JOB_STATE_DIR}/queue-${queue}.lock`;
+    return [
+        `exec 8>${shq(lock)}`,
+        `flock -w ${QUEUE_WAIT_SECONDS} 8 || { echo ${shq(`waited ${QUEUE_WAIT_SECONDS}s for the ${queue} queue; skipped`)}; exit 75; }`,
+    ];
 }
 
 /** A script installed beside the jobs and run by hand over SSH (e.g. restore, platform-status). */
@@ -52,9 +70,10 @@ export function runJobScript(root: string): string {
 
 export function jobFiles(root: string, jobs: readonly ScheduledJob[], commands: readonly BinCommand[] = []): ServerFile[] {
     for (const j of [...jobs, ...commands]) if (!JOB_NAME.test(j.name) || j.name === "run-job") throw new Error(`bad job or command name ${JSON.stringify(j.name)}`);
+    for (const j of jobs) if (j.queue !== undefined && !JOB_NAME.test(j.queue)) throw new Error(`bad job queue ${JSON.stringify(j.queue)}`);
     return [
         { path: "run-job", content: "#!/usr/bin/env bash\n" + runJobScript(root), mode: "0755" },
-        ...jobs.map((j) => ({ path: `${j.name}.sh`, content: "#!/usr/bin/env bash\n" + script(j.script), mode: "0755" })),
+        ...jobs.map((j) => ({ path: `${j.name}.sh`, content: "#!/usr/bin/env bash\n" + script(...(j.queue ? queueLines(root, j.queue) : []), j.script), mode: "0755" })),
         ...commands.map((c) => ({ path: c.name, content: c.language === "python3" ? c.script : "#!/usr/bin/env bash\n" + script(c.script), mode: "0755" })),
     ];
 }

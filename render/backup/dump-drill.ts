@@ -5,7 +5,7 @@ import * as path from "node:path";
 import type { BackupsConfig } from "../../config/schema";
 import type { ScheduledJob } from "../schedule";
 import { shq } from "../shell";
-import { BACKUPS_DIR, OpsTargets, opsVars } from "./layout";
+import { BACKUPS_DIR, OpsTargets, RESTORE_DRILLS_QUEUE, opsVars } from "./layout";
 import { ROWS_SUFFIX } from "./dump-manifest";
 
 export const DUMP_DRILL_SCRIPT = path.join(__dirname, "dump-drill.sh");
@@ -27,5 +27,5 @@ export function dumpDrillJob(t: OpsTargets, b: BackupsConfig, image?: string): S
         `image=\${PLATFORM_DRILL_IMAGE:-${shq(image ?? "")}}`,
     ];
     // After the nightly dump, at the restore drill's hour: one schedule for "restores are proven".
-    return { name: "dump-drill", schedule: b.pitr.drillSchedule, script: [...header, fs.readFileSync(DUMP_DRILL_SCRIPT, "utf8")].join("\n") };
+    return { name: "dump-drill", schedule: b.pitr.drillSchedule, queue: RESTORE_DRILLS_QUEUE, script: [...header, fs.readFileSync(DUMP_DRILL_SCRIPT, "utf8")].join("\n") };
 }

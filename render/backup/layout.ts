@@ -4,6 +4,8 @@ import { NGINX_CONTAINER, POSTGRES_CONTAINER } from "../../config/naming";
 
 /** <root>/backups/<database>/<database>_<UTC timestamp>.dump, plus globals/globals_<ts>.sql. */
 export const BACKUPS_DIR = "backups";
+/** The drills each start a throwaway PostgreSQL: they take turns (render/schedule.ts, queue). */
+export const RESTORE_DRILLS_QUEUE = "restore-drills";
 /** Per-run summary the status report reads: one line per database, tab-separated. */
 export const BACKUP_SUMMARY = "state/backups/last.tsv";
 /** Env file for the off-site upload (mode 0600), written from a command's stdin. */

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import type { BackupsConfig } from "../../config/schema";
 import type { BinCommand, ScheduledJob } from "../schedule";
 import { shq } from "../shell";
-import { OpsTargets, opsVars } from "./layout";
+import { OpsTargets, RESTORE_DRILLS_QUEUE, opsVars } from "./layout";
 import { PGBACKREST_CONF, PGBACKREST_STANZA, PGBACKREST_VOLUME, PGDATA, repos } from "./pgbackrest";
 
 export const PITR_SCRIPT = path.join(__dirname, "pitr.sh");
@@ -36,7 +36,7 @@ export function pitrSchedule(t: OpsTargets, b: BackupsConfig): { jobs: Scheduled
         jobs: [
             { name: "pitr-full", schedule: b.pitr.fullSchedule, script: body(t, b, "main_backup full") },
             { name: "pitr-diff", schedule: b.pitr.diffSchedule, script: body(t, b, "main_backup diff") },
-            { name: "restore-drill", schedule: b.pitr.drillSchedule, script: body(t, b, 'main_restore_drill "$@"') },
+            { name: "restore-drill", schedule: b.pitr.drillSchedule, queue: RESTORE_DRILLS_QUEUE, script: body(t, b, 'main_restore_drill "$@"') },
         ],
         commands: [
             { name: "restore-database", script: body(t, b, 'main_restore_database "$@"') },

@@ -8,6 +8,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { needs } from "../support/requirements";
 import { encodeBundle } from "../../render/bundle";
+import { validateConfig } from "../../config/validate";
+import { opsSchedule, productionTargets } from "../support/ops";
+import { pitrSchedule } from "../../render/backup/pitr-jobs";
 import { BIN_DIR, CRON_BEGIN, installJobsScript, jobFiles, removeJobsScript, ScheduledJob } from "../../render/schedule";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "scheduler-"));
@@ -75,4 +78,29 @@ test("install and destroy delete only the files the platform installed, never ot
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(fs.readdirSync(path.join(root, BIN_DIR)), ["someone-elses-tool"], "and on destroy");
     fs.rmSync(path.join(root, BIN_DIR), { recursive: true });
+});
+
+test("jobs of one queue take turns: started together from cron, the second waits for the first and both run", { skip: needs("flock") }, () => {
+    const marks = path.join(dir, "queue-marks.txt");
+    // Each records its start and end around a pause; a third job outside the queue does not wait.
+    const slow = (name: string, queue?: string): ScheduledJob => ({ name, schedule: "45 4 * * *", queue, script: `echo "start ${name} $(date +%s%N)" >> '${marks}'; sleep 1.5; echo "end ${name} $(date +%s%N)" >> '${marks}'` });
+    const jobs = [slow("drill-a", "drills"), slow("drill-b", "drills"), slow("other")];
+    assert.equal(install(jobs).status, 0);
+    const started = bash(`for j in drill-a drill-b other; do '${root}/bin/run-job' "$j" & done; wait`);
+    assert.equal(started.status, 0, started.stderr);
+    const at = Object.fromEntries(fs.readFileSync(marks, "utf8").trim().split("\n").map((l) => { const [what, name, t] = l.split(" "); return [`${what} ${name}`, BigInt(t)]; }));
+    const [first, second] = at["start drill-a"] < at["start drill-b"] ? ["drill-a", "drill-b"] : ["drill-b", "drill-a"];
+    assert.ok(at[`start ${second}`] >= at[`end ${first}`], "the second drill started only after the first ended");
+    assert.ok(at["start other"] < at[`end ${first}`], "a job outside the queue did not wait");
+    for (const j of ["drill-a", "drill-b", "other"]) assert.match(fs.readFileSync(path.join(root, "state/jobs", `${j}.status`), "utf8"), /^0 /, `${j} succeeded`);
+});
+
+test("the restore drills (point-in-time and dump) are in one queue, as the server's schedule declares them", () => {
+    const cfg = validateConfig({ backups: { pitr: { enabled: true } } });
+    // As components/backups.ts declares them: the dump jobs, and pgBackRest's beside PostgreSQL's container.
+    const t = productionTargets("/opt/platform");
+    const drills = [...opsSchedule(cfg, t).jobs, ...pitrSchedule(t, cfg.backups).jobs].filter((j) => /drill/.test(j.name));
+    assert.deepEqual(drills.map((j) => [j.name, j.queue]).sort(), [["dump-drill", "restore-drills"], ["restore-drill", "restore-drills"]]);
+    const files = jobFiles("/opt/platform", drills);
+    for (const f of files.filter((f) => f.path !== "run-job")) assert.match(f.content, /flock -w \d+ 8/, f.path);
 });
