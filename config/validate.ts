@@ -58,7 +58,7 @@ function issueToProblems(issue: z.core.$ZodIssue, raw: unknown): Problem[] {
 function humanize(issue: z.core.$ZodIssue, got: unknown): string {
     switch (issue.code) {
         case "invalid_type":
-            return got === undefined ? `is required (${issue.expected})` : `must be a ${issue.expected}`;
+            return got === undefined ? `is required (${issue.expected})` : `must be ${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}`;
         case "too_small":
             return `must be at least ${String(issue.minimum)}`;
         case "too_big":

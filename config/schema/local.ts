@@ -16,7 +16,7 @@ const localServerSchema = z.strictObject({
 });
 
 const localManagedDatabaseSchema = z.strictObject({
-    host: z.union([z.ipv4(), z.string().regex(HOSTNAME, "must be an address or a DNS name")]).describe("Required: the stand-in's address or DNS name."),
+    host: z.union([z.ipv4({ error: "must be an IPv4 address or a lower-case DNS name, e.g. 127.0.0.1 or db.example.test" }), z.string().regex(HOSTNAME, "must be an address or a DNS name")]).describe("Required: the stand-in's address or DNS name."),
     port: port(5432).describe("The stand-in's port."),
     caFile: checked(z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path of plain characters"), (f) => (/^\/[A-Za-z0-9._/-]+$/.test(f) ? caFileProblem(f) : undefined)).describe(
         "Required: the stand-in's CA certificate, an absolute path on this machine to a PEM file of at most 64 KiB holding only `CERTIFICATE` blocks (its content goes into state).",

@@ -11,7 +11,7 @@ export const proxySchema = z
         httpPort: port(80).describe("The HTTP port published on the host."),
         httpsPort: port(443).describe("The HTTPS port published on the host; must differ from `httpPort`."),
         bindAddress: z
-            .union([z.ipv4(), z.ipv6()])
+            .union([z.ipv4({ error: "must be an IPv4 or IPv6 address such as 0.0.0.0, 127.0.0.1 or ::" }), z.ipv6()])
             .default("0.0.0.0")
             .describe("The host address the ports are published on (`127.0.0.1` keeps a local stack private)."),
         statusPort: port(8081).describe("The port of nginx's internal status server (`stub_status` at `/nginx_status`), never published; not 80 or 443."),

@@ -50,6 +50,8 @@ test("every problem is reported at once, one line each", () => {
 
 const cases: [string, unknown, string, RegExp][] = [
     ["unknown target", { target: "aws" }, "target", /one of: "local", "scaleway"/],
+    ["apps not a list", { apps: "app1" }, "apps", /^apps: must be an array \(got "app1"\)$/],
+    ["bind address that is not an address", { proxy: { bindAddress: "localhost; id" } }, "proxy.bindAddress", /must be an IPv4 or IPv6 address such as 0\.0\.0\.0, 127\.0\.0\.1 or ::/],
     ["misspelled field", { apps: [{ ...app("app1"), fronted: {} }] }, "apps[0].fronted", /not a known field/],
     ["upper-case app name", { apps: [app("App1")] }, "apps[0].name", /lower-case/],
     ["name that could inject", { apps: [app("app1;rm")] }, "apps[0].name", /lower-case/],
