@@ -63,7 +63,7 @@ function errorProblem(e: YAMLError, doc: Document): string {
 /** Parses YAML text into plain data, or throws StackFileError naming the file and the line. */
 export function parseConfigText(text: string, file: string): unknown {
     const counter = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true, strict: true });
+    const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true, strict: true, merge: true });
     const line = (node: Node | Alias) => (node.range ? counter.linePos(node.range[0]).line : undefined);
     const problems: FileProblem[] = [
         ...doc.errors.map((e) => ({ file, problem: errorProblem(e, doc), line: e.linePos?.[0].line })),

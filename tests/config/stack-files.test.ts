@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { readStackFile } from "../../config/stack-file";
 import { validateConfig } from "../../config/validate";
@@ -43,3 +44,22 @@ for (const file of STACK_FILES) {
         }
     });
 }
+
+test("YAML merge keys are read as Pulumi reads stack files (gopkg.in/yaml.v3, pulumi v3.248.0 sdk/go/common/encoding/marshal.go), which merges them: an app written once and merged into another", () => {
+    const text = [
+        "config:",
+        "  mhylle-platform:target: local",
+        "  mhylle-platform:apps:",
+        "    - &app",
+        "      name: app1",
+        "      frontend: { image: \"ghcr.io/mhylle/app1-frontend:1.0.0\" }",
+        "      backend: { image: \"ghcr.io/mhylle/app1-backend:1.0.0\" }",
+        "    - <<: *app",
+        "      name: app2",
+        "",
+    ].join("\n");
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "merge-keys-")), "Pulumi.local.yaml");
+    fs.writeFileSync(file, text);
+    const apps = validateConfig(readStackFile(file).raw).apps;
+    assert.deepEqual(apps.map((a) => [a.name, a.backend.image]), [["app1", "ghcr.io/mhylle/app1-backend:1.0.0"], ["app2", "ghcr.io/mhylle/app1-backend:1.0.0"]]);
+});
