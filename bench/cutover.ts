@@ -31,6 +31,7 @@ export async function benchCutover(emit: (line: Record<string, unknown>) => void
     line("nginx_replace_outage_seconds", s.nginxReplace.outageSeconds, "s", { lost: s.nginxReplace.lost, of: s.nginxReplace.requests, note: "new nginx image: delete before replace, all apps routed again in the same up" });
     line("postgres_replace_write_outage_seconds", s.postgresReplace.writeOutageSeconds, "s", { rowsLost: Math.max(0, s.postgresReplace.rowsBefore + s.postgresReplace.acknowledgedWrites - s.postgresReplace.rowsAfter), failedWrites: s.postgresReplace.failedWrites });
     line("out_of_band_recreate_outage_seconds", s.outOfBandRecreate.outageSeconds, "s", { lost: s.outOfBandRecreate.lost });
+    line("certificate_renewal_failed_requests", s.certificateRenewal.failed, "requests", { of: s.certificateRenewal.requests, newCertificateServedSeconds: s.certificateRenewal.renewal?.pickupSeconds ?? null, note: "the cert-renew job against Pebble under every client: no nginx reload" });
 }
 
 if (require.main === module) benchCutover((l) => console.log(JSON.stringify(l)));

@@ -8,7 +8,7 @@ import { needs } from "../support/requirements";
 import { runScenarioProcess } from "../../tools/e2e/run";
 import type { ScenarioResult } from "../../tools/e2e/scenario";
 
-const skip = needs("docker", "root", "debootstrap", "wrk", "h2load");
+const skip = needs("docker", "root", "debootstrap", "wrk", "h2load", "pebble", "pebble-challtestsrv", "certbot", "setfacl");
 let r: ScenarioResult;
 const lost = (c: { failed: number; non2xx: number }) => c.failed + c.non2xx;
 
@@ -191,6 +191,52 @@ describe("the platform on Docker", { skip, timeout: 1_800_000 }, () => {
             assert.equal(o.ok, true, o.error);
             assert.equal(o.replacedTheStray, true);
             assert.ok(Object.values(o.routesAfter).every((s) => s === 200), JSON.stringify(o.routesAfter));
+        });
+    });
+
+    describe("a certificate renewal under load (Pebble as the CA, the production renewal job)", () => {
+        // The job the platform renders (bin/run-job cert-renew: certbot renew, no reload) while the
+        // release scenarios' clients run, and one more that opens a new TLS connection per request.
+        const c = () => {
+            assert.ok(r.certificateRenewal.renewal, `the first issuance failed: ${r.certificateRenewal.issued.error}`);
+            return r.certificateRenewal.renewal;
+        };
+        test("`up` with ACME on issues the first certificate from Pebble, and nginx serves it", () => {
+            const i = r.certificateRenewal.issued;
+            assert.equal(i.ok, true, i.error);
+            assert.ok(i.commandsRun.includes("certificates-issue"), i.commandsRun.join(", "));
+            assert.match(i.issuer, /^Pebble Intermediate CA/);
+        });
+        test("the renewal job renews: new handshakes get the new certificate (a new serial)", () => {
+            const x = c();
+            assert.equal(x.jobCode, 0, x.jobLog.join("\n"));
+            assert.match(x.jobLog.join("\n"), /certificate localhost\.localdomain renewed/);
+            assert.equal(x.serialBefore, r.certificateRenewal.issued.serial, "before the renewal, handshakes got the issued certificate");
+            assert.notEqual(x.renewedSerial, x.serialBefore, "certbot wrote a new certificate");
+            assert.equal(x.servedAfter, x.renewedSerial, `new handshakes still got ${x.servedAfter} ${x.pickupSeconds}s after the renewal started`);
+        });
+        test("nginx is not reloaded: the same master and workers, none shutting down, and no certificate error logged", () => {
+            const x = c();
+            assert.ok(x.processesBefore.some((l) => / nginx: master /.test(l)) && x.processesBefore.some((l) => / nginx: worker process$/.test(l)), x.processesBefore.join("\n"));
+            assert.deepEqual(x.processesAfter, x.processesBefore);
+            assert.deepEqual(x.certificateErrors, []);
+        });
+        test("a keep-alive connection left idle across the renewal still answers", () => {
+            assert.deepEqual(c().idleAfterRenewal, { closedWhileIdle: false, secondStatus: 200, error: "" });
+        });
+        test("no client loses a request or a connection: autocannon, the strict client, wrk GET and POST, h2load, new connections", () => {
+            const x = c();
+            const clients = [...x.clients, { client: "autocannon", ...x.load }, { client: "strict", ...x.load.strict }, { client: "new connections", requests: x.newConnections.requests, failed: x.newConnections.lost, non2xx: 0 }];
+            assert.deepEqual(clients.map((k) => k.client).sort(), ["autocannon", "h2load", "new connections", "strict", "wrk GET", "wrk POST"]);
+            for (const k of clients) {
+                assert.ok(k.requests > 0, `${k.client} sent nothing`);
+                assert.deepEqual([k.client, k.failed, k.non2xx], [k.client, 0, 0], JSON.stringify(k));
+            }
+        });
+        test("the clients ran across the whole renewal: each started before the job and ran on until the new certificate was served", () => {
+            const spans = c().clientsAroundRenewal;
+            assert.deepEqual(spans.map((s) => s.client).sort(), ["autocannon", "h2load", "wrk GET", "wrk POST"]);
+            for (const s of spans) assert.ok(s.startedBefore >= 0 && s.endedAfter >= 0, JSON.stringify(s));
         });
     });
 

@@ -9,6 +9,7 @@ import { get, psql, serviceContainers } from "./scenarios/common";
 import { LOAD_PATHS, brokenRelease, failingAfterSwitch, naive, releaseUnderLoad, reloadSwitch, sameConfigAgain } from "./scenarios/releases";
 import { nginxReplaced, postgresReplaced, recreatedOutsidePulumi, secondUp } from "./scenarios/day-two";
 import { statusPage } from "./scenarios/status";
+import { certificateRenewal } from "./scenarios/certificate-renewal";
 
 export type ScenarioResult = Awaited<ReturnType<typeof runScenario>>;
 
@@ -74,6 +75,7 @@ export async function runScenario(p: LocalPlatform, log: (line: string) => void)
         outOfBandRecreate: await recreatedOutsidePulumi(p, released, log),
         postgresReplace: await postgresReplaced(p, released, log),
     };
+    const renewal = await certificateRenewal(p, released, log);
     // Last: it goes around the platform and leaves a container the platform did not make.
     const naiveResult = await naive(p, log);
     return {
@@ -91,5 +93,6 @@ export async function runScenario(p: LocalPlatform, log: (line: string) => void)
         bringUp: up,
         status,
         ...dayTwo,
+        certificateRenewal: renewal,
     };
 }

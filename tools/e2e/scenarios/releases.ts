@@ -32,7 +32,7 @@ interface ReleaseSummary {
 }
 
 /** Clients this project did not write: wrk runs until stopped (at most wrkSeconds), h2load its h2loadSeconds. */
-function startForeignClients(base: string, o: { wrkSeconds: number; h2loadSeconds: number }) {
+export function startForeignClients(base: string, o: { wrkSeconds: number; h2loadSeconds: number }) {
     const clients = [
         startWrk(`${base}/api/app1/items`, { seconds: o.wrkSeconds, method: "GET" }),
         startWrk(`${base}/api/app1/items`, { seconds: o.wrkSeconds, method: "POST" }),
