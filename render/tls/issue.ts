@@ -84,7 +84,8 @@ export function issueCertificateScript(t: IssueInput): string {
         // An interrupted earlier run can leave an archive without a lineage; certbot refuses that.
         '  if [ -e "$certs/archive/$domain" ]; then mv "$certs/archive/$domain" "$aside/archive"; fi',
         "fi",
-        `args=(certonly --non-interactive --agree-tos ${account} --webroot -w "$webroot" --cert-name "$domain" --server "$server")`,
+        // --reuse-key (kept in the lineage's renewal conf): renewals keep the private key, see renew.ts.
+        `args=(certonly --non-interactive --agree-tos ${account} --webroot -w "$webroot" --cert-name "$domain" --server "$server" --reuse-key)`,
         'for d in "${domains[@]}"; do args+=(-d "$d"); done',
         'if ! out=$(run_certbot "${args[@]}" "${extra[@]}" 2>&1); then',
         '  if [ "${#extra[@]}" = 0 ]; then',

@@ -41,8 +41,14 @@ export function renewCertificateScript(t: TlsInput, issue: string, keep = CERT_B
         // Names sort by time: everything after the newest N goes.
         `find "$backups" -maxdepth 1 -name 'certs-*.tar.gz' | sort -r | tail -n +${keep + 1} | xargs -r rm -f --`,
         "before=$(fingerprint)",
+        'key_before=$(sha256sum <"$live/privkey.pem" 2>/dev/null | cut -c1-64 || echo none)',
         // The cron minute is already spread per server, so certbot's own random sleep only adds delay.
-        'if ! out=$(run_certbot renew --cert-name "$domain" --non-interactive --no-random-sleep-on-renew "$@" 2>&1); then',
+        // --reuse-key: nginx reads the chain and the key as two files per handshake (each cached, each
+        // re-checked on its own); certbot swaps the key's link before the chain's. A new key could
+        // meet the old chain in one worker, which then fails every handshake until its cache
+        // checks again. The same key on both sides of the swap cannot mismatch. A new key is a
+        // deliberate step with a reload: docs/runbooks/rotate-secrets.md.
+        'if ! out=$(run_certbot renew --cert-name "$domain" --non-interactive --no-random-sleep-on-renew --reuse-key "$@" 2>&1); then',
         '  echo "certbot renew failed; nginx keeps serving the current certificate:" >&2',
         '  echo "$out" >&2',
         "  exit 1",
@@ -52,6 +58,12 @@ export function renewCertificateScript(t: TlsInput, issue: string, keep = CERT_B
         'grant_nginx_read "$certs" "$domain"',
         'if [ "$(fingerprint)" = "$before" ]; then',
         '  echo "certificate $domain unchanged"',
+        "  exit 0",
+        "fi",
+        // A new key (asked for by hand: --new-key): reloaded, so no worker pairs it with the old chain.
+        'if [ "$(sha256sum <"$live/privkey.pem" | cut -c1-64)" != "$key_before" ]; then',
+        '  echo "certificate $domain renewed with a new private key; reloading nginx so no worker pairs it with the old chain"',
+        "  reload_nginx",
         "  exit 0",
         "fi",
         `echo "certificate $domain renewed; nginx serves it from its next handshakes within ${CERT_CACHE_VALID_SECONDS}s, without a reload"`,

@@ -223,6 +223,8 @@ describe("certificates against Pebble, certbot and the platform's nginx", { skip
         const before = await servedLive();
         assert.equal(before.fingerprint, liveFingerprint(), "before the renewal nginx serves the chain on disk");
         const started = masterPid();
+        const key = () => fs.readFileSync(path.join(sb.root, "certs/live", DOMAIN, "privkey.pem"), "utf8");
+        const keyBefore = key();
         let job: Run | undefined;
         let after: Awaited<ReturnType<typeof servedOnceChanged>> | undefined;
         // The load goes on until nginx serves the renewed chain (its cache checks the file every
@@ -243,6 +245,9 @@ describe("certificates against Pebble, certbot and the platform's nginx", { skip
         assert.equal(after.fingerprint, liveFingerprint(), "it is the renewed chain on disk");
         assert.equal(after.authorized, true, after.error);
         assert.equal(masterPid(), started, "same nginx master");
+        // The key stays: no handshake can meet a new key beside the old chain while certbot swaps links.
+        assert.equal(key(), keyBefore, "the renewed certificate keeps the private key");
+        assert.match(fs.readFileSync(path.join(sb.root, "certs/renewal", `${DOMAIN}.conf`), "utf8"), /^reuse_key = True$/m);
         console.log(`# renewal under load: ${JSON.stringify({ jobMs: job.ms, ...load })}`);
         // A safety bound far below what any machine sends: enough traffic that a failure would show.
         assert.ok(load.autocannon.requests > 100, `enough load (${load.autocannon.requests} requests)`);
@@ -274,6 +279,20 @@ describe("certificates against Pebble, certbot and the platform's nginx", { skip
         const listing = execFileSync("tar", ["-tzvf", newest], { encoding: "utf8" });
         assert.match(listing, new RegExp(`certs/live/${DOMAIN.replace(/\./g, "\\.")}/privkey\\.pem -> \\.\\./\\.\\./archive/`));
         assert.match(listing, /certs\/renewal\/tls\.example\.test\.conf/);
+    });
+
+    test("a new private key, asked for by hand (--new-key), comes with one graceful reload and is served", async () => {
+        const key = () => fs.readFileSync(path.join(sb.root, "certs/live", DOMAIN, "privkey.pem"), "utf8");
+        const before = await servedLive();
+        const keyBefore = key();
+        const r = await run(path.join(sb.root, "bin/cert-renew.sh"), ["--force-renewal", "--new-key", "--server", pebble.directoryUrl]);
+        assert.equal(r.code, 0, r.stderr + r.stdout);
+        assert.match(r.stdout, /renewed with a new private key; reloading nginx/);
+        assert.notEqual(key(), keyBefore, "the key is new");
+        const after = await servedOnceChanged(before.fingerprint, 45_000);
+        assert.ok(after, "nginx served the new certificate");
+        assert.equal(after.authorized, true, after.error);
+        assert.equal(after.fingerprint, liveFingerprint(), "it is the chain on disk, with the new key");
     });
 
     test("expiry check on the issued certificate: Pebble issuer, days left, ok", async () => {
