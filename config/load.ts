@@ -2,6 +2,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { configSchema, PlatformConfig } from "./schema";
 import { validateConfig } from "./validate";
+import { strayKeyProblems } from "./stray-keys";
+import { ConfigError } from "./problem";
 
 /** Top-level keys of stack config, each a Pulumi config key of this project. */
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof PlatformConfig)[];
@@ -21,6 +23,19 @@ export function readRawConfig(config = new pulumi.Config()): Record<string, unkn
     return raw;
 }
 
+/**
+ * The validated config; refused (ConfigError, every problem at once) when it is bad or when the
+ * stack holds a key nothing reads (config/stray-keys.ts: Pulumi gives the program every key).
+ */
 export function loadConfig(config = new pulumi.Config()): PlatformConfig {
-    return validateConfig(readRawConfig(config));
+    const raw = readRawConfig(config);
+    const problems = strayKeyProblems(Object.keys(pulumi.runtime.allConfig()), raw);
+    try {
+        const cfg = validateConfig(raw);
+        if (!problems.length) return cfg;
+    } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        problems.unshift(...err.problems);
+    }
+    throw new ConfigError(problems);
 }

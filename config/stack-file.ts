@@ -12,6 +12,8 @@ export interface StackFile {
     readonly raw: Record<string, unknown>;
     /** Keys whose value is encrypted in the file (`secure:`); their values are unknown here. */
     readonly secretKeys: string[];
+    /** Keys of other namespaces as written (`scaleway:region`): providers' or misspelled (config/stray-keys.ts). */
+    readonly otherKeys: string[];
 }
 
 export interface FileProblem {
@@ -116,11 +118,15 @@ function configEntries(doc: unknown, text: string, file: string): StackFile {
     // No prototype: a key named __proto__ stays a key (and is refused as unknown) instead of becoming one.
     const raw: Record<string, unknown> = Object.create(null);
     const secretKeys: string[] = [];
+    const otherKeys: string[] = [];
     for (const [fullKey, value] of Object.entries(entries)) {
         const key = fullKey.startsWith(`${PROJECT}:`) ? fullKey.slice(PROJECT.length + 1) : fullKey;
-        if (key.includes(":")) continue; // another package's config, e.g. scaleway:region
+        if (key.includes(":")) {
+            otherKeys.push(fullKey); // another package's config, e.g. scaleway:region
+            continue;
+        }
         if (isPlainMapping(value) && "secure" in value) secretKeys.push(key);
         else raw[key] = value;
     }
-    return { raw: { ...raw }, secretKeys };
+    return { raw: { ...raw }, secretKeys, otherKeys };
 }

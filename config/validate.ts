@@ -13,7 +13,7 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** Config keys that hold secrets: the platform's own, each registry login's token key and each secretEnv key. */
-function secretKeysOf(raw: unknown): string[] {
+export function secretKeysOf(raw: unknown): string[] {
     const credentials = valueAt(raw, ["registries", "credentials"]);
     const tokenKeys = Array.isArray(credentials) ? credentials.map((c) => valueAt(c, ["tokenKey"])).filter((k): k is string => typeof k === "string") : [];
     const apps = valueAt(raw, ["apps"]);

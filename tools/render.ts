@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { formatFileProblem, readStackFile, StackFile, StackFileError } from "../config/stack-file";
 import { validateConfig } from "../config/validate";
+import { strayKeyProblems } from "../config/stray-keys";
 import { ConfigError, formatProblem, Problem } from "../config/problem";
 import { record, redact, RecordedResource, SECRET_PLACEHOLDER, isSecret, reveal } from "./record";
 import { decodeBundle, isBundle } from "../render/bundle";
@@ -80,13 +81,16 @@ export async function renderConfigFile(file: string, outDir: string, options: Re
         if (err instanceof StackFileError) return refused(err.problems.map(formatFileProblem));
         throw err;
     }
-    const { raw, secretKeys } = stackFile;
+    const { raw, secretKeys, otherKeys } = stackFile;
+    // The program sees the project's keys only (record() sets them): misspelled namespaces here.
+    const stray = strayKeyProblems(otherKeys, raw);
     try {
         validateConfig(raw);
     } catch (err) {
-        if (err instanceof ConfigError) return refused(err.problems.map(formatProblem));
+        if (err instanceof ConfigError) return refused([...err.problems, ...stray].map(formatProblem));
         throw err;
     }
+    if (stray.length) return refused(stray.map(formatProblem));
     const secretValue = options.secretValue ?? (() => SECRET_PLACEHOLDER);
     const secrets = Object.fromEntries([...secretKeys].map((k) => [k, secretValue(k)]));
     const { program, RefusedConfig } = await import("../stacks/program");

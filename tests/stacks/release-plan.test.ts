@@ -9,12 +9,13 @@ import { prodConfig, TEST_AGE_RECIPIENT } from "../support/prod-stack";
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 const prod = prodConfig();
-const secrets = { sshPrivateKey: "test-key", ghcrToken: "ghp_testtoken123" };
+/** The secrets a stack with `raw` holds: the registry token only where a credential names it (an unread one is refused). */
+const secretsOf = (raw: Record<string, unknown>) => ({ sshPrivateKey: "test-key", ...(JSON.stringify(raw.registries ?? {}).includes('"ghcrToken"') ? { ghcrToken: "ghp_testtoken123" } : {}) });
 
 async function run(raw: Record<string, unknown>, registry: Record<string, string | Error> = {}, onLookup?: RecordOptions["onLookup"]) {
     const { program, RefusedConfig } = await import("../../stacks/program");
     let refused: unknown;
-    const { resources } = await record(raw, () => program().catch((e) => void (refused = e instanceof RefusedConfig ? e : Promise.reject(e))), { secrets, registry, onLookup });
+    const { resources } = await record(raw, () => program().catch((e) => void (refused = e instanceof RefusedConfig ? e : Promise.reject(e))), { secrets: secretsOf(raw), registry, onLookup });
     return { resources, refused: refused as { problems: { field: string; problem: string }[] } | undefined };
 }
 const byName = (rs: RecordedResource[]) => Object.fromEntries(rs.map((r) => [r.name, JSON.stringify(r.inputs)]));
