@@ -1,0 +1,135 @@
+// The host firewall's SSH rule (render/host-firewall.py) applied for real: UFW in a network
+// namespace of its own (with its own /etc/ufw), a listener on port 22 there, clients from two
+// addresses in another namespace. The rule goes in exactly as `up` applies it: the rendered
+// command's docker run and nsenter, into the listener's namespaces instead of PID 1's.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { createInterface } from "node:readline";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { hostFirewallCommand, type HostSshAccess } from "../../render/host-firewall";
+import { needs, needsImages } from "../support/requirements";
+import { NGINX_IMAGE, ok, sh } from "../support/ops";
+
+const skip = needs("root", "ufw", "ip", "unshare", "python3") || needsImages(NGINX_IMAGE);
+const SRV = "wtf-fw-srv", CLI = "wtf-fw-cli";
+const SERVER = "10.213.0.1", ADMIN = "10.213.0.2", OTHER = "10.213.0.3";
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "host-firewall-"));
+const inServer = path.join(dir, "in-server.sh");
+let listener: ChildProcessWithoutNullStreams | undefined;
+let listenerPid = 0;
+const sessions: ChildProcessWithoutNullStreams[] = [];
+
+// The server's namespace with a private /etc/ufw and /etc/default/ufw: the machine's own are untouched.
+const ufwIn = (...args: string[]) => ok("ip", ["netns", "exec", SRV, "unshare", "--mount", "--propagation", "private", inServer, "ufw", ...args]);
+const userRules = () => ["user.rules", "user6.rules"].map((f) => fs.readFileSync(path.join(dir, "etc-ufw", f), "utf8")).join("");
+
+const LISTENER = `
+import os, socket, threading
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 22)); s.listen(16)
+print(os.getpid(), flush=True)
+def echo(c):
+    while (d := c.recv(256)): c.sendall(d)
+while True:
+    c, _ = s.accept(); threading.Thread(target=echo, args=(c,), daemon=True).start()
+`;
+// Exit 0 when a new connection from SOURCE to port 22 echoes; 1 when refused or dropped (3 s).
+const PROBE = `
+import socket, sys
+try:
+    c = socket.create_connection(("${SERVER}", 22), timeout=3, source_address=(sys.argv[1], 0)); c.sendall(b"hi"); sys.exit(0 if c.recv(2) == b"hi" else 1)
+except OSError: sys.exit(1)
+`;
+// One long session: echoes each line of stdin through the connection, prints "lost" once it fails.
+const SESSION = `
+import socket, sys
+c = socket.create_connection(("${SERVER}", 22), timeout=3, source_address=(sys.argv[1], 0)); print("up", flush=True)
+for line in sys.stdin:
+    try: c.sendall(line.encode()); print(c.recv(256).decode().strip(), flush=True)
+    except OSError: print("lost", flush=True)
+`;
+const connects = (from: string) => sh("ip", ["netns", "exec", CLI, "python3", "-c", PROBE, from]).code === 0;
+
+function apply(a: HostSshAccess, sessionFrom: string) {
+    return sh("bash", ["-c", hostFirewallCommand(a, NGINX_IMAGE, listenerPid)], { env: { SSH_CONNECTION: `${sessionFrom} 50022 ${SERVER} 22` } });
+}
+
+async function openSession(from: string) {
+    const p = spawn("ip", ["netns", "exec", CLI, "python3", "-c", SESSION, from]);
+    sessions.push(p);
+    const lines = createInterface({ input: p.stdout })[Symbol.asyncIterator]();
+    assert.equal((await lines.next()).value, "up", "the session connects");
+    return { say: async (word: string) => (p.stdin.write(word + "\n"), (await lines.next()).value as string) };
+}
+
+before(async () => {
+    if (skip) return;
+    for (const ns of [SRV, CLI]) sh("ip", ["netns", "del", ns]);
+    fs.cpSync("/etc/ufw", path.join(dir, "etc-ufw"), { recursive: true });
+    // No sysctl writes: the machine's own settings stay.
+    fs.writeFileSync(path.join(dir, "default-ufw"), fs.readFileSync("/etc/default/ufw", "utf8").replace(/^IPT_SYSCTL=.*$/m, "IPT_SYSCTL=/dev/null"));
+    fs.writeFileSync(inServer, `#!/bin/bash\nset -e\nmount --bind ${dir}/etc-ufw /etc/ufw\nmount --bind ${dir}/default-ufw /etc/default/ufw\nexec "$@"\n`, { mode: 0o755 });
+    ok("ip", ["netns", "add", SRV]);
+    ok("ip", ["netns", "add", CLI]);
+    ok("ip", ["link", "add", "wtf-fw-s", "netns", SRV, "type", "veth", "peer", "name", "wtf-fw-c", "netns", CLI]);
+    ok("ip", ["-n", SRV, "addr", "add", `${SERVER}/24`, "dev", "wtf-fw-s"]);
+    for (const a of [ADMIN, OTHER]) ok("ip", ["-n", CLI, "addr", "add", `${a}/24`, "dev", "wtf-fw-c"]);
+    for (const [ns, dev] of [[SRV, "wtf-fw-s"], [CLI, "wtf-fw-c"]]) {
+        ok("ip", ["-n", ns, "link", "set", "lo", "up"]);
+        ok("ip", ["-n", ns, "link", "set", dev, "up"]);
+    }
+    // As cloud-init left servers made before the rule: deny inbound but port 22 from anywhere.
+    ufwIn("--force", "reset");
+    ufwIn("default", "deny", "incoming");
+    ufwIn("allow", "22/tcp");
+    ufwIn("--force", "enable");
+    listener = spawn("ip", ["netns", "exec", SRV, "unshare", "--mount", "--propagation", "private", inServer, "python3", "-c", LISTENER]);
+    listenerPid = Number((await createInterface({ input: listener.stdout })[Symbol.asyncIterator]().next()).value);
+    assert.ok(listenerPid > 1, "the listener reports its pid");
+});
+
+after(() => {
+    for (const p of [...sessions, listener]) p?.kill();
+    for (const ns of [SRV, CLI]) sh("ip", ["netns", "del", ns]);
+    fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("port 22 admits server.adminCidrs only; another address is dropped; a session already open survives the change", { skip }, async () => {
+    assert.ok(connects(ADMIN) && connects(OTHER), "before: both addresses connect (the probe can succeed)");
+    const open = await openSession(OTHER);
+    assert.equal(await open.say("before"), "before");
+
+    const r = apply({ rule: "adminCidrs", adminCidrs: [`${ADMIN}/32`, "2001:db9::/48"] }, ADMIN);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(connects(ADMIN), "the admin address still connects");
+    assert.ok(!connects(OTHER), "another address is refused or dropped");
+    assert.equal(await open.say("after"), "after", "the session opened before the change still works");
+    assert.doesNotMatch(userRules(), / any 0\.0\.0\.0\/0 in| any ::\/0 in/, "no rule from anywhere is left");
+
+    // Again with nothing to change: same rules, same outcome.
+    assert.equal(apply({ rule: "adminCidrs", adminCidrs: [`${ADMIN}/32`, "2001:db9::/48"] }, ADMIN).code, 0);
+    assert.ok(connects(ADMIN) && !connects(OTHER));
+});
+
+test("a rule set that would cut off the session applying it is refused, naming the field and the fix, and the old rules stay", { skip }, () => {
+    assert.equal(apply({ rule: "adminCidrs", adminCidrs: [`${ADMIN}/32`] }, ADMIN).code, 0);
+    const before = userRules();
+    const r = apply({ rule: "adminCidrs", adminCidrs: ["10.213.0.99/32"] }, ADMIN);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /server\.adminCidrs: does not cover 10\.213\.0\.2, the address this session comes from/);
+    assert.match(r.stderr, /Add 10\.213\.0\.2\/32 to server\.adminCidrs.*server\.hostSshRule: securityGroupOnly/);
+    assert.equal(userRules(), before, "UFW's rules are unchanged");
+    assert.ok(connects(ADMIN), "the admin address still connects");
+});
+
+test("securityGroupOnly admits every address again (deployments from changing addresses), and back", { skip }, () => {
+    assert.equal(apply({ rule: "adminCidrs", adminCidrs: [`${ADMIN}/32`] }, ADMIN).code, 0);
+    assert.ok(!connects(OTHER));
+    const r = apply({ rule: "securityGroupOnly", adminCidrs: [`${ADMIN}/32`] }, OTHER);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(connects(OTHER) && connects(ADMIN));
+    assert.equal(apply({ rule: "adminCidrs", adminCidrs: [`${ADMIN}/32`] }, ADMIN).code, 0);
+    assert.ok(connects(ADMIN) && !connects(OTHER));
+});
