@@ -13,13 +13,14 @@ import { hostFirewallCommand, type HostSshAccess } from "../../render/host-firew
 import { needs, needsImages } from "../support/requirements";
 import { NGINX_IMAGE, ok, sh } from "../support/ops";
 
-const skip = needs("root", "ufw", "ip", "unshare", "python3") || needsImages(NGINX_IMAGE);
+const skip = needs("root", "ufw", "ip", "unshare", "python3", "/usr/sbin/sshd", "ssh", "ssh-keygen") || needsImages(NGINX_IMAGE);
 const SRV = "wtf-fw-srv", CLI = "wtf-fw-cli";
-const SERVER = "10.213.0.1", ADMIN = "10.213.0.2", OTHER = "10.213.0.3";
+const SERVER = "10.213.0.1", SSHD = "10.213.0.5", ADMIN = "10.213.0.2", OTHER = "10.213.0.3";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "host-firewall-"));
 const inServer = path.join(dir, "in-server.sh");
 let listener: ChildProcessWithoutNullStreams | undefined;
 let listenerPid = 0;
+let sshd: ChildProcessWithoutNullStreams | undefined;
 const sessions: ChildProcessWithoutNullStreams[] = [];
 
 // The server's namespace with a private /etc/ufw and /etc/default/ufw: the machine's own are untouched.
@@ -28,7 +29,7 @@ const userRules = () => ["user.rules", "user6.rules"].map((f) => fs.readFileSync
 
 const LISTENER = `
 import os, socket, threading
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 22)); s.listen(16)
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("${SERVER}", 22)); s.listen(16)
 print(os.getpid(), flush=True)
 def echo(c):
     while (d := c.recv(256)): c.sendall(d)
@@ -74,7 +75,7 @@ before(async () => {
     ok("ip", ["netns", "add", SRV]);
     ok("ip", ["netns", "add", CLI]);
     ok("ip", ["link", "add", "wtf-fw-s", "netns", SRV, "type", "veth", "peer", "name", "wtf-fw-c", "netns", CLI]);
-    ok("ip", ["-n", SRV, "addr", "add", `${SERVER}/24`, "dev", "wtf-fw-s"]);
+    for (const a of [SERVER, SSHD]) ok("ip", ["-n", SRV, "addr", "add", `${a}/24`, "dev", "wtf-fw-s"]);
     for (const a of [ADMIN, OTHER]) ok("ip", ["-n", CLI, "addr", "add", `${a}/24`, "dev", "wtf-fw-c"]);
     for (const [ns, dev] of [[SRV, "wtf-fw-s"], [CLI, "wtf-fw-c"]]) {
         ok("ip", ["-n", ns, "link", "set", "lo", "up"]);
@@ -88,10 +89,21 @@ before(async () => {
     listener = spawn("ip", ["netns", "exec", SRV, "unshare", "--mount", "--propagation", "private", inServer, "python3", "-c", LISTENER]);
     listenerPid = Number((await createInterface({ input: listener.stdout })[Symbol.asyncIterator]().next()).value);
     assert.ok(listenerPid > 1, "the listener reports its pid");
+    // A real sshd on the server's other address, in the same namespaces (so the same /etc/ufw).
+    fs.mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
+    for (const key of ["host_key", "user_key"]) ok("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(dir, key)]);
+    fs.copyFileSync(path.join(dir, "user_key.pub"), path.join(dir, "authorized_keys"));
+    const conf = ["Port 22", `ListenAddress ${SSHD}`, `HostKey ${dir}/host_key`, `PidFile ${dir}/sshd.pid`, `AuthorizedKeysFile ${dir}/authorized_keys`, "StrictModes no", "UsePAM no", "PermitRootLogin prohibit-password", ""];
+    fs.writeFileSync(path.join(dir, "sshd.conf"), conf.join("\n"));
+    sshd = spawn("ip", ["netns", "exec", SRV, "unshare", "--mount", "--propagation", "private", inServer, "/usr/sbin/sshd", "-D", "-e", "-f", path.join(dir, "sshd.conf")]);
+    let log = "";
+    sshd.stderr.on("data", (d) => (log += d));
+    for (let i = 0; i < 100 && !fs.existsSync(path.join(dir, "sshd.pid")); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(fs.existsSync(path.join(dir, "sshd.pid")), `sshd started: ${log}`);
 });
 
 after(() => {
-    for (const p of [...sessions, listener]) p?.kill();
+    for (const p of [...sessions, listener, sshd]) p?.kill();
     for (const ns of [SRV, CLI]) sh("ip", ["netns", "del", ns]);
     fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -132,4 +144,27 @@ test("securityGroupOnly admits every address again (deployments from changing ad
     assert.ok(connects(OTHER) && connects(ADMIN));
     assert.equal(apply({ rule: "adminCidrs", adminCidrs: [`${ADMIN}/32`] }, ADMIN).code, 0);
     assert.ok(connects(ADMIN) && !connects(OTHER));
+});
+
+// Over a real SSH session from FROM: sshd sets SSH_CONNECTION; the script runs, then the session
+// says it is still there.
+function applyOverSsh(a: HostSshAccess, from: string) {
+    const sshdPid = Number(fs.readFileSync(path.join(dir, "sshd.pid"), "utf8"));
+    const opts = ["-b", from, "-i", path.join(dir, "user_key"), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=3"];
+    return sh("ip", ["netns", "exec", CLI, "ssh", ...opts, `root@${SSHD}`, "bash -s"], { input: hostFirewallCommand(a, NGINX_IMAGE, sshdPid) + "echo session-alive\n" });
+}
+
+test("over a real SSH session: a rule set that admits the session applies and the session goes on; one that does not is refused", { skip }, () => {
+    assert.equal(apply({ rule: "securityGroupOnly", adminCidrs: [] }, OTHER).code, 0);
+    const applied = applyOverSsh({ rule: "adminCidrs", adminCidrs: [`${ADMIN}/32`] }, ADMIN);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stdout, /port 22 admits 10\.213\.0\.2\/32\nsession-alive\n$/);
+    const before = userRules();
+    const refused = applyOverSsh({ rule: "adminCidrs", adminCidrs: ["10.213.0.99/32"] }, ADMIN);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /does not cover 10\.213\.0\.2, the address this session comes from/);
+    assert.equal(userRules(), before, "UFW's rules are unchanged");
+    const outside = applyOverSsh({ rule: "securityGroupOnly", adminCidrs: [] }, OTHER);
+    assert.equal(outside.code, 255, "an address outside the rule cannot even log in");
+    assert.equal(applyOverSsh({ rule: "securityGroupOnly", adminCidrs: [] }, ADMIN).code, 0, "the admin can open it again");
 });
