@@ -6,9 +6,15 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Problem } from "../config/problem";
 import type { PlatformConfig } from "../config/schema";
 
-export function hostSshRuleProblems(cfg: PlatformConfig, env: NodeJS.ProcessEnv = process.env, preview = pulumi.runtime.isDryRun()): Problem[] {
-    // A preview dials no server; GitHub sets RUNNER_ENVIRONMENT to github-hosted or self-hosted.
-    if (preview || cfg.target !== "scaleway" || cfg.server.hostSshRule !== "adminCidrs" || env.RUNNER_ENVIRONMENT !== "github-hosted") return [];
+/** GitHub sets RUNNER_ENVIRONMENT to github-hosted or self-hosted; tools/record.ts sets its own (none by default). */
+let runnerEnvironment: string | undefined = process.env.RUNNER_ENVIRONMENT;
+export function useRunnerEnvironment(value: string | undefined): void {
+    runnerEnvironment = value;
+}
+
+export function hostSshRuleProblems(cfg: PlatformConfig, runner = runnerEnvironment, preview = pulumi.runtime.isDryRun()): Problem[] {
+    // A preview dials no server.
+    if (preview || cfg.target !== "scaleway" || cfg.server.hostSshRule !== "adminCidrs" || runner !== "github-hosted") return [];
     return [
         {
             field: "server.hostSshRule",

@@ -123,20 +123,14 @@ test("up on a GitHub-hosted runner with hostSshRule adminCidrs: refused before a
     const { program } = await import("../../stacks/program");
     const agent = { socket: "/run/fake-agent.sock", listKeys: () => ({ status: 0, stdout: `${TEST_DEPLOY_PUBLIC_KEY}\n` }) };
     const withRule = (hostSshRule: string) => ({ ...prodConfig(), server: { ...(prodConfig().server as object), hostSshRule } });
-    const saved = process.env.RUNNER_ENVIRONMENT;
-    process.env.RUNNER_ENVIRONMENT = "github-hosted";
-    try {
-        let refused: unknown;
-        const strict = await record(withRule("adminCidrs"), () => program().catch((e: unknown) => (refused = e)), { sshAgent: agent });
-        assert.ok(refused instanceof Error, "the program ran");
-        assert.match(refused.message, /server\.hostSshRule: admits SSH on the server only from server\.adminCidrs, and this `up` runs on a GitHub-hosted runner.*set server\.hostSshRule: securityGroupOnly/i);
-        assert.deepEqual(strict.resources.map((r) => r.name), []);
-        let failed: unknown;
-        const open = await record(withRule("securityGroupOnly"), () => program().catch((e: unknown) => (failed = e)), { sshAgent: agent });
-        assert.equal(failed, undefined, String(failed));
-        assert.ok(open.resources.some((r) => r.name === "ssh-firewall"), "the control runs the program");
-    } finally {
-        if (saved === undefined) delete process.env.RUNNER_ENVIRONMENT;
-        else process.env.RUNNER_ENVIRONMENT = saved;
-    }
+    const runnerEnvironment = "github-hosted";
+    let refused: unknown;
+    const strict = await record(withRule("adminCidrs"), () => program().catch((e: unknown) => (refused = e)), { sshAgent: agent, runnerEnvironment });
+    assert.ok(refused instanceof Error, "the program ran");
+    assert.match(refused.message, /server\.hostSshRule: admits SSH on the server only from server\.adminCidrs, and this `up` runs on a GitHub-hosted runner.*set server\.hostSshRule: securityGroupOnly/i);
+    assert.deepEqual(strict.resources.map((r) => r.name), []);
+    let failed: unknown;
+    const open = await record(withRule("securityGroupOnly"), () => program().catch((e: unknown) => (failed = e)), { sshAgent: agent, runnerEnvironment });
+    assert.equal(failed, undefined, String(failed));
+    assert.ok(open.resources.some((r) => r.name === "ssh-firewall"), "the control runs the program");
 });
