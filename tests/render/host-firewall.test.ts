@@ -9,7 +9,10 @@ import { createInterface } from "node:readline";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { hostFirewallCommand, type HostSshAccess } from "../../render/host-firewall";
+import { HOST_FIREWALL_PATH, HOST_FIREWALL_SCRIPT, hostFirewallCommand, type HostSshAccess } from "../../render/host-firewall";
+import { renderCloudInit, UFW_METADATA_BLOCK, UFW_METADATA_RULES } from "../../render/cloud-init";
+import { hostKeyFromSeed } from "../../render/ssh-host-key";
+import { parse } from "yaml";
 import { needs, needsImages } from "../support/requirements";
 import { NGINX_IMAGE, ok, sh } from "../support/ops";
 
@@ -167,4 +170,23 @@ test("over a real SSH session: a rule set that admits the session applies and th
     const outside = applyOverSsh({ rule: "securityGroupOnly", adminCidrs: [] }, OTHER);
     assert.equal(outside.code, 255, "an address outside the rule cannot even log in");
     assert.equal(applyOverSsh({ rule: "securityGroupOnly", adminCidrs: [] }, ADMIN).code, 0, "the admin can open it again");
+});
+
+test("a new server's first boot: cloud-init's firewall commands, run as rendered, admit adminCidrs only", { skip }, () => {
+    const userData = renderCloudInit({ deployUser: "deploy", sshPublicKey: "ssh-ed25519 AAAA test", root: "/opt/platform", hostKey: hostKeyFromSeed(Buffer.alloc(32, 7).toString("base64")), sshAccess: { rule: "adminCidrs", adminCidrs: [`${ADMIN}/32`] } });
+    const runcmd = (parse(userData.replace(/^#cloud-config\n/, "")) as { runcmd: string[][] }).runcmd;
+    const first = runcmd.findIndex((c) => c.join(" ") === "ufw --force reset");
+    const last = runcmd.findIndex((c) => c.join(" ") === "ufw --force enable");
+    assert.ok(first >= 0 && last > first, runcmd.map((c) => c.join(" ")).join("\n"));
+    // The files cloud-init writes first, here in the test's folder.
+    const files: Record<string, string> = { [UFW_METADATA_RULES]: path.join(dir, "metadata.rules"), [HOST_FIREWALL_PATH]: path.join(dir, "platform-ssh-firewall") };
+    fs.writeFileSync(files[UFW_METADATA_RULES], UFW_METADATA_BLOCK);
+    fs.writeFileSync(files[HOST_FIREWALL_PATH], HOST_FIREWALL_SCRIPT, { mode: 0o755 });
+    ufwIn("allow", "22/tcp"); // whatever an older boot left
+    for (const c of runcmd.slice(first, last + 1)) {
+        const words = c.map((w) => Object.entries(files).reduce((acc, [from, to]) => acc.split(from).join(to), w));
+        ok("ip", ["netns", "exec", SRV, "unshare", "--mount", "--propagation", "private", inServer, ...words]);
+    }
+    assert.ok(connects(ADMIN), "the admin address connects");
+    assert.ok(!connects(OTHER), "another address is refused or dropped");
 });
