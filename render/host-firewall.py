@@ -8,7 +8,8 @@
 # Every value is checked before anything changes (exit 2, naming the field). Run from an SSH
 # session ($SSH_CONNECTION set), a rule set that does not admit the session's own client address
 # is refused (exit 2) and the old rules stay. New rules are added before old ones are deleted, and
-# UFW's before.rules accepts ESTABLISHED traffic first, so no open session is dropped.
+# UFW's before.rules accepts ESTABLISHED traffic first, so no open session is dropped. An inactive
+# UFW is enabled once the rules are in.
 import ipaddress
 import os
 import re
@@ -105,6 +106,11 @@ def main():
     for action, proto, net, spelled in have:  # then remove what is no longer wanted
         if action == "limit" or proto != "tcp" or net not in wanted:
             ufw("delete", action, *(["proto", "tcp"] if proto == "tcp" else []), "from", spelled, "to", "any", "port", "22")
+    # Inactive (disabled by hand, or from a rescue boot) it filters nothing, the metadata block in
+    # after.rules included: the rules are in, so it goes back on (established sessions stay).
+    status = subprocess.run(["ufw", "status"], capture_output=True, text=True).stdout
+    if "Status: inactive" in status:
+        ufw("--force", "enable")
     shown = "anywhere (the security group decides)" if mode == "securityGroupOnly" else ", ".join(map(str, wanted))
     print(f"platform-ssh-firewall: port 22 admits {shown}")
 

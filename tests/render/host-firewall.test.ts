@@ -172,6 +172,18 @@ test("over a real SSH session: a rule set that admits the session applies and th
     assert.equal(applyOverSsh({ rule: "securityGroupOnly", adminCidrs: [] }, ADMIN).code, 0, "the admin can open it again");
 });
 
+test("a UFW left disabled (a rescue boot) is enabled again with the rule in, the applying session kept", { skip }, async () => {
+    assert.equal(apply({ rule: "adminCidrs", adminCidrs: [`${ADMIN}/32`] }, ADMIN).code, 0);
+    ufwIn("disable");
+    assert.ok(connects(OTHER), "disabled, it filters nothing");
+    const open = await openSession(ADMIN);
+    const r = apply({ rule: "adminCidrs", adminCidrs: [`${ADMIN}/32`] }, ADMIN);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(ufwIn("status"), /Status: active/);
+    assert.ok(connects(ADMIN) && !connects(OTHER));
+    assert.equal(await open.say("still"), "still", "the session open across the enable still works");
+});
+
 test("a new server's first boot: cloud-init's firewall commands, run as rendered, admit adminCidrs only", { skip }, () => {
     const userData = renderCloudInit({ deployUser: "deploy", sshPublicKey: "ssh-ed25519 AAAA test", root: "/opt/platform", hostKey: hostKeyFromSeed(Buffer.alloc(32, 7).toString("base64")), sshAccess: { rule: "adminCidrs", adminCidrs: [`${ADMIN}/32`] } });
     const runcmd = (parse(userData.replace(/^#cloud-config\n/, "")) as { runcmd: string[][] }).runcmd;
