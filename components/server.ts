@@ -6,6 +6,7 @@ import * as command from "@pulumi/command";
 import * as random from "@pulumi/random";
 import * as scaleway from "@pulumiverse/scaleway";
 import { renderCloudInit } from "../render/cloud-init";
+import { hostFirewallCommand, type HostSshRule } from "../render/host-firewall";
 import { hostKeyFromSeed, knownHostsLine } from "../render/ssh-host-key";
 import { DOCKER_SSH_OPTS, ensureSshControlDir, knownHostsFile, pinnedHostOpts, writeKnownHosts, writesKnownHosts } from "./docker-ssh";
 import { RemoteHost, sshConnection } from "./host";
@@ -39,6 +40,10 @@ export interface ServerArgs {
     readonly sshPublicKey: string;
     /** Who may reach SSH; a CI runner is let in per job by .github/scripts/ssh-access.sh. */
     readonly adminCidrs: readonly string[];
+    /** Whether the host's own firewall admits port 22 from adminCidrs only (server.hostSshRule). */
+    readonly hostSshRule: HostSshRule;
+    /** An image the server pulls anyway (nginx's, pinned), whose nsenter applies the host firewall as root. */
+    readonly rootHelperImage: string;
     /** The private network the server joins (a managed database or a load balancer is on it). */
     readonly privateNetworkId?: pulumi.Input<string>;
     /** Open 80 and 443 to the internet: false behind a load balancer, which reaches nginx privately. @default true */
@@ -93,6 +98,8 @@ export class Server extends pulumi.ComponentResource {
     readonly privateIp?: pulumi.Output<string>;
     /** The SSH host key every connection to it accepts (`ssh-ed25519 AAAA...`), and no other. */
     readonly hostKey: pulumi.Output<string>;
+    /** The host firewall's port-22 rule, applied over SSH. */
+    readonly sshFirewall: pulumi.CustomResource;
 
     constructor(name: string, args: ServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:Server", name, {}, opts);
@@ -142,6 +149,9 @@ export class Server extends pulumi.ComponentResource {
             { parent: this },
         );
         this.host = new RemoteHost(dockerProvider, connection, this.ready, args.hostSuffix ?? "", { options: pinned, write });
+        // cloud-init set UFW's SSH rule once; this keeps it in step with config on every server,
+        // old ones included. Refused (and nothing changed) when it would cut off this session.
+        this.sshFirewall = this.host.runScript("ssh-firewall", { create: hostFirewallCommand(this.sshAccess(args), args.rootHelperImage) }, { parent: this });
         this.registerOutputs({ publicIp: this.publicIp });
     }
 
@@ -162,6 +172,10 @@ export class Server extends pulumi.ComponentResource {
         );
     }
 
+    private sshAccess(args: ServerArgs) {
+        return { rule: args.hostSshRule, adminCidrs: args.adminCidrs };
+    }
+
     /** The instance, set up by cloud-init on first boot. */
     private machine(name: string, args: ServerArgs, hostKey: pulumi.Output<{ privateKey: string; publicKey: string }>) {
         return new scaleway.instance.Server(
@@ -177,13 +191,14 @@ export class Server extends pulumi.ComponentResource {
                 ...(args.privateNetworkId ? { privateNetworks: [{ pnId: args.privateNetworkId }] } : {}),
                 // userData, not cloudInit, which diffs forever (docs/engine-notes.md).
                 // Secret: it holds the host's private key.
-                userData: { "cloud-init": pulumi.secret(hostKey.apply((k) => renderCloudInit({ deployUser: args.deployUser, sshPublicKey: args.sshPublicKey, root: PLATFORM_ROOT, hostKey: k }))) },
+                userData: { "cloud-init": pulumi.secret(hostKey.apply((k) => renderCloudInit({ deployUser: args.deployUser, sshPublicKey: args.sshPublicKey, root: PLATFORM_ROOT, hostKey: k, sshAccess: this.sshAccess(args) }))) },
             },
             // Never replaced by `up`: a new image or root volume would replace the instance with a
             // blank one on the same IP, every resource on it would look unchanged, and `up` would end
             // green on an empty machine. Rebuilds go through docs/runbooks/rebuild-the-server.md.
-            // userData is ignored too: cloud-init runs once; SSH access (server.adminCidrs) lives in
-            // the security group only, which the provider updates through Scaleway's API.
+            // userData is ignored too: cloud-init runs once; SSH access (server.adminCidrs) is kept in
+            // step by the security group, which the provider updates through Scaleway's API, and by
+            // the ssh-firewall command on the host.
             { parent: this, dependsOn: [this.sshKey], protect: args.protect ?? true, ignoreChanges: [...SERVER_IGNORED_CHANGES] },
         );
     }

@@ -36,7 +36,9 @@ function addressValue(addr: string, family: 4 | 6): bigint {
 /** Parses ADDRESS/BITS; undefined when it is not a CIDR. */
 export function parseCidr(value: string): (Cidr & { address: bigint }) | undefined {
     const [addr, bits, ...rest] = value.split("/");
-    if (rest.length || bits === undefined || !/^[0-9]{1,3}$/.test(bits)) return undefined;
+    // No zone (fe80::1%eth0, which net.isIP takes) and no leading zero in the prefix: firewalls,
+    // nginx and ufw read neither the same way.
+    if (rest.length || bits === undefined || !/^(0|[1-9][0-9]{0,2})$/.test(bits) || addr.includes("%")) return undefined;
     const family = net.isIP(addr);
     if (family !== 4 && family !== 6) return undefined;
     const n = Number(bits);
@@ -100,16 +102,24 @@ export function opensToInternet(value: string): boolean {
     return parsed !== undefined && isWide(parsed);
 }
 
+/** ::ffff:a.b.c.d ranges: a firewall (the security group's, UFW's ip6tables) matches them against IPv6 packets only. */
+const MAPPED_PROBLEM = (c: Cidr) => {
+    const v4 = asIPv4(c);
+    return `is an IPv4-mapped IPv6 range: the security group and the host firewall match it against IPv6 connections only, so no IPv4 client in it gets in; write it as IPv4: ${formatCidr(v4)}`;
+};
+
 /** What is wrong with an admin CIDR for SSH, or undefined when it is a narrow public range. */
 export function adminCidrProblem(value: string, openToInternet: boolean): string | undefined {
     const parsed = parseCidr(value);
+    if (!parsed && value.includes("%")) return `names a network interface (the part after %): a firewall rule has none; write the address alone, e.g. ${value.replace(/%[^/]*/, "")}`;
     if (!parsed) return `must be a CIDR (ADDRESS/BITS); ${FIX}`;
     if (parsed.address !== parsed.first) return `has bits set past its /${parsed.bits} prefix; write ${formatCidr(parsed)} for the range, or the address with /${BITS[parsed.family]}`;
     const c = asIPv4(parsed);
     const wide = isWide(parsed);
     if (wide && !openToInternet)
         return `opens SSH to ${c.bits === 0 || parsed.bits === 0 ? "the whole internet" : `a range wider than /${WIDEST_PREFIX[c.family]}`}; ${FIX}, or set ${OPEN_TO_INTERNET_FIELD}: true if you really mean it`;
-    if (wide) return undefined;
+    if (wide) return c.family === 4 && parsed.family === 6 ? MAPPED_PROBLEM(parsed) : undefined;
+    if (c.family === 4 && parsed.family === 6) return MAPPED_PROBLEM(parsed);
     for (const [range, why] of NOWHERE) {
         const r = parseCidr(range)!;
         if (within(c, r)) return `is in ${range}, ${why}; ${FIX}`;

@@ -13,6 +13,7 @@ import { HeldImages, heldCandidate, holdImages, holdsImages } from "./held-image
 import { ConfigError, Problem } from "../config/problem";
 import { registryOf } from "../config/naming";
 import { webhookUrlProblem } from "../config/outbound-address";
+import { hostSshRuleProblems } from "./host-ssh-rule";
 import type { PlatformConfig } from "../config/schema";
 import type { RegistryCredential } from "../components/registry";
 import type { AlertSecrets } from "../components/monitoring";
@@ -271,7 +272,7 @@ export interface Preflight {
  */
 export async function preflight(config: pulumi.Config, previousHeld?: () => Promise<HeldImages | undefined>): Promise<Preflight> {
     const loaded = loadConfig(config);
-    const missing = [...missingBuildContexts(loaded, process.cwd()), ...missingSecrets(loaded, config), ...(sshAgent ? deployKeyProblems(loaded, sshAgent) : [])];
+    const missing = [...missingBuildContexts(loaded, process.cwd()), ...missingSecrets(loaded, config), ...(sshAgent ? deployKeyProblems(loaded, sshAgent) : []), ...hostSshRuleProblems(loaded)];
     if (missing.length) throw new ConfigError(missing);
     const credentials = registryCredentials(loaded, config);
     const toPin = imagesToPin(loaded);

@@ -46,6 +46,8 @@ function serverArgs(cfg: PlatformConfig) {
         deployUser: s.deployUser,
         sshPublicKey: s.sshPublicKey!, // required on this target by validation
         adminCidrs: s.adminCidrs,
+        hostSshRule: s.hostSshRule,
+        rootHelperImage: cfg.images.nginx, // pinned by preflight
         statusPage: statusPageEnabled(cfg) ? { port: cfg.monitoring.page.port, cidrs: statusPageAdmins(cfg) } : undefined,
     };
 }

@@ -175,6 +175,8 @@ export interface RecordOptions {
     outputs?: ComputeOutputs;
     /** The ssh-agent preflight asks on the scaleway target; none by default: the check is skipped (no deploy key here). */
     sshAgent?: SshAgentView;
+    /** RUNNER_ENVIRONMENT as GitHub sets it (stacks/host-ssh-rule.ts); none by default, whatever this machine's is. */
+    runnerEnvironment?: string;
     /**
      * Run as `pulumi preview` does (the runtime's dry run; docs/engine-notes.md "Preview: computed
      * outputs"). A resource `prior` has no state for is created: its computed outputs (the ones the mock
@@ -211,6 +213,7 @@ export async function record<T>(raw: Record<string, unknown>, build: () => T, op
     // Loaded here, not at the top: the program's modules are imported only once the test asks.
     const preflight = require("../stacks/preflight") as typeof import("../stacks/preflight");
     preflight.useSshAgent(options.sshAgent);
+    (require("../stacks/host-ssh-rule") as typeof import("../stacks/host-ssh-rule")).useRunnerEnvironment(options.runnerEnvironment);
     // The registry's answer per image, from options: no network, as the mocks have none.
     preflight.useDigestLookup(async (image, credential) => {
         options.onLookup?.(image, credential);

@@ -45,6 +45,7 @@ function dnsCheck(): string[] {
     ];
 }
 
+/** --reuse-key is kept in the lineage's renewal conf: renewals keep the private key (renew.ts says why). */
 export function issueCertificateScript(t: IssueInput): string {
     // --email=VALUE: the address is one argument even if it starts with "-" (argparse would read it as an option).
     const account = t.email ? `--email=${shq(t.email)} --no-eff-email` : "--register-unsafely-without-email";
@@ -84,7 +85,6 @@ export function issueCertificateScript(t: IssueInput): string {
         // An interrupted earlier run can leave an archive without a lineage; certbot refuses that.
         '  if [ -e "$certs/archive/$domain" ]; then mv "$certs/archive/$domain" "$aside/archive"; fi',
         "fi",
-        // --reuse-key (kept in the lineage's renewal conf): renewals keep the private key, see renew.ts.
         `args=(certonly --non-interactive --agree-tos ${account} --webroot -w "$webroot" --cert-name "$domain" --server "$server" --reuse-key)`,
         'for d in "${domains[@]}"; do args+=(-d "$d"); done',
         'if ! out=$(run_certbot "${args[@]}" "${extra[@]}" 2>&1); then',

@@ -45,7 +45,7 @@ interface Dial {
 
 /** The sshd_config the platform writes on the server, read from the rendered user data. */
 function renderedSshdConf(): string {
-    const userData = renderCloudInit({ deployUser: "deploy", sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB8Q5nQYk1tXw0m2cZ3bJ8cK6qB1oZk5wJ2yJfQk9h7C test", root: "/opt/platform", hostKey: hostKeyFromSeed(Buffer.alloc(32, 1).toString("base64")) });
+    const userData = renderCloudInit({ deployUser: "deploy", sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB8Q5nQYk1tXw0m2cZ3bJ8cK6qB1oZk5wJ2yJfQk9h7C test", root: "/opt/platform", hostKey: hostKeyFromSeed(Buffer.alloc(32, 1).toString("base64")), sshAccess: { rule: "adminCidrs", adminCidrs: ["51.159.0.10/32"] } });
     const doc = parse(userData.replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string }[] };
     const file = doc.write_files.find((f) => f.path === "/etc/ssh/sshd_config.d/60-platform.conf");
     assert.ok(file, "cloud-init writes /etc/ssh/sshd_config.d/60-platform.conf");

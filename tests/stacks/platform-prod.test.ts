@@ -53,12 +53,13 @@ test("the firewall drops inbound by default, opens 80/443 to all, and 22 and the
     assert.deepEqual(rules.filter((r) => r.port === 22).map((r) => r.ipRange), [TEST_ADMIN_CIDR]);
 });
 
-test("SSH is the security group's rule alone: UFW lets 22 through, so a new admin address never meets a stale copy", () => {
+test("prod deploys from GitHub-hosted runners: server.hostSshRule securityGroupOnly, UFW admits 22 from anywhere at first boot and on every up", () => {
     const cloudInit = parse(String((reveal(p.byName("server-instance").inputs.userData) as any)["cloud-init"]).replace(/^#cloud-config\n/, "")) as { runcmd: string[][] };
     const ufw = cloudInit.runcmd.filter((c) => c[0] === "ufw").map((c) => c.join(" "));
-    assert.ok(ufw.includes("ufw allow 22/tcp"), ufw.join("\n"));
     assert.ok(ufw.includes("ufw default deny incoming"));
-    assert.deepEqual(ufw.filter((l) => l.includes(" from ")), [], "no per-address UFW rule written once at first boot");
+    assert.deepEqual(ufw.filter((l) => / 22\b/.test(l)), [], "port 22 is the script's alone");
+    assert.deepEqual(cloudInit.runcmd.filter((c) => c[1] === "/usr/local/sbin/platform-ssh-firewall"), [["python3", "/usr/local/sbin/platform-ssh-firewall", "securityGroupOnly"]]);
+    assert.match(String(p.byName("ssh-firewall").inputs.create), / python3 - 'securityGroupOnly' <<'PLATFORM_EOF'\n/);
 });
 
 test("the firewall's id and zone are stack outputs, for a CI job to let its runner through", () => {

@@ -72,6 +72,8 @@ export const HOST_PROGRAMS: Readonly<Record<string, Provider>> = {
     "ssh-add": { pkg: "openssh-client" },
     pgrep: { pkg: "procps" },
     ip: { pkg: "iproute2" },
+    unshare: { pkg: "util-linux" },
+    ufw: { pkg: "ufw" },
 };
 
 /** tests/support/postgres.ts's PG_BIN, as tests write it in template literals. */
