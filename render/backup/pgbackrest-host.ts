@@ -9,12 +9,15 @@
 // pgBackRest runs on the repository host. Option names: pgBackRest 2.45's command reference
 // (server: tls-server-*; repository/stanza: repo-host-*, pg-host-*). docs/engine-notes.md section 20.
 import type { BackupsConfig } from "../../config/schema";
+import { script, shq } from "../shell";
 import { GLOBAL_SETTINGS, PGBACKREST_STANZA, PGDATA, repos, repositoryLines, type PgBackRestSecrets, type Repo2Endpoint } from "./pgbackrest";
 
 /** The repository host's container name, and the name PostgreSQL reaches it by on the database network. */
 export const PGBACKREST_HOST = "mhylle-pgbackrest";
 /** PostgreSQL's container name (components/database.ts), as the repository host reaches it. */
 export const POSTGRES_HOST = "mhylle-postgres";
+/** PostgreSQL's side of the file on the host (nothing secret, but 0600 as the other), beside the repository host's PGBACKREST_CONF. */
+export const PGBACKREST_POSTGRES_CONF = "secrets/pgbackrest-postgres.conf";
 /** pgBackRest's TLS server port (its default, said out loud so both sides agree). */
 export const PGBACKREST_TLS_PORT = 8432;
 /** Where each container finds its TLS files: the CA, its own certificate, its own key (0600, owned by postgres). */
@@ -28,6 +31,13 @@ export const PGBACKREST_SPOOL = "/var/spool/pgbackrest";
  * log) rather than filling the disk and stopping every app's writes.
  */
 export const ARCHIVE_PUSH_QUEUE_MAX = "4GiB";
+/**
+ * The repository host's I/O timeout (pgBackRest's default is 60 s). An S3 request is retried until
+ * this much time has passed, and each repository's archive.info is read (file, then copy) before any
+ * WAL is pushed, so while the bucket does not answer every push waits about twice this before it
+ * goes on to repo1 alone (docs/engine-notes.md section 21). Shorter fails a slow but working bucket.
+ */
+export const REPO_HOST_IO_TIMEOUT_SECONDS = 10;
 
 const tls = (prefix: string) => [
     `${prefix}-type=tls`,
@@ -53,6 +63,7 @@ export function repoHostConf(b: BackupsConfig, secrets: PgBackRestSecrets, endpo
         "[global]",
         ...repositoryLines(b, secrets, endpoint),
         ...GLOBAL_SETTINGS,
+        `io-timeout=${REPO_HOST_IO_TIMEOUT_SECONDS}`,
         ...server(POSTGRES_HOST),
         "",
         `[${PGBACKREST_STANZA}]`,
@@ -82,4 +93,26 @@ export function postgresSideConf(b: BackupsConfig): string {
         "pg1-socket-path=/var/run/postgresql",
         "",
     ].join("\n");
+}
+
+/** The repository host's command: the image's entrypoint runs anything that is not `postgres` as given. */
+export const REPO_HOST_COMMAND = ["pgbackrest", "server"];
+/** Its health check: its TLS server answers (no authentication is attempted). */
+export const REPO_HOST_HEALTH = ["pgbackrest", "server-ping"];
+
+/**
+ * For each new pair of containers (their IDs key it): `pgbackrest server` in PostgreSQL's container
+ * (backups reach PostgreSQL through it; the backup job starts it again if a restart lost it), then
+ * the stanza made or checked from the repository host (archive-push fails until it exists).
+ */
+export function connectScript(pgId: string, repoId: string): string {
+    return script(
+        `# containers ${pgId} ${repoId}`,
+        `pg=${shq(POSTGRES_HOST)} repo=${shq(PGBACKREST_HOST)}`,
+        'ping() { docker exec --user postgres "$repo" pgbackrest server-ping "$pg" >/dev/null 2>&1; }',
+        'ping || docker exec -d --user postgres "$pg" pgbackrest server',
+        "for i in $(seq 1 30); do ping && break; sleep 1; done",
+        'ping || { echo "pgbackrest server in $pg does not answer the repository host" >&2; exit 1; }',
+        `docker exec --user postgres "$repo" pgbackrest --stanza=${PGBACKREST_STANZA} stanza-create`,
+    );
 }

@@ -9,8 +9,10 @@
 //      cluster comes back from the bucket alone, with every write acknowledged more than 60 s
 //      (production's archive_timeout) before the loss.
 // The test runs with archive_timeout = 5 s to stay short; it asserts the 60 s property, not timing.
-// Unlike production's (internal networks only), this PostgreSQL has an outbound network to reach
-// the bucket: how production's reaches it is open (docs/engine-notes.md section 19).
+// Production's layout with the bucket: PostgreSQL pushes WAL over TLS to the pgBackRest repository
+// host, which holds both repositories, the passphrase and the bucket's key and runs the backups
+// (render/backup/pgbackrest-host.ts; that PostgreSQL itself cannot reach the bucket is shown by
+// pitr-repo-host.test.ts, so this lab keeps one network).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -71,7 +73,7 @@ const ids = async (app: string) => (await asApp(app, "SELECT coalesce(string_agg
 
 before(async () => {
     if (skip) return;
-    lab = await startLab(`pitr-${process.pid}`, 5);
+    lab = await startLab(`pitr-${process.pid}`, 5, { repoHost: true });
     await lab.startPostgres();
     for (const app of ["app1", "app2"]) {
         await lab.psql("postgres", `CREATE ROLE ${app} LOGIN PASSWORD '${app}-password'; CREATE DATABASE ${app}_db OWNER ${app}; REVOKE ALL ON DATABASE ${app}_db FROM PUBLIC;`);
@@ -89,7 +91,7 @@ after(async () => {
 });
 
 test("the full backup reached both repositories, encrypted", { skip }, async () => {
-    const info = await exec("docker", ["exec", "--user", "postgres", lab.pg, "pgbackrest", "--stanza=platform", "--output=json", "info"]);
+    const info = await exec("docker", ["exec", "--user", "postgres", lab.pb, "pgbackrest", "--stanza=platform", "--output=json", "info"]);
     const stanza = JSON.parse(info.stdout)[0];
     assert.equal(stanza.cipher, "aes-256-cbc");
     for (const key of [1, 2]) assert.ok(stanza.backup.some((b: any) => b.type === "full" && b.database["repo-key"] === key), `a full backup in repo${key}: ${info.stdout}`);
@@ -171,8 +173,8 @@ test("a lost server comes back from the bucket alone with every write acknowledg
     const app1Before = await ids("app1");
     await stopApp2Writer();
     const lostAt = Date.now();
-    // The loss: the container, its data volume and the local repository, all gone.
-    await docker(["rm", "-f", lab.pg]);
+    // The loss: both containers, the data volume and the local repository, all gone.
+    await docker(["rm", "-f", lab.pg, lab.pb]);
     await docker(["volume", "rm", lab.dataVolume, lab.repoVolume]);
 
     // The rebuilt server: a fresh, empty PostgreSQL as `pulumi up` makes it, then the restore.
