@@ -60,6 +60,8 @@ export class Database extends pulumi.ComponentResource {
     /** PostgreSQL accepts connections. */
     readonly ready: pulumi.Resource;
     readonly volume: docker.Volume;
+    /** repo1's volume (backups.pitr): mounted here, or by the repository host, which takes it over unchanged. */
+    pitrRepoVolume?: docker.Volume;
     readonly superuserPassword: pulumi.Output<string>;
     /** Each app's login password (secret). */
     readonly appPasswords: Record<string, pulumi.Output<string>> = {};
@@ -115,14 +117,16 @@ export class Database extends pulumi.ComponentResource {
     private archiving(args: DatabaseArgs) {
         const pitr = args.pitr;
         if (!pitr) return undefined;
-        if (pitr.repoHost) return this.archivingToRepoHost(args, pitr.conf, pitr.repoHost, pitr.backups);
-        const image = derivedImage(args.image);
-        const built = args.host.runScript("postgres-pgbackrest-image", { create: buildImageScript(args.image), stdin: dockerfile() }, { parent: this });
+        // Declared here in both layouts: turning the bucket on keeps the same protected volume.
         const repo = new docker.Volume(
             args.host.name(PGBACKREST_VOLUME),
             { name: PGBACKREST_VOLUME, labels: [{ label: PLATFORM_LABEL, value: "database-backups" }] },
             { parent: this, provider: args.host.docker, ...(args.keepData ? { protect: true, retainOnDelete: true } : {}) },
         );
+        this.pitrRepoVolume = repo;
+        if (pitr.repoHost) return this.archivingToRepoHost(args, pitr.conf, pitr.repoHost, pitr.backups);
+        const image = derivedImage(args.image);
+        const built = args.host.runScript("postgres-pgbackrest-image", { create: buildImageScript(args.image), stdin: dockerfile() }, { parent: this });
         const confFile = `${args.host.root}/${PGBACKREST_CONF}`;
         const conf = args.host.runScript(
             "pgbackrest-config",

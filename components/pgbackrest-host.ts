@@ -14,12 +14,10 @@ import { writeContainerSecretScript } from "../render/secret-file";
 import { script, shq } from "../render/shell";
 import { PLATFORM_LABEL } from "../config/naming";
 import type { BackupsConfig } from "../config/schema";
-import { PGBACKREST_CONF, PGBACKREST_CONF_IN_CONTAINER, PGBACKREST_REPO1_PATH, PGBACKREST_VOLUME } from "../render/backup/pgbackrest";
-import { connectScript, PGBACKREST_HOST, PGBACKREST_TLS_DIR, REPO_HOST_COMMAND, REPO_HOST_HEALTH, repoHostConf } from "../render/backup/pgbackrest-host";
+import { PGBACKREST_CONF, PGBACKREST_CONF_IN_CONTAINER, PGBACKREST_REPO1_PATH } from "../render/backup/pgbackrest";
+import { connectScript, PGBACKREST_EGRESS_NETWORK, PGBACKREST_HOST, PGBACKREST_TLS_DIR, REPO_HOST_COMMAND, REPO_HOST_HEALTH, repoHostConf } from "../render/backup/pgbackrest-host";
 import { pgbackrestTlsScript, tlsFolder } from "../render/backup/pgbackrest-tls";
 
-/** Its own network with egress: the bucket is on the internet, and nothing else is on this network. */
-export const PGBACKREST_EGRESS_NETWORK = "mhylle-pgbackrest-egress";
 /** pgBackRest holds a buffer per process and a file list per backup; process-max is 1. */
 export const REPO_HOST_MEMORY_MB = 256;
 
@@ -38,28 +36,24 @@ export interface PgBackRestHostArgs {
 }
 
 export class PgBackRestHost extends pulumi.ComponentResource {
-    readonly container: docker.Container;
-    readonly ready: pulumi.Resource;
     /** The TLS files exist on the server (PostgreSQL's container mounts its folder). */
     readonly tls: pulumi.Resource;
     /** PostgreSQL's TLS folder on the server, mounted at PGBACKREST_TLS_DIR. */
     readonly postgresTlsFolder: string;
     private readonly host: Host;
+    private readonly args: PgBackRestHostArgs;
+    private readonly confWritten: pulumi.Resource;
+    private readonly egress: docker.Network;
 
     constructor(name: string, args: PgBackRestHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:PgBackRestHost", args.host.name(name), {}, opts);
         this.host = args.host;
         const root = args.host.root;
         const store = pitrStore(args.host.name(`${name}-repo2`), args.backups, this);
-        const egress = new docker.Network(
+        this.egress = new docker.Network(
             args.host.name(PGBACKREST_EGRESS_NETWORK),
             { name: PGBACKREST_EGRESS_NETWORK, driver: "bridge", internal: false, labels: [{ label: PLATFORM_LABEL, value: "pgbackrest-egress" }] },
             { parent: this, provider: args.host.docker },
-        );
-        const repo = new docker.Volume(
-            args.host.name(PGBACKREST_VOLUME),
-            { name: PGBACKREST_VOLUME, labels: [{ label: PLATFORM_LABEL, value: "database-backups" }] },
-            { parent: this, provider: args.host.docker, ...(args.keepData ? { protect: true, retainOnDelete: true } : {}) },
         );
         this.tls = args.host.runScript(`${name}-tls`, { create: pgbackrestTlsScript(root, args.image) }, { parent: this, dependsOn: [args.built] });
         this.postgresTlsFolder = tlsFolder(root, "pg");
@@ -72,6 +66,22 @@ export class PgBackRestHost extends pulumi.ComponentResource {
             { create: writeContainerSecretScript(confFile, { image: args.image, owner: "postgres:postgres" }), delete: script(`rm -f ${shq(confFile)}`), stdin: conf, quiet: true },
             { parent: this, dependsOn: [args.built] },
         );
+        this.args = args;
+        this.confWritten = confWritten;
+        this.registerOutputs({ bucket: store.bucket.name });
+    }
+
+    /**
+     * Once PostgreSQL is declared: the repository host's container with repo1's volume (declared by
+     * the Database, so turning the bucket on keeps it), then PostgreSQL's `pgbackrest server` and
+     * the stanza, for each new pair of containers.
+     */
+    start(postgres: docker.Container, postgresReady: pulumi.Resource, repo: docker.Volume): { container: docker.Container; ready: pulumi.Resource; connected: pulumi.Resource } {
+        const args = this.args;
+        const root = args.host.root;
+        const confFile = `${root}/${PGBACKREST_CONF}`;
+        const confWritten = this.confWritten;
+        const egress = this.egress;
         const core = coreContainer(this, {
             host: args.host,
             name: PGBACKREST_HOST,
@@ -94,17 +104,11 @@ export class PgBackRestHost extends pulumi.ComponentResource {
             health: { test: REPO_HOST_HEALTH, readyTimeoutSeconds: 60 },
             dependsOn: [confWritten, this.tls],
         });
-        this.container = core.container;
-        this.ready = core.ready;
-        this.registerOutputs({ container: this.container.name, bucket: store.bucket.name });
-    }
-
-    /** PostgreSQL's side: its `pgbackrest server` started and the stanza made, for each new pair of containers. */
-    connect(postgres: docker.Container, postgresReady: pulumi.Resource): pulumi.Resource {
-        return this.host.runScript(
+        const connected = this.host.runScript(
             "pgbackrest-connect",
-            { create: pulumi.all([postgres.id, this.container.id]).apply(([pg, repo]) => connectScript(pg, repo)) },
-            { parent: this, dependsOn: [postgresReady, this.ready] },
+            { create: pulumi.all([postgres.id, core.container.id]).apply(([pg, repoId]) => connectScript(pg, repoId)) },
+            { parent: this, dependsOn: [postgresReady, core.ready] },
         );
+        return { container: core.container, ready: core.ready, connected };
     }
 }

@@ -115,7 +115,7 @@ function postgresContainer(site: Site, networks: Networks, secrets: PlatformSecr
         },
         site.opts,
     );
-    withHost?.repoHost.connect(database.container, database.ready);
+    withHost?.repoHost.start(database.container, database.ready, database.pitrRepoVolume!);
     return database;
 }
 

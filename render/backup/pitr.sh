@@ -2,7 +2,8 @@
 # longer: one script for the jobs and the commands, which share its helpers (pb_restore, scratch).
 # Rendered by render/backup/pitr-jobs.ts under a header that sets: root, pg_container, pg_user,
 # stanza, conf (the host's pgbackrest.conf, secret), pb_container (where the repositories are: the
-# repository host, or pg_container without one), pg_tls_host, repo_volume, repos (e.g. "1 2"),
+# repository host, or pg_container without one), pg_tls_host, egress_network (restores from the
+# bucket; empty without a repository host), repo_volume, repos (e.g. "1 2"),
 # pgdata, drill_file, archive_timeout, and runs one of the main_* functions. PLATFORM_PITR_DOCKER_ARGS adds
 # `docker run` arguments to the throwaway containers (the tests' network and CA; empty in
 # production). restore-database hands the dump it took to <root>/bin/restore (render/backup/restore.ts).
@@ -30,6 +31,25 @@ pg_server_up() {
 		sleep 1
 	done
 	echo "pgbackrest server in $pg_container does not answer" >&2
+	return 1
+}
+# other_cluster: the repositories hold a stanza and none of its clusters is the live one (a rebuilt
+# server meeting the lost cluster's bucket): stanza-create would make repo1 for the wrong cluster.
+other_cluster() {
+	local sysid held
+	sysid=$(psql_in "$pg_container" postgres -c "SELECT system_identifier FROM pg_catalog.pg_control_system()") || return 1
+	held=$(pb_live --output=json info 2>/dev/null | grep -o '"system-id":[0-9]*' | cut -d: -f2 | sort -u) || return 1
+	[ -n "$held" ] && ! grep -qxF "$sysid" <<<"$held"
+}
+# stanza-create (idempotent) takes the archive lock, which archive-push holds while it pushes (after
+# a restore, for a while): retried until it is free.
+pb_stanza() {
+	local out i
+	for i in $(seq 1 60); do
+		if out=$(pb_live stanza-create 2>&1); then printf '%s\n' "$out"; return 0; fi
+		case "$out" in *"unable to acquire lock"*) sleep 2 ;; *) printf '%s\n' "$out" >&2; return 1 ;; esac
+	done
+	printf '%s\n' "$out" >&2
 	return 1
 }
 # The repository host's file names PostgreSQL as pg1-host; a restore runs where the data is.
@@ -66,6 +86,8 @@ use_repo() {
 		net_args+=(--network none)
 	else
 		net_args=("${extra_args[@]}")
+		# Production passes no network: the repository host's egress network, not Docker's default.
+		if [ -n "$egress_network" ] && [[ " ${extra_args[*]} " != *" --network"* ]]; then net_args+=(--network "$egress_network"); fi
 	fi
 }
 
@@ -139,7 +161,8 @@ cleanup_scratch() {
 main_backup() {
 	local type="$1" repo failures=0
 	pg_server_up || die "PostgreSQL's pgBackRest server cannot be reached from $pb_container"
-	pb_live stanza-create || die "stanza-create failed: is archiving configured? (docs/runbooks/restore-a-database.md)"
+	! other_cluster || die "the repositories hold another cluster's backups (a rebuilt server?): restore it first with restore-cluster --yes --repo 2 (docs/runbooks/rebuild-the-server.md); nothing was backed up"
+	pb_stanza || die "stanza-create failed: is archiving configured? (docs/runbooks/restore-a-database.md)"
 	for repo in $repos; do
 		if pb_live --repo="$repo" --type="$type" backup; then
 			echo "ok: $type backup to repo$repo"
@@ -250,7 +273,7 @@ main_restore_cluster() {
 	wait_promoted "$pg_container" 3600 || die "recovery failed"
 	# A rebuilt server's repo1 is new: the stanza is made there again (repo2 already has it).
 	pg_server_up || echo "PostgreSQL's pgBackRest server cannot be reached from $pb_container" >&2
-	pb_live stanza-create || echo "stanza-create failed; run: $root/bin/run-job pitr-full" >&2
+	pb_stanza || echo "stanza-create failed; run: $root/bin/run-job pitr-full" >&2
 	echo "restored the cluster in $(($(date +%s) - started)) s; newest replayed commit: $(last_replayed "$pg_container")"
 	echo "take a full backup now: $root/bin/run-job pitr-full"
 }

@@ -15,9 +15,12 @@ import { decodeBundle } from "../../render/bundle";
 const SECRETS = { backupCipherPass: "pitr-host-test-cipher-passphrase", backupIdentity: TEST_AGE_IDENTITY };
 const backups = { offsite: { enabled: true, bucket: "mhylle-backups", recipient: TEST_AGE_RECIPIENT, expireDays: 45 }, pitr: { enabled: true } };
 let r: Recorded;
+/** The same stack with pitr on the server's own repository only (the layout before the bucket). */
+let local: Recorded;
 
 before(async () => {
     r = await recordProgram({ ...prodConfig(), backups }, SECRETS);
+    local = await recordProgram({ ...prodConfig(), backups: { pitr: { enabled: true } } }, { backupCipherPass: SECRETS.backupCipherPass });
 });
 
 const networkOf = (name: unknown) => r.ofType(NETWORK).find((n) => n.inputs.name === name || n.state?.name === name || n.name === name);
@@ -46,6 +49,10 @@ test("the repository host runs `pgbackrest server` from the derived image, as po
 test("repo1's volume is the repository host's, protected; PostgreSQL's container mounts no repository", () => {
     const volume = r.byName("postgres-pgbackrest");
     assert.equal(volume.options.protect, true);
+    // Turning the bucket on keeps the protected volume (same resource), rather than replacing it.
+    const before = local.byName("postgres-pgbackrest");
+    assert.equal(volume.key, before.key);
+    assert.equal(volume.parent, before.parent, "the same parent: the same URN");
     const repoMounts = r.byName("mhylle-pgbackrest").inputs.volumes as any[];
     assert.ok(repoMounts.some((v) => v.volumeName === "postgres-pgbackrest" && v.containerPath === "/var/lib/pgbackrest"));
     const pgMounts = r.byName("mhylle-postgres").inputs.volumes as any[];

@@ -13,7 +13,7 @@ import { validateConfig } from "../../config/validate";
 import type { BackupsConfig } from "../../config/schema";
 import { productionTargets } from "../../render/backup/layout";
 import { archivingCommand, pgbackrestConf, PGBACKREST_CONF, PGDATA, PITR_BUCKET_SUFFIX } from "../../render/backup/pgbackrest";
-import { PGBACKREST_HOST, POSTGRES_HOST, postgresSideConf, repoHostConf } from "../../render/backup/pgbackrest-host";
+import { connectScript, PGBACKREST_HOST, POSTGRES_HOST, postgresSideConf, repoHostConf } from "../../render/backup/pgbackrest-host";
 import { etcFolder, signed } from "./pitr-host";
 import { pitrSchedule } from "../../render/backup/pitr-jobs";
 import { restoreCommandScript } from "../../render/backup/restore";
@@ -63,6 +63,8 @@ export interface PitrLab {
     /** `docker run` arguments every pgBackRest container needs here (network, endpoint, CA). */
     readonly dockerArgs: string[];
     readonly pg: string;
+    /** With the repository host: what the stack's connect step printed at each start. */
+    readonly connectLog: string[];
     /** Where pgBackRest's backups and `info` run: the repository host, or pg without one. */
     readonly pb: string;
     readonly dataVolume: string;
@@ -145,6 +147,7 @@ export async function startLab(prefix: string, archiveTimeoutSeconds: number, op
         PLATFORM_PITR_CONF: conf,
         PLATFORM_PITR_PB_CONTAINER: pb,
     };
+    const connectLog: string[] = [];
     const pgReady = () =>
         waitFor("PostgreSQL to accept connections over TCP", 120_000, async () =>
             (await exec("docker", ["exec", pg, "pg_isready", "-q", "-h", "127.0.0.1"])).code === 0 ? true : undefined);
@@ -166,10 +169,13 @@ export async function startLab(prefix: string, archiveTimeoutSeconds: number, op
             PITR_IMAGE, ...archivingCommand(backups.pitr),
         ]);
         await pgReady();
-        await docker(["exec", "-d", "--user", "postgres", pg, "pgbackrest", "server"]);
+        // The stack's own step for each new pair of containers: PostgreSQL's TLS server, the stanza.
+        const connect = await exec("bash", ["-c", `export PLATFORM_POSTGRES_CONTAINER=${pg} PLATFORM_PITR_PB_CONTAINER=${pb}\n${connectScript("lab", "lab")}`], { timeoutMs: 120_000 });
+        if (connect.code !== 0) throw new Error(`pgbackrest-connect failed: ${connect.stderr}`);
+        connectLog.push(connect.stdout + connect.stderr);
     }
     const lab: PitrLab = {
-        prefix, root, network, backups, env, dockerArgs, pg, pb, dataVolume, repoVolume, s3Dir,
+        prefix, root, network, backups, env, dockerArgs, pg, pb, connectLog, dataVolume, repoVolume, s3Dir,
         async startPostgres() {
             if (opts.repoHost) return startWithRepoHost();
 

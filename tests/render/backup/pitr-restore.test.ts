@@ -20,6 +20,7 @@ import * as path from "node:path";
 import { docker, exec } from "../../support/containers";
 import { needsPitr, PITR_IMAGE, startLab, type PitrLab } from "../../support/pitr";
 import { DRILL_RESULT } from "../../../render/backup/pitr-jobs";
+import { judgeDrill } from "../../support/drill-alerts";
 
 const skip = needsPitr();
 const PRODUCTION_ARCHIVE_TIMEOUT_S = 60;
@@ -84,7 +85,9 @@ before(async () => {
     startApp2Writer();
 });
 
+const opsRoots: { cleanup(): void }[] = [];
 after(async () => {
+    opsRoots.forEach((r) => r.cleanup());
     if (skip || !lab) return;
     await stopApp2Writer();
     await lab.stop();
@@ -152,7 +155,7 @@ test("restore-database takes app1 back to a second between two writes; app2, wri
     assert.deepEqual(app2.acks.filter((a) => !have.has(a.id)), [], "app2 lost nothing");
 });
 
-test("a drill against a corrupted backup goes red and says why", { skip }, async () => {
+test("a drill against a corrupted backup goes red, says why, and alerts", { skip }, async () => {
     // Flip bytes in the middle of the largest file of repo1's backups.
     const corrupt = await exec("docker", ["run", "--rm", "--user", "postgres", "--entrypoint", "sh", "-v", `${lab.repoVolume}:/repo`, PITR_IMAGE, "-c",
         'f=$(find /repo/backup -type f -name "*.zst" -printf "%s %p\\n" | sort -n | tail -n 1 | cut -d" " -f2) && [ -n "$f" ] && s=$(stat -c %s "$f") && printf "CORRUPTCORRUPTCORRUPT" | dd of="$f" bs=1 seek=$((s / 2)) conv=notrunc status=none && echo "$f"']);
@@ -163,6 +166,12 @@ test("a drill against a corrupted backup goes red and says why", { skip }, async
     assert.equal(result.ok, false);
     assert.ok(result.errors.includes("pgbackrest verify of repo1 found errors"), JSON.stringify(result.errors));
     assert.ok(!result.errors.some((e: string) => /repo2/.test(e)), `the intact off-site repository passes: ${JSON.stringify(result.errors)}`);
+    // The status program reads this very result: the drill's check is red and one alert goes out.
+    const verdict = judgeDrill(result, opsRoots);
+    assert.equal(verdict.checks[0].status, "fail");
+    assert.match(verdict.checks[0].summary, /FAILED .*pgbackrest verify of repo1 found errors/);
+    assert.equal(verdict.first.length, 1, "one alert");
+    assert.match(verdict.first[0].title, /restore drill failed$/);
 });
 
 test("a lost server comes back from the bucket alone with every write acknowledged more than 60 s before the loss", { skip }, async () => {
@@ -177,8 +186,10 @@ test("a lost server comes back from the bucket alone with every write acknowledg
     await docker(["rm", "-f", lab.pg, lab.pb]);
     await docker(["volume", "rm", lab.dataVolume, lab.repoVolume]);
 
-    // The rebuilt server: a fresh, empty PostgreSQL as `pulumi up` makes it, then the restore.
+    // The rebuilt server: a fresh, empty PostgreSQL and repository host as `pulumi up` makes them
+    // (the stack's connect step finds the bucket holding the lost cluster and says so), then the restore.
     await lab.startPostgres();
+    assert.match(lab.connectLog[lab.connectLog.length - 1], /restore-cluster --yes --repo 2/, "the rebuilt server's connect step names the restore");
     const started = Date.now();
     const r = await lab.bin("restore-cluster", "--yes", "--repo", "2");
     const rtoSeconds = (Date.now() - started) / 1000;
