@@ -1,15 +1,16 @@
 // Recovery point and time of a lost server with point-in-time recovery, on real programs (the lab of
-// tests/support/pitr.ts: PostgreSQL 15 + pgBackRest in a container, s3rver as the bucket), with
+// tests/support/pitr.ts in production's layout: PostgreSQL 15 pushing WAL over TLS to the pgBackRest
+// repository host, which holds both repositories; s3rver as the bucket), with
 // production's archive_timeout (60 s) and a database of PITR_BENCH_MB (default 1024) MB:
 // load, full backup to both repositories, writes with acknowledged times, the loss (container,
-// data volume, local repository), restore-cluster from the bucket alone.
+// data volume, both containers, local repository), restore-cluster from the bucket alone.
 //   PLATFORM_TEST_S3RVER=<s3rver folder> npx tsx bench/pitr.ts
 import { docker } from "../tests/support/containers";
 import { startLab } from "../tests/support/pitr";
 
 export async function benchPitr(emit: (line: Record<string, unknown>) => void): Promise<void> {
     const mb = Number(process.env.PITR_BENCH_MB ?? 1024);
-    const lab = await startLab(`pitr-bench-${process.pid}`, 60);
+    const lab = await startLab(`pitr-bench-${process.pid}`, 60, { repoHost: true });
     const line = (metric: string, value: number, unit: string, extra: Record<string, unknown> = {}) => emit({ bench: "pitr", metric, value, unit, databaseMb: mb, ...extra });
     const seconds = (from: number) => Math.round((Date.now() - from) / 100) / 10;
     try {
@@ -22,7 +23,7 @@ export async function benchPitr(emit: (line: Record<string, unknown>) => void): 
         let t = Date.now();
         const full = await lab.bin("pitr-full.sh");
         if (full.code !== 0) throw new Error(`pitr-full failed: ${full.stderr}`);
-        line("full_backup_seconds", seconds(t), "s", { sizeMb: size, repos: 2 });
+        line("full_backup_seconds", seconds(t), "s", { sizeMb: size, repos: 2, layout: "repository host" });
         // Writes with acknowledged times for 90 s, then the loss.
         const acks: { id: number; at: number }[] = [];
         for (const end = Date.now() + 90_000; Date.now() < end; ) {
@@ -30,7 +31,7 @@ export async function benchPitr(emit: (line: Record<string, unknown>) => void): 
             await new Promise((r) => setTimeout(r, 200));
         }
         const lostAt = Date.now();
-        await docker(["rm", "-f", lab.pg]);
+        await docker(["rm", "-f", lab.pg, lab.pb]);
         await docker(["volume", "rm", lab.dataVolume, lab.repoVolume]);
         await lab.startPostgres();
         t = Date.now();

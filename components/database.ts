@@ -15,6 +15,16 @@ import { PLATFORM_LABEL, POSTGRES_CONTAINER, POSTGRES_HOST, POSTGRES_VOLUME } fr
 import type { BackupsConfig } from "../config/schema";
 import { archivingCommand, stanzaCreateScript, PGBACKREST_CONF, PGBACKREST_CONF_IN_CONTAINER, PGBACKREST_REPO1_PATH, PGBACKREST_VOLUME } from "../render/backup/pgbackrest";
 import { buildImageScript, derivedImage, dockerfile } from "../render/backup/postgres-image";
+import { PGBACKREST_POSTGRES_CONF, PGBACKREST_SPOOL, PGBACKREST_TLS_DIR } from "../render/backup/pgbackrest-host";
+
+/** With the repository host (components/pgbackrest-host.ts): PostgreSQL pushes to it and holds no repository. */
+export interface RepoHostSide {
+    readonly image: string;
+    readonly built: pulumi.Resource;
+    /** PostgreSQL's TLS folder on the server, and the command that made it. */
+    readonly tlsFolder: string;
+    readonly tls: pulumi.Resource;
+}
 
 export interface DatabaseArgs {
     readonly host: Host;
@@ -35,7 +45,7 @@ export interface DatabaseArgs {
      */
     readonly keepData: boolean;
     /** Point-in-time recovery (backups.pitr.enabled): the rendered pgbackrest.conf (secret) and the backups config. */
-    readonly pitr?: { readonly backups: BackupsConfig; readonly conf: pulumi.Output<string> };
+    readonly pitr?: { readonly backups: BackupsConfig; readonly conf: pulumi.Output<string>; readonly repoHost?: RepoHostSide };
 }
 
 /** PostgreSQL's fast shutdown (SIGINT, the image's stop signal) finishes well within this. */
@@ -50,6 +60,8 @@ export class Database extends pulumi.ComponentResource {
     /** PostgreSQL accepts connections. */
     readonly ready: pulumi.Resource;
     readonly volume: docker.Volume;
+    /** repo1's volume (backups.pitr): mounted here, or by the repository host, which takes it over unchanged. */
+    pitrRepoVolume?: docker.Volume;
     readonly superuserPassword: pulumi.Output<string>;
     /** Each app's login password (secret). */
     readonly appPasswords: Record<string, pulumi.Output<string>> = {};
@@ -76,7 +88,7 @@ export class Database extends pulumi.ComponentResource {
         const core = this.postgres(args, secretFile, secret);
         this.container = core.container;
         this.ready = core.ready;
-        if (args.pitr) {
+        if (args.pitr && !args.pitr.repoHost) {
             // archive-push fails until the stanza exists, and PostgreSQL keeps every segment meanwhile:
             // made at once, for each new container (idempotent), not at the first scheduled backup.
             args.host.runScript(
@@ -105,13 +117,16 @@ export class Database extends pulumi.ComponentResource {
     private archiving(args: DatabaseArgs) {
         const pitr = args.pitr;
         if (!pitr) return undefined;
-        const image = derivedImage(args.image);
-        const built = args.host.runScript("postgres-pgbackrest-image", { create: buildImageScript(args.image), stdin: dockerfile() }, { parent: this });
+        // Declared here in both layouts: turning the bucket on keeps the same protected volume.
         const repo = new docker.Volume(
             args.host.name(PGBACKREST_VOLUME),
             { name: PGBACKREST_VOLUME, labels: [{ label: PLATFORM_LABEL, value: "database-backups" }] },
             { parent: this, provider: args.host.docker, ...(args.keepData ? { protect: true, retainOnDelete: true } : {}) },
         );
+        this.pitrRepoVolume = repo;
+        if (pitr.repoHost) return this.archivingToRepoHost(args, pitr.conf, pitr.repoHost, pitr.backups);
+        const image = derivedImage(args.image);
+        const built = args.host.runScript("postgres-pgbackrest-image", { create: buildImageScript(args.image), stdin: dockerfile() }, { parent: this });
         const confFile = `${args.host.root}/${PGBACKREST_CONF}`;
         const conf = args.host.runScript(
             "pgbackrest-config",
@@ -130,6 +145,27 @@ export class Database extends pulumi.ComponentResource {
         };
     }
 
+    /** PostgreSQL's side of the repository host: its file (nothing secret), its TLS folder, the async spool. */
+    private archivingToRepoHost(args: DatabaseArgs, confText: pulumi.Output<string>, side: RepoHostSide, backups: BackupsConfig) {
+        const confFile = `${args.host.root}/${PGBACKREST_POSTGRES_CONF}`;
+        const conf = args.host.runScript(
+            "pgbackrest-config",
+            { create: writeContainerSecretScript(confFile, { image: args.image, owner: `${POSTGRES_USER}:${POSTGRES_USER}` }), delete: script(`rm -f ${shq(confFile)}`), stdin: confText, quiet: true },
+            { parent: this, dependsOn: [side.tls] },
+        );
+        return {
+            image: side.image,
+            built: side.built,
+            conf,
+            command: archivingCommand(backups.pitr),
+            tmpfs: { [PGBACKREST_SPOOL]: "rw,size=16m,uid=999,gid=999,mode=0700" },
+            volumes: [
+                { hostPath: confFile, containerPath: PGBACKREST_CONF_IN_CONTAINER, readOnly: true },
+                { hostPath: side.tlsFolder, containerPath: PGBACKREST_TLS_DIR, readOnly: true },
+            ],
+        };
+    }
+
     /** The container: the superuser's password from a file, the data on the volume. */
     private postgres(args: DatabaseArgs, secretFile: string, secret: pulumi.Resource) {
         const pitr = this.archiving(args);
@@ -140,7 +176,7 @@ export class Database extends pulumi.ComponentResource {
             ...(pitr ? { imageBuiltBy: pitr.built } : {}),
             role: "database",
             // Runs as the image's postgres user: no root, no capabilities.
-            policy: containerPolicy({ memoryMb: args.memoryMb, tmpfs: { "/var/run/postgresql": "rw,size=16m", "/tmp": "rw,size=64m" } }),
+            policy: containerPolicy({ memoryMb: args.memoryMb, tmpfs: { "/var/run/postgresql": "rw,size=16m", "/tmp": "rw,size=64m", ...(pitr && "tmpfs" in pitr ? pitr.tmpfs : {}) } }),
             stopGraceSeconds: DATABASE_STOP_GRACE_SECONDS,
             args: {
                 user: POSTGRES_USER,

@@ -58,3 +58,10 @@ export function repositoryOf(image: string): string {
     const colon = noDigest.lastIndexOf(":");
     return colon > slash ? noDigest.slice(0, colon) : noDigest;
 }
+
+/**
+ * pgBackRest's off-site repository (repo2): a bucket of its own beside the dumps' (components/pitr-store.ts),
+ * named from it. The dumps' lifecycle expires every object by age, which would take archive.info.
+ */
+export const PITR_BUCKET_SUFFIX = "-pitr";
+export const pitrBucketOf = (dumpsBucket: string) => `${dumpsBucket}${PITR_BUCKET_SUFFIX}`;

@@ -1,7 +1,8 @@
 // Rules that look across fields: what a schema of single fields cannot say.
 import { configSchema, PlatformConfig } from "./schema";
 import { Problem } from "./problem";
-import { appNames, databaseName } from "./naming";
+import { appNames, databaseName, PITR_BUCKET_SUFFIX, pitrBucketOf } from "./naming";
+import { bucketNameProblem } from "./bucket-name";
 import { adminCidrProblem, isCidr } from "./admin-cidrs";
 import { roleNameProblem } from "./postgres-names";
 import { MAX_CERTIFICATE_NAMES, platformEnvProblem } from "./field-checks";
@@ -144,10 +145,12 @@ function opsProblems(cfg: PlatformConfig, add: Add) {
     // pgBackRest archives the PostgreSQL container's WAL; the managed instance keeps its own backups.
     if (b.pitr.enabled && cfg.database.managed.enabled && cfg.database.managed.phase === "done")
         add("backups.pitr.enabled", "is true but the apps use the managed database and no PostgreSQL container runs; turn it off (the instance has its own backups: README, Backups)", b.pitr.enabled);
-    // PostgreSQL is on internal networks only (components/networks.ts): archive-push cannot reach the
-    // bucket, would fail every segment and PostgreSQL would keep all WAL until the disk fills.
-    if (b.pitr.enabled && b.offsite.enabled)
-        add("backups.pitr.enabled", "cannot be combined with backups.offsite.enabled yet: PostgreSQL has no outbound network, and the pgBackRest repository host that pushes WAL to the bucket for it (render/backup/pgbackrest-host.ts) is not deployed by the stack yet (issue 24, open); keep backups.offsite for the dumps and pitr with the server's own repository, or turn pitr off", b.pitr.enabled);
+    // With the bucket, pgBackRest's repo2 is a bucket of its own named from the dumps' (components/pitr-store.ts).
+    if (b.pitr.enabled && b.offsite.enabled && b.offsite.bucket) {
+        const name = pitrBucketOf(b.offsite.bucket);
+        const problem = bucketNameProblem(name);
+        if (problem) add("backups.offsite.bucket", `names pgBackRest's bucket too (${name}, for backups.pitr), and that name ${problem}; a name of at most ${63 - PITR_BUCKET_SUFFIX.length} characters leaves room`, b.offsite.bucket);
+    }
     const m = cfg.monitoring;
     if (m.certFailDays >= m.certWarnDays) add("monitoring.certFailDays", `must be below monitoring.certWarnDays (${m.certWarnDays}) so a certificate turns amber before red`, m.certFailDays);
     if (m.prometheus.enabled && !m.enabled) add("monitoring.prometheus.enabled", "is true but monitoring.enabled is false; enable monitoring or turn the exporters off", m.prometheus.enabled);

@@ -11,7 +11,10 @@ import type { ManagedClient } from "../render/backup/managed-client";
 import { SHARED_DATABASE, databaseName } from "../config/naming";
 import type { PlatformConfig } from "../config/schema";
 import type { PlatformArgs, PlatformSecrets, ServerRole } from "./platform";
-import { pgbackrestConf } from "../render/backup/pgbackrest";
+import { pgbackrestConf, usesRepoHost } from "../render/backup/pgbackrest";
+import { postgresSideConf } from "../render/backup/pgbackrest-host";
+import { buildImageScript, derivedImage, dockerfile } from "../render/backup/postgres-image";
+import { PgBackRestHost } from "../components/pgbackrest-host";
 
 const FIRST_SERVER: ServerRole = { index: 0 };
 
@@ -64,20 +67,39 @@ export interface DatabaseSide {
 }
 
 /**
- * pgbackrest.conf (secret) when backups.pitr is on: the passphrase. The bucket (repo2) has no keys
- * here: backups.pitr with backups.offsite is refused until PostgreSQL has a way to the bucket (config/rules.ts).
+ * pgbackrest.conf (secret) when backups.pitr is on without the bucket: repo1 in PostgreSQL's own
+ * container, the passphrase in its file.
  */
 function pitrOf(cfg: PlatformConfig, secrets: PlatformSecrets) {
     if (!cfg.backups.pitr.enabled) return undefined;
     if (!secrets.pitrCipherPass) throw new Error("backups.pitr.enabled needs the secret backupCipherPass");
-    const conf = secrets.pitrCipherPass.apply((cipherPass) => pgbackrestConf(cfg.backups, { cipherPass, s3Key: "", s3Secret: "" }));
+    const conf = secrets.pitrCipherPass.apply((cipherPass) => pgbackrestConf(cfg.backups, { cipherPass }));
     return { backups: cfg.backups, conf: pulumi.secret(conf) };
+}
+
+/**
+ * With the bucket: the repository host (components/pgbackrest-host.ts) holds the repositories and
+ * the secrets; PostgreSQL's file names it and holds nothing secret. Both run the derived image.
+ */
+function repoHostOf(site: Site, networks: Networks, secrets: PlatformSecrets) {
+    const { cfg, host } = site;
+    if (!secrets.pitrCipherPass) throw new Error("backups.pitr.enabled needs the secret backupCipherPass");
+    const image = derivedImage(cfg.images.postgres);
+    const built = host.runScript("postgres-pgbackrest-image", { create: buildImageScript(cfg.images.postgres), stdin: dockerfile() }, site.opts);
+    const repoHost = new PgBackRestHost(
+        "pgbackrest",
+        { host, backups: cfg.backups, image, built, databaseNetwork: networks.database, cipherPass: secrets.pitrCipherPass, keepData: cfg.target === "scaleway" },
+        site.opts,
+    );
+    const side = { image, built, tlsFolder: repoHost.postgresTlsFolder, tls: repoHost.tls };
+    return { repoHost, pitr: { backups: cfg.backups, conf: pulumi.output(postgresSideConf(cfg.backups)), repoHost: side } };
 }
 
 function postgresContainer(site: Site, networks: Networks, secrets: PlatformSecrets): Database {
     const { cfg, host } = site;
-    const pitr = pitrOf(cfg, secrets);
-    return new Database(
+    const withHost = usesRepoHost(cfg.backups) ? repoHostOf(site, networks, secrets) : undefined;
+    const pitr = withHost?.pitr ?? pitrOf(cfg, secrets);
+    const database = new Database(
         "database",
         {
             host,
@@ -93,6 +115,8 @@ function postgresContainer(site: Site, networks: Networks, secrets: PlatformSecr
         },
         site.opts,
     );
+    withHost?.repoHost.start(database.container, database.ready, database.pitrRepoVolume!);
+    return database;
 }
 
 function managedDatabaseClient(site: Site, managed: ManagedDatabase): DatabaseClient {

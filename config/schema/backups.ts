@@ -64,7 +64,9 @@ const pitrSchema = z
         drillSchedule: crontab("45 4 * * *").describe("When the restore drill restores the newest backup and WAL into a throwaway container and checks it (five-field cron, UTC)."),
     })
     .prefault({})
-    .describe("Point-in-time recovery: continuous WAL archiving and backups with pgBackRest, to the server's disk and, with `backups.offsite.enabled`, to the off-site bucket.");
+    .describe(
+        "Point-in-time recovery: continuous WAL archiving and backups with pgBackRest, to the server's disk and, with `backups.offsite.enabled`, through a pgBackRest repository host to a bucket of its own, `<backups.offsite.bucket>-pitr` (its key reads and writes, never deletes).",
+    );
 
 export const backupsSchema = z
     .strictObject({

@@ -7,6 +7,7 @@
 // ever in argv, the environment or `docker inspect`.
 import type { BackupsConfig } from "../../config/schema";
 import { script, shq } from "../shell";
+import { PITR_BUCKET_SUFFIX, pitrBucketOf } from "../../config/naming";
 
 /** The one stanza: the platform's one PostgreSQL cluster. */
 export const PGBACKREST_STANZA = "platform";
@@ -27,7 +28,7 @@ export type PitrConfig = BackupsConfig["pitr"];
 export interface PgBackRestSecrets {
     /** backupCipherPass. */
     readonly cipherPass: string;
-    /** The off-site bucket's keys (backupAccessKey, backupSecretKey), with repo2. */
+    /** repo2's key (read and write, no delete: components/pitr-store.ts), with repo2. */
     readonly s3Key?: string;
     readonly s3Secret?: string;
 }
@@ -43,8 +44,22 @@ export interface Repo2Endpoint {
 /** Scaleway Object Storage's S3 endpoint for a region. */
 export const scalewayEndpoint = (region: string): Repo2Endpoint => ({ host: `s3.${region}.scw.cloud` });
 
+/**
+ * repo2's bucket: its own, beside the dumps' (components/pitr-store.ts). The dumps' bucket expires
+ * every object `expireDays` after it was written, which would take pgBackRest's archive.info
+ * (written once, at stanza-create) and break the repository; this one expires only replaced versions.
+ */
+export { PITR_BUCKET_SUFFIX };
+export const pitrBucketName = (b: BackupsConfig) => pitrBucketOf(b.offsite.bucket ?? "");
+
 /** Whether repo2 (the bucket) is configured: the off-site copy is on and names its bucket. */
 export const hasRepo2 = (b: BackupsConfig) => b.offsite.enabled && !!b.offsite.bucket;
+
+/**
+ * With the bucket, pgBackRest runs on a repository host (render/backup/pgbackrest-host.ts): PostgreSQL's
+ * networks are internal and its container holds no passphrase and no bucket key.
+ */
+export const usesRepoHost = (b: BackupsConfig) => b.pitr.enabled && hasRepo2(b);
 
 /** Repositories in the order restores try them: the server's own first. */
 export const repos = (b: BackupsConfig): number[] => (hasRepo2(b) ? [1, 2] : [1]);
@@ -71,11 +86,11 @@ export function repositoryLines(b: BackupsConfig, secrets: PgBackRestSecrets, en
     const lines = [`repo1-path=${PGBACKREST_REPO1_PATH}`, ...repo(1)];
     if (hasRepo2(b)) {
         const e = endpoint ?? scalewayEndpoint(b.offsite.region);
-        if (!secrets.s3Key || !secrets.s3Secret) throw new Error("repo2 needs the bucket's keys (backupAccessKey, backupSecretKey)");
+        if (!secrets.s3Key || !secrets.s3Secret) throw new Error("repo2 needs the bucket's keys (the repository host's key: components/pitr-store.ts)");
         lines.push(
             "repo2-type=s3",
             `repo2-path=${PGBACKREST_REPO2_PATH}`,
-            `repo2-s3-bucket=${b.offsite.bucket}`,
+            `repo2-s3-bucket=${pitrBucketName(b)}`,
             `repo2-s3-endpoint=${e.host}`,
             `repo2-s3-region=${b.offsite.region}`,
             // Path style: a bucket name with dots would not match the endpoint's wildcard certificate.
@@ -103,6 +118,9 @@ export const GLOBAL_SETTINGS = [
     "log-level-console=warn",
     "log-level-stderr=warn",
     "log-level-file=off",
+    // The jobs expire repo1 alone (`expire --repo=1`): the bucket's key cannot delete, and the
+    // bucket's own lock and lifecycle keep its history (components/pitr-store.ts).
+    "expire-auto=n",
 ];
 
 /** The whole pgbackrest.conf (secret). */

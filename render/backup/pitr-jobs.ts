@@ -7,7 +7,8 @@ import type { BackupsConfig } from "../../config/schema";
 import type { BinCommand, ScheduledJob } from "../schedule";
 import { shq } from "../shell";
 import { OpsTargets, RESTORE_DRILLS_QUEUE, opsVars } from "./layout";
-import { PGBACKREST_CONF, PGBACKREST_STANZA, PGBACKREST_VOLUME, PGDATA, repos } from "./pgbackrest";
+import { PGBACKREST_CONF, PGBACKREST_STANZA, PGBACKREST_VOLUME, PGDATA, repos, usesRepoHost } from "./pgbackrest";
+import { PGBACKREST_EGRESS_NETWORK, PGBACKREST_HOST, POSTGRES_HOST } from "./pgbackrest-host";
 
 export const PITR_SCRIPT = path.join(__dirname, "pitr.sh");
 /** The last drill's result, read by the status report: {at, ok, rtoSeconds, rpoSeconds, ...}. */
@@ -19,6 +20,11 @@ export function pitrHeader(t: OpsTargets, b: BackupsConfig): string[] {
         ...opsVars(t, "root", "postgres"),
         `stanza=${shq(PGBACKREST_STANZA)}`,
         `conf=\${PLATFORM_PITR_CONF:-"$root"/${shq(PGBACKREST_CONF)}}`,
+        // Where backups, expire, verify and stanza-create run: the repository host, or PostgreSQL's container without one.
+        `pb_container=\${PLATFORM_PITR_PB_CONTAINER:-${usesRepoHost(b) ? shq(PGBACKREST_HOST) : '"$pg_container"'}}`,
+        `pg_tls_host=${shq(POSTGRES_HOST)}`,
+        // Restores from the bucket need egress: the repository host's network (none without one).
+        `egress_network=${usesRepoHost(b) ? shq(PGBACKREST_EGRESS_NETWORK) : "''"}`,
         `repo_volume=\${PLATFORM_PITR_REPO_VOLUME:-${shq(PGBACKREST_VOLUME)}}`,
         `repos=\${PLATFORM_PITR_REPOS:-${shq(repos(b).join(" "))}}`,
         `pgdata=${shq(PGDATA)}`,

@@ -1,8 +1,10 @@
 # pgBackRest on the server: scheduled backups, the two restores and the nightly drill.
 # longer: one script for the jobs and the commands, which share its helpers (pb_restore, scratch).
 # Rendered by render/backup/pitr-jobs.ts under a header that sets: root, pg_container, pg_user,
-# stanza, conf (the host's pgbackrest.conf, secret), repo_volume, repos (e.g. "1 2"), pgdata,
-# drill_file, archive_timeout, and runs one of the main_* functions. PLATFORM_PITR_DOCKER_ARGS adds
+# stanza, conf (the host's pgbackrest.conf, secret), pb_container (where the repositories are: the
+# repository host, or pg_container without one), pg_tls_host, egress_network (restores from the
+# bucket; empty without a repository host), repo_volume, repos (e.g. "1 2"),
+# pgdata, drill_file, archive_timeout, and runs one of the main_* functions. PLATFORM_PITR_DOCKER_ARGS adds
 # `docker run` arguments to the throwaway containers (the tests' network and CA; empty in
 # production). restore-database hands the dump it took to <root>/bin/restore (render/backup/restore.ts).
 # shellcheck shell=bash disable=SC2154 # the header sets the variables
@@ -14,8 +16,45 @@ free_margin_mb="${PLATFORM_PITR_FREE_MARGIN_MB:-1024}"
 data_mount="/var/lib/postgresql/data"
 
 die() { echo "$*" >&2; exit 1; }
-# pgBackRest as postgres in the live container (archive-push runs there too).
-pb_live() { docker exec --user postgres "$pg_container" pgbackrest --stanza="$stanza" "$@"; }
+# pgBackRest as postgres where the repositories are (archive-push runs in PostgreSQL's container).
+pb_live() { docker exec --user postgres "$pb_container" pgbackrest --stanza="$stanza" "$@"; }
+repo_host() { [ "$pb_container" != "$pg_container" ]; }
+# With a repository host, backups reach PostgreSQL through `pgbackrest server` in its container,
+# started by the stack for each new container; a restarted container lost it, so it is started again.
+pg_server_up() {
+	repo_host || return 0
+	docker exec --user postgres "$pb_container" pgbackrest server-ping "$pg_tls_host" >/dev/null 2>&1 && return 0
+	docker exec -d --user postgres "$pg_container" pgbackrest server || return 1
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		docker exec --user postgres "$pb_container" pgbackrest server-ping "$pg_tls_host" >/dev/null 2>&1 && return 0
+		sleep 1
+	done
+	echo "pgbackrest server in $pg_container does not answer" >&2
+	return 1
+}
+# other_cluster: the repositories hold a stanza and none of its clusters is the live one (a rebuilt
+# server meeting the lost cluster's bucket): stanza-create would make repo1 for the wrong cluster.
+other_cluster() {
+	local sysid held
+	sysid=$(psql_in "$pg_container" postgres -c "SELECT system_identifier FROM pg_catalog.pg_control_system()") || return 1
+	held=$(pb_live --output=json info 2>/dev/null | grep -o '"system-id":[0-9]*' | cut -d: -f2 | sort -u) || return 1
+	[ -n "$held" ] && ! grep -qxF "$sysid" <<<"$held"
+}
+# stanza-create (idempotent) takes the archive lock, which archive-push holds while it pushes (after
+# a restore, for a while): retried until it is free.
+pb_stanza() {
+	local out i
+	for i in $(seq 1 60); do
+		if out=$(pb_live stanza-create 2>&1); then printf '%s\n' "$out"; return 0; fi
+		case "$out" in *"unable to acquire lock"*) sleep 2 ;; *) printf '%s\n' "$out" >&2; return 1 ;; esac
+	done
+	printf '%s\n' "$out" >&2
+	return 1
+}
+# The repository host's file names PostgreSQL as pg1-host; a restore runs where the data is.
+restore_args=()
+repo_host && restore_args=(--reset-pg1-host)
 psql_in() { local c="$1" db="$2"; shift 2; docker exec -i "$c" psql -X -q -At -v ON_ERROR_STOP=1 -U "$pg_user" -d "$db" "$@"; }
 # psql_as CONTAINER DB ROLE ARGS...: as the role's own login (the local socket trusts it).
 psql_as() { local c="$1" db="$2" u="$3"; shift 3; docker exec -i "$c" psql -X -q -At -v ON_ERROR_STOP=1 -U "$u" -d "$db" "$@"; }
@@ -47,6 +86,8 @@ use_repo() {
 		net_args+=(--network none)
 	else
 		net_args=("${extra_args[@]}")
+		# Production passes no network: the repository host's egress network, not Docker's default.
+		if [ -n "$egress_network" ] && [[ " ${extra_args[*]} " != *" --network"* ]]; then net_args+=(--network "$egress_network"); fi
 	fi
 }
 
@@ -57,7 +98,7 @@ pb_restore() {
 	shift
 	docker run --rm --user postgres "${net_args[@]}" --entrypoint pgbackrest \
 		-v "$volume:$data_mount" -v "$conf:$conf_mount:ro" -v "$repo_volume:/var/lib/pgbackrest:ro" \
-		"$image" --stanza="$stanza" --pg1-path="$pgdata" "$@" restore
+		"$image" --stanza="$stanza" --pg1-path="$pgdata" "${restore_args[@]}" "$@" restore
 }
 
 # scratch_start NAME VOLUME: PostgreSQL on a restored volume, archiving off, no port published.
@@ -114,11 +155,14 @@ cleanup_scratch() {
 
 # --- scheduled backups (pitr-full, pitr-diff) ---------------------------------------------------
 
-# main_backup TYPE: the stanza made or checked (idempotent), then one backup per repository. Each
-# backup expires what retention no longer keeps in its repository.
+# main_backup TYPE: the stanza made or checked (idempotent), then one backup per repository, then
+# repo1's expiry. The bucket (repo2) is never expired from the server: its key cannot delete, and
+# the bucket's lock and lifecycle keep and end its history (components/pitr-store.ts).
 main_backup() {
 	local type="$1" repo failures=0
-	pb_live stanza-create || die "stanza-create failed: is archiving configured? (docs/runbooks/restore-a-database.md)"
+	pg_server_up || die "PostgreSQL's pgBackRest server cannot be reached from $pb_container"
+	! other_cluster || die "the repositories hold another cluster's backups (a rebuilt server?): restore it first with restore-cluster --yes --repo 2 (docs/runbooks/rebuild-the-server.md); nothing was backed up"
+	pb_stanza || die "stanza-create failed: is archiving configured? (docs/runbooks/restore-a-database.md)"
 	for repo in $repos; do
 		if pb_live --repo="$repo" --type="$type" backup; then
 			echo "ok: $type backup to repo$repo"
@@ -127,6 +171,7 @@ main_backup() {
 			failures=$((failures + 1))
 		fi
 	done
+	pb_live --repo=1 expire || { echo "FAILED: expire of repo1" >&2; failures=$((failures + 1)); }
 	[ "$failures" = 0 ] || die "$failures of the $type backups failed"
 	pb_live check || die "pgbackrest check failed: WAL does not reach every repository"
 	echo "$type backup finished"
@@ -227,7 +272,8 @@ main_restore_cluster() {
 	docker start "$pg_container" >/dev/null
 	wait_promoted "$pg_container" 3600 || die "recovery failed"
 	# A rebuilt server's repo1 is new: the stanza is made there again (repo2 already has it).
-	pb_live stanza-create || echo "stanza-create failed; run: $root/bin/run-job pitr-full" >&2
+	pg_server_up || echo "PostgreSQL's pgBackRest server cannot be reached from $pb_container" >&2
+	pb_stanza || echo "stanza-create failed; run: $root/bin/run-job pitr-full" >&2
 	echo "restored the cluster in $(($(date +%s) - started)) s; newest replayed commit: $(last_replayed "$pg_container")"
 	echo "take a full backup now: $root/bin/run-job pitr-full"
 }

@@ -24,7 +24,7 @@ const withEverything = {
     backups: { offsite: { enabled: true, bucket: "mhylle-backups", recipient: TEST_AGE_RECIPIENT } },
     monitoring: { prometheus: { enabled: true }, alerts: { webhook: { enabled: true } } },
 };
-/** Point-in-time recovery (refused together with offsite for now): pgbackrest.conf holds the cipher passphrase. */
+/** Point-in-time recovery on the server's own repository: pgbackrest.conf holds the cipher passphrase. */
 const withPitr = { ...prodConfig(), backups: { pitr: { enabled: true } }, monitoring: { prometheus: { enabled: true } } };
 /** The move onto the managed database: the backup user's env file and the move's logins. */
 const managed = { ...prodConfig(), database: { managed: { enabled: true, phase: "switched" } } };

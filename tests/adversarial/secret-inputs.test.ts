@@ -8,12 +8,15 @@ import { CONTAINER, LOCAL_COMMAND, REMOTE_COMMAND, Recorded, isSecret, prodConfi
 import { generatedPasswords } from "../support/leaks";
 import { TEST_AGE_IDENTITY, TEST_AGE_RECIPIENT } from "../support/prod-stack";
 import { redact } from "../../tools/record";
+import { mockPassword } from "../../tools/mock-outputs";
 import { EXPORTER_CONTAINERS, EXPORTER_PASSWORD_PATH } from "../../render/monitoring/exporters";
 
 const configSecrets = { backupIdentity: TEST_AGE_IDENTITY, alertWebhookUrl: "https://hooks.example.com/secret-inputs-token" };
 const stacks = {
     everything: [{ ...prodConfig(), backups: { offsite: { enabled: true, bucket: "mhylle-backups", recipient: TEST_AGE_RECIPIENT } }, monitoring: { prometheus: { enabled: true }, alerts: { webhook: { enabled: true } } } }, configSecrets],
     pitr: [{ ...prodConfig(), backups: { pitr: { enabled: true } }, monitoring: { prometheus: { enabled: true } } }, { backupCipherPass: "secret-inputs-cipher-pass" }],
+    // With the bucket: the repository host's file holds the passphrase and repo2's key.
+    pitrOffsite: [{ ...prodConfig(), backups: { pitr: { enabled: true }, offsite: { enabled: true, bucket: "mhylle-backups", recipient: TEST_AGE_RECIPIENT } }, monitoring: { prometheus: { enabled: true } } }, { backupCipherPass: "secret-inputs-cipher-pass-2", backupIdentity: TEST_AGE_IDENTITY }],
     managed: [{ ...prodConfig(), database: { managed: { enabled: true, phase: "switched" } }, monitoring: { prometheus: { enabled: true } } }, {}],
 } as const;
 
@@ -23,6 +26,8 @@ before(async () => {
         const r = await recordProgram(raw, secrets);
         const values = generatedPasswords(r.resources);
         for (const [k, v] of Object.entries(secrets)) values.set(`config ${k}`, v);
+        // The bucket keys' secrets (the dumps' put-only key, the repository host's read-write key).
+        for (const k of r.ofType("scaleway:iam/apiKey:ApiKey")) values.set(k.name, mockPassword(k.name, 36));
         runs.push([name, r, values]);
     }
 });

@@ -21,6 +21,9 @@ export function exec(cmd: string, args: string[], opts: { input?: string; timeou
             clearTimeout(timer);
             resolve({ code: code ?? -1, stdout, stderr });
         });
+        // A child that exits before reading its input (docker refusing the exec) closes the pipe:
+        // its exit code says what happened; EPIPE would otherwise be an uncaught exception.
+        child.stdin.on("error", () => {});
         child.stdin.end(opts.input ?? "");
     });
 }

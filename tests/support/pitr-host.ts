@@ -43,7 +43,7 @@ const openssl = async (args: string[]) => {
     if (r.code !== 0) throw new Error(`openssl ${args.join(" ")}: ${r.stderr}`);
 };
 
-async function signed(dir: string, name: string, cn: string) {
+export async function signed(dir: string, name: string, cn: string) {
     const f = (x: string) => path.join(dir, `${name}.${x}`);
     await openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${cn}`, "-keyout", f("key"), "-out", f("csr")]);
     fs.writeFileSync(f("ext"), `subjectAltName=DNS:${cn}\n`);
@@ -51,7 +51,7 @@ async function signed(dir: string, name: string, cn: string) {
 }
 
 /** A folder mounted at /etc/pgbackrest: the conf and the TLS files, owned by postgres (uid 999), keys 0600. */
-function etcFolder(dir: string, tls: string, peer: string, conf: string): string {
+export function etcFolder(dir: string, tls: string, peer: string, conf: string): string {
     const etc = path.join(dir, `etc-${peer}`);
     fs.mkdirSync(path.join(etc, "tls"), { recursive: true });
     fs.writeFileSync(path.join(etc, "pgbackrest.conf"), conf, { mode: 0o600 });

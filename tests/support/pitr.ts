@@ -12,7 +12,9 @@ import { inCI, needsImages } from "./requirements";
 import { validateConfig } from "../../config/validate";
 import type { BackupsConfig } from "../../config/schema";
 import { productionTargets } from "../../render/backup/layout";
-import { archivingCommand, pgbackrestConf, PGBACKREST_CONF, PGDATA } from "../../render/backup/pgbackrest";
+import { archivingCommand, pgbackrestConf, PGBACKREST_CONF, PGDATA, PITR_BUCKET_SUFFIX } from "../../render/backup/pgbackrest";
+import { connectScript, PGBACKREST_HOST, POSTGRES_HOST, postgresSideConf, repoHostConf } from "../../render/backup/pgbackrest-host";
+import { etcFolder, signed } from "./pitr-host";
 import { pitrSchedule } from "../../render/backup/pitr-jobs";
 import { restoreCommandScript } from "../../render/backup/restore";
 import { jobFiles } from "../../render/schedule";
@@ -20,7 +22,9 @@ import { jobFiles } from "../../render/schedule";
 export const PITR_IMAGE = process.env.PLATFORM_TEST_PITR_IMAGE ?? "local/postgres:15-pgbackrest";
 /** The region's endpoint, as production's config names it; the containers resolve it to this machine. */
 export const S3_HOST = "s3.fr-par.scw.cloud";
-export const BUCKET = "pitr-bucket";
+/** The dumps' bucket the config names; pgBackRest's repo2 is its own bucket beside it (BUCKET). */
+const DUMPS_BUCKET = "pitr-bucket";
+export const BUCKET = `${DUMPS_BUCKET}${PITR_BUCKET_SUFFIX}`;
 const CA_IN_CONTAINER = "/etc/pgbackrest/test-ca.crt";
 
 /** Where s3rver is: the devDependency, or PLATFORM_TEST_S3RVER (a package folder installed elsewhere). */
@@ -46,7 +50,7 @@ export function needsPitr(): string | false {
 /** The test's backups config: pitr on with a short archive_timeout, repo2 in the test's bucket. */
 export function pitrBackups(archiveTimeoutSeconds: number): BackupsConfig {
     const b = validateConfig({ backups: { pitr: { enabled: true, archiveTimeoutSeconds } } }).backups;
-    return { ...b, offsite: { ...b.offsite, enabled: true, bucket: BUCKET } };
+    return { ...b, offsite: { ...b.offsite, enabled: true, bucket: DUMPS_BUCKET } };
 }
 
 export interface PitrLab {
@@ -59,6 +63,10 @@ export interface PitrLab {
     /** `docker run` arguments every pgBackRest container needs here (network, endpoint, CA). */
     readonly dockerArgs: string[];
     readonly pg: string;
+    /** With the repository host: what the stack's connect step printed at each start. */
+    readonly connectLog: string[];
+    /** Where pgBackRest's backups and `info` run: the repository host, or pg without one. */
+    readonly pb: string;
     readonly dataVolume: string;
     readonly repoVolume: string;
     /** The S3 server's files on this machine (what the bucket holds). */
@@ -71,7 +79,11 @@ export interface PitrLab {
     stop(): Promise<void>;
 }
 
-export async function startLab(prefix: string, archiveTimeoutSeconds: number): Promise<PitrLab> {
+/**
+ * repoHost: production's layout with the bucket (render/backup/pgbackrest-host.ts): pgBackRest's
+ * repositories, passphrase and bucket key on a repository host; PostgreSQL pushes to it over TLS.
+ */
+export async function startLab(prefix: string, archiveTimeoutSeconds: number, opts: { repoHost?: boolean } = {}): Promise<PitrLab> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
     const root = path.join(dir, "root");
     const s3Dir = path.join(dir, "s3");
@@ -99,15 +111,31 @@ export async function startLab(prefix: string, archiveTimeoutSeconds: number): P
     await waitFor("s3rver to listen", 20_000, async () => (s3.ready ? true : undefined));
 
     const backups = pitrBackups(archiveTimeoutSeconds);
-    const conf = path.join(root, PGBACKREST_CONF);
+    let conf = path.join(root, PGBACKREST_CONF);
     // The production rendering, pointed at the test's endpoint port and CA.
-    fs.writeFileSync(conf, pgbackrestConf(backups, { cipherPass: "test cipher passphrase", s3Key: "S3RVER", s3Secret: "S3RVER" }, { host: S3_HOST, port, caFile: CA_IN_CONTAINER }), { mode: 0o644 });
+    const secrets = { cipherPass: "test cipher passphrase", s3Key: "S3RVER", s3Secret: "S3RVER" };
+    const endpoint = { host: S3_HOST, port, caFile: CA_IN_CONTAINER };
+    let repoEtc = "";
+    let pgEtc = "";
+    if (opts.repoHost) {
+        await signed(tls, "repo", PGBACKREST_HOST);
+        await signed(tls, "pg", POSTGRES_HOST);
+        repoEtc = etcFolder(dir, tls, "repo", repoHostConf(backups, secrets, endpoint));
+        pgEtc = etcFolder(dir, tls, "pg", postgresSideConf(backups));
+        // The scripts mount the repository host's file (0600, owned by postgres) into their throwaway containers.
+        conf = path.join(repoEtc, "pgbackrest.conf");
+        // The mount point of the CA file the containers get inside the read-only folder.
+        for (const etc of [repoEtc, pgEtc]) fs.copyFileSync(t("ca.crt"), path.join(etc, path.basename(CA_IN_CONTAINER)));
+    } else {
+        fs.writeFileSync(conf, pgbackrestConf(backups, secrets, endpoint), { mode: 0o644 });
+    }
     const { jobs, commands } = pitrSchedule(productionTargets("/opt/platform"), backups);
     // restore-database hands its dump to the restore command, installed beside it in production.
     commands.push({ name: "restore", script: restoreCommandScript(productionTargets("/opt/platform")) });
     for (const f of jobFiles(root, jobs, commands)) fs.writeFileSync(path.join(root, "bin", f.path), f.content, { mode: 0o755 });
 
     const pg = `${prefix}-pg`;
+    const pb = opts.repoHost ? `${prefix}-repo` : pg;
     const dataVolume = `${prefix}-data`;
     const repoVolume = `${prefix}-repo1`;
     const dockerArgs = ["--network", network, "--add-host", `${S3_HOST}:${gateway}`, "-v", `${t("ca.crt")}:${CA_IN_CONTAINER}:ro`];
@@ -116,10 +144,41 @@ export async function startLab(prefix: string, archiveTimeoutSeconds: number): P
         PLATFORM_POSTGRES_CONTAINER: pg,
         PLATFORM_PITR_REPO_VOLUME: repoVolume,
         PLATFORM_PITR_DOCKER_ARGS: dockerArgs.join(" "),
+        PLATFORM_PITR_CONF: conf,
+        PLATFORM_PITR_PB_CONTAINER: pb,
     };
+    const connectLog: string[] = [];
+    const pgReady = () =>
+        waitFor("PostgreSQL to accept connections over TCP", 120_000, async () =>
+            (await exec("docker", ["exec", pg, "pg_isready", "-q", "-h", "127.0.0.1"])).code === 0 ? true : undefined);
+    // As the stack runs them (components/pgbackrest-host.ts, components/database.ts): the repository
+    // host with repo1's volume, PostgreSQL with PostgreSQL's side of the file and its TLS server.
+    async function startWithRepoHost() {
+        if ((await docker(["inspect", pb], { allowFail: true })).code !== 0) {
+            await docker([
+                "run", "-d", "--name", pb, "--user", "postgres", ...dockerArgs, "--network-alias", PGBACKREST_HOST,
+                "-v", `${repoEtc}:/etc/pgbackrest:ro`, "-v", `${repoVolume}:/var/lib/pgbackrest`,
+                "--entrypoint", "pgbackrest", PITR_IMAGE, "server",
+            ]);
+        }
+        await docker([
+            "run", "-d", "--name", pg, "--user", "postgres", ...dockerArgs, "--network-alias", POSTGRES_HOST,
+            "-e", "POSTGRES_PASSWORD=test", "-e", `PGDATA=${PGDATA}`,
+            "--tmpfs", "/var/run/postgresql", "--tmpfs", "/tmp", "--tmpfs", "/var/spool/pgbackrest:uid=999,gid=999,mode=0700",
+            "-v", `${dataVolume}:/var/lib/postgresql/data`, "-v", `${pgEtc}:/etc/pgbackrest:ro`,
+            PITR_IMAGE, ...archivingCommand(backups.pitr),
+        ]);
+        await pgReady();
+        // The stack's own step for each new pair of containers: PostgreSQL's TLS server, the stanza.
+        const connect = await exec("bash", ["-c", `export PLATFORM_POSTGRES_CONTAINER=${pg} PLATFORM_PITR_PB_CONTAINER=${pb}\n${connectScript("lab", "lab")}`], { timeoutMs: 120_000 });
+        if (connect.code !== 0) throw new Error(`pgbackrest-connect failed: ${connect.stderr}`);
+        connectLog.push(connect.stdout + connect.stderr);
+    }
     const lab: PitrLab = {
-        prefix, root, network, backups, env, dockerArgs, pg, dataVolume, repoVolume, s3Dir,
+        prefix, root, network, backups, env, dockerArgs, pg, pb, connectLog, dataVolume, repoVolume, s3Dir,
         async startPostgres() {
+            if (opts.repoHost) return startWithRepoHost();
+
             // As components/database.ts runs it: the data volume, the config read-only, archiving on.
             await docker([
                 "run", "-d", "--name", pg, "--user", "postgres", ...dockerArgs,

@@ -9,8 +9,10 @@
 //      cluster comes back from the bucket alone, with every write acknowledged more than 60 s
 //      (production's archive_timeout) before the loss.
 // The test runs with archive_timeout = 5 s to stay short; it asserts the 60 s property, not timing.
-// Unlike production's (internal networks only), this PostgreSQL has an outbound network to reach
-// the bucket: how production's reaches it is open (docs/engine-notes.md section 19).
+// Production's layout with the bucket: PostgreSQL pushes WAL over TLS to the pgBackRest repository
+// host, which holds both repositories, the passphrase and the bucket's key and runs the backups
+// (render/backup/pgbackrest-host.ts; that PostgreSQL itself cannot reach the bucket is shown by
+// pitr-repo-host.test.ts, so this lab keeps one network).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -18,6 +20,7 @@ import * as path from "node:path";
 import { docker, exec } from "../../support/containers";
 import { needsPitr, PITR_IMAGE, startLab, type PitrLab } from "../../support/pitr";
 import { DRILL_RESULT } from "../../../render/backup/pitr-jobs";
+import { judgeDrill } from "../../support/drill-alerts";
 
 const skip = needsPitr();
 const PRODUCTION_ARCHIVE_TIMEOUT_S = 60;
@@ -71,7 +74,7 @@ const ids = async (app: string) => (await asApp(app, "SELECT coalesce(string_agg
 
 before(async () => {
     if (skip) return;
-    lab = await startLab(`pitr-${process.pid}`, 5);
+    lab = await startLab(`pitr-${process.pid}`, 5, { repoHost: true });
     await lab.startPostgres();
     for (const app of ["app1", "app2"]) {
         await lab.psql("postgres", `CREATE ROLE ${app} LOGIN PASSWORD '${app}-password'; CREATE DATABASE ${app}_db OWNER ${app}; REVOKE ALL ON DATABASE ${app}_db FROM PUBLIC;`);
@@ -82,14 +85,16 @@ before(async () => {
     startApp2Writer();
 });
 
+const opsRoots: { cleanup(): void }[] = [];
 after(async () => {
+    opsRoots.forEach((r) => r.cleanup());
     if (skip || !lab) return;
     await stopApp2Writer();
     await lab.stop();
 });
 
 test("the full backup reached both repositories, encrypted", { skip }, async () => {
-    const info = await exec("docker", ["exec", "--user", "postgres", lab.pg, "pgbackrest", "--stanza=platform", "--output=json", "info"]);
+    const info = await exec("docker", ["exec", "--user", "postgres", lab.pb, "pgbackrest", "--stanza=platform", "--output=json", "info"]);
     const stanza = JSON.parse(info.stdout)[0];
     assert.equal(stanza.cipher, "aes-256-cbc");
     for (const key of [1, 2]) assert.ok(stanza.backup.some((b: any) => b.type === "full" && b.database["repo-key"] === key), `a full backup in repo${key}: ${info.stdout}`);
@@ -150,7 +155,7 @@ test("restore-database takes app1 back to a second between two writes; app2, wri
     assert.deepEqual(app2.acks.filter((a) => !have.has(a.id)), [], "app2 lost nothing");
 });
 
-test("a drill against a corrupted backup goes red and says why", { skip }, async () => {
+test("a drill against a corrupted backup goes red, says why, and alerts", { skip }, async () => {
     // Flip bytes in the middle of the largest file of repo1's backups.
     const corrupt = await exec("docker", ["run", "--rm", "--user", "postgres", "--entrypoint", "sh", "-v", `${lab.repoVolume}:/repo`, PITR_IMAGE, "-c",
         'f=$(find /repo/backup -type f -name "*.zst" -printf "%s %p\\n" | sort -n | tail -n 1 | cut -d" " -f2) && [ -n "$f" ] && s=$(stat -c %s "$f") && printf "CORRUPTCORRUPTCORRUPT" | dd of="$f" bs=1 seek=$((s / 2)) conv=notrunc status=none && echo "$f"']);
@@ -161,6 +166,12 @@ test("a drill against a corrupted backup goes red and says why", { skip }, async
     assert.equal(result.ok, false);
     assert.ok(result.errors.includes("pgbackrest verify of repo1 found errors"), JSON.stringify(result.errors));
     assert.ok(!result.errors.some((e: string) => /repo2/.test(e)), `the intact off-site repository passes: ${JSON.stringify(result.errors)}`);
+    // The status program reads this very result: the drill's check is red and one alert goes out.
+    const verdict = judgeDrill(result, opsRoots);
+    assert.equal(verdict.checks[0].status, "fail");
+    assert.match(verdict.checks[0].summary, /FAILED .*pgbackrest verify of repo1 found errors/);
+    assert.equal(verdict.first.length, 1, "one alert");
+    assert.match(verdict.first[0].title, /restore drill failed$/);
 });
 
 test("a lost server comes back from the bucket alone with every write acknowledged more than 60 s before the loss", { skip }, async () => {
@@ -171,12 +182,14 @@ test("a lost server comes back from the bucket alone with every write acknowledg
     const app1Before = await ids("app1");
     await stopApp2Writer();
     const lostAt = Date.now();
-    // The loss: the container, its data volume and the local repository, all gone.
-    await docker(["rm", "-f", lab.pg]);
+    // The loss: both containers, the data volume and the local repository, all gone.
+    await docker(["rm", "-f", lab.pg, lab.pb]);
     await docker(["volume", "rm", lab.dataVolume, lab.repoVolume]);
 
-    // The rebuilt server: a fresh, empty PostgreSQL as `pulumi up` makes it, then the restore.
+    // The rebuilt server: a fresh, empty PostgreSQL and repository host as `pulumi up` makes them
+    // (the stack's connect step finds the bucket holding the lost cluster and says so), then the restore.
     await lab.startPostgres();
+    assert.match(lab.connectLog[lab.connectLog.length - 1], /restore-cluster --yes --repo 2/, "the rebuilt server's connect step names the restore");
     const started = Date.now();
     const r = await lab.bin("restore-cluster", "--yes", "--repo", "2");
     const rtoSeconds = (Date.now() - started) / 1000;

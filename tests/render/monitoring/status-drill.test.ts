@@ -3,43 +3,14 @@
 // its cause and alerts once, like a failed backup; a drill older than two days is red too.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { needs } from "../../support/requirements";
-import { opsRoot, sh } from "../../support/ops";
-import { withProgram } from "../../support/status";
-import { DRILL_RESULT } from "../../../render/backup/pitr-jobs";
-import { alertSecretsFile, installAlertSecretsScript } from "../../../render/monitoring/alert-secrets";
+import { judgeDrill } from "../../support/drill-alerts";
 
 const skip = needs("python3");
 const roots: { cleanup(): void }[] = [];
 after(() => roots.forEach((r) => r.cleanup()));
 
-/** The drill's check and the new alerts of two status runs (process(), as the job runs it), for a drill.json (or none). */
-function judge(drill: Record<string, unknown> | undefined) {
-    // A webhook nothing listens on: alerts are made and recorded, their delivery fails.
-    const ops = opsRoot({ monitoring: { alerts: { webhook: { enabled: true } } } });
-    roots.push(ops);
-    const installed = sh("bash", ["-c", installAlertSecretsScript(ops.root)], { input: alertSecretsFile({ webhookUrl: "https://127.0.0.1:9/hook" }) });
-    assert.equal(installed.code, 0, installed.stderr);
-    if (drill) {
-        fs.mkdirSync(path.dirname(path.join(ops.root, DRILL_RESULT)), { recursive: true });
-        fs.writeFileSync(path.join(ops.root, DRILL_RESULT), JSON.stringify(drill));
-    }
-    return withProgram(
-        ops.root,
-        `r = ps.Report()
-ps.check_drill(r)
-report = {"status": "green", "checks": r.checks, "jobs": []}
-now = ps.time.time()
-alerts = lambda state, before: [a for a in state["recent"][before:] if "drill" in a["title"]]
-state = ps.process(report, r.facts, [], now)
-first = alerts(state, 0)
-before = len(state["recent"])
-second = alerts(ps.process(report, r.facts, [], now + 300), before)
-print(json.dumps({"checks": r.checks, "first": first, "second": second}))`,
-    );
-}
+const judge = (drill: Record<string, unknown> | undefined) => judgeDrill(drill, roots);
 
 const now = () => Math.floor(Date.now() / 1000);
 

@@ -1,0 +1,34 @@
+// backups.pitr with backups.offsite: accepted (the repository host carries WAL to the bucket), and
+// pgBackRest's own bucket, named from the dumps' (`<bucket>-pitr`), must be a valid bucket name too.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { validateConfig } from "../../config/validate";
+import { ConfigError, formatProblem } from "../../config/problem";
+import { TEST_SERVER_ACCESS, TEST_AGE_RECIPIENT } from "../support/prod-stack";
+
+const scaleway = { target: "scaleway", domain: "mhylle.com", server: TEST_SERVER_ACCESS };
+const withBucket = (bucket: string) => ({ ...scaleway, backups: { pitr: { enabled: true }, offsite: { enabled: true, bucket, recipient: TEST_AGE_RECIPIENT } } });
+
+function problems(raw: Record<string, unknown>): string[] {
+    try {
+        validateConfig(raw);
+        return [];
+    } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        return err.problems.map(formatProblem);
+    }
+}
+
+test("pitr and the off-site copy together are accepted", () => {
+    assert.deepEqual(problems(withBucket("mhylle-backups")), []);
+});
+
+test("a dumps' bucket name that leaves no room for pgBackRest's `-pitr` bucket is refused, naming the field, the name and the fix", () => {
+    const long = "b".repeat(60);
+    assert.deepEqual(problems({ ...scaleway, backups: { offsite: { enabled: true, bucket: long, recipient: TEST_AGE_RECIPIENT } } }), [], "control: alone, the 60-character name is valid");
+    const found = problems(withBucket(long));
+    assert.equal(found.length, 1, found.join("\n"));
+    assert.match(found[0], /^backups\.offsite\.bucket: /);
+    assert.match(found[0], new RegExp(`${long}-pitr`));
+    assert.match(found[0], /at most 58 characters/);
+});
