@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { docker, exec, waitFor, containerIp } from "./containers";
 import { appDatabaseSql, baselineSql, ROLE_PASSWORD_ENV } from "../../render/database-sql";
-import { poolerAuthFile, poolerAuthSql, poolerConfig, POOLER_AUTH_FILE_IN_CONTAINER, POOLER_CONF_IN_CONTAINER, POOLER_PORT, type PoolerContainers } from "../../render/database/pooler";
+import { pauseScript, poolerAuthFile, poolerAuthSql, poolerConfig, resumeScript, POOLER_AUTH_FILE_IN_CONTAINER, POOLER_CONF_IN_CONTAINER, POOLER_PORT, type PoolerContainers } from "../../render/database/pooler";
 
 /** The demo app's driver (node-postgres; no type package installed): what the lab uses of it. */
 export interface Client {
@@ -15,7 +15,7 @@ export interface Client {
     on(event: "error", listener: (err: Error) => void): void;
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Client: PgClient } = require("pg") as { Client: new (o: object) => Client };
+export const { Client: PgClient } = require("pg") as { Client: new (o: object) => Client };
 
 export const POOLER_IMAGE = "local/pgbouncer:e2e";
 export const POSTGRES_IMAGE = "local/postgres:15";
@@ -33,6 +33,8 @@ export interface Lab {
     /** Runs a rendered script on this machine (it acts on the lab's containers by name). */
     run(text: string): Promise<{ code: number; stdout: string; stderr: string }>;
     startPostgres(image: string): Promise<void>;
+    /** The ids in app1's `writes` table, read through the pooler. */
+    writtenIds(): Promise<Set<number>>;
     stop(): Promise<void>;
 }
 
@@ -100,6 +102,12 @@ export async function startLab(prefix: string): Promise<Lab> {
         client,
         run: (text: string) => exec("bash", ["-c", text], { timeoutMs: 120_000 }),
         startPostgres,
+        writtenIds: async () => {
+            const c = await client("app1", "app1_db", passwords.app1);
+            const ids = new Set((await c.query("SELECT id FROM writes")).rows.map((r) => Number(r.id)));
+            await c.end();
+            return ids;
+        },
         stop: async () => {
             await docker(["rm", "-f", containers.pooler, containers.postgres], { allowFail: true });
             await docker(["volume", "rm", volume], { allowFail: true });
@@ -114,4 +122,59 @@ export async function replacePostgres(lab: Lab, image: string): Promise<void> {
     await docker(["stop", "-t", "60", lab.containers.postgres]);
     await docker(["rm", lab.containers.postgres]);
     await lab.startPostgres(image);
+}
+
+const WRITERS = 4;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface Writes { acknowledged: number[]; failed: string[]; longestMs: number; queries: number }
+
+/** Writers that insert numbered rows (a named, prepared statement) until stopped. */
+export function startWriters(clients: Client[]) {
+    const w: Writes = { acknowledged: [], failed: [], longestMs: 0, queries: 0 };
+    let next = 1;
+    let running = true;
+    const loops = clients.map(async (c) => {
+        while (running) {
+            const id = next++;
+            const t0 = performance.now();
+            try {
+                await c.query({ name: "insert-write", text: "INSERT INTO writes (id) VALUES ($1)", values: [id] });
+                w.acknowledged.push(id);
+            } catch (err) {
+                w.failed.push(`${id}: ${(err as Error).message}`);
+            }
+            w.longestMs = Math.max(w.longestMs, performance.now() - t0);
+            w.queries++;
+            await sleep(20);
+        }
+    });
+    return { writes: w, stop: async () => ((running = false), await Promise.all(loops), w) };
+}
+
+/**
+ * app1's `writes` table, then WRITERS clients writing through the pooler while PostgreSQL is
+ * replaced as the platform does it: the pause script, a fast-shutdown stop, the new image on the
+ * same volume, the resume script once it answers.
+ */
+export async function replaceBehindPause(lab: Lab, image: string): Promise<{ writes: Writes; pauseOut: string; resumeOut: string }> {
+    const setup = await lab.client("app1", "app1_db", lab.passwords.app1);
+    await setup.query("CREATE TABLE IF NOT EXISTS writes (id integer PRIMARY KEY, at timestamptz DEFAULT now())");
+    await setup.query("TRUNCATE writes");
+    await setup.end();
+    const clients = await Promise.all(Array.from({ length: WRITERS }, () => lab.client("app1", "app1_db", lab.passwords.app1)));
+    for (const c of clients) c.on("error", () => undefined);
+    const writers = startWriters(clients);
+    await sleep(1500);
+    const paused = await lab.run(pauseScript("the next image", lab.containers));
+    const pauseOut = paused.stdout + paused.stderr;
+    if (paused.code !== 0) throw new Error(`pause: ${pauseOut}`);
+    await replacePostgres(lab, image);
+    const resumed = await lab.run(resumeScript("the next image", lab.containers));
+    const resumeOut = resumed.stdout + resumed.stderr;
+    if (resumed.code !== 0) throw new Error(`resume: ${resumeOut}`);
+    await sleep(1500);
+    const writes = await writers.stop();
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    return { writes, pauseOut, resumeOut };
 }
