@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds local/pgbouncer:e2e, the stand-in for the pooler image production builds on the server:
-# the same Dockerfile (render/database/pgbouncer.Dockerfile) on local/postgres:15 given Debian
-# trixie's apt source (bookworm's PgBouncer is 1.18; the pooler needs 1.21+, trixie has 1.24).
+# Builds local/postgres:15-trixie-apt (local/postgres:15 with Debian trixie's apt source: the
+# stand-in for postgres:15 as the pooler's base, whose PGDG repository has a current PgBouncer;
+# bookworm's is 1.18, the pooler needs 1.21+, trixie has 1.24), then local/pgbouncer:e2e from the
+# Dockerfile production builds on the server (render/database/pgbouncer.Dockerfile) on it.
 # Its label io.mhylle.platform.pgbouncer-image is the hash of its inputs; a matching tag is reused.
 #
 #   tests/support/images/pgbouncer.sh [--force]
@@ -25,7 +26,10 @@ FORCE=0
 case "${1:-}" in "") ;; --force) FORCE=1 ;; *) die "unknown argument '$1' (use --force)" ;; esac
 
 base_id="$(docker image inspect -f '{{.Id}}' "$BASE" 2>/dev/null)" || die "$BASE is missing: run build.sh first"
-hash="$({ echo "$base_id $MIRROR"; sha256sum <"$DOCKERFILE"; } | sha256sum | cut -c1-64)"
+# Both suites at the same priority: apt takes trixie's PgBouncer and only the libraries it needs.
+apt_base="FROM $BASE
+RUN echo 'deb $MIRROR trixie main' >/etc/apt/sources.list.d/trixie.list"
+hash="$({ echo "$base_id"; echo "$apt_base"; sha256sum <"$DOCKERFILE"; } | sha256sum | cut -c1-64)"
 if [ "$FORCE" = 0 ] && [ "$(docker image inspect -f "{{index .Config.Labels \"$LABEL\"}}" "$TAG" 2>/dev/null || true)" = "$hash" ]; then
 	echo "reused  $TAG"
 	exit 0
@@ -33,10 +37,6 @@ fi
 t0="$EPOCHREALTIME"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-# Both suites at the same priority: apt takes trixie's PgBouncer and only the libraries it needs.
-apt_base="FROM $BASE
-USER 0:0
-RUN echo 'deb $MIRROR trixie main' >/etc/apt/sources.list.d/trixie.list"
 if ! DOCKER_BUILDKIT=0 docker build --label "$LABEL=$hash" -t "$APT_BASE" - <<<"$apt_base" >"$log" 2>&1 ||
 	! DOCKER_BUILDKIT=0 docker build --label "$LABEL=$hash" --build-arg "BASE=$APT_BASE" -t "$TAG" - <"$DOCKERFILE" >>"$log" 2>&1; then
 	tail -n 30 "$log" >&2
