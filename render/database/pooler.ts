@@ -17,6 +17,8 @@ export const POOLER_AUTH_FILE_IN_CONTAINER = "/run/secrets/pgbouncer-auth";
 export const POOLER_SOCKET_DIR = "/tmp";
 /** A PAUSE lasting longer than this (an `up` that failed or was killed) is resumed by itself. */
 export const PAUSE_WATCHDOG_SECONDS = 300;
+/** PAUSE waits for running transactions: one held open longer than this fails the `up` before PostgreSQL is stopped. */
+export const PAUSE_TIMEOUT_SECONDS = 30;
 /** A query held longer than this gets an error: well above the pause, below a client's patience. */
 export const QUERY_WAIT_TIMEOUT_SECONDS = 60;
 /** Server connections per app (role, database) pair; PostgreSQL's 100 must hold every app's. */
@@ -104,7 +106,8 @@ export interface PoolerContainers {
 const CONTAINERS: PoolerContainers = { pooler: POOLER_CONTAINER, postgres: POSTGRES_CONTAINER };
 
 /** The admin console, as the pooler's own user over its socket (no password exists for it). */
-const admin = (command: string) => `docker exec "$pooler" psql -X -q -h ${POOLER_SOCKET_DIR} -p ${POOLER_PORT} -U pgbouncer pgbouncer -c ${shq(command)}`;
+const admin = (command: string, timeoutSeconds?: number) =>
+    `docker exec "$pooler" ${timeoutSeconds ? `timeout ${timeoutSeconds} ` : ""}psql -X -q -h ${POOLER_SOCKET_DIR} -p ${POOLER_PORT} -U pgbouncer pgbouncer -c ${shq(command)}`;
 const WATCHDOG_PID = `${POOLER_SOCKET_DIR}/resume-watchdog.pid`;
 
 /**
@@ -112,7 +115,7 @@ const WATCHDOG_PID = `${POOLER_SOCKET_DIR}/resume-watchdog.pid`;
  * (running transactions finish, new queries wait) and a watchdog in the pooler that RESUMEs after
  * `watchdogSeconds` should the `up` never get to its RESUME. No pooler running: nothing to pause.
  */
-export function pauseScript(key: string, c: PoolerContainers = CONTAINERS, watchdogSeconds = PAUSE_WATCHDOG_SECONDS): string {
+export function pauseScript(key: string, c: PoolerContainers = CONTAINERS, watchdogSeconds = PAUSE_WATCHDOG_SECONDS, pauseTimeoutSeconds = PAUSE_TIMEOUT_SECONDS): string {
     return script(
         `# before PostgreSQL changes to ${key}`,
         `pooler=${shq(c.pooler)} postgres=${shq(c.postgres)}`,
@@ -120,7 +123,12 @@ export function pauseScript(key: string, c: PoolerContainers = CONTAINERS, watch
         `docker exec "$postgres" psql -X -q -U postgres -d postgres -c CHECKPOINT >/dev/null 2>&1 || true`,
         `docker exec "$pooler" sh -c 'kill "$(cat ${WATCHDOG_PID})" 2>/dev/null; rm -f ${WATCHDOG_PID}' || true`,
         `docker exec -d "$pooler" sh -c ${shq(`echo $$ >${WATCHDOG_PID}; sleep ${watchdogSeconds}; psql -X -q -h ${POOLER_SOCKET_DIR} -p ${POOLER_PORT} -U pgbouncer pgbouncer -c RESUME`)}`,
-        `if ! ${admin("PAUSE")} >/dev/null; then ${admin("RESUME")} >/dev/null 2>&1 || true; echo "$pooler did not pause: nothing was stopped" >&2; exit 1; fi`,
+        `if ! ${admin("PAUSE", pauseTimeoutSeconds)} >/dev/null; then`,
+        `  ${admin("RESUME")} >/dev/null 2>&1 || true`,
+        `  docker exec "$pooler" sh -c 'kill "$(cat ${WATCHDOG_PID})" 2>/dev/null; rm -f ${WATCHDOG_PID}' || true`,
+        `  echo "$pooler did not pause within ${pauseTimeoutSeconds}s (a transaction held open through it?): resumed, PostgreSQL was not stopped" >&2`,
+        "  exit 1",
+        "fi",
         'echo "$pooler paused at $(date -u +%H:%M:%S.%N | cut -c1-12)"',
     );
 }

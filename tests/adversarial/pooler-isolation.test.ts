@@ -1,7 +1,8 @@
 // Through the pooler, each app still reaches only its own database: PgBouncer logs in to
 // PostgreSQL as the client's own role, and lets in the apps' login roles only. Every refusal is
 // paired with the same step by a role that is allowed. And a PAUSE whose `up` never resumes it
-// (a failed or killed `up`) ends by itself: the watchdog RESUMEs.
+// (a failed or killed `up`) ends by itself: the watchdog RESUMEs; one that cannot finish (a
+// transaction held open) fails in time and resumes, so PostgreSQL is never stopped behind it.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { docker } from "../support/containers";
@@ -60,6 +61,26 @@ describe("the pooler keeps each app in its own database", { skip }, () => {
         assert.equal((await psql(asAuth("app1"))).stdout.trim(), "1");
         const byApp = await psql("SET ROLE app1; SELECT count(*) FROM pgbouncer.user_secret('app2');");
         assert.match(byApp.stderr, /permission denied for schema pgbouncer/);
+    });
+
+    test("a transaction held open through the PAUSE fails the pause in time, resumed: nothing would be stopped, other queries run", async () => {
+        const holder = await lab.client("app1", "app1_db", lab.passwords.app1);
+        const other = await lab.client("app2", "app2_db", lab.passwords.app2);
+        holder.on("error", () => undefined);
+        try {
+            await holder.query("BEGIN");
+            await holder.query("SELECT 1");
+            const paused = await lab.run(pauseScript("a change behind a long transaction", lab.containers, 60, 3));
+            assert.equal(paused.code, 1, paused.stdout);
+            assert.match(paused.stderr, /did not pause within 3s .*resumed, PostgreSQL was not stopped/);
+            const t0 = Date.now();
+            await other.query("SELECT 1");
+            assert.ok(Date.now() - t0 < 5000, "a query waited after the failed pause: the pooler stayed paused");
+        } finally {
+            await holder.query("ROLLBACK").catch(() => undefined);
+            await lab.run(resumeScript("the test's end", lab.containers));
+            await Promise.all([holder.end(), other.end()].map((p) => p.catch(() => undefined)));
+        }
     });
 
     test("a PAUSE never resumed by its `up` ends by itself: the watchdog RESUMEs, held queries then run", async () => {
