@@ -51,9 +51,10 @@ export interface CoreContainerSpec {
     /**
      * A command that must run before the old container is stopped for a replacement (the pooler's
      * PAUSE), given the same key as the guard: it changes, and so runs, exactly when the spec or
-     * the image does. It runs after the new image is on the server; the container waits for it.
+     * the image does. It runs last: after the new image is on the server and the container's other
+     * dependencies (so nothing else runs inside the pause); the container waits for it.
      */
-    readonly beforeReplace?: (key: pulumi.Output<string>, after: pulumi.Resource) => pulumi.Resource;
+    readonly beforeReplace?: (key: pulumi.Output<string>, after: pulumi.Input<pulumi.Resource>[]) => pulumi.Resource;
 }
 
 /** Changes to these never reach a running container, though preview shows them: replace instead. */
@@ -136,7 +137,7 @@ export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { 
         { create: pulumi.all([spec, image.imageId]).apply(([h, id]) => guardScript(s.name, h, s.stopGraceSeconds, { id, ref: s.image })) },
         { parent, dependsOn: [image] },
     );
-    const before = s.beforeReplace?.(pulumi.all([spec, image.imageId]).apply(([h, id]) => `spec ${h}, image ${id}`), image);
+    const before = s.beforeReplace?.(pulumi.all([spec, image.imageId]).apply(([h, id]) => `spec ${h}, image ${id}`), [image, guard, ...(s.dependsOn ?? [])]);
     const container = new docker.Container(
         s.host.name(s.name),
         {

@@ -170,13 +170,13 @@ export class Database extends pulumi.ComponentResource {
             health: { test: ["pg_isready", "-q", "-h", "127.0.0.1", "-U", "postgres"], readyTimeoutSeconds: 120 },
             dependsOn: [secret, ...(pitr ? [pitr.conf] : [])],
             // PAUSE (after a CHECKPOINT) before the old container is stopped; RESUME is database-resume.
-            ...(this.pooler ? { beforeReplace: (key: pulumi.Output<string>, image: pulumi.Resource) => this.pause(args, key, image) } : {}),
+            ...(this.pooler ? { beforeReplace: (key: pulumi.Output<string>, after: pulumi.Input<pulumi.Resource>[]) => this.pause(args, key, after) } : {}),
         });
     }
 
     /** The pooler's PAUSE before PostgreSQL's container is replaced (docs/engine-notes.md section 21). */
-    private pause(args: DatabaseArgs, key: pulumi.Output<string>, image: pulumi.Resource): pulumi.Resource {
-        return args.host.runScript("database-pause", { create: key.apply((k) => pauseScript(k)) }, { parent: this, dependsOn: [image, this.pooler!.ready] });
+    private pause(args: DatabaseArgs, key: pulumi.Output<string>, after: pulumi.Input<pulumi.Resource>[]): pulumi.Resource {
+        return args.host.runScript("database-pause", { create: key.apply((k) => pauseScript(k)) }, { parent: this, dependsOn: [...after, this.pooler!.ready] });
     }
 
     /** An app's database and login role, and on the app's database network the pooler (or PostgreSQL) as `postgres`. */

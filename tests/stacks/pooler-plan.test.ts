@@ -68,6 +68,9 @@ test("the edges behind that order: the container waits for the pause, the pause 
     const key = (n: string) => named(rs, n).key;
     assert.ok(named(rs, "mhylle-postgres").options.dependsOnKeys.includes(key("database-pause")));
     assert.ok(named(rs, "database-pause").options.dependsOnKeys.includes(key("mhylle-pgbouncer-ready")));
+    // Last before the stop: after everything else the container waits for (the superuser's secret, rewritten with the image).
+    for (const other of named(rs, "mhylle-postgres").options.dependsOnKeys.filter((k) => k !== key("database-pause") && !k.includes("server-ready") && !k.includes("data-folder")))
+        assert.ok(named(rs, "database-pause").options.dependsOnKeys.includes(other), `database-pause runs after ${other}`);
     assert.ok(named(rs, "database-resume").options.dependsOnKeys.includes(key("mhylle-postgres-ready")));
     assert.match(String(inputsOf(named(rs, "database-pause")).create), /PAUSE/);
     assert.match(String(inputsOf(named(rs, "database-resume")).create), /RESUME/);
