@@ -1,6 +1,7 @@
 // PgBouncer between the apps and PostgreSQL (transaction pooling): each app's backend reaches it
 // as `postgres` on its own database network, it reaches PostgreSQL on the database network. It
 // holds the apps' queries (PAUSE) while PostgreSQL's container is replaced (components/database.ts).
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
@@ -45,12 +46,13 @@ export class Pooler extends pulumi.ComponentResource {
         const password = new random.RandomPassword(args.host.name("pgbouncer-auth-password"), { length: 32, special: false }, { parent: this });
         this.password = pulumi.secret(password.result);
         const owner = { image, owner: `${POOLER_USER}:${POOLER_USER}` };
+        const config = poolerConfig({ postgresHost: POSTGRES_CONTAINER, maxClients: MAX_CLIENTS });
         const confFile = `${args.host.root}/pgbouncer/pgbouncer.ini`;
         const authFile = `${args.host.root}/${SECRETS_DIR}/pgbouncer-auth`;
         // Both files through the secret writer: 0600, the pooler's user's own (the config names the auth role).
         const conf = args.host.runScript(
             "pgbouncer-config",
-            { create: writeContainerSecretScript(confFile, owner), delete: script(`rm -f ${shq(confFile)}`), stdin: poolerConfig({ postgresHost: POSTGRES_CONTAINER, maxClients: MAX_CLIENTS }) },
+            { create: writeContainerSecretScript(confFile, owner), delete: script(`rm -f ${shq(confFile)}`), stdin: config },
             { parent: this, dependsOn: [built] },
         );
         const auth = args.host.runScript(
@@ -68,6 +70,9 @@ export class Pooler extends pulumi.ComponentResource {
             stopGraceSeconds: POOLER_STOP_GRACE_SECONDS,
             args: {
                 user: POOLER_USER,
+                // A file bind mount keeps the inode it was made with, so a rewritten config never
+                // reaches the running pooler: its hash is in the spec, and a new config replaces it.
+                envs: [`PLATFORM_POOLER_CONFIG=${createHash("sha256").update(config).digest("hex").slice(0, 16)}`],
                 volumes: [
                     { hostPath: confFile, containerPath: POOLER_CONF_IN_CONTAINER, readOnly: true },
                     { hostPath: authFile, containerPath: POOLER_AUTH_FILE_IN_CONTAINER, readOnly: true },

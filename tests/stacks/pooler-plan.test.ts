@@ -82,3 +82,17 @@ test("apps find `postgres` on their database network at the pooler, PostgreSQL l
     assert.match(attach, /c='mhylle-pgbouncer'/);
     assert.match(attach, /docker network disconnect 'app1-database-network' 'mhylle-postgres'/);
 });
+
+test("a changed pooler config replaces the pooler (a file bind mount would keep the old one); the same config does not", async () => {
+    const rs = await graph(digest("1"));
+    const spec = (r: RecordedResource) => String((inputsOf(r).envs as string[]).find((e) => e.startsWith("PLATFORM_POOLER_CONFIG=")));
+    const config = String(inputsOf(named(rs, "pgbouncer-config")).stdin);
+    const { createHash } = await import("node:crypto");
+    assert.equal(spec(named(rs, "mhylle-pgbouncer")), `PLATFORM_POOLER_CONFIG=${createHash("sha256").update(config).digest("hex").slice(0, 16)}`);
+    assert.equal(spec(named(await graph(digest("2")), "mhylle-pgbouncer")), spec(named(rs, "mhylle-pgbouncer")));
+    // Against a pooler made with another config, the engine double plans a replacement.
+    const pooler = named(rs, "mhylle-pgbouncer");
+    const before = asState(pooler);
+    const older = { ...before, inputs: { ...before.inputs, envs: ["PLATFORM_POOLER_CONFIG=0000000000000000"] } };
+    assert.equal(plan(pooler, inputsOf(pooler) as Record<string, any>, older).op, "replace");
+});
