@@ -47,7 +47,8 @@ export class Pooler extends pulumi.ComponentResource {
         this.password = pulumi.secret(password.result);
         const owner = { image, owner: `${POOLER_USER}:${POOLER_USER}` };
         const config = poolerConfig({ postgresHost: POSTGRES_CONTAINER, maxClients: MAX_CLIENTS });
-        const confFile = `${args.host.root}/pgbouncer/pgbouncer.ini`;
+        // In the secrets folder (0700): no new top-level folder, which a local destroy would have to know.
+        const confFile = `${args.host.root}/${SECRETS_DIR}/pgbouncer.ini`;
         const authFile = `${args.host.root}/${SECRETS_DIR}/pgbouncer-auth`;
         // Both files through the secret writer: 0600, the pooler's user's own (the config names the auth role).
         const conf = args.host.runScript(
