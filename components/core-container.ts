@@ -48,6 +48,13 @@ export interface CoreContainerSpec {
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
     /** What makes the image on the server (a build): the RemoteImage looks for it after, and so never pulls it. */
     readonly imageBuiltBy?: pulumi.Resource;
+    /**
+     * A command that must run before the old container is stopped for a replacement (the pooler's
+     * PAUSE), given the same key as the guard: it changes, and so runs, exactly when the spec or
+     * the image does. It runs last: after the new image is on the server and the container's other
+     * dependencies (so nothing else runs inside the pause); the container waits for it.
+     */
+    readonly beforeReplace?: (key: pulumi.Output<string>, after: pulumi.Input<pulumi.Resource>[]) => pulumi.Resource;
 }
 
 /** Changes to these never reach a running container, though preview shows them: replace instead. */
@@ -130,6 +137,7 @@ export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { 
         { create: pulumi.all([spec, image.imageId]).apply(([h, id]) => guardScript(s.name, h, s.stopGraceSeconds, { id, ref: s.image })) },
         { parent, dependsOn: [image] },
     );
+    const before = s.beforeReplace?.(pulumi.all([spec, image.imageId]).apply(([h, id]) => `spec ${h}, image ${id}`), [image, guard, ...(s.dependsOn ?? [])]);
     const container = new docker.Container(
         s.host.name(s.name),
         {
@@ -145,7 +153,7 @@ export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { 
             destroyGraceSeconds: s.stopGraceSeconds,
         },
         // After the host is ready: on the local target its data folder (bind mounts) outlives the container.
-        { parent, provider, dependsOn: [s.host.ready, guard, ...(s.dependsOn ?? [])], replaceOnChanges: REPLACE_ON_CHANGES, deleteBeforeReplace: true },
+        { parent, provider, dependsOn: [s.host.ready, guard, ...(before ? [before] : []), ...(s.dependsOn ?? [])], replaceOnChanges: REPLACE_ON_CHANGES, deleteBeforeReplace: true },
     );
     const ready = s.host.runScript(`${s.name}-ready`, { create: container.id.apply((id) => readyScript(s.name, id, s.policy.pidsLimit, s.health)) }, { parent, dependsOn: [container] });
     return { image, container, ready };

@@ -16,6 +16,8 @@ import type { BackupsConfig } from "../config/schema";
 import { archivingCommand, stanzaCreateScript, PGBACKREST_CONF, PGBACKREST_CONF_IN_CONTAINER, PGBACKREST_REPO1_PATH, PGBACKREST_VOLUME } from "../render/backup/pgbackrest";
 import { buildImageScript, derivedImage, dockerfile } from "../render/backup/postgres-image";
 import { PGBACKREST_POSTGRES_CONF, PGBACKREST_SPOOL, PGBACKREST_TLS_DIR } from "../render/backup/pgbackrest-host";
+import { Pooler } from "./pooler";
+import { pauseScript, resumeScript } from "../render/database/pooler";
 
 /** With the repository host (components/pgbackrest-host.ts): PostgreSQL pushes to it and holds no repository. */
 export interface RepoHostSide {
@@ -46,6 +48,8 @@ export interface DatabaseArgs {
     readonly keepData: boolean;
     /** Point-in-time recovery (backups.pitr.enabled): the rendered pgbackrest.conf (secret) and the backups config. */
     readonly pitr?: { readonly backups: BackupsConfig; readonly conf: pulumi.Output<string>; readonly repoHost?: RepoHostSide };
+    /** images.pgbouncer: apps reach PostgreSQL through PgBouncer, paused while PostgreSQL's container is replaced. */
+    readonly poolerBaseImage?: string;
 }
 
 /** PostgreSQL's fast shutdown (SIGINT, the image's stop signal) finishes well within this. */
@@ -69,6 +73,8 @@ export class Database extends pulumi.ComponentResource {
     readonly appProvisioned: Record<string, pulumi.Resource> = {};
     /** Each app's database network joined by PostgreSQL: an app's backend starts after it. */
     readonly appAttached: Record<string, pulumi.Resource> = {};
+    /** PgBouncer, when apps reach PostgreSQL through it. */
+    readonly pooler?: Pooler;
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:Database", args.host.name(name), {}, opts);
@@ -85,9 +91,15 @@ export class Database extends pulumi.ComponentResource {
             { create: writeContainerSecretScript(secretFile, { image: args.image, owner: `${POSTGRES_USER}:${POSTGRES_USER}` }), delete: script(`rm -f ${shq(secretFile)}`), stdin: this.superuserPassword, quiet: true },
             { parent: this },
         );
+        // The pooler first: it must be up before PostgreSQL's container is replaced, to PAUSE.
+        if (args.poolerBaseImage) this.pooler = new Pooler("pooler", { host: args.host, baseImage: args.poolerBaseImage, network: args.network }, { parent: this });
         const core = this.postgres(args, secretFile, secret);
         this.container = core.container;
         this.ready = core.ready;
+        if (this.pooler) {
+            // After the new container answers; keyed on its ID, so it runs for every new container.
+            args.host.runScript("database-resume", { create: this.container.id.apply((id) => resumeScript(`container ${id}`)) }, { parent: this, dependsOn: [this.ready, this.pooler.ready] });
+        }
         if (args.pitr && !args.pitr.repoHost) {
             // archive-push fails until the stanza exists, and PostgreSQL keeps every segment meanwhile:
             // made at once, for each new container (idempotent), not at the first scheduled backup.
@@ -99,7 +111,8 @@ export class Database extends pulumi.ComponentResource {
         }
 
         const baseline = args.host.runScript("database-baseline", { create: psqlScript(baselineSql(), false) }, { parent: this, dependsOn: [this.ready] });
-        for (const app of args.apps) this.provisionApp(app, args, baseline);
+        const poolerAuth = this.pooler?.authorize(this.ready, baseline);
+        for (const app of args.apps) this.provisionApp(app, args, baseline, poolerAuth);
         if (args.sharedDb) {
             args.host.runScript(
                 "shared-database",
@@ -192,11 +205,18 @@ export class Database extends pulumi.ComponentResource {
             // Over TCP: during first-time init the entrypoint's temporary server answers on the socket only.
             health: { test: ["pg_isready", "-q", "-h", "127.0.0.1", "-U", "postgres"], readyTimeoutSeconds: 120 },
             dependsOn: [secret, ...(pitr ? [pitr.conf] : [])],
+            // PAUSE (after a CHECKPOINT) before the old container is stopped; RESUME is database-resume.
+            ...(this.pooler ? { beforeReplace: (key: pulumi.Output<string>, after: pulumi.Input<pulumi.Resource>[]) => this.pause(args, key, after) } : {}),
         });
     }
 
-    /** An app's database and login role, and PostgreSQL on the app's database network. */
-    private provisionApp(app: string, args: DatabaseArgs, baseline: pulumi.Resource) {
+    /** The pooler's PAUSE before PostgreSQL's container is replaced (docs/engine-notes.md section 23). */
+    private pause(args: DatabaseArgs, key: pulumi.Output<string>, after: pulumi.Input<pulumi.Resource>[]): pulumi.Resource {
+        return args.host.runScript("database-pause", { create: key.apply((k) => pauseScript(k)) }, { parent: this, dependsOn: [...after, this.pooler!.ready] });
+    }
+
+    /** An app's database and login role, and on the app's database network the pooler (or PostgreSQL) as `postgres`. */
+    private provisionApp(app: string, args: DatabaseArgs, baseline: pulumi.Resource, poolerAuth?: pulumi.Resource) {
         const password = new random.RandomPassword(args.host.name(`${app}-db-password`), { length: 32, special: false }, { parent: this });
         this.appPasswords[app] = pulumi.secret(password.result);
         this.appProvisioned[app] = args.host.runScript(
@@ -211,6 +231,10 @@ export class Database extends pulumi.ComponentResource {
         );
         const network = args.appNetworks[app];
         if (!network) throw new pulumi.ResourceError(`app ${app} has no database network`, this);
+        if (this.pooler) {
+            this.appAttached[app] = this.pooler.attach(app, network, { parent: this, dependsOn: [this.appProvisioned[app], ...(poolerAuth ? [poolerAuth] : [])] });
+            return;
+        }
         // Keyed on the container's ID: a new PostgreSQL container joins again (docs/engine-notes.md).
         this.appAttached[app] = args.host.runScript(
             `${app}-database-attach`,

@@ -6,6 +6,8 @@ export const DATABASE_NETWORK = "mhylle-database";
 export const NGINX_CONTAINER = "mhylle-nginx";
 export const POSTGRES_CONTAINER = "mhylle-postgres";
 export const WATCHTOWER_CONTAINER = "mhylle-watchtower";
+/** PgBouncer, between the apps and PostgreSQL (render/database/pooler.ts). */
+export const POOLER_CONTAINER = "mhylle-pgbouncer";
 export const POSTGRES_VOLUME = "postgres-data";
 export const CERTBOT_VOLUME = "certbot-data";
 /** The database hostname backends use, an alias on the database network. */

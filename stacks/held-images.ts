@@ -4,14 +4,15 @@
 // a new digest behind its tag would run with that power without anyone having looked. So its
 // digest is held at the one the stack's last `up` ran, read back from the `heldImages` stack
 // output, for as long as `images.watchtower` names the same reference: moving it is a config
-// change (a new tag, or a digest), reviewed like any other.
+// change (a new tag, or a digest), reviewed like any other. The pooler's base is held too: a new
+// pooler container drops every app's database connections (README, "PostgreSQL image changes").
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
 import type { ImageToPin } from "./preflight";
 import { ownOutput } from "./server-count";
 
-/** Config fields of the images held: those with the Docker socket. */
-export const HELD_IMAGE_FIELDS = ["images.watchtower"] as const;
+/** Config fields of the images held: those with the Docker socket, and the pooler's base. */
+export const HELD_IMAGE_FIELDS = ["images.watchtower", "images.pgbouncer"] as const;
 
 export type HeldImages = Readonly<Record<string, string>>;
 

@@ -112,6 +112,7 @@ function postgresContainer(site: Site, networks: Networks, secrets: PlatformSecr
             sharedDbGrants: cfg.database.sharedDbGrants,
             keepData: cfg.target === "scaleway",
             ...(pitr ? { pitr } : {}),
+            poolerBaseImage: cfg.images.pgbouncer,
         },
         site.opts,
     );

@@ -188,6 +188,7 @@ function imagesToPin(cfg: PlatformConfig): ImageToPin[] {
         ...apps,
         ...core("images.nginx", "nginx", cfg.images.nginx),
         ...core("images.postgres", "PostgreSQL", cfg.images.postgres),
+        ...core("images.pgbouncer", "the PgBouncer base", cfg.images.pgbouncer, !cfg.database.managed.enabled || cfg.database.managed.phase !== "done"),
         ...core("images.watchtower", "Watchtower", cfg.images.watchtower, cfg.autoUpdater.enabled),
         ...core("images.certbot", "certbot", cfg.images.certbot, cfg.acme.enabled),
         ...core("backups.offsite.image", "the off-site uploader", cfg.backups.offsite.image, cfg.backups.enabled && cfg.backups.offsite.enabled),

@@ -8,6 +8,8 @@ import { benchPitrFootprint } from "../bench/pitr-footprint";
 import { spawnSync } from "node:child_process";
 import { PITR_IMAGE, s3rverPath } from "../tests/support/pitr";
 import { benchTlsHandshake } from "../bench/tls-handshake";
+import { benchPooler } from "../bench/pooler";
+import { POOLER_IMAGE, POSTGRES_NEXT_IMAGE } from "../tests/support/pooler-lab";
 
 const emit = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 
@@ -22,6 +24,10 @@ async function main() {
     // Memory and WAL volume of archiving: Docker and the pgBackRest test image only.
     if (spawnSync("docker", ["image", "inspect", PITR_IMAGE], { stdio: "ignore" }).status === 0) await benchPitrFootprint(emit);
     else emit({ bench: "pitr-footprint", skipped: `needs Docker and ${PITR_IMAGE} (tests/support/images/build.sh)` });
+    // The pause while PostgreSQL's image changes behind PgBouncer, the pooler hop's cost and memory.
+    const poolerImages = [POOLER_IMAGE, POSTGRES_NEXT_IMAGE];
+    if (poolerImages.every((i) => spawnSync("docker", ["image", "inspect", i], { stdio: "ignore" }).status === 0)) await benchPooler(emit);
+    else emit({ bench: "pooler", skipped: `needs Docker and ${poolerImages.join(", ")} (tests/support/images/build.sh, then an e2e run for the -next image)` });
 }
 
 main().catch((err) => {

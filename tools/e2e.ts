@@ -22,12 +22,17 @@ function usage(message: string): never {
     process.exit(64);
 }
 
-/** Registry images of the shipped stacks and their locally built stand-ins (no registry here). */
-const STAND_INS: Record<string, string> = { "nginx:1.30": "local/nginx:1.30", "postgres:15": "local/postgres:15" };
+/**
+ * Registry images of the shipped stacks and their locally built stand-ins (no registry here).
+ * postgres:15 is also the pooler's base (images.pgbouncer): its stand-in is local/postgres:15 with
+ * trixie's apt source, where PgBouncer is 1.24 as in the official image's PGDG repository.
+ */
+const STAND_INS: Record<string, string> = { "nginx:1.30": "local/nginx:1.30", "postgres:15": "local/postgres:15-trixie-apt" };
 /** The base the demo Dockerfiles build on here, instead of Docker Hub's node image. */
 const LOCAL_BUILD_BASE = "local/node-npm:bookworm";
 
 const exists = (image: string) => spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status === 0;
+const imageId = (image: string) => spawnSync("docker", ["image", "inspect", "-f", "{{.Id}}", image], { encoding: "utf8" }).stdout.trim();
 
 function prepare() {
     for (const script of ["tools/dockerd.sh", "tests/support/images/build.sh"]) {
@@ -35,7 +40,8 @@ function prepare() {
         if (r.status !== 0) usage(`${script} failed`);
     }
     // The shipped stacks name Docker Hub's images: the local stand-ins answer to those names.
-    for (const [name, local] of Object.entries(STAND_INS)) if (!exists(name) && exists(local)) spawnSync("docker", ["tag", local, name], { stdio: "inherit" });
+    // A name left on an older stand-in (postgres:15 on local/postgres:15, before the pooler) moves.
+    for (const [name, local] of Object.entries(STAND_INS)) if (exists(local) && imageId(name) !== imageId(local)) spawnSync("docker", ["tag", local, name], { stdio: "inherit" });
     if (!process.env.PLATFORM_BUILD_ARGS && exists(LOCAL_BUILD_BASE)) process.env.PLATFORM_BUILD_ARGS = JSON.stringify({ BASE_IMAGE: LOCAL_BUILD_BASE });
 }
 

@@ -18,6 +18,10 @@ export const imagesSchema = z
             .describe(
                 "The PostgreSQL image, which must be PostgreSQL 15 by its tag (`15`, `15.x`, `15-alpine`, `15.x-bookworm`, optionally `@sha256:`); another major needs docs/runbooks/upgrade-postgres.md.",
             ),
+        // The pooler is built on it (render/database/pgbouncer.Dockerfile): its apt must offer PgBouncer 1.21+.
+        pgbouncer: coreImage("postgres:15").describe(
+            "The base the PgBouncer image is built on, on the server (its apt must offer PgBouncer 1.21+: the official postgres image lists the PostgreSQL project's repository). Held like Watchtower's: it moves by a config change, not by the weekly re-pin, since a new pooler drops every app's connections.",
+        ),
         watchtower: coreImage("nickfedor/watchtower:1").describe("The Watchtower image that updates images within their version line."),
         certbot: coreImage("certbot/certbot:v3.3.0").describe("The certbot image that issues and renews certificates."),
     })

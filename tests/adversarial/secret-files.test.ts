@@ -69,8 +69,9 @@ test("every secret file is 0600 in a 0700 folder, owned by the deploy user or by
         for (const f of fs.readdirSync(folder)) seen.set(f, fs.statSync(path.join(folder, f)));
     });
     // Every kind the program writes: the names are what the loop below checked.
-    assert.deepEqual([...seen.keys()].sort(), ["alerts.env", "managed-database.env", "managed-logins", "offsite.env", "pgbackrest.conf", "postgres-exporter-password", "postgres-superuser"].sort());
-    const owners: Record<string, number> = { "postgres-superuser": Number(imageUid("postgres")), "pgbackrest.conf": Number(imageUid("postgres")), "postgres-exporter-password": 65534 };
+    assert.deepEqual([...seen.keys()].sort(), ["alerts.env", "managed-database.env", "managed-logins", "offsite.env", "pgbackrest.conf", "pgbouncer-auth", "pgbouncer.ini", "postgres-exporter-password", "postgres-superuser"].sort());
+    // pgbouncer-auth (the auth role's password) and pgbouncer.ini: the pooler's user's (the postgres base's).
+    const owners: Record<string, number> = { "postgres-superuser": Number(imageUid("postgres")), "pgbackrest.conf": Number(imageUid("postgres")), "pgbouncer-auth": Number(imageUid("postgres")), "pgbouncer.ini": Number(imageUid("postgres")), "postgres-exporter-password": 65534 };
     for (const [f, st] of seen) {
         assert.equal((st.mode & 0o777).toString(8), "600", `${f}: mode`);
         assert.equal(st.uid, owners[f] ?? process.getuid!(), `${f}: owner`);

@@ -31,13 +31,14 @@ test("the weekly up keeps Watchtower at the digest the last up ran, though its t
     const r = await up(prodConfig(), { "images.watchtower": HELD });
     assert.equal(r.image, HELD);
     assert.ok(!r.asked.includes("nickfedor/watchtower:1"), r.asked.join(", "));
-    assert.deepEqual(r.held, { "images.watchtower": HELD }, "exported again for the next run");
+    // The pooler's base is held too (tests/stacks/pooler-plan.test.ts); here only Watchtower's entry.
+    assert.equal(r.held["images.watchtower"], HELD, "exported again for the next run");
 });
 
 test("the first up pins the tag's digest and exports it for the next run", async () => {
     const r = await up(prodConfig());
     assert.equal(r.image, `nickfedor/watchtower:1@${NEWER}`);
-    assert.deepEqual(r.held, { "images.watchtower": `nickfedor/watchtower:1@${NEWER}` });
+    assert.equal(r.held["images.watchtower"], `nickfedor/watchtower:1@${NEWER}`);
 });
 
 test("a reviewed config change moves it: another tag is pinned afresh, a digest is taken as written", async () => {

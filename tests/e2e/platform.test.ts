@@ -26,6 +26,8 @@ describe("the platform on Docker", { skip, timeout: 1_800_000 }, () => {
         });
         test("an app's role cannot connect to another app's database", () => {
             assert.match(r.bringUp.isolation, /permission denied for database "app2_db"/);
+            assert.match(r.bringUp.isolationThroughPooler.app2Db, /permission denied for database "app2_db"/);
+            assert.equal(r.bringUp.isolationThroughPooler.app1Db, "app1", "control: app1 reaches its own database through the pooler");
         });
         test("the PostgreSQL superuser password is not in `docker inspect` (it is a file)", () => {
             assert.equal(r.bringUp.superuserPasswordInInspect, false);
@@ -174,15 +176,19 @@ describe("the platform on Docker", { skip, timeout: 1_800_000 }, () => {
             assert.ok(["app1-proxy-attach", "app2-proxy-attach"].every((c) => r.nginxReplace.commandsRun.includes(c)), r.nginxReplace.commandsRun.join(", "));
             assert.ok(Object.values(r.nginxReplace.routesAfter).every((s) => s === 200), JSON.stringify(r.nginxReplace.routesAfter));
         });
-        test("a new PostgreSQL minor image keeps every acknowledged row, and apps reconnect", () => {
+        test("a new PostgreSQL minor image behind the pooler: PAUSE and RESUME run, every acknowledged row kept, failures and the longest write reported", () => {
             const pg = r.postgresReplace;
             assert.equal(pg.ok, true, pg.error);
             assert.equal(pg.postgresRunning, true);
+            assert.ok(["database-pause", "database-resume"].every((c) => pg.commandsRun.includes(c)), pg.commandsRun.join(", "));
             assert.ok(pg.acknowledgedWrites > 0, "the writer wrote nothing");
-            // Every acknowledged write is there; beyond them, at most the writes whose answer was lost
-            // (committed, then the connection dropped before the reply): nothing lost, nothing invented.
+            // Every acknowledged write is there; beyond them, at most the writes whose answer was lost.
             assert.ok(pg.rowsAfter >= pg.rowsBefore + pg.acknowledgedWrites, `rows ${pg.rowsBefore} + ${pg.acknowledgedWrites} acknowledged > ${pg.rowsAfter}: acknowledged writes were lost`);
             assert.ok(pg.rowsAfter <= pg.rowsBefore + pg.acknowledgedWrites + pg.failedWrites, `${pg.rowsAfter} rows: more than were written`);
+            // Reported, not asserted here: the demo backend's own 5 s query_timeout fails a write held
+            // longer than that (0 failed with the platform's scripts alone: tests/render/database/pooler-pause.test.ts).
+            console.log(JSON.stringify({ figure: "e2e-postgres-minor-change", longestWriteMs: pg.longestWriteMs, failedWrites: pg.failedWrites, acknowledgedWrites: pg.acknowledgedWrites }));
+            assert.ok(pg.longestWriteMs > 0, "the longest write is measured");
             assert.ok(Object.values(pg.routesAfter).every((s) => s === 200), JSON.stringify(pg.routesAfter));
         });
         test("nginx recreated outside Pulumi is replaced by the next change, not a blocked create", () => {

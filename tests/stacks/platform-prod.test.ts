@@ -127,14 +127,17 @@ test("core images are pulled by their own resource before a replacement deletes 
     assert.match(String(p.byName("mhylle-nginx-image").inputs.name), /^nginx:1\.30@sha256:[0-9a-f]{64}$/, "pinned by digest at preview");
 });
 
-test("postgres: on its internal network as `postgres`, and joins each app's database network by a command keyed on its ID", () => {
+test("postgres: on its internal network as `postgres`; on each app's database network the pooler answers as `postgres`, by a command keyed on its ID", () => {
     const pg = p.byName("mhylle-postgres").inputs as any;
     assert.deepEqual(pg.networksAdvanced, [{ name: "mhylle-database", aliases: ["postgres"] }]);
+    assert.deepEqual((p.byName("mhylle-pgbouncer").inputs as any).networksAdvanced, [{ name: "mhylle-database" }]);
     for (const app of ["app1", "app2"]) {
         const attach = p.byName(`${app}-database-attach`);
-        assert.match(String(attach.inputs.create), new RegExp(`^# mhylle-postgres is container mhylle-postgres-[0-9a-f]{12}$`, "m"));
+        assert.match(String(attach.inputs.create), new RegExp(`^# mhylle-pgbouncer is container mhylle-pgbouncer-[0-9a-f]{12}$`, "m"));
         assert.match(String(attach.inputs.create), /docker network connect --alias 'postgres' "\$net" "\$c"/);
-        assert.deepEqual(attach.options.propertyDependencies.create.sort(), [`${app}-database-network`, "mhylle-postgres"].sort());
+        // PostgreSQL itself leaves the app's network (it was there before the pooler): one `postgres` only.
+        assert.match(String(attach.inputs.create), new RegExp(`docker network disconnect '${app}-database-network' 'mhylle-postgres'`));
+        assert.deepEqual(attach.options.propertyDependencies.create.sort(), [`${app}-database-network`, "mhylle-pgbouncer"].sort());
     }
 });
 
@@ -179,7 +182,7 @@ test("secrets are marked secret wherever they travel, and no generated password 
     }
     // The exact values the program generated, each searched for in full in every input that is not secret.
     const generated = generatedPasswords(p.resources);
-    assert.deepEqual([...generated.keys()].sort(), ["app1-db-password", "app2-db-password", "database-superuser-password"]);
+    assert.deepEqual([...generated.keys()].sort(), ["app1-db-password", "app2-db-password", "database-superuser-password", "pgbouncer-auth-password"]);
     const app1 = p.resources.find((r) => r.name === "app1-database" && r.type === REMOTE_COMMAND)!;
     assert.ok(String(reveal(app1.inputs.stdin)).includes(generated.get("app1-db-password")!), "control: the value searched for is the one the program hands the database");
     assert.deepEqual(leaksIn(p.resources.map((r) => ({ file: r.key, text: JSON.stringify(redact(r.inputs)) })), generated), []);

@@ -57,8 +57,8 @@ test("render --stack prod writes resources.json with the whole server", () => {
 
 test("no generated password is in resources.json, any file or any script, on prod, on three servers with the managed database and the exporters, and on the end-to-end fleet", () => {
     const expected = {
-        prod: ["app1-db-password", "app2-db-password", "database-superuser-password"],
-        fleet: ["app1-db-password", "app2-db-password", "database-superuser-password", "managed-database-admin-password", "managed-database-app1-password", "managed-database-app2-password", "managed-database-backup-password", "monitoring-postgres-exporter-password"],
+        prod: ["app1-db-password", "app2-db-password", "database-superuser-password", "pgbouncer-auth-password"],
+        fleet: ["app1-db-password", "app2-db-password", "database-superuser-password", "managed-database-admin-password", "managed-database-app1-password", "managed-database-app2-password", "managed-database-backup-password", "monitoring-postgres-exporter-password", "pgbouncer-auth-password"],
         e2eFleet: ["managed-database-app1-password", "managed-database-app2-password", "managed-database-backup-password"],
     };
     for (const [name, r] of Object.entries({ prod, fleet, e2eFleet })) {

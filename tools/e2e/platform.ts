@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as os from "node:os";
 import { createHash } from "node:crypto";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import { buildPoolerImageScript, poolerDockerfile } from "../../render/database/pooler-image";
 import { ComputeOutputs, record, RecordedResource, RecordOptions } from "../record";
 import { readStackFile } from "../../config/stack-file";
 import { validateConfig } from "../../config/validate";
@@ -33,6 +34,16 @@ export const realOutputs: ComputeOutputs = (type, _name, inputs) => {
     }
     return undefined;
 };
+
+/**
+ * Images the program builds on the server by a command (the pooler's, render/database/pooler-image.ts),
+ * built here by the same script before the program runs: the double reads every RemoteImage's ID
+ * when the program declares it, where the engine reads it after the build command ran.
+ */
+function buildServerImages(cfg: PlatformConfig): void {
+    const r = spawnSync("bash", ["-c", buildPoolerImageScript(cfg.images.pgbouncer)], { input: poolerDockerfile(), encoding: "utf8", env: { ...process.env, DOCKER_BUILDKIT: "0" } });
+    if (r.status !== 0) throw new Error(`building the pooler's image on ${cfg.images.pgbouncer} failed: ${r.stderr}`);
+}
 
 export class LocalPlatform {
     readonly raw: RawConfig;
@@ -79,6 +90,7 @@ export class LocalPlatform {
     private async declare(change: (raw: RawConfig) => void, preview?: RecordOptions["preview"]): Promise<RecordedResource[]> {
         const raw = structuredClone(this.raw);
         change(raw);
+        buildServerImages(validateConfig(raw));
         const { program } = await import("../../stacks/program");
         return (await record(raw, () => program(), { outputs: realOutputs, secrets: this.secrets, preview })).resources;
     }

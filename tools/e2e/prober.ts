@@ -15,7 +15,8 @@ export interface ProbeResult {
 }
 
 export interface Writer {
-    stop(): Promise<{ requests: number; ok: number; failed: number; outageSeconds: number }>;
+    /** longestMs: the longest one request took (a write held by the pooler's pause shows here). */
+    stop(): Promise<{ requests: number; ok: number; failed: number; outageSeconds: number; longestMs: number }>;
 }
 
 function ask(url: URL, method = "GET", body?: string, agent?: http.Agent): Promise<number> {
@@ -70,11 +71,13 @@ export function startWriter(url: string): Writer {
     let ok = 0;
     let first = 0;
     let last = 0;
+    let longestMs = 0;
     const agent = new (url.startsWith("https") ? https : http).Agent({ keepAlive: true, maxSockets: 1 });
     const loop = (async () => {
         while (running) {
             const started = Date.now();
             const status = await ask(new URL(url), "POST", '{"client":"writer"}', agent);
+            longestMs = Math.max(longestMs, Date.now() - started);
             requests++;
             if (status >= 200 && status <= 299) ok++;
             else {
@@ -89,7 +92,7 @@ export function startWriter(url: string): Writer {
             running = false;
             await loop;
             agent.destroy();
-            return { requests, ok, failed: requests - ok, outageSeconds: first ? (last - first) / 1000 : 0 };
+            return { requests, ok, failed: requests - ok, outageSeconds: first ? (last - first) / 1000 : 0, longestMs };
         },
     };
 }

@@ -4,7 +4,7 @@
 // figures; tests/e2e/platform.test.ts asserts the outcomes, `npm run bench` prints the figures.
 import type { LocalPlatform, RawConfig } from "./platform";
 import { run } from "./applier";
-import { DATABASE_NETWORK, POSTGRES_CONTAINER, appNetwork } from "../../config/naming";
+import { DATABASE_NETWORK, POOLER_CONTAINER, POSTGRES_CONTAINER, appNetwork } from "../../config/naming";
 import { get, psql, serviceContainers } from "./scenarios/common";
 import { LOAD_PATHS, brokenRelease, failingAfterSwitch, naive, releaseUnderLoad, reloadSwitch, sameConfigAgain } from "./scenarios/releases";
 import { nginxReplaced, postgresReplaced, recreatedOutsidePulumi, secondUp } from "./scenarios/day-two";
@@ -24,10 +24,13 @@ async function bringUp(p: LocalPlatform) {
     const databases: Record<string, number> = {};
     for (const app of ["app1", "app2"]) databases[`${app}_db`] = Number((await psql(`${app}_db`, "SELECT count(*) FROM visits")).stdout.trim() || -1);
     const cross = await psql("app2_db", "SELECT 1", "app1", p.generated("app1-db-password"));
+    // The same through PgBouncer (its own psql, to its own port): PostgreSQL still refuses app1.
+    const pooled = (db: string) => run("docker", ["exec", POOLER_CONTAINER, "psql", "-XAt", `postgresql://app1:${p.generated("app1-db-password")}@127.0.0.1:5432/${db}`, "-c", "SELECT current_user"]);
+    const [crossPooled, ownPooled] = [await pooled("app2_db"), await pooled("app1_db")];
     // The superuser's password reaches PostgreSQL as a file: `docker inspect` shows only its path.
     const inspected = (await run("docker", ["inspect", POSTGRES_CONTAINER])).stdout;
     const superuserPasswordInInspect = inspected.includes(p.generated("database-superuser-password"));
-    return { ok: up.ok, routes, databases, isolation: cross.code === 0 ? "app1 reached app2_db" : cross.stderr.trim(), network: await networkIsolation(), superuserPasswordInInspect };
+    return { ok: up.ok, routes, databases, isolation: cross.code === 0 ? "app1 reached app2_db" : cross.stderr.trim(), isolationThroughPooler: { app2Db: crossPooled.code === 0 ? "app1 reached app2_db" : crossPooled.stderr.trim(), app1Db: ownPooled.stdout.trim() }, network: await networkIsolation(), superuserPasswordInInspect };
 }
 
 /**

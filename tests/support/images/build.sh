@@ -6,6 +6,7 @@
 # same 430 MB six times). Tags whose label matches the input hash are reused (warm run: ~1 s).
 # Then build-nginx.sh builds local/nginx:1.30 (Debian sid's nginx, production's line) the same way,
 # postgres-pgbackrest.sh builds local/postgres:15-pgbackrest (production's pgBackRest Dockerfile),
+# pgbouncer.sh builds local/pgbouncer:e2e (production's PgBouncer Dockerfile),
 # and demo-images.sh builds the demo app's images (local/demo/*) from demo/*/Dockerfile.
 #
 #   tests/support/images/build.sh [--force]
@@ -404,6 +405,8 @@ main() {
 	wait "$nginx_pid" || die "build-nginx.sh failed (its messages are above)"
 	# local/postgres:15-pgbackrest: production's pgBackRest Dockerfile on local/postgres:15.
 	if [ "$FORCE" = 1 ]; then bash "$HERE/postgres-pgbackrest.sh" --force; else bash "$HERE/postgres-pgbackrest.sh"; fi
+	# local/pgbouncer:e2e: production's PgBouncer Dockerfile on local/postgres:15 (trixie's 1.24).
+	if [ "$FORCE" = 1 ]; then bash "$HERE/pgbouncer.sh" --force; else bash "$HERE/pgbouncer.sh"; fi
 	# The demo app's images, built from demo/*/Dockerfile on this rootfs (their own cache).
 	if [ "$FORCE" = 1 ]; then bash "$HERE/demo-images.sh" --force; else bash "$HERE/demo-images.sh"; fi
 }

@@ -1,7 +1,8 @@
 // Day-two changes the engine handles in ways the mocks cannot show (docs/engine-notes.md), under
 // steady probes: a second `up` with nothing changed; nginx replaced by an image change (delete
 // before replace: every app must be routed again in the same `up`); PostgreSQL replaced by a minor
-// image change (clean stop, no row lost, apps reconnect); and nginx recreated outside Pulumi (as
+// image change behind the pooler's PAUSE (no write fails, no row lost, the longest wait reported);
+// and nginx recreated outside Pulumi (as
 // Watchtower would) followed by a change that replaces it.
 import type { LocalPlatform, RawConfig } from "../platform";
 import { run } from "../applier";
@@ -75,6 +76,8 @@ export async function postgresReplaced(p: LocalPlatform, keep: (raw: RawConfig) 
         acknowledgedWrites: writes.ok,
         failedWrites: writes.failed,
         writeOutageSeconds: writes.outageSeconds,
+        longestWriteMs: writes.longestMs,
+        commandsRun: result.commands.map((c) => c.name).sort(),
         probeOutageSeconds: probes.outageSeconds,
         postgresRunning: stopped === "true",
         routesAfter: await routes(p.baseUrl),
