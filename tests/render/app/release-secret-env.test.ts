@@ -16,6 +16,7 @@ import { containerSpec } from "../../../render/app/container-spec";
 import { CONTAINER_SECRETS_DIR, ReleaseInput, releaseScript } from "../../../render/app/release";
 import { needsImages } from "../../support/requirements";
 import { tempDirs } from "../../support/tmp";
+import { leaks } from "../../support/inspect-leaks";
 
 const IMAGE = "local/demo/frontend:1";
 const NGINX_IMAGE = "local/nginx:1.30";
@@ -34,7 +35,7 @@ const ok = (args: string[], input?: string) => {
 };
 
 // Each holds a plain marker (wtsS1...) so its absence can be checked in raw JSON too.
-export const HOSTILE: Record<string, string> = {
+const HOSTILE: Record<string, string> = {
     DATABASE_PASSWORD: `wtsS1 it's "quoted" $HOME $(touch /tmp/wts-pwned) \`touch /tmp/wts-pwned\` \\ ;&|<>*?#~!{}[] 'a'\\''b' end `,
     DATABASE_URL: "postgres://wts_sec:wtsS2-p%40ss'$x\"@postgres:5432/wts_sec_db",
     API_TOKEN: "  wtsS3 leading spaces, =equals= %s %q %% a\ttab and ${HOME}",
@@ -62,28 +63,6 @@ function release(root: string, image: string): { code: number | null; stderr: st
 }
 
 const containers = () => ok(["ps", "-a", "--filter", `label=${spec.label}`, "--format", "{{.Names}}"]).split("\n").filter(Boolean);
-
-/** Every string in a JSON value (keys too), decoded. */
-const strings = (v: unknown): string[] =>
-    typeof v === "string" ? [v] : Array.isArray(v) ? v.flatMap(strings) : v && typeof v === "object" ? Object.entries(v).flatMap(([k, x]) => [k, ...strings(x)]) : [];
-
-/** What of the secrets a text shows: a value, its base64, or its marker. */
-export function leaks(raw: string, secrets: Record<string, string>): string[] {
-    const found: string[] = [];
-    let decoded: string[] = [];
-    try {
-        decoded = strings(JSON.parse(raw));
-    } catch {
-        decoded = [raw];
-    }
-    for (const [name, value] of Object.entries(secrets)) {
-        const marker = /wtsS\d/.exec(value)?.[0];
-        if (decoded.some((s) => s.includes(value))) found.push(`${name}'s value`);
-        if (raw.includes(Buffer.from(value).toString("base64"))) found.push(`${name}'s base64`);
-        if (marker && raw.includes(marker)) found.push(`${name}'s marker ${marker}`);
-    }
-    return found;
-}
 
 describe("a release whose env file holds secrets, on Docker", { skip }, () => {
     let root: string;
