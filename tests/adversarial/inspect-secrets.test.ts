@@ -2,7 +2,9 @@
 // are inspected while they run, and none shows a secret. The backup job's managed-database client
 // (render/backup/managed-client.ts) and migrate-database's (render/migrate/) dump from a PostgreSQL
 // that is paused, so they wait on it while this test reads `docker inspect`; then it resumes and
-// the backup finishes, which proves the password reached pg_dump through its password file.
+// the backup finishes, which proves the password reached pg_dump through its password file. The
+// off-site upload runs an rclone stand-in (no rclone image here) that waits until stopped and
+// exits 0 only when the config it was given (--config) is readable and holds the secret key.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -16,7 +18,10 @@ import { jobFiles } from "../../render/schedule";
 import { migrateDatabaseScript } from "../../render/migrate/migrate";
 import { SERVER_CA_FILE, SERVER_ENDPOINT_FILE } from "../../render/managed-database";
 import { script } from "../../render/shell";
-import { POSTGRES_IMAGE, needsImages, ok, psql, removeContainers, sh, waitFor } from "../support/ops";
+import { POSTGRES_IMAGE, needsImages, ok, opsRoot, psql, removeContainers, sh, startPostgres, waitFor } from "../support/ops";
+import { ROLE_PASSWORD_ENV, appDatabaseSql } from "../../render/database-sql";
+import { installOffsiteEnvScript, offsiteEnvFile } from "../../render/backup/offsite";
+import { TEST_AGE_RECIPIENT, TEST_SERVER_ACCESS } from "../support/prod-stack";
 import { freePort } from "../support/ports";
 import { leaks } from "../support/inspect-leaks";
 
@@ -41,12 +46,13 @@ function background(cmd: string, args: string[], env: Record<string, string>): {
     return { child, done: new Promise((resolve) => child.on("close", (code) => resolve({ code, out }))) };
 }
 
-/** `docker inspect` of the first client container seen running (the server is paused: it waits). */
-function inspectRunningClient(): string {
+/** `docker inspect` of the first container of `image` seen running, and its ID. */
+function inspectRunning(image = CLIENT_IMAGE): { id: string; json: string } {
     let id = "";
-    waitFor(() => (id = ok("docker", ["ps", "-q", "--filter", `ancestor=${CLIENT_IMAGE}`]).trim().split("\n")[0]) !== "", 60_000, "a client container");
-    return ok("docker", ["inspect", id]);
+    waitFor(() => (id = ok("docker", ["ps", "-q", "--filter", `ancestor=${image}`]).trim().split("\n")[0]) !== "", 60_000, `a container of ${image}`);
+    return { id, json: ok("docker", ["inspect", id]) };
 }
+const inspectRunningClient = () => inspectRunning().json;
 
 describe("client containers, inspected while they run", { skip }, () => {
     before(async () => {
@@ -118,5 +124,61 @@ describe("client containers, inspected while they run", { skip }, () => {
         }
         await run.done;
         assert.deepEqual(leaks(inspected, SECRETS), []);
+    });
+});
+
+const RCLONE_STANDIN = `wts-rclone-standin:${process.pid}`;
+const ACCESS = "SCWWTSACCESSKEYP2";
+const SECRET_KEY = "wtsP3-0f3a6c1e-secret-key-value";
+const STANDIN_SCRIPT = `#!/bin/sh
+# rclone --config FILE copy ...: the config must be readable, with the secret key in it.
+[ "$1" = --config ] && grep -q '^secret_access_key = .' "$2" || { echo "cannot read the rclone config $2" >&2; exit 1; }
+trap 'exit 0' TERM
+sleep 600 & wait
+`;
+
+describe("the off-site upload's rclone container, inspected while it runs", { skip }, () => {
+    const PG = "wts-inspect-offsite-pg";
+    let ops: ReturnType<typeof opsRoot>;
+    before(() => {
+        const ctx = fs.mkdtempSync(path.join(os.tmpdir(), "wts-standin-"));
+        fs.writeFileSync(path.join(ctx, "rclone"), STANDIN_SCRIPT, { mode: 0o755 });
+        fs.writeFileSync(path.join(ctx, "Dockerfile"), `FROM ${POSTGRES_IMAGE}\nCOPY rclone /usr/local/bin/rclone-standin\nENTRYPOINT ["/usr/local/bin/rclone-standin"]\n`);
+        ok("bash", ["-c", `tar -C ${ctx} -c . | DOCKER_BUILDKIT=0 docker build -q -t ${RCLONE_STANDIN} -`]);
+        fs.rmSync(ctx, { recursive: true, force: true });
+        ops = opsRoot({
+            target: "scaleway",
+            domain: "mhylle.com",
+            server: TEST_SERVER_ACCESS,
+            backups: { offsite: { enabled: true, bucket: "wts-backups", region: "nl-ams", recipient: TEST_AGE_RECIPIENT, image: RCLONE_STANDIN } },
+        });
+        startPostgres(PG);
+        psql(PG, "postgres", appDatabaseSql("app1"), { [ROLE_PASSWORD_ENV]: "pw" });
+        const installed = sh("bash", ["-c", installOffsiteEnvScript(ops.root)], { input: offsiteEnvFile("nl-ams", ACCESS, SECRET_KEY) });
+        assert.equal(installed.code, 0, installed.stderr);
+    });
+    after(() => {
+        const left = sh("docker", ["ps", "-aq", "--filter", `ancestor=${RCLONE_STANDIN}`]).stdout.split("\n").filter(Boolean);
+        if (left.length) sh("docker", ["rm", "-f", ...left]);
+        removeContainers(PG);
+        sh("docker", ["rmi", "-f", RCLONE_STANDIN]);
+        ops?.cleanup();
+    });
+
+    it("no key in docker inspect; rclone reads them from its config file, and the upload succeeds", async () => {
+        const job = background(path.join(ops.root, "bin/run-job"), ["backup"], { ...ops.env, PLATFORM_POSTGRES_CONTAINER: PG });
+        let seen: { id: string; json: string };
+        try {
+            seen = inspectRunning(RCLONE_STANDIN);
+        } finally {
+            sh("docker", ["ps", "-q", "--filter", `ancestor=${RCLONE_STANDIN}`]).stdout.split("\n").filter(Boolean).forEach((id) => sh("docker", ["stop", "-t", "30", id]));
+        }
+        const r = await job.done;
+        assert.deepEqual(leaks(seen.json, { ACCESS, SECRET_KEY }), []);
+        const log = fs.readFileSync(path.join(ops.root, "logs/jobs/backup.log"), "utf8");
+        assert.equal(r.code, 0, r.out + log);
+        assert.match(fs.readFileSync(path.join(ops.root, "state/backups/last.tsv"), "utf8"), /^offsite\tok\t/m);
+        const conf = path.join(ops.root, "secrets/offsite.rclone.conf");
+        assert.equal((fs.statSync(conf).mode & 0o777).toString(8), "600");
     });
 });
