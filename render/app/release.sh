@@ -124,9 +124,6 @@ start_new() {
   if [ "$secret_vars" -gt 0 ]; then
     secret_command || return 1
     secret_args=(--volume "$secret_file:$secret_mount:ro" --entrypoint /bin/sh)
-    # Not root (the local target as a user of the docker group): the file cannot be given to the
-    # container's uid, so it stays ours (0440) and the container gets our group.
-    [ "$EUID" -eq 0 ] || secret_args+=(--group-add "$(id -g)")
     mkdir -p "$secret_dir" && chmod 700 "$secret_dir" && cp "$secretfile" "$secret_file" || return 1
   fi
   docker create --name "$new" --hostname "$new" --network "$network" --network-alias "$alias_prefix-$idle" \

@@ -70,12 +70,21 @@ give_secret_file() {
     echo "the image has no /bin/sh, which starts it with its secret variables (${secret_names[*]:-secrets}) loaded from a read-only file instead of its docker inspect environment: build it on an image with a shell (node:22-slim, alpine; not distroless)"
     return 1
   fi
-  if [ "$EUID" -ne 0 ]; then chmod 0440 "$secret_file"; return; fi
   if ! uid=$(container_uid "$1"); then
     echo "cannot tell which uid $1 runs as (its user is not in the image's /etc/passwd): set the service's user to a numeric uid:gid such as 10001:10001"
     return 1
   fi
-  chown "$uid" "$secret_file" && chmod 0400 "$secret_file"
+  chmod 0400 "$secret_file" || return 1
+  if [ "$EUID" -eq 0 ]; then chown "$uid" "$secret_file"; return; fi
+  # The deploy user has no root, only Docker: a one-shot container with CAP_CHOWN alone and no
+  # network gives the file to that uid (as render/secret-file.ts does), from nginx's image (it has chown).
+  local chown_image
+  if ! chown_image=$(docker inspect -f '{{.Config.Image}}' "$nginx") ||
+    ! docker run --rm --read-only --network none --cap-drop ALL --cap-add CHOWN --security-opt no-new-privileges --user 0:0 \
+      --entrypoint chown -v "$secret_file:/secret" "$chown_image" "$uid" /secret >/dev/null; then
+    echo "cannot give the secret file to uid $uid (a chown in a container of $nginx's image)"
+    return 1
+  fi
 }
 
 # Secret files whose container is gone (a release interrupted before it removed its container).

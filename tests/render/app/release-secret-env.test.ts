@@ -14,13 +14,13 @@ import { validateConfig } from "../../../config/validate";
 import { NGINX_CONTAINER, appDatabaseNetwork, appNetwork } from "../../../config/naming";
 import { containerSpec } from "../../../render/app/container-spec";
 import { CONTAINER_SECRETS_DIR, ReleaseInput, releaseScript } from "../../../render/app/release";
-import { needsImages } from "../../support/requirements";
+import { needs, needsImages } from "../../support/requirements";
 import { tempDirs } from "../../support/tmp";
 import { leaks } from "../../support/inspect-leaks";
 
 const IMAGE = "local/demo/frontend:1";
 const NGINX_IMAGE = "local/nginx:1.30";
-const skip = needsImages(IMAGE, NGINX_IMAGE);
+const skip = needsImages(IMAGE, NGINX_IMAGE) || needs("root", "setpriv");
 const APP = "wts-sec";
 const STAND_IN = "wts-sec-nginx";
 const STATUS_PORT = 8099;
@@ -52,13 +52,18 @@ const envFile = Object.entries({ ...PLAIN, ...HOSTILE })
     .map(([k, v]) => `${k}=${v}`)
     .join("\n") + "\n";
 
-function release(root: string, image: string): { code: number | null; stderr: string; stdout: string } {
+/** A uid that is not root, with the docker group alone: what the deploy user is on a server. */
+const DEPLOY_UID = 4242;
+const dockerGid = () => fs.statSync("/var/run/docker.sock").gid;
+
+function release(root: string, image: string, opts: { asDeploy?: boolean; env?: string } = {}): { code: number | null; stderr: string; stdout: string } {
     const input: ReleaseInput = { root, app: APP, service: "backend", spec, image, statusPort: STATUS_PORT, ...cfg.apps[0].release, healthTimeoutSeconds: 30, reachTimeoutSeconds: 15, watchSeconds: 0, drainSeconds: 1 };
     const script = releaseScript(input).replace(`nginx=${NGINX_CONTAINER}`, `nginx=${STAND_IN}`);
     assert.ok(script.includes(`nginx=${STAND_IN}`));
     const file = path.join(path.dirname(root), "release.sh");
     fs.writeFileSync(file, script);
-    const r = spawnSync("bash", [file], { input: envFile, encoding: "utf8", timeout: 300_000 });
+    const argv = opts.asDeploy ? ["setpriv", `--reuid=${DEPLOY_UID}`, `--regid=${dockerGid()}`, "--clear-groups", "bash", file] : ["bash", file];
+    const r = spawnSync(argv[0], argv.slice(1), { input: opts.env ?? envFile, encoding: "utf8", timeout: 300_000 });
     return { code: r.status, stderr: r.stderr, stdout: r.stdout };
 }
 
@@ -136,5 +141,27 @@ describe("a release whose env file holds secrets, on Docker", { skip }, () => {
         assert.deepEqual(containers(), [name]);
         assert.deepEqual(fs.readdirSync(path.join(root, CONTAINER_SECRETS_DIR)), [`${name}.env`]);
         assert.deepEqual(leaks(r.stderr + r.stdout, HOSTILE), []);
+    });
+
+    it("released by the deploy user (not root, Docker only): the file is still the container user's alone, the app sees its variables", () => {
+        const before = name;
+        fs.chmodSync(path.dirname(root), 0o755);
+        const chownTree = (p: string): void => {
+            fs.lchownSync(p, DEPLOY_UID, -1);
+            if (fs.lstatSync(p).isDirectory()) for (const f of fs.readdirSync(p)) chownTree(path.join(p, f));
+        };
+        chownTree(root);
+        const r = release(root, IMAGE, { asDeploy: true, env: envFile + "PLAIN_TWO=another release\n" });
+        assert.equal(r.code, 0, r.stderr);
+        const [now] = containers();
+        assert.notEqual(now, before);
+        const st = fs.statSync(path.join(root, CONTAINER_SECRETS_DIR, `${now}.env`));
+        assert.equal((st.mode & 0o777).toString(8), "400");
+        assert.equal(st.uid, 10001);
+        // The old container's file went with it.
+        assert.deepEqual(fs.readdirSync(path.join(root, CONTAINER_SECRETS_DIR)), [`${now}.env`]);
+        const environ = ok(["exec", now, "cat", "/proc/1/environ"]);
+        for (const [k, v] of Object.entries(HOSTILE)) assert.ok(environ.split("\0").includes(`${k}=${v}`), `${k} as the app sees it`);
+        assert.deepEqual(leaks(ok(["inspect", now]), HOSTILE), []);
     });
 });
