@@ -48,6 +48,9 @@ const cfg = validateConfig({
     apps: [{ name: APP, frontend: { image: IMAGE }, backend: { image: IMAGE, port: 8080, healthPath: "/health", secretEnv: { API_TOKEN: "wtsApiToken", GREETING: "wtsGreeting" } } }],
 });
 const spec = containerSpec(cfg.apps[0], "backend", "wts");
+// user "": the image's own user, here a name its /etc/passwd gives uid 33.
+const namedUserSpec = containerSpec(validateConfig({ apps: [{ ...cfg.apps[0], backend: { ...cfg.apps[0].backend, user: "" } }] }).apps[0], "backend", "wts");
+const NAMED_USER_IMAGE = `wts-named-user:${process.pid}`;
 const envFile = Object.entries({ ...PLAIN, ...HOSTILE })
     .map(([k, v]) => `${k}=${v}`)
     .join("\n") + "\n";
@@ -56,8 +59,8 @@ const envFile = Object.entries({ ...PLAIN, ...HOSTILE })
 const DEPLOY_UID = 4242;
 const dockerGid = () => fs.statSync("/var/run/docker.sock").gid;
 
-function release(root: string, image: string, opts: { asDeploy?: boolean; env?: string } = {}): { code: number | null; stderr: string; stdout: string } {
-    const input: ReleaseInput = { root, app: APP, service: "backend", spec, image, statusPort: STATUS_PORT, ...cfg.apps[0].release, healthTimeoutSeconds: 30, reachTimeoutSeconds: 15, watchSeconds: 0, drainSeconds: 1 };
+function release(root: string, image: string, opts: { asDeploy?: boolean; env?: string; spec?: typeof spec } = {}): { code: number | null; stderr: string; stdout: string } {
+    const input: ReleaseInput = { root, app: APP, service: "backend", spec: opts.spec ?? spec, image, statusPort: STATUS_PORT, ...cfg.apps[0].release, healthTimeoutSeconds: 30, reachTimeoutSeconds: 15, watchSeconds: 0, drainSeconds: 1 };
     const script = releaseScript(input).replace(`nginx=${NGINX_CONTAINER}`, `nginx=${STAND_IN}`);
     assert.ok(script.includes(`nginx=${STAND_IN}`));
     const file = path.join(path.dirname(root), "release.sh");
@@ -97,7 +100,7 @@ describe("a release whose env file holds secrets, on Docker", { skip }, () => {
         if (all.length) docker(["rm", "-f", ...all]);
         docker(["rm", "-f", STAND_IN]);
         for (const n of [appNetwork(APP), appDatabaseNetwork(APP)]) docker(["network", "rm", n]);
-        docker(["rmi", "-f", NO_SHELL]);
+        docker(["rmi", "-f", NO_SHELL, NAMED_USER_IMAGE]);
     });
 
     it("releases the service", () => {
@@ -163,5 +166,15 @@ describe("a release whose env file holds secrets, on Docker", { skip }, () => {
         const environ = ok(["exec", now, "cat", "/proc/1/environ"]);
         for (const [k, v] of Object.entries(HOSTILE)) assert.ok(environ.split("\0").includes(`${k}=${v}`), `${k} as the app sees it`);
         assert.deepEqual(leaks(ok(["inspect", now]), HOSTILE), []);
+    });
+
+    it("an image whose user is a name (service user \"\"): the file goes to that name's uid from the image's /etc/passwd", () => {
+        ok(["build", "-q", "-t", NAMED_USER_IMAGE, "-"], `FROM ${IMAGE}\nUSER www-data\n`);
+        const r = release(root, NAMED_USER_IMAGE, { spec: namedUserSpec });
+        assert.equal(r.code, 0, r.stderr);
+        const [now] = containers();
+        assert.equal(ok(["exec", now, "id", "-u"]).trim(), "33");
+        assert.equal(fs.statSync(path.join(root, CONTAINER_SECRETS_DIR, `${now}.env`)).uid, 33);
+        assert.ok(ok(["exec", now, "cat", "/proc/1/environ"]).split("\0").includes(`API_TOKEN=${HOSTILE.API_TOKEN}`));
     });
 });
