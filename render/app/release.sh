@@ -124,7 +124,7 @@ start_new() {
   if [ "$secret_vars" -gt 0 ]; then
     secret_command || return 1
     secret_args=(--volume "$secret_file:$secret_mount:ro" --entrypoint /bin/sh)
-    mkdir -p "$secret_dir" && chmod 700 "$secret_dir" && cp "$secretfile" "$secret_file" || return 1
+    (umask 077 && mkdir -p "$secret_dir") && chmod 700 "$secret_dir" && cp "$secretfile" "$secret_file" || return 1
   fi
   docker create --name "$new" --hostname "$new" --network "$network" --network-alias "$alias_prefix-$idle" \
     --env-file "$plainfile" --env "RELEASE_ID=$new" --env "RELEASE_IMAGE=$image" \
