@@ -48,7 +48,7 @@ export const serviceSchema = (defaults: { port: number; healthPath: string; memo
             .record(z.string().regex(ENV_KEY, "must be a shell-style variable name"), z.string().regex(SECRET_CONFIG_KEY, "must be a config key name such as app1DbUrl"))
             .default({})
             .describe(
-                "Secret environment variables: each variable's value is read from the secret config key it names (`pulumi config set --secret app1ApiToken <value>`, then `API_TOKEN: app1ApiToken`); it reaches the container's env file only, encrypted in state.",
+                "Secret environment variables: each variable's value is read from the secret config key it names (`pulumi config set --secret app1ApiToken <value>`, then `API_TOKEN: app1ApiToken`); encrypted in state; it reaches the container through a read-only file of its own, never its `docker inspect` environment (docs/app-contract.md).",
             ),
         memoryMb: memoryMb(defaults.memoryMb).describe("The container's hard memory limit in MiB (counted in the server's memory budget)."),
         user: checked(z.string(), containerUserProblem)

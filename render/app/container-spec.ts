@@ -20,7 +20,15 @@ export interface ContainerSpec {
     readonly healthCommand: string;
     /** Arguments of `docker run` except name, network, env, health command and image. */
     readonly runArgs: string[];
+    /**
+     * Variables of the env file that are secret: the release loads them from a read-only file inside
+     * the container instead of its environment, so `docker inspect` never shows them (release.sh).
+     */
+    readonly secretNames: string[];
 }
+
+/** The database variables a backend gets that hold its password (components/app.ts, render/managed-database.ts). */
+export const DATABASE_SECRET_NAMES = ["DATABASE_PASSWORD", "DATABASE_URL", "DATABASE_READ_URL"] as const;
 
 /** Health check run inside the container (by /bin/sh): curl where the image has it, else wget. */
 export function healthCommand(url: string): string {
@@ -60,5 +68,6 @@ export function containerSpec(app: AppConfig, kind: ServiceKind, watchtowerScope
         // The image needs curl or wget (the platform's image contract, docs/app-contract.md).
         healthCommand: healthCommand(`http://127.0.0.1:${svc.port}${svc.healthPath}`),
         runArgs,
+        secretNames: [...Object.keys(svc.secretEnv), ...(kind === "backend" && app.database ? DATABASE_SECRET_NAMES : [])],
     };
 }

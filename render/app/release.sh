@@ -14,7 +14,8 @@
 # If a gate before the switch fails, nothing nginx uses has changed and the old version serves.
 #
 # Parameters come from the header the platform renders above this text (render/app/release.ts), and
-# the slot functions (running, service_containers, remove, live_color, switch_to) from slots.sh.
+# the slot functions (running, service_containers, remove, live_color, switch_to) from slots.sh, the
+# secret variables' handling (split_env, give_secret_file, ...) from secret-env.sh.
 # stdin: the service's env file (secrets included), written to a private temp file only.
 # stdout: one JSON line describing the release; stderr: progress and the reason of a failure.
 
@@ -83,16 +84,22 @@ exec 7>"$root/state/release-$app-$service.lock"
 flock -w 1800 7 || fail "another release of $app $service still runs"
 
 envfile=$(mktemp)
-trap 'rm -f "$envfile"' EXIT
+plainfile=$(mktemp)
+secretfile=$(mktemp)
+trap 'rm -f "$envfile" "$plainfile" "$secretfile"' EXIT
 cat >"$envfile"
+split_env
 
 if ! docker image inspect "$image" >/dev/null 2>&1; then
   log "pulling $image"
   docker pull -q "$image" >/dev/null || fail "cannot pull the image; if it is private, add its registry to registries.credentials"
 fi
-# The container's identity: image, settings and env. Same identity as the live one: nothing to do.
-identity=$({ docker image inspect -f '{{.Id}}' "$image"; printf '%s\n' "$network" "${extra_networks[@]}" "${run_args[@]}" "$health_cmd"; cat "$envfile"; } | sha256sum | cut -c1-10)
+# The container's identity: image, settings, env and how its secrets reach it. Same identity as the
+# live one: nothing to do.
+identity=$({ docker image inspect -f '{{.Id}}' "$image"; printf '%s\n' "$network" "${extra_networks[@]}" "${run_args[@]}" "$health_cmd" "${secret_names[@]}" "$secret_loader"; cat "$envfile"; } | sha256sum | cut -c1-10)
 new="$base-$identity"
+secret_file="$secret_dir/$new.env"
+sweep_secret_files
 live=$(live_color)
 idle=$(other "$live")
 current=$(service_containers "$live" | sed -n 1p)
@@ -107,15 +114,23 @@ fi
 # The idle slot never serves: whatever is in it (a failed or interrupted release) goes.
 for leftover in $(service_containers "$idle"); do log "removing $leftover from the idle $idle slot"; remove "$leftover" 0; done
 docker rm -f "$new" >/dev/null 2>&1 || true
+rm -f "$secret_file"
 
 log "starting $new in the $idle slot beside ${current:-nothing} ($live)"
 created_at=$(now)
 # Any of these failing leaves nothing behind: the idle slot is emptied and the reason named.
 start_new() {
+  local secret_args=() command_args=()
+  if [ "$secret_vars" -gt 0 ]; then
+    secret_command || return 1
+    secret_args=(--volume "$secret_file:$secret_mount:ro" --entrypoint /bin/sh)
+    (umask 077 && mkdir -p "$secret_dir") && chmod 700 "$secret_dir" && cp "$secretfile" "$secret_file" || return 1
+  fi
   docker create --name "$new" --hostname "$new" --network "$network" --network-alias "$alias_prefix-$idle" \
-    --env-file "$envfile" --env "RELEASE_ID=$new" --env "RELEASE_IMAGE=$image" \
+    --env-file "$plainfile" --env "RELEASE_ID=$new" --env "RELEASE_IMAGE=$image" \
     --label "$color_label=$idle" --label "$identity_label=$identity" \
-    --health-cmd "$health_cmd" "${run_args[@]}" "$image" >/dev/null || return 1
+    --health-cmd "$health_cmd" "${secret_args[@]}" "${run_args[@]}" "$image" "${command_args[@]}" >/dev/null || return 1
+  [ "$secret_vars" -eq 0 ] || give_secret_file "$new" || return 1
   for n in "${extra_networks[@]}"; do docker network connect "$n" "$new" || return 1; done
   docker start "$new" >/dev/null
 }

@@ -7,12 +7,18 @@ import { ACCESS_LOG_FLUSH_SECONDS, ACCESS_LOG_LOCK, NGINX_LOGS_DIR, PROBE_PATH, 
 import { upstreamName } from "../nginx/routes";
 import { script, shq } from "../shell";
 import { RELEASE_EVENTS } from "../monitoring/layout";
+import { SECRETS_DIR } from "../secret-file";
 import type { ContainerSpec } from "./container-spec";
 
 export const RELEASE_SCRIPT = path.join(__dirname, "release.sh");
 /** The slot functions (which container holds which slot, which slot is live) every release script uses. */
 export const SLOTS_SCRIPT = path.join(__dirname, "slots.sh");
 const slots = () => fs.readFileSync(SLOTS_SCRIPT, "utf8");
+/** How a release keeps secret variables out of its container's environment (`docker inspect`). */
+export const SECRET_ENV_SCRIPT = path.join(__dirname, "secret-env.sh");
+const secretEnv = () => fs.readFileSync(SECRET_ENV_SCRIPT, "utf8");
+/** Where a server keeps each app container's secret variables (one file a container, 0400, its uid's). */
+export const CONTAINER_SECRETS_DIR = `${SECRETS_DIR}/containers`;
 /** Seconds a healthy container gets to become reachable through nginx (DNS answers last 1 s). */
 export const REACH_TIMEOUT_SECONDS = 15;
 
@@ -59,10 +65,11 @@ function header(r: ReleaseInput): string[] {
         `network=${shq(s.network)}`,
         `extra_networks=(${s.extraNetworks.map(shq).join(" ")})`,
         `run_args=(${s.runArgs.map(shq).join(" ")})`,
+        `secret_names=(${s.secretNames.map(shq).join(" ")})`,
         `label=${shq(s.label)} color_label=${shq(SLOT_LABEL)} identity_label=${shq(IDENTITY_LABEL)}`,
         [int("health_timeout", r.healthTimeoutSeconds), int("reach_timeout", r.reachTimeoutSeconds ?? REACH_TIMEOUT_SECONDS), int("watch_seconds", r.watchSeconds), int("window_seconds", r.windowSeconds)].join(" "),
         [int("min_requests", r.minRequests), int("max_5xx_hundredths", hundredths(r.max5xxPercent)), `max_5xx_percent=${shq(String(r.max5xxPercent))}`, int("drain_seconds", r.drainSeconds)].join(" "),
-        `root=${shq(r.root)} nginx=${NGINX_CONTAINER}`,
+        `root=${shq(r.root)} nginx=${NGINX_CONTAINER} secret_dir="$root/${CONTAINER_SECRETS_DIR}"`,
         // The slot's probe is $probe_base<color><health path> (render/nginx/routes.ts, probeLocations).
         `probe_base=${shq(`http://127.0.0.1:${r.statusPort}${PROBE_PATH}/${upstreamName(r.app, r.service, "")}`)}`,
         `marker="$root/${UPSTREAMS_DIR}/${liveMarker(r.app, r.service)}"`,
@@ -73,7 +80,7 @@ function header(r: ReleaseInput): string[] {
 }
 
 export function releaseScript(r: ReleaseInput): string {
-    return script(...header(r), "", slots(), fs.readFileSync(RELEASE_SCRIPT, "utf8"));
+    return script(...header(r), "", slots(), secretEnv(), fs.readFileSync(RELEASE_SCRIPT, "utf8"));
 }
 
 export const RELEASE_PHASE_SCRIPT = path.join(__dirname, "release-phase.sh");
@@ -101,7 +108,7 @@ export function preparePhaseScript(r: ReleaseInput): string {
     const end = body.indexOf(DRAIN_END, start);
     if (start < 0 || end < 0) throw new Error(`${RELEASE_SCRIPT} changed: its drain section is no longer where prepare stops`);
     const prepare = body.slice(0, start) + KEEP_OLD + body.slice(end);
-    return script(...header(r), `pending="$root/${pendingFile(r.app, r.service)}"`, "", slots(), prepare);
+    return script(...header(r), `pending="$root/${pendingFile(r.app, r.service)}"`, "", slots(), secretEnv(), prepare);
 }
 
 /**
@@ -114,7 +121,7 @@ export const SWITCH_SETTLE_SECONDS = 2;
 /** finish or revert, on one server (its first argument). */
 export function finalPhaseScript(r: Pick<ReleaseInput, "root" | "app" | "service" | "spec" | "drainSeconds">): string {
     return script(
-        `app=${shq(r.app)} service=${shq(r.service)} root=${shq(r.root)}`,
+        `app=${shq(r.app)} service=${shq(r.service)} root=${shq(r.root)} secret_dir="$root/${CONTAINER_SECRETS_DIR}"`,
         `label=${shq(r.spec.label)} color_label=${shq(SLOT_LABEL)} ${int("drain_seconds", r.drainSeconds)} ${int("switch_settle_seconds", SWITCH_SETTLE_SECONDS)}`,
         `marker="$root/${UPSTREAMS_DIR}/${liveMarker(r.app, r.service)}"`,
         `pending="$root/${pendingFile(r.app, r.service)}"`,
@@ -131,6 +138,7 @@ export function removeServiceScript(root: string, app: string, service: ServiceK
         '  docker stop -t 10 "$c" >/dev/null 2>&1 || true',
         '  docker rm -f "$c" >/dev/null 2>&1 || true',
         "done",
+        `rm -f ${shq(`${root}/${CONTAINER_SECRETS_DIR}/${serviceBaseName(app, service)}-`)}*.env`,
         `rm -f ${shq(`${root}/${UPSTREAMS_DIR}/${liveMarker(app, service)}`)}`,
     );
 }

@@ -8,9 +8,10 @@ running() { [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = tru
 service_containers() { # [color]: this service's containers (in that slot)
   docker ps -a --filter "label=$label" ${1:+--filter "label=$color_label=$1"} --format '{{.Names}}'
 }
-remove() { # container grace: stop with grace (SIGTERM, then SIGKILL), then remove
+remove() { # container grace: stop with grace (SIGTERM, then SIGKILL), then remove, with its secret file
   docker stop -t "$2" "$1" >/dev/null 2>&1 || true
   docker rm -f "$1" >/dev/null 2>&1 || true
+  rm -f "$secret_dir/$1.env"
 }
 live_color() { if [ -e "$marker" ]; then echo green; else echo blue; fi; }
 # Make $1 the live slot: one rename or unlink, which nginx sees on its next request.

@@ -1,7 +1,9 @@
 // Off-site copy to Scaleway Object Storage, encrypted with age, by a pinned rclone image run by
 // `docker run --rm`.
-// The keys reach rclone only through an env file (mode 0600) written from a command's stdin:
-// never on a command line, in the crontab, or in a process listing.
+// The keys are installed as an env file (mode 0600) written from a command's stdin: never on a
+// command line, in the crontab, or in a process listing. Each upload turns it into rclone's config
+// file (0600, the job user's, whom rclone runs as), mounted read-only: never the container's
+// environment, which `docker inspect` and diagnostics dumps show.
 import type { BackupsConfig } from "../../config/schema";
 import { shq } from "../shell";
 import { installPrivateFileScript } from "../secret-file";
@@ -49,16 +51,26 @@ export function offsiteUpload(b: BackupsConfig): string[] {
         '    mkdir -p "$stage/$(dirname "$rel")" && age --encrypt -r "$recipient" -o "$stage/$rel.age" "$f" || return 1',
         "  done",
         "}",
+        `rclone_conf="\${offsite_env%.env}.rclone.conf" rclone_mount=/run/platform/rclone.conf`,
+        // RCLONE_CONFIG_OFFSITE_ACCESS_KEY_ID=v -> access_key_id = v in [OFFSITE], as rclone reads either.
+        "rclone_config() {",
+        "  local line key",
+        `  ( umask 077 && { echo "[${REMOTE}]"; while IFS= read -r line || [ -n "$line" ]; do`,
+        `      case "$line" in RCLONE_CONFIG_${REMOTE}_?*=*) key=\${line%%=*}; key=\${key#RCLONE_CONFIG_${REMOTE}_}; printf '%s = %s\\n' "\${key,,}" "\${line#*=}" ;; esac`,
+        '    done <"$offsite_env"; } >"$rclone_conf.tmp" ) && mv -f "$rclone_conf.tmp" "$rclone_conf"',
+        "}",
         'if [ ! -f "$offsite_env" ]; then',
         '  fail offsite "missing $offsite_env; run pulumi up to install the off-site credentials"',
         "elif ! command -v age >/dev/null; then",
         '  fail offsite "age is not installed on this server, nothing was uploaded: install it as docs/runbooks/upgrade-an-older-server.md shows"',
+        'elif ! rclone_config 2>"$err"; then',
+        '  fail offsite "cannot write the rclone config from $offsite_env: $(tail -n 5 "$err" | tr \'\\n\' \' \')"',
         'elif ! encrypt_run 2>"$err"; then',
         '  fail offsite "encryption failed, nothing was uploaded: $(tail -n 5 "$err" | tr \'\\n\' \' \')"',
         // --user: the staged files are the deploy user's 0600 files; no capabilities needed to read them.
         'elif ! docker run --rm --user "$(id -u):$(id -g)" --cap-drop ALL --security-opt no-new-privileges \\',
-        '    --env-file "$offsite_env" -e HOME=/tmp --tmpfs /tmp -v "$stage:/data:ro" \\',
-        `    ${shq(b.offsite.image)} copy /data ${REMOTE}:${shq(b.offsite.bucket!)} --no-check-dest --s3-no-check-bucket --s3-no-head --retries 3 2>"$err"; then`,
+        '    -v "$rclone_conf:$rclone_mount:ro" -e HOME=/tmp --tmpfs /tmp -v "$stage:/data:ro" \\',
+        `    ${shq(b.offsite.image)} --config "$rclone_mount" copy /data ${REMOTE}:${shq(b.offsite.bucket!)} --no-check-dest --s3-no-check-bucket --s3-no-head --retries 3 2>"$err"; then`,
         '  fail offsite "upload failed: $(tail -n 5 "$err" | tr \'\\n\' \' \')"',
         "else",
         `  record offsite ok 0 0 ${shq(`s3://${b.offsite.bucket}`)} ""`,

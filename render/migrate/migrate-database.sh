@@ -28,8 +28,13 @@ if [ -n "${PLATFORM_MIGRATE_SOURCE:-}" ]; then read -ra container <<<"$PLATFORM_
 if [ -n "${PLATFORM_MIGRATE_TARGET:-}" ]; then
   read -ra managed <<<"$PLATFORM_MIGRATE_TARGET"
 else
-  managed=(docker run --rm -i --network host --read-only --cap-drop ALL --security-opt no-new-privileges:true --user 65534:65534
-    -v "$ca_file:$container_ca:ro" -e PGHOST -e PGPORT -e PGUSER -e PGPASSWORD -e PGSSLMODE -e PGSSLROOTCERT -e PGTZ -e PGDATESTYLE "$client_image")
+  # The password reaches the client through a password file of its uid alone (render/pgpass.sh),
+  # rewritten for each login: never -e PGPASSWORD, which `docker inspect` of the client shows.
+  pg_pass_file=$(mktemp)
+  trap 'rm -f "$pg_pass_file"' EXIT
+  managed=(docker run --rm -i --network host --read-only --cap-drop ALL --security-opt no-new-privileges:true --user "$(pg_client_user)"
+    -v "$ca_file:$container_ca:ro" -v "$pg_pass_file:$pgpass_mount:ro" -e PGPASSFILE="$pgpass_mount"
+    -e PGHOST -e PGPORT -e PGUSER -e PGSSLMODE -e PGSSLROOTCERT -e PGTZ -e PGDATESTYLE "$client_image")
   read -r PGHOST PGPORT <"$endpoint_file" || die "no address of the managed database in $endpoint_file"
   export PGHOST PGPORT PGSSLMODE="$ssl_mode" PGSSLROOTCERT="$container_ca"
 fi
@@ -45,7 +50,10 @@ login_for() { # db
   die "no login for $1 in $logins_file"
 }
 on_container() { "${container[@]}" "$@"; }
-on_managed() { "${managed[@]}" "$@"; }
+on_managed() {
+  [ -z "${pg_pass_file:-}" ] || pgpass_write "$pg_pass_file" "${PGUSER:-}" "${PGPASSWORD:-}" || die "cannot write the password file $pg_pass_file"
+  "${managed[@]}" "$@"
+}
 # The container as USER over its local socket (trust, as the image sets it up): an app's database
 # is read and restored by its own role, which nothing the app defined can raise to the superuser.
 sql_container() { on_container psql -X -q -At -v ON_ERROR_STOP=1 -U "$1" -d "$2" -c "$3"; } # user db sql
@@ -138,7 +146,7 @@ move() { # from to
   started=$(now)
   # shellcheck disable=SC2317 # called by the trap
   thaw() { "freeze_$from" off || log "could not let writes in again on the $from side: run migrate-database unfreeze"; }
-  trap 'thaw; rm -rf "$work"' EXIT
+  trap 'thaw; rm -rf "$work" "${pg_pass_file:-}"' EXIT
   "freeze_$from" on || die "cannot stop writes on the $from side"
   frozen=$(now)
   log "writes stopped on the $from side; copying ${dbs[*]}"
@@ -150,7 +158,7 @@ move() { # from to
     die "the copy differs from its source; writes go on on the $from side"
   fi
   # The copy is good: the side it came from stays frozen (nothing may change it behind the copy).
-  trap 'rm -rf "$work"' EXIT
+  trap 'rm -rf "$work" "${pg_pass_file:-}"' EXIT
   [ "$to" = managed ] || freeze_container off
   awk -v s="$started" -v f="$frozen" -v e="$(now)" -v d="$from-to-$to" -v r="$report" 'BEGIN {
     printf "{\"direction\":\"%s\",\"ok\":true,\"freezeSeconds\":%.2f,\"databases\":%s}\n", d, e - f, r }'
@@ -158,7 +166,7 @@ move() { # from to
 
 work=$(mktemp -d)
 chmod 700 "$work"
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "${pg_pass_file:-}"' EXIT
 case "${1:-}" in
   copy) move container managed; log "done: set database.managed.phase: switched and run pulumi up; the container stays frozen until then" ;;
   back) move managed container; log "done: set database.managed.phase: copying and run pulumi up" ;;

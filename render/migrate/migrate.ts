@@ -7,6 +7,7 @@ import { shq } from "../shell";
 import type { OpsTargets } from "../backup/layout";
 import type { BinCommand } from "../schedule";
 import { PG_RESTORE_LISTED } from "../pg-restore-listed";
+import { pgpassFunctions } from "../pgpass";
 import { CONTAINER_CA_PATH, SERVER_CA_FILE, SERVER_ENDPOINT_FILE } from "../managed-database";
 
 export const MIGRATE_SCRIPT = path.join(__dirname, "migrate-database.sh");
@@ -53,6 +54,7 @@ export function migrateDatabaseScript(t: OpsTargets, m: MigrationInput): string 
         SQL_TEXT,
         `drop_foreign_keys_sql=${shq(migrateSql("dropForeignKeys"))}`,
         PG_RESTORE_LISTED,
+        pgpassFunctions(),
         fs.readFileSync(MIGRATE_SCRIPT, "utf8"),
     ].join("\n");
 }

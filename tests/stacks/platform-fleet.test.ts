@@ -196,7 +196,7 @@ test("every server gets the instance's address and certificate; only server 1 th
 
 test("the nightly dump runs on server 1 only, against the managed instance over TLS; every status report checks the instance", () => {
     const backup = file("scheduler-jobs", "bin/backup.sh");
-    assert.match(backup, /pg_client=\(docker run --rm -i --network host .*--env-file "\$pg_env_file" -v "\$pg_ca_file:\/run\/platform\/database-ca\.pem:ro"/);
+    assert.match(backup, /pg_client=\(docker run --rm -i --network host .*--env-file "\$pg_plain_env" -e PGPASSFILE="\$pgpass_mount" -v "\$pg_pass_file:\$pgpass_mount:ro" -v "\$pg_ca_file:\/run\/platform\/database-ca\.pem:ro"/);
     assert.match(backup, /dbs=\$\{PLATFORM_PG_DATABASES:-'app1_db app2_db shared_db'\}/);
     for (const s of ["-s2", "-s3"]) assert.throws(() => file(`scheduler-jobs${s}`, "bin/backup.sh"), /puts no bin\/backup\.sh/);
     for (const s of ["", "-s2", "-s3"]) {

@@ -26,6 +26,8 @@ export interface ImageBehaviour {
     readonly unhealthyWhenFile?: string;
     /** Its output, for `docker logs`. */
     readonly logs?: string;
+    /** It has no /bin/sh (`docker cp NAME:/bin/sh` fails). */
+    readonly noShell?: boolean;
     /** `docker start` fails with this message (a port or mount Docker refuses). */
     readonly startFails?: string;
 }
@@ -34,7 +36,12 @@ export interface FakeContainer {
     readonly name: string;
     readonly image: string;
     readonly labels: Record<string, string>;
+    /** The variables the app sees (the plain env file, the loaded secret file, --env). */
     readonly env: string[];
+    /** The variables `docker inspect` shows (Config.Env). */
+    readonly inspectEnv: string[];
+    readonly volumes: string[];
+    readonly command: string[];
     readonly networks: Record<string, { aliases: string[]; ip: string }>;
     readonly status: "created" | "running" | "restarting" | "exited";
     readonly restartCount: number;

@@ -37,6 +37,7 @@ export const HOST_PROGRAMS: Readonly<Record<string, Provider>> = {
     tar: { pkg: "tar" },
     flock: { pkg: "util-linux" },
     runuser: { pkg: "util-linux" },
+    setpriv: { pkg: "util-linux" },
     mount: { pkg: "mount" },
     umount: { pkg: "mount" },
     docker: { pkg: "docker.io" },

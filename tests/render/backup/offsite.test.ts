@@ -1,6 +1,6 @@
 // Off-site copy: Scaleway cannot be reached from here, so `docker run` is intercepted (every
 // other docker call is real) to prove what the production job hands to rclone: keys only in a
-// 0600 env file, never on the command line; this run's dumps only; a failed upload fails the job.
+// 0600 config file mounted read-only, never on the command line or in its environment; this run's dumps only; a failed upload fails the job.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -38,7 +38,7 @@ before(() => {
 if [ "$1" = run ]; then
   printf '%s\\n' "$@" > "$FAKE_DIR/run-args"
   while [ $# -gt 0 ]; do
-    if [ "$1" = --env-file ]; then stat -c %a "$2" > "$FAKE_DIR/env-mode"; cp "$2" "$FAKE_DIR/env-seen"; fi
+    case "$1:$2" in -v:*:/run/platform/rclone.conf:ro) f=\${2%:/run/platform/rclone.conf:ro}; stat -c %a "$f" > "$FAKE_DIR/env-mode"; cp "$f" "$FAKE_DIR/env-seen" ;; esac
     shift
   done
   [ -z "\${FAKE_FAIL:-}" ] || { echo "Failed to copy: AccessDenied: Access Denied" >&2; exit 1; }
@@ -77,7 +77,8 @@ test("the backup job uploads this run's dumps with keys only in the env file", {
     const stamp = /offsite-(\d{8}T\d{6}Z):\/data:ro$/.exec(mount)![1];
     assert.ok(fs.existsSync(path.join(ops!.root, "backups/app1_db", `app1_db_${stamp}.dump`)), "the staged run is this run's dump");
     assert.equal(fs.readFileSync(path.join(fake(), "env-mode"), "utf8").trim(), "600");
-    assert.match(fs.readFileSync(path.join(fake(), "env-seen"), "utf8"), /^RCLONE_CONFIG_OFFSITE_ENDPOINT=s3\.nl-ams\.scw\.cloud$/m);
+    assert.match(fs.readFileSync(path.join(fake(), "env-seen"), "utf8"), /^\[OFFSITE\]\n(.*\n)*endpoint = s3\.nl-ams\.scw\.cloud$/m);
+    assert.ok(!args.includes("--env-file"), "no env file: its keys would be in docker inspect");
     assert.match(fs.readFileSync(path.join(ops!.root, "state/backups/last.tsv"), "utf8"), /^offsite\tok\t/m);
     // Nor in the job's log.
     assert.ok(!fs.readFileSync(path.join(ops!.root, "logs/jobs/backup.log"), "utf8").includes(SECRET));

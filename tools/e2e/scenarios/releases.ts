@@ -169,8 +169,19 @@ async function naiveRecreate(p: LocalPlatform, app: string, image: string): Prom
     const started = Date.now();
     await run("docker", ["stop", "-t", "10", name]);
     await run("docker", ["rm", "-f", name]);
-    const flags = [...env.flatMap((e) => ["--env", e]), ...Object.entries(labels).map(([k, v]) => `--label=${k}=${v}`), ...aliases.filter((a) => !name.startsWith(a)).map((a) => `--network-alias=${a}`)];
-    await run("docker", ["create", "--name", name, "--network", `${app}-network`, "--user=10001:10001", ...flags, image]);
+    // The secret variables are not in Config.Env: the release mounts them and starts through /bin/sh
+    // (render/app/secret-env.sh); a recreate keeps that mount, entrypoint and command.
+    const binds: string[] = inspect.HostConfig.Binds ?? [];
+    const entrypoint: string[] = inspect.Config.Entrypoint ?? [];
+    const command: string[] = entrypoint.length ? (inspect.Config.Cmd ?? []) : [];
+    const flags = [
+        ...env.flatMap((e) => ["--env", e]),
+        ...Object.entries(labels).map(([k, v]) => `--label=${k}=${v}`),
+        ...aliases.filter((a) => !name.startsWith(a)).map((a) => `--network-alias=${a}`),
+        ...binds.map((b) => `--volume=${b}`),
+        ...(entrypoint.length ? [`--entrypoint=${entrypoint[0]}`] : []),
+    ];
+    await run("docker", ["create", "--name", name, "--network", `${app}-network`, "--user=10001:10001", ...flags, image, ...command]);
     await run("docker", ["network", "connect", appDatabaseNetwork(app), name]);
     await run("docker", ["start", name]);
     for (let i = 0; i < 120 && (await fetch(`${p.baseUrl}/api/${app}/health`).then((r) => r.status, () => 0)) !== 200; i++) await sleep(250);
