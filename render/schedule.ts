@@ -24,7 +24,9 @@ export const QUEUE_WAIT_SECONDS = 3 * 3600;
 /** The lines a queued job starts with: wait for the queue's lock, hold it to the end. */
 function queueLines(root: string, queue: string): string[] {
     const lock = `${root}/${JOB_STATE_DIR}/queue-${queue}.lock`;
+    // Also run by hand (bin/<name>.sh) before run-job has made the folder.
     return [
+        `mkdir -p ${shq(`${root}/${JOB_STATE_DIR}`)}`,
         `exec 8>${shq(lock)}`,
         `flock -w ${QUEUE_WAIT_SECONDS} 8 || { echo ${shq(`waited ${QUEUE_WAIT_SECONDS}s for the ${queue} queue; skipped`)}; exit 75; }`,
     ];
