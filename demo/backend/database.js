@@ -10,9 +10,11 @@ function newPool(max, name) {
   const p = new Pool({
     connectionString: databaseUrl,
     max,
-    connectionTimeoutMillis: 3000,
+    // Above the pause of a PostgreSQL image change, when queries and new connections wait in the
+    // pooler (docs/app-contract.md, "Database connections": 15 s or more).
+    connectionTimeoutMillis: 15000,
     idleTimeoutMillis: 30000,
-    query_timeout: 5000,
+    query_timeout: 20000,
     application_name: name,
   });
   // An idle client losing its connection (a database restart) must not crash the process.

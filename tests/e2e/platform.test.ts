@@ -176,7 +176,7 @@ describe("the platform on Docker", { skip, timeout: 1_800_000 }, () => {
             assert.ok(["app1-proxy-attach", "app2-proxy-attach"].every((c) => r.nginxReplace.commandsRun.includes(c)), r.nginxReplace.commandsRun.join(", "));
             assert.ok(Object.values(r.nginxReplace.routesAfter).every((s) => s === 200), JSON.stringify(r.nginxReplace.routesAfter));
         });
-        test("a new PostgreSQL minor image behind the pooler: PAUSE and RESUME run, every acknowledged row kept, failures and the longest write reported", () => {
+        test("a new PostgreSQL minor image behind the pooler: PAUSE and RESUME run, no write failed, every acknowledged row kept, the longest write reported", () => {
             const pg = r.postgresReplace;
             assert.equal(pg.ok, true, pg.error);
             assert.equal(pg.postgresRunning, true);
@@ -185,9 +185,9 @@ describe("the platform on Docker", { skip, timeout: 1_800_000 }, () => {
             // Every acknowledged write is there; beyond them, at most the writes whose answer was lost.
             assert.ok(pg.rowsAfter >= pg.rowsBefore + pg.acknowledgedWrites, `rows ${pg.rowsBefore} + ${pg.acknowledgedWrites} acknowledged > ${pg.rowsAfter}: acknowledged writes were lost`);
             assert.ok(pg.rowsAfter <= pg.rowsBefore + pg.acknowledgedWrites + pg.failedWrites, `${pg.rowsAfter} rows: more than were written`);
-            // Reported, not asserted here: the demo backend's own 5 s query_timeout fails a write held
-            // longer than that (0 failed with the platform's scripts alone: tests/render/database/pooler-pause.test.ts).
             console.log(JSON.stringify({ figure: "e2e-postgres-minor-change", longestWriteMs: pg.longestWriteMs, failedWrites: pg.failedWrites, acknowledgedWrites: pg.acknowledgedWrites }));
+            // Writes wait in the pooler: none fails (the demo's timeouts are above the pause, as the app contract asks).
+            assert.equal(pg.failedWrites, 0, `${pg.failedWrites} writes failed; the longest took ${pg.longestWriteMs} ms`);
             assert.ok(pg.longestWriteMs > 0, "the longest write is measured");
             assert.ok(Object.values(pg.routesAfter).every((s) => s === 200), JSON.stringify(pg.routesAfter));
         });
