@@ -96,7 +96,7 @@ async function httpsConf(raw: Record<string, unknown>) {
 test("prod: the status origin allows loopback and the admin CIDR only; nginx mounts the page folder read-only", async () => {
     const { conf, apps, files, r } = await httpsConf(prodConfig());
     assert.deepEqual(conf.match(/(allow|deny) [^;]+;/g), ["allow 127.0.0.1;", "allow ::1;", "allow 51.159.0.10/32;", "deny all;"]);
-    assert.match(conf, /listen 8443 ssl default_server;/);
+    assert.match(conf, /listen 8443 ssl default_server reuseport;/);
     assert.match(conf, /include snippets\/status-page-headers\.conf;/);
     assert.match(conf, /alias \/usr\/share\/nginx\/status-page\/;/);
     assert.doesNotMatch(apps, /status/, "the apps' origin has no status location");
