@@ -42,6 +42,8 @@ export interface RecordedOptions {
     readonly replaceOnChanges: string[];
     /** The resource option; the provider may also declare it (tools/e2e/provider-rules/). */
     readonly deleteBeforeReplace: boolean;
+    /** The program set deleteBeforeReplace (true or false): it then overrides the provider's choice. */
+    readonly deleteBeforeReplaceDefined?: boolean;
     readonly additionalSecretOutputs: string[];
     /** Per operation, e.g. { create: "20m" }; empty operations left out. */
     readonly customTimeouts: { create?: string; update?: string; delete?: string };
@@ -123,6 +125,7 @@ function optionsOf(req: any): RecordedOptions {
         ignoreChanges: req.getIgnorechangesList(),
         replaceOnChanges: req.getReplaceonchangesList(),
         deleteBeforeReplace: !!req.getDeletebeforereplace(),
+        ...(req.getDeletebeforereplacedefined() ? { deleteBeforeReplaceDefined: true } : {}),
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         customTimeouts: timeoutsOf(req.getCustomtimeouts()),
         // The provider a resource was registered with: the engine double follows it to its engine.

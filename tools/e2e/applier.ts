@@ -36,8 +36,19 @@ export interface ApplyResult {
 /** The engine's default parallelism: 4 × GOMAXPROCS (pkg/cmd/pulumi/operations/up.go). */
 export const DEFAULT_PARALLEL = 8;
 
-/** The name part of a state key (type::name). */
-const nameOf = (key: string) => key.slice(key.lastIndexOf("::") + 2);
+/** The name part of a state key (type::name, or type::name#pending-delete-N). */
+const nameOf = (key: string) => key.slice(key.lastIndexOf("::") + 2).replace(/#pending-delete-\d+$/, "");
+
+/**
+ * Where the old resource of a create-before-delete replacement waits for its delete: in state
+ * beside the new one, marked, as the engine keeps it (`Delete: true`); the end of this run or, after
+ * a failure, of the next successful one deletes it (docs/engine-notes.md section 21).
+ */
+function pendingDeleteKey(state: State, key: string): string {
+    let n = 1;
+    while (state[`${key}#pending-delete-${n}`]) n++;
+    return `${key}#pending-delete-${n}`;
+}
 
 /** What state keeps of a resource after its step: inputs, options, and the outputs the program saw (a preview's prior values). */
 export function stateEntry(r: RecordedResource, inputs: Record<string, unknown>, initError = false, dockerHost?: string): StateEntry {
@@ -93,7 +104,7 @@ export class Applier {
     }
 
     /** One resource's step of `pulumi up`; throws when it fails. */
-    private async step(r: RecordedResource, all: RecordedResource[], providers: LocalProviders, steps: Step[], deleteAtEnd: { key: string; entry: StateEntry }[]) {
+    private async step(r: RecordedResource, all: RecordedResource[], providers: LocalProviders, steps: Step[]) {
         const inputs = reveal(r.inputs) as Record<string, any>;
         const previous = this.state[r.key];
         const dockerHost = this.dockerHostOf(r, all);
@@ -125,7 +136,7 @@ export class Applier {
             this.save();
             throw new Error(`${r.name}: ${outcome.error}`);
         }
-        if (p.op === "replace" && !p.deleteBeforeReplace && previous) deleteAtEnd.push({ key: r.key, entry: previous });
+        if (p.op === "replace" && !p.deleteBeforeReplace && previous) this.state[pendingDeleteKey(this.state, r.key)] = { ...previous, pendingDelete: true };
         this.state[r.key] = stateEntry(r, inputs, false, dockerHost);
         this.save();
     }
@@ -136,22 +147,21 @@ export class Applier {
         const commands: CommandRun[] = [];
         const providers = new LocalProviders(this.log, commands);
         const byKey = new Map(resources.map((r) => [r.key, r]));
-        const deleteAtEnd: { key: string; entry: StateEntry }[] = [];
         let failure: Error | undefined;
         try {
             await inDependencyOrder([...byKey.keys()], (k) => byKey.get(k)?.options.dependsOnKeys ?? [], this.parallel, async (k) => {
                 if (failure) return; // a failure cancels what has not started (cancelDueToError)
                 try {
-                    await this.step(byKey.get(k)!, resources, providers, steps, deleteAtEnd);
+                    await this.step(byKey.get(k)!, resources, providers, steps);
                 } catch (err) {
                     failure ??= err instanceof Error ? err : new Error(String(err));
                 }
             });
             if (failure) throw failure;
-            // Deletes last, dependents first, batch by batch; only after every step succeeded.
+            // Deletes last, dependents first, batch by batch; only after every step succeeded. The
+            // old halves of create-before-delete replacements are among them (pendingDeleteKey).
             const gone = Object.keys(this.state).filter((k) => !byKey.has(k));
             await this.deleteInBatches(gone, providers, steps);
-            for (const d of deleteAtEnd) await providers.remove(d.key, d.entry);
             return { ok: true, steps, commands };
         } catch (err) {
             this.save();
