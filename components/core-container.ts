@@ -121,6 +121,11 @@ export function readyScript(name: string, containerId: string, pidsLimit: number
     return script(`# container ${containerId}`, `name=${shq(name)}`, `docker update --pids-limit ${pidsLimit} "$name" >/dev/null`, ...wait);
 }
 
+/** Stops (with the container's own stop signal) and removes the container of that name, if any. */
+export function retireScript(name: string, graceSeconds: number): string {
+    return script(`name=${shq(name)}`, `docker stop -t ${graceSeconds} "$name" >/dev/null 2>&1 || true`, 'docker rm -f "$name" >/dev/null 2>&1 || true');
+}
+
 const hashOf = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 12);
 
 export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { image: docker.RemoteImage; container: docker.Container; ready: pulumi.Resource } {
@@ -164,6 +169,11 @@ export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { 
             ...(s.keepImage ? { ignoreChanges: ["image"] } : {}),
         },
     );
-    const ready = s.host.runScript(`${s.name}-ready`, { create: pulumi.all([container.name, container.id]).apply(([n, id]) => readyScript(n, id, s.policy.pidsLimit, s.health)) }, { parent, dependsOn: [container] });
+    // Create before delete: the provider deletes the old container by its ID, so one recreated by
+    // hand under the same name would keep running beside the new one. The ready command is replaced
+    // with the container (its name is a trigger), and the old one's delete, at the end of the `up`
+    // just before the container's, stops and removes whatever runs under the old name.
+    const retire = s.createBeforeDelete ? { triggers: [name], delete: name.apply((n) => retireScript(n, s.stopGraceSeconds)) } : {};
+    const ready = s.host.runScript(`${s.name}-ready`, { create: pulumi.all([container.name, container.id]).apply(([n, id]) => readyScript(n, id, s.policy.pidsLimit, s.health)), ...retire }, { parent, dependsOn: [container] });
     return { image, container, ready };
 }
