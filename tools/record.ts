@@ -72,12 +72,13 @@ export type { ComputeOutputs } from "./mock-outputs";
 /**
  * The ID the engine would see. A container's ID changes exactly when the container is replaced
  * (a new one is created), as a real one does: it is derived from the inputs whose change replaces
- * it. Everything else keeps one ID per name.
+ * it (not those ignoreChanges names: their change replaces nothing). Everything else keeps one ID
+ * per name.
  */
-function mockId(type: string, name: string, inputs: Record<string, unknown>, opts: RecordedOptions): string {
+export function mockId(type: string, name: string, inputs: Record<string, unknown>, opts: RecordedOptions): string {
     const rules = providerRules[type];
     if (type !== "docker:index/container:Container" || !rules) return `${name}-id`;
-    const replacing = [...rules.replaceOn, ...opts.replaceOnChanges].sort();
+    const replacing = [...rules.replaceOn, ...opts.replaceOnChanges].filter((k) => !opts.ignoreChanges.includes(k)).sort();
     const picked = Object.fromEntries(replacing.filter((k) => k in inputs).map((k) => [k, reveal(inputs[k])]));
     return `${name}-${createHash("sha256").update(JSON.stringify(picked)).digest("hex").slice(0, 12)}`;
 }

@@ -8,7 +8,7 @@
 // made by local-providers.ts.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RecordedResource, Registered, reveal } from "../record";
+import { mockId, RecordedResource, Registered, reveal } from "../record";
 import { dependentReplacements, layers, plan, Planned, priorOutputs, PROVIDER_TYPES, State, StateEntry } from "./engine";
 import { CommandRun, LocalProviders } from "./local-providers";
 import { inDependencyOrder } from "./process";
@@ -55,6 +55,20 @@ export function stateEntry(r: RecordedResource, inputs: Record<string, unknown>,
     const o = r.options;
     const outputs = reveal(r.state) as Record<string, unknown>;
     return { type: r.type, inputs, dependsOn: o.dependsOnKeys, propertyDependencies: o.propertyDependencyKeys, protect: o.protect, retainOnDelete: o.retainOnDelete, ...(initError ? { initError } : {}), ...(dockerHost ? { dockerHost } : {}), outputs };
+}
+
+/**
+ * `networkMode: container:<ID>` names another container by the ID the program saw, a mock ID here:
+ * Docker gets that container's name instead (it keeps `container:<real ID>` either way). State keeps
+ * the program's inputs, so the plan compares like with like.
+ */
+function withRealNetworkMode(r: RecordedResource, inputs: Record<string, any>, all: readonly RecordedResource[]): Record<string, any> {
+    const mode = inputs.networkMode;
+    if (r.type !== "docker:index/container:Container" || typeof mode !== "string" || !mode.startsWith("container:")) return inputs;
+    const id = mode.slice("container:".length);
+    const target = all.find((x) => x.type === r.type && mockId(x.type, x.name, x.inputs, x.options) === id);
+    if (!target) throw new Error(`${r.name}: networkMode ${mode} names no container of this program`);
+    return { ...inputs, networkMode: `container:${(reveal(target.inputs) as Record<string, unknown>).name}` };
 }
 
 export class Applier {
@@ -128,7 +142,7 @@ export class Applier {
             this.state[r.key] = stateEntry(r, inputs, false, dockerHost);
             return this.save();
         }
-        const outcome = await providers.converge(r, inputs, p.op === "update" ? "update" : "create", dockerHost);
+        const outcome = await providers.converge(r, withRealNetworkMode(r, inputs, all), p.op === "update" ? "update" : "create", dockerHost);
         if (!outcome.ok) {
             // A partial create stays in state as failed to initialise; a failed command leaves
             // nothing new (a failed update keeps the old inputs).
