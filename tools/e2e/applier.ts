@@ -62,7 +62,7 @@ export function stateEntry(r: RecordedResource, inputs: Record<string, unknown>,
  * Docker gets that container's name instead (it keeps `container:<real ID>` either way). State keeps
  * the program's inputs, so the plan compares like with like.
  */
-function withRealNetworkMode(r: RecordedResource, inputs: Record<string, any>, all: readonly RecordedResource[]): Record<string, any> {
+export function withRealNetworkMode(r: RecordedResource, inputs: Record<string, any>, all: readonly RecordedResource[]): Record<string, any> {
     const mode = inputs.networkMode;
     if (r.type !== "docker:index/container:Container" || typeof mode !== "string" || !mode.startsWith("container:")) return inputs;
     const id = mode.slice("container:".length);

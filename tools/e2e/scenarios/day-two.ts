@@ -4,7 +4,7 @@
 // Watchtower would) followed by a change that replaces it. nginx's own image change under load is
 // nginx-image.ts.
 import type { LocalPlatform, RawConfig } from "../platform";
-import { run } from "../applier";
+import { run, withRealNetworkMode } from "../applier";
 import { reveal } from "../../record";
 import { containerArgs } from "../container-args";
 import { startProber, startWriter } from "../prober";
@@ -73,7 +73,7 @@ async function recreateOutsidePulumi(p: LocalPlatform) {
     const inputs = reveal(nginx.inputs) as Record<string, any>;
     await run("docker", ["stop", "-t", "10", inputs.name]);
     await run("docker", ["rm", "-f", inputs.name]);
-    const { create } = containerArgs(nginx, inputs);
+    const { create } = containerArgs(nginx, withRealNetworkMode(nginx, inputs, p.resources));
     const created = await run("docker", ["create", ...create]);
     if (created.code !== 0) throw new Error(`recreate: ${created.stderr}`);
     await run("docker", ["start", inputs.name]);
