@@ -47,7 +47,8 @@ export async function nginxImageChange(p: LocalPlatform, keep: (raw: RawConfig) 
         holderKept: (await run("docker", ["inspect", "-f", "{{.Id}}", NGINX_CONTAINER])).stdout.trim() === holderBefore,
         serversBefore,
         serversAfter: await nginxServers(),
-        serverImageAfter: (await run("docker", ["inspect", "-f", "{{.Config.Image}}", ...(await nginxServers())])).stdout.trim(),
+        // The provider creates a container from the image's ID.
+        serverOnNewImage: (await run("docker", ["inspect", "-f", "{{.Config.Image}}", ...(await nginxServers())])).stdout.trim() === (await run("docker", ["image", "inspect", "-f", "{{.Id}}", image])).stdout.trim(),
         upSeconds,
         routesAfter: Object.fromEntries(await Promise.all(PATHS.map(async (path) => [path, (await get(p.baseUrl + path)).status] as const))),
         browser: browserResult,
