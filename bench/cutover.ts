@@ -28,7 +28,13 @@ export async function benchCutover(emit: (line: Record<string, unknown>) => void
     line("broken_release_failed_requests", lost(s.brokenRelease), "requests", { of: s.brokenRelease.requests });
     line("naive_recreate_failed_requests", lost(s.naive), "requests", { of: s.naive.requests, downtimeSeconds: s.naive.downtimeSeconds });
     line("naive_vs_blue_green_failure_rate", s.naive.requests ? lost(s.naive) / s.naive.requests : 0, "ratio", { blueGreen: s.release.requests ? lost(s.release) / s.release.requests : 0 });
-    line("nginx_replace_outage_seconds", s.nginxReplace.outageSeconds, "s", { lost: s.nginxReplace.lost, of: s.nginxReplace.requests, note: "new nginx image: delete before replace, all apps routed again in the same up" });
+    // A new nginx image: the new server starts beside the old one in the holder's namespace.
+    const n = s.nginxImageChange;
+    line("nginx_image_change_refused_connections", n.wrk.refused + n.browser.refused, "connections", { upSeconds: n.upSeconds, note: "wrk and the browser-like client, through the whole up" });
+    line("nginx_image_change_failed_requests", lost(n.browser), "requests", { client: "browser-like (retries a closed keep-alive once)", of: n.browser.requests, retried: n.browser.retried });
+    for (const [client, c] of [["wrk GET (never retries)", n.wrk], ["h2load (never retries)", n.h2load], ["strict (never retries)", n.strict]] as const)
+        line("nginx_image_change_failed_requests", lost(c), "requests", { client, of: c.requests });
+    line("nginx_image_change_idle_keepalive_next_request", n.idleAfterChange.secondStatus, "status", { note: "null: lost, as after one graceful reload (reloadSwitch.idleAfterReload)", afterReload: s.reloadSwitch.idleAfterReload.secondStatus });
     line("postgres_replace_write_outage_seconds", s.postgresReplace.writeOutageSeconds, "s", { rowsLost: Math.max(0, s.postgresReplace.rowsBefore + s.postgresReplace.acknowledgedWrites - s.postgresReplace.rowsAfter), failedWrites: s.postgresReplace.failedWrites });
     line("out_of_band_recreate_outage_seconds", s.outOfBandRecreate.outageSeconds, "s", { lost: s.outOfBandRecreate.lost });
     line("certificate_renewal_failed_requests", s.certificateRenewal.failed, "requests", { of: s.certificateRenewal.requests, newCertificateServedSeconds: s.certificateRenewal.renewal?.pickupSeconds ?? null, note: "the cert-renew job against Pebble under every client: no nginx reload" });

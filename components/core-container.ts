@@ -22,7 +22,7 @@ import { PLATFORM_LABEL, SPEC_LABEL } from "../config/naming";
 import { script, shq } from "../render/shell";
 
 /** What a core container is, besides the policy: everything else of docker.ContainerArgs it sets. */
-export type CoreContainerArgs = Pick<docker.ContainerArgs, "command" | "envs" | "ports" | "volumes" | "networksAdvanced" | "user">;
+export type CoreContainerArgs = Pick<docker.ContainerArgs, "command" | "envs" | "ports" | "volumes" | "networksAdvanced" | "user" | "networkMode" | "stopSignal" | "sysctls" | "init">;
 
 /** The container's health check: Docker runs it every interval; readiness runs it at once, repeatedly. */
 export interface HealthCheck {
@@ -55,6 +55,14 @@ export interface CoreContainerSpec {
      * dependencies (so nothing else runs inside the pause); the container waits for it.
      */
     readonly beforeReplace?: (key: pulumi.Output<string>, after: pulumi.Input<pulumi.Resource>[]) => pulumi.Resource;
+    /**
+     * Replace by starting the new container beside the old one, which the engine deletes at the end
+     * of the `up` (docs/engine-notes.md section 25): the container's name ends in its spec hash, so
+     * every replacement has a new name. For nginx, whose instances share the ports (components/proxy.ts).
+     */
+    readonly createBeforeDelete?: boolean;
+    /** The image is the one the container was created with: a new image never replaces it (the nginx holder). */
+    readonly keepImage?: boolean;
 }
 
 /** Changes to these never reach a running container, though preview shows them: replace instead. */
@@ -120,6 +128,11 @@ export function readyScript(name: string, containerId: string, pidsLimit: number
     return script(`# container ${containerId}`, `name=${shq(name)}`, `docker update --pids-limit ${pidsLimit} "$name" >/dev/null`, ...wait);
 }
 
+/** Stops (with the container's own stop signal) and removes the container of that name, if any. */
+export function retireScript(name: string, graceSeconds: number): string {
+    return script(`name=${shq(name)}`, `docker stop -t ${graceSeconds} "$name" >/dev/null 2>&1 || true`, 'docker rm -f "$name" >/dev/null 2>&1 || true');
+}
+
 const hashOf = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 12);
 
 export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { image: docker.RemoteImage; container: docker.Container; ready: pulumi.Resource } {
@@ -127,21 +140,22 @@ export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { 
     const policy = policyArgs(s.policy);
     // Everything whose change replaces the container (not the update-in-place memory/restart/wait).
     const healthcheck = s.health && { tests: ["CMD", ...s.health.test], interval: "10s", timeout: "3s", retries: 3, startPeriod: "5s" };
-    const replacing = { name: s.name, image: s.image, role: s.role, ...policy, memory: undefined, memorySwap: undefined, restart: undefined, ...s.args, healthcheck };
+    const replacing = { name: s.name, image: s.keepImage ? undefined : s.image, role: s.role, ...policy, memory: undefined, memorySwap: undefined, restart: undefined, ...s.args, healthcheck };
     // A hash reveals nothing of a secret env value, and the guard's log must stay readable.
     const spec = pulumi.unsecret(pulumi.output(replacing).apply(hashOf));
+    const name = s.createBeforeDelete ? spec.apply((h) => `${s.name}-${h}`) : pulumi.output(s.name);
     const image = new docker.RemoteImage(s.host.name(`${s.name}-image`), { name: s.image, keepLocally: true }, { parent, provider, ...(s.imageBuiltBy ? { dependsOn: [s.imageBuiltBy] } : {}) });
     // After the pull: a failed pull stops the `up` before anything is stopped.
     const guard = s.host.runScript(
         `${s.name}-guard`,
-        { create: pulumi.all([spec, image.imageId]).apply(([h, id]) => guardScript(s.name, h, s.stopGraceSeconds, { id, ref: s.image })) },
+        { create: pulumi.all([name, spec, image.imageId]).apply(([n, h, id]) => guardScript(n, h, s.stopGraceSeconds, { id, ref: s.image })) },
         { parent, dependsOn: [image] },
     );
     const before = s.beforeReplace?.(pulumi.all([spec, image.imageId]).apply(([h, id]) => `spec ${h}, image ${id}`), [image, guard, ...(s.dependsOn ?? [])]);
     const container = new docker.Container(
         s.host.name(s.name),
         {
-            name: s.name,
+            name,
             image: image.imageId,
             ...policy,
             ...s.args,
@@ -153,8 +167,21 @@ export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { 
             destroyGraceSeconds: s.stopGraceSeconds,
         },
         // After the host is ready: on the local target its data folder (bind mounts) outlives the container.
-        { parent, provider, dependsOn: [s.host.ready, guard, ...(before ? [before] : []), ...(s.dependsOn ?? [])], replaceOnChanges: REPLACE_ON_CHANGES, deleteBeforeReplace: true },
+        {
+            parent,
+            provider,
+            dependsOn: [s.host.ready, guard, ...(before ? [before] : []), ...(s.dependsOn ?? [])],
+            replaceOnChanges: REPLACE_ON_CHANGES,
+            deleteBeforeReplace: !s.createBeforeDelete,
+            // keepImage: the holder runs only a sleep, and replacing it would close every connection (why: components/proxy.ts).
+            ...(s.keepImage ? { ignoreChanges: ["image"] } : {}),
+        },
     );
-    const ready = s.host.runScript(`${s.name}-ready`, { create: container.id.apply((id) => readyScript(s.name, id, s.policy.pidsLimit, s.health)) }, { parent, dependsOn: [container] });
+    // Create before delete: the provider deletes the old container by its ID, so one recreated by
+    // hand under the same name would keep running beside the new one. The ready command is replaced
+    // with the container (its name is a trigger), and the old one's delete, at the end of the `up`
+    // just before the container's, stops and removes whatever runs under the old name.
+    const retire = s.createBeforeDelete ? { triggers: [name], delete: name.apply((n) => retireScript(n, s.stopGraceSeconds)) } : {};
+    const ready = s.host.runScript(`${s.name}-ready`, { create: pulumi.all([container.name, container.id]).apply(([n, id]) => readyScript(n, id, s.policy.pidsLimit, s.health)), ...retire }, { parent, dependsOn: [container] });
     return { image, container, ready };
 }

@@ -1,10 +1,16 @@
-// mhylle-nginx: the only container that publishes ports. Its config is rendered here from the
-// platform's config (render/nginx/) and delivered as files on the host by a command (stage,
-// nginx -t, swap, reload), so config changes never recreate the container.
+// nginx as a pod of two kinds of container. mhylle-nginx, the holder, owns the network namespace:
+// it publishes the ports, joins nginx's network and the app networks, runs only a sleep, and no
+// nginx image change replaces it. nginx itself runs in mhylle-nginx-server-<spec hash>, in the
+// holder's namespace, every listener `reuseport`: a new image starts a new one beside the running
+// one (create before delete), which the engine stops with SIGQUIT at the end of the `up`, once the
+// new one answered (docs/engine-notes.md section 25; tests/render/nginx/image-handover.test.ts).
+// Its config is rendered here (render/nginx/) and delivered as files on the host by a command
+// (stage, nginx -t, swap, reload of every running nginx), so config changes recreate nothing.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { Host } from "./host";
 import { coreContainer } from "./core-container";
+import { proxyHolder } from "./proxy-holder";
 import { containerPolicy } from "../render/container-policy";
 import { encodeBundle } from "../render/bundle";
 import { renderNginxConfig } from "../render/nginx/config";
@@ -13,7 +19,8 @@ import { deliverNginxConfigScript } from "../render/nginx/deliver";
 import { statusPageEnabled } from "../render/nginx/status-page";
 import { CERTS_DIR, CONTAINER_PORTS, IN_CONTAINER, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR, mainConfig } from "../render/nginx/layout";
 import { STATUS_PAGE_DIR } from "../render/monitoring/layout";
-import { CERTBOT_VOLUME, NGINX_CONTAINER } from "../config/naming";
+import { nginxReadyTest } from "../render/nginx/ready";
+import { CERTBOT_VOLUME, NGINX_ROLE, NGINX_SERVER } from "../config/naming";
 import type { PlatformConfig } from "../config/schema";
 
 export interface ProxyArgs {
@@ -47,8 +54,10 @@ function nginxFiles(cfg: PlatformConfig, lb: ProxyBehindLoadBalancer | undefined
     return pulumi.output(lb.trusted).apply((trusted) => renderNginxConfig(cfg, { ...productionOptions(cfg), loadBalancer: { port: lb.port, trusted } }));
 }
 
-/** nginx finishes in-flight requests on SIGQUIT (the image's stop signal); long downloads get this long. */
+/** nginx finishes in-flight requests on SIGQUIT; long downloads get this long. */
 export const PROXY_STOP_GRACE_SECONDS = 30;
+/** Graceful quit, set here: the official image says so, but an image without STOPSIGNAL gets SIGTERM, nginx's fast shutdown. */
+export const PROXY_STOP_SIGNAL = "SIGQUIT";
 
 /** What nginx publishes: the load balancer's listener, or 80, 443 and the status page's own origin. */
 function publishedPorts(cfg: PlatformConfig, lb: ProxyArgs["loadBalancer"]) {
@@ -59,7 +68,10 @@ function publishedPorts(cfg: PlatformConfig, lb: ProxyArgs["loadBalancer"]) {
 }
 
 export class Proxy extends pulumi.ComponentResource {
+    /** The holder: what publishes the ports and joins networks (apps join it), addressed as mhylle-nginx. */
     readonly container: docker.Container;
+    /** The running nginx (its name changes with every replacement; scripts find it by its label). */
+    readonly server: docker.Container;
     /** nginx answers /health: what needs it serving (certificate issuance) waits for this. */
     readonly ready: pulumi.Resource;
     readonly config: pulumi.Resource;
@@ -82,12 +94,15 @@ export class Proxy extends pulumi.ComponentResource {
         // Kept on a server's destroy (account keys and challenges); removed on the local target's.
         this.certbotVolume = new docker.Volume(args.host.name(CERTBOT_VOLUME), { name: CERTBOT_VOLUME }, { parent: this, provider, retainOnDelete: args.keepData });
 
+        const holder = proxyHolder(this, { host: args.host, image: cfg.images.nginx, ports: publishedPorts(cfg, args.loadBalancer), network: args.network, dependsOn: [this.config] });
+
         const bind = (dir: string, containerPath: string, readOnly = true) => ({ hostPath: `${root}/${dir}`, containerPath, readOnly });
         const core = coreContainer(this, {
             host: args.host,
-            name: NGINX_CONTAINER,
+            name: NGINX_SERVER,
             image: cfg.images.nginx,
-            role: "proxy",
+            role: NGINX_ROLE,
+            createBeforeDelete: true,
             // The master process needs root to bind 80/443 and switch workers to an unprivileged user.
             policy: containerPolicy({
                 memoryMb: cfg.proxy.memoryMb,
@@ -97,7 +112,9 @@ export class Proxy extends pulumi.ComponentResource {
             stopGraceSeconds: PROXY_STOP_GRACE_SECONDS,
             args: {
                 command: ["nginx", "-g", "daemon off;", "-c", mainConfig(IN_CONTAINER.config)],
-                ports: publishedPorts(cfg, args.loadBalancer),
+                // The full ID, as Docker keeps it: a name would read back as a difference every `up`.
+                networkMode: holder.container.id.apply((id) => `container:${id}`),
+                stopSignal: PROXY_STOP_SIGNAL,
                 volumes: [
                     bind(NGINX_DIR, IN_CONTAINER.config),
                     bind(NGINX_STAGING_DIR, IN_CONTAINER.staging),
@@ -108,15 +125,14 @@ export class Proxy extends pulumi.ComponentResource {
                     bind(STATUS_PAGE_DIR, IN_CONTAINER.statusPage),
                     { volumeName: this.certbotVolume.name, containerPath: IN_CONTAINER.acmeWebroot, readOnly: true },
                 ],
-                // App networks are joined by each app's command (a change here would replace nginx);
-                // upstreams resolve through Docker's DNS, so nginx starts before it joins them.
-                networksAdvanced: [{ name: args.network.name }],
             },
-            health: { test: ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1/health"], readyTimeoutSeconds: 60 },
-            dependsOn: [this.config],
+            // Its own master bound every listener, and /health answers (render/nginx/ready.ts).
+            health: { test: nginxReadyTest(), readyTimeoutSeconds: 60 },
+            dependsOn: [this.config, holder.ready],
         });
-        this.container = core.container;
+        this.container = holder.container;
+        this.server = core.container;
         this.ready = core.ready;
-        this.registerOutputs({ container: this.container.name });
+        this.registerOutputs({ container: this.container.name, server: this.server.name });
     }
 }

@@ -3,7 +3,13 @@ import type { AppConfig, PlatformConfig } from "./schema";
 
 export const CORE_NETWORK = "mhylle-network";
 export const DATABASE_NETWORK = "mhylle-database";
+/** nginx's network identity (components/proxy.ts): the holder that publishes the ports; its DNS name reaches nginx. */
 export const NGINX_CONTAINER = "mhylle-nginx";
+/** The running nginx: this, then its spec hash; found by NGINX_ROLE, never by name. */
+export const NGINX_SERVER = "mhylle-nginx-server";
+/** PLATFORM_LABEL values: an nginx that serves, and the holder of its network namespace. */
+export const NGINX_ROLE = "proxy";
+export const NGINX_HOLDER_ROLE = "proxy-network";
 export const POSTGRES_CONTAINER = "mhylle-postgres";
 export const WATCHTOWER_CONTAINER = "mhylle-watchtower";
 /** PgBouncer, between the apps and PostgreSQL (render/database/pooler.ts). */

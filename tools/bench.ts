@@ -2,6 +2,7 @@
 // never by timed tests.
 import { benchCutover } from "../bench/cutover";
 import { benchProxy } from "../bench/proxy";
+import { benchNginxPod } from "../bench/nginx-pod";
 import { benchFleet } from "../bench/fleet";
 import { benchPitr } from "../bench/pitr";
 import { benchPitrFootprint } from "../bench/pitr-footprint";
@@ -15,6 +16,7 @@ const emit = (line: Record<string, unknown>) => console.log(JSON.stringify(line)
 
 async function main() {
     await benchProxy();
+    await benchNginxPod(emit);
     await benchTlsHandshake(emit);
     await benchCutover(emit);
     benchFleet(emit);

@@ -42,6 +42,8 @@ export interface RecordedOptions {
     readonly replaceOnChanges: string[];
     /** The resource option; the provider may also declare it (tools/e2e/provider-rules/). */
     readonly deleteBeforeReplace: boolean;
+    /** The program set deleteBeforeReplace (true or false): it then overrides the provider's choice. */
+    readonly deleteBeforeReplaceDefined?: boolean;
     readonly additionalSecretOutputs: string[];
     /** Per operation, e.g. { create: "20m" }; empty operations left out. */
     readonly customTimeouts: { create?: string; update?: string; delete?: string };
@@ -70,12 +72,13 @@ export type { ComputeOutputs } from "./mock-outputs";
 /**
  * The ID the engine would see. A container's ID changes exactly when the container is replaced
  * (a new one is created), as a real one does: it is derived from the inputs whose change replaces
- * it. Everything else keeps one ID per name.
+ * it (not those ignoreChanges names: their change replaces nothing). Everything else keeps one ID
+ * per name.
  */
-function mockId(type: string, name: string, inputs: Record<string, unknown>, opts: RecordedOptions): string {
+export function mockId(type: string, name: string, inputs: Record<string, unknown>, opts: RecordedOptions): string {
     const rules = providerRules[type];
     if (type !== "docker:index/container:Container" || !rules) return `${name}-id`;
-    const replacing = [...rules.replaceOn, ...opts.replaceOnChanges].sort();
+    const replacing = [...rules.replaceOn, ...opts.replaceOnChanges].filter((k) => !opts.ignoreChanges.includes(k)).sort();
     const picked = Object.fromEntries(replacing.filter((k) => k in inputs).map((k) => [k, reveal(inputs[k])]));
     return `${name}-${createHash("sha256").update(JSON.stringify(picked)).digest("hex").slice(0, 12)}`;
 }
@@ -123,6 +126,7 @@ function optionsOf(req: any): RecordedOptions {
         ignoreChanges: req.getIgnorechangesList(),
         replaceOnChanges: req.getReplaceonchangesList(),
         deleteBeforeReplace: !!req.getDeletebeforereplace(),
+        ...(req.getDeletebeforereplacedefined() ? { deleteBeforeReplaceDefined: true } : {}),
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         customTimeouts: timeoutsOf(req.getCustomtimeouts()),
         // The provider a resource was registered with: the engine double follows it to its engine.

@@ -1,13 +1,27 @@
 // nginx log rotation. The log folder is a bind mount that Docker created as root, so the rename
-// happens inside mhylle-nginx (root there), followed by `nginx -s reopen`: no line is lost or
-// written twice, unlike copytruncate. Docker's own json-file logs are capped per container.
+// happens inside the running nginx container (root there; found by its label, components/proxy.ts),
+// followed by `nginx -s reopen`: no line is lost or written twice, unlike copytruncate. While an
+// image change runs two nginx, the run is skipped (the other would write into the archive being
+// compressed); the next one rotates. Docker's own json-file logs are capped per container.
 import { ACCESS_LOG_LOCK, IN_CONTAINER, mainConfig } from "../nginx/layout";
 import type { OpsTargets } from "../backup/layout";
 import { opsVars } from "../backup/layout";
+import { shq } from "../shell";
+import { NGINX_ROLE, NGINX_SERVER, PLATFORM_LABEL } from "../../config/naming";
 
 export function rotateNginxLogsScript(t: OpsTargets, keep: number): string {
     return [
-        ...opsVars(t, "root", "nginx"),
+        ...opsVars(t, "root"),
+        // Tests name their nginx; the server's is found by its label (its name changes with its image).
+        'nginx_container=${PLATFORM_NGINX_CONTAINER:-}',
+        'if [ -z "$nginx_container" ]; then',
+        `  servers=$(docker ps --filter ${shq(`label=${PLATFORM_LABEL}=${NGINX_ROLE}`)} --format '{{.Names}}')`,
+        '  if [ "$(echo "$servers" | wc -w)" -gt 1 ]; then',
+        '    echo "two nginx are running (an image change is under way): not rotating now, the next run will"',
+        "    exit 0",
+        "  fi",
+        `  nginx_container=\${servers:-${NGINX_SERVER}}`,
+        "fi",
         `keep=${keep}`,
         'stamp=$(date -u +%Y%m%dT%H%M%SZ)',
         // Wait for release watches reading the access log (ACCESS_LOG_LOCK); the next run catches up.

@@ -2,7 +2,7 @@
 // on a failed check): nginx-control.sh, a real script read at render time, under its parameters.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { NGINX_CONTAINER } from "../../config/naming";
+import { NGINX_ROLE, PLATFORM_LABEL } from "../../config/naming";
 import { shq } from "../shell";
 import { NGINX_LOCK } from "./layout";
 
@@ -14,7 +14,7 @@ export const NGINX_LOCK_WAIT_SECONDS = 900;
 export function nginxControl(root: string, lockWaitSeconds = NGINX_LOCK_WAIT_SECONDS): string {
     if (!Number.isInteger(lockWaitSeconds) || lockWaitSeconds < 0) throw new Error(`nginx lock wait must be a whole number of seconds >= 0 (got ${lockWaitSeconds})`);
     return [
-        `nginx_container=${NGINX_CONTAINER} nginx_lock_file=${shq(`${root}/${NGINX_LOCK}`)} nginx_lock_wait=${lockWaitSeconds}`,
+        `nginx_label=${shq(`${PLATFORM_LABEL}=${NGINX_ROLE}`)} nginx_lock_file=${shq(`${root}/${NGINX_LOCK}`)} nginx_lock_wait=${lockWaitSeconds}`,
         fs.readFileSync(NGINX_CONTROL_SCRIPT, "utf8").trimEnd(),
     ].join("\n");
 }

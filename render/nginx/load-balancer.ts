@@ -7,6 +7,7 @@ import type { PlatformConfig } from "../../config/schema";
 import { headersSnippet } from "./headers";
 import { OUT_OF_POOL_FILE, LB_HEALTH_PATH } from "../lb/backend";
 import { UPSTREAMS_DIR } from "./layout";
+import { REUSEPORT } from "./listen";
 
 export const LB_SERVERS_FILE = "servers/load-balancer.conf";
 /** The scheme the client used, as apps are told it (X-Forwarded-Proto). */
@@ -39,7 +40,7 @@ export function loadBalancerServers(cfg: PlatformConfig, lb: LoadBalancerListene
     const outOfPool = `${upstreamsDir}/${OUT_OF_POOL_FILE.slice(UPSTREAMS_DIR.length + 1)}`;
     const indent = (lines: string[]) => lines.map((l) => (l ? `    ${l}` : l)).join("\n");
     const primary = [
-        `listen ${lb.port} proxy_protocol default_server;`,
+        `listen ${lb.port} proxy_protocol default_server ${REUSEPORT};`,
         `server_name ${cfg.domain};`,
         ...realIp,
         `include ${headersSnippet()};`,

@@ -4,6 +4,7 @@ import type { PlatformConfig } from "../../config/schema";
 import type { NginxRenderOptions } from "./options";
 import { HTTP_HEADERS_SNIPPET, headersSnippet } from "./headers";
 import { TLS_SNIPPET } from "./tls";
+import { REUSEPORT } from "./listen";
 
 export const ACME_SNIPPET = "snippets/acme-challenge.conf";
 export const STATUS_PATH = "/nginx_status";
@@ -40,7 +41,7 @@ ${indent(HEALTH)}
 }
 `;
     return [
-        server(cfg.domain, " default_server", "$host"),
+        server(cfg.domain, ` default_server ${REUSEPORT}`, "$host"),
         ...(cfg.aliases.length ? [server(cfg.aliases.join(" "), "", cfg.domain)] : []),
     ].join("\n");
 }
@@ -48,7 +49,7 @@ ${indent(HEALTH)}
 // `http2 on;` per server, not `listen ... http2` (deprecated since nginx 1.25.1: a warning at every `nginx -t`).
 export function httpsServers(cfg: PlatformConfig, o: NginxRenderOptions): string {
     const primary = `server {
-    listen ${o.listen.https} ssl default_server;
+    listen ${o.listen.https} ssl default_server ${REUSEPORT};
     http2 on;
     server_name ${cfg.domain};
     include ${TLS_SNIPPET};
@@ -78,7 +79,7 @@ ${indent(HEALTH)}
 export function statusServer(o: NginxRenderOptions, probes = ""): string {
     return `# Monitoring only: this port is not published, and only private addresses may read it.
 server {
-    listen ${o.listen.status};
+    listen ${o.listen.status} ${REUSEPORT};
     server_name _;
     access_log off;
     location = ${STATUS_PATH} {

@@ -16,6 +16,7 @@ import { STATUS_PAGE_PATH } from "../monitoring/layout";
 import { statusPageCsp } from "../monitoring/page-style";
 import { securityHeaders } from "./headers";
 import { TLS_SNIPPET } from "./tls";
+import { REUSEPORT } from "./listen";
 
 export const STATUS_PAGE_HEADERS = "snippets/status-page-headers.conf";
 export const STATUS_PAGE_SERVER = "servers/status-page.conf";
@@ -39,7 +40,7 @@ export const statusPageAdmins = (cfg: PlatformConfig) =>
 export function statusPageServer(cfg: PlatformConfig, o: NginxRenderOptions): string {
     return `# The platform's status page: an origin of its own, admins only.
 server {
-    listen ${o.listen.statusPage} ssl default_server;
+    listen ${o.listen.statusPage} ssl default_server ${REUSEPORT};
     http2 on;
     server_name _;
     include ${TLS_SNIPPET};

@@ -16,10 +16,10 @@ before(async () => {
     p = await recordProgram(prodConfig());
 });
 
-test("issuance is one command under Certificates, ordered after nginx is ready (dependsOn mhylle-nginx-ready), given the server's address", () => {
+test("issuance is one command under Certificates, ordered after nginx is ready (dependsOn mhylle-nginx-server-ready), given the server's address", () => {
     const issue = p.byName("certificates-issue");
     assert.equal(issue.parent, "certificates");
-    assert.ok(issue.options.dependsOn.includes("mhylle-nginx-ready"), `dependsOn: ${issue.options.dependsOn.join(", ")}`);
+    assert.ok(issue.options.dependsOn.includes("mhylle-nginx-server-ready"), `dependsOn: ${issue.options.dependsOn.join(", ")}`);
     assert.ok(issue.options.dependsOn.includes("certificates-address"));
     assert.equal(p.byName("certificates-address").inputs.stdin, "51.159.168.239");
     const text = String(issue.inputs.create);

@@ -113,7 +113,7 @@ test("the postgres exporter's password is a file, not in its environment (tests/
 test("the nginx exporter scrapes the proxy's own status server, on a port nginx does not publish", () => {
     assert.deepEqual(fullRun.byName("mhylle-nginx-exporter").inputs.command, ["--nginx.scrape-uri=http://mhylle-nginx:8081/nginx_status"]);
     const nginxConf = decodeBundle(fullRun.byName("proxy-config").inputs.stdin as string).map((f) => f.content).join("\n");
-    assert.match(nginxConf, /listen 8081;[\s\S]*?location = \/nginx_status \{[^}]*stub_status;/);
+    assert.match(nginxConf, /listen 8081 reuseport;[\s\S]*?location = \/nginx_status \{[^}]*stub_status;/);
     // Published: 80, 443 and the status page's own origin (monitoring.page, on by default); never the stub_status port.
     const ports = fullRun.byName("mhylle-nginx").inputs.ports as { internal: number; external: number }[];
     assert.deepEqual(ports.map((p) => p.internal).sort(), [443, 80, 8443]);

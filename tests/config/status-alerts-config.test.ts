@@ -96,12 +96,12 @@ async function httpsConf(raw: Record<string, unknown>) {
 test("prod: the status origin allows loopback and the admin CIDR only; nginx mounts the page folder read-only", async () => {
     const { conf, apps, files, r } = await httpsConf(prodConfig());
     assert.deepEqual(conf.match(/(allow|deny) [^;]+;/g), ["allow 127.0.0.1;", "allow ::1;", "allow 51.159.0.10/32;", "deny all;"]);
-    assert.match(conf, /listen 8443 ssl default_server;/);
+    assert.match(conf, /listen 8443 ssl default_server reuseport;/);
     assert.match(conf, /include snippets\/status-page-headers\.conf;/);
     assert.match(conf, /alias \/usr\/share\/nginx\/status-page\/;/);
     assert.doesNotMatch(apps, /status/, "the apps' origin has no status location");
     assert.ok(files.includes("nginx/snippets/status-page-headers.conf"));
-    const mounts = (r.byName("mhylle-nginx").inputs.volumes as any[]).filter((v) => v.containerPath === "/usr/share/nginx/status-page");
+    const mounts = (r.byName("mhylle-nginx-server").inputs.volumes as any[]).filter((v) => v.containerPath === "/usr/share/nginx/status-page");
     assert.deepEqual(mounts, [{ hostPath: "/opt/platform/status-page", containerPath: "/usr/share/nginx/status-page", readOnly: true }]);
     const ports = (r.byName("mhylle-nginx").inputs.ports as any[]).map((p) => `${p.ip}:${p.external}->${p.internal}`);
     assert.deepEqual(ports, ["0.0.0.0:80->80", "0.0.0.0:443->443", "0.0.0.0:9443->8443"]);
@@ -124,5 +124,5 @@ test("monitoring.page.enabled false: no location, no page snippets (the folder s
     assert.doesNotMatch(apps, /status/);
     assert.ok(!(r.byName("mhylle-nginx").inputs.ports as any[]).some((p) => p.internal === 8443), "its port is not published");
     assert.ok(!files.some((f) => f.includes("status-page")));
-    assert.ok((r.byName("mhylle-nginx").inputs.volumes as any[]).some((v) => v.containerPath === "/usr/share/nginx/status-page"));
+    assert.ok((r.byName("mhylle-nginx-server").inputs.volumes as any[]).some((v) => v.containerPath === "/usr/share/nginx/status-page"));
 });

@@ -170,11 +170,46 @@ describe("the platform on Docker", { skip, timeout: 1_800_000 }, () => {
         test("a second `up` with nothing changed plans nothing and runs no command", () => {
             assert.deepEqual([r.secondUp.previewSteps, r.secondUp.stepsRun, r.secondUp.commandsRun, r.secondUp.ok], [[], [], [], true]);
         });
-        test("a new nginx image replaces nginx, and every app is routed again in the same `up`", () => {
-            assert.equal(r.nginxReplace.ok, true, r.nginxReplace.error);
-            assert.deepEqual(r.nginxReplace.preview, ["replace"]);
-            assert.ok(["app1-proxy-attach", "app2-proxy-attach"].every((c) => r.nginxReplace.commandsRun.includes(c)), r.nginxReplace.commandsRun.join(", "));
-            assert.ok(Object.values(r.nginxReplace.routesAfter).every((s) => s === 200), JSON.stringify(r.nginxReplace.routesAfter));
+        describe("a new nginx image, under wrk, h2load, a browser-like client and a client that never retries", () => {
+            const n = () => r.nginxImageChange;
+            test("replaces only the nginx server, beside the old one, whose delete is the `up`'s last step; the holder keeps the ports", () => {
+                assert.equal(n().ok, true, n().error);
+                assert.deepEqual(n().preview, ["replace mhylle-nginx-server"]);
+                assert.equal(n().holderKept, true);
+                const steps = n().steps;
+                const del = steps.indexOf("delete mhylle-nginx-server");
+                const lastNonDelete = Math.max(...steps.map((s, i) => (s.startsWith("delete ") ? -1 : i)));
+                assert.ok(del > lastNonDelete, `the old server went before every create and update ended: ${steps.join(", ")}`);
+                // Its ready command is replaced with it; the old one's delete retires the old name (whatever runs under it).
+                assert.ok(steps.indexOf("delete mhylle-nginx-server-ready") > lastNonDelete, steps.join(", "));
+                const figures = (c: { requests: number; failed: number; non2xx: number }) => `${c.failed + c.non2xx} of ${c.requests}`;
+                console.log(JSON.stringify({ nginxImageChange: { upSeconds: n().upSeconds, refused: n().wrk.refused + n().browser.refused, browser: figures(n().browser), retried: n().browser.retried, wrk: figures(n().wrk), h2load: figures(n().h2load), strict: figures(n().strict), idle: n().idleAfterChange.secondStatus, reloadIdle: r.reloadSwitch.idleAfterReload.secondStatus } }));
+                assert.ok(!n().commandsRun.some((c) => /proxy-attach/.test(c)), `apps joined again: ${n().commandsRun.join(", ")}`);
+                assert.equal(n().serversAfter.length, 1, n().serversAfter.join(", "));
+                assert.notDeepEqual(n().serversAfter, n().serversBefore);
+                assert.equal(n().serverOnNewImage, true);
+                assert.ok(Object.values(n().routesAfter).every((s) => s === 200), JSON.stringify(n().routesAfter));
+            });
+            test("no connection is refused", () => {
+                assert.deepEqual([n().wrk.refused, n().browser.refused], [0, 0], n().wrk.output);
+                assert.doesNotMatch(n().h2load.output, /could not connect|connect failed/i);
+            });
+            test("no request fails for the browser-like client, and the load covered the whole `up`", () => {
+                assert.ok(n().browser.requests > 100 && n().wrk.requests > 100 && n().h2load.requests > 100, JSON.stringify({ browser: n().browser.requests, wrk: n().wrk.requests, h2load: n().h2load.requests }));
+                assert.equal(n().h2load.coveredUp, true, n().h2load.output);
+                assert.deepEqual([n().browser.failed, n().browser.non2xx], [0, 0], JSON.stringify(n().browser));
+            });
+            test("clients that never retry lose no more than one graceful reload makes them lose", () => {
+                // The old nginx quits as a reload's old workers do: each keep-alive connection is
+                // closed once, idle or after its request; HTTP/2 gets a GOAWAY. At most one request per
+                // connection (wrk 8, strict 4) or the streams open at the GOAWAY (h2load 4 x 4).
+                assert.deepEqual([n().wrk.non2xx, n().h2load.non2xx, n().strict.non2xx], [0, 0, 0]);
+                assert.ok(n().wrk.failed <= 8, n().wrk.output);
+                assert.ok(n().strict.failed <= 4, JSON.stringify(n().strict));
+                assert.ok(n().h2load.failed <= 16, n().h2load.output);
+                // Deterministic: a keep-alive connection idle across it is closed, as by a reload.
+                assert.equal(n().idleAfterChange.secondStatus, r.reloadSwitch.idleAfterReload.secondStatus, JSON.stringify(n().idleAfterChange));
+            });
         });
         test("a new PostgreSQL minor image behind the pooler: PAUSE and RESUME run, no write failed, every acknowledged row kept, the longest write reported", () => {
             const pg = r.postgresReplace;

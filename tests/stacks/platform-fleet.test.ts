@@ -109,7 +109,7 @@ test("nginx publishes only the load balancer's listener, on its own server's pri
 test("nginx takes the client's address from the PROXY header of the load balancer's private addresses only", () => {
     for (const cmd of ["proxy-config", "proxy-config-s2", "proxy-config-s3"]) {
         const lb = file(cmd, "nginx/servers/load-balancer.conf");
-        assert.match(lb, /listen 8080 proxy_protocol default_server;/);
+        assert.match(lb, /listen 8080 proxy_protocol default_server reuseport;/);
         assert.deepEqual(lb.match(/set_real_ip_from \S+;/g)?.slice(0, 2), ["set_real_ip_from 172.16.0.250;", "set_real_ip_from fd5f:519c:6d46:2728::fa;"]);
         assert.match(lb, /real_ip_header proxy_protocol;/);
         assert.match(file(cmd, "nginx/snippets/proxy.conf"), /X-Forwarded-Proto \$platform_forwarded_proto;/);

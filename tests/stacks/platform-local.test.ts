@@ -30,7 +30,7 @@ test("nginx publishes only on 127.0.0.1:8080, :8443 and the status page's own :9
 
 test("a local folder stands in for /opt/platform", () => {
     const root = path.resolve(".platform-data");
-    const mounts = (p.byName("mhylle-nginx").inputs.volumes as any[]).filter((v) => v.hostPath).map((v) => v.hostPath);
+    const mounts = (p.byName("mhylle-nginx-server").inputs.volumes as any[]).filter((v) => v.hostPath).map((v) => v.hostPath);
     assert.ok(mounts.length >= 4);
     assert.ok(mounts.every((m: string) => m.startsWith(root + "/")), mounts.join(", "));
 });

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawn, spawnSync, ChildProcess, SpawnSyncReturns } from "node:child_process";
-import { NGINX_CONTAINER } from "../../config/naming";
+import { NGINX_CONTAINER, NGINX_ROLE, NGINX_SERVER, PLATFORM_LABEL } from "../../config/naming";
 
 export const NGINX_IMAGE = process.env.PLATFORM_TEST_NGINX_IMAGE ?? "local/nginx:1.30";
 
@@ -127,7 +127,8 @@ export function removeNginx(host: Pick<NginxHost, "container">) {
 
 /**
  * A `docker` on PATH for the production scripts under test: `docker inspect|exec mhylle-nginx`
- * reach this container instead; anything else fails loudly.
+ * (the holder, whose namespace nginx shares) and `mhylle-nginx-server-sandbox`, the one nginx
+ * `docker ps` lists by its label, reach this container instead; anything else fails loudly.
  */
 export function dockerShim(host: NginxHost): string {
     const real = spawnSync("sh", ["-c", "command -v docker"], { encoding: "utf8" }).stdout.trim();
@@ -138,13 +139,17 @@ export function dockerShim(host: NginxHost): string {
         `#!/bin/bash
 # Test double for the scripts' docker calls: ${NGINX_CONTAINER} is the sandbox's nginx container.
 fail() { echo "shim: unsupported docker $*" >&2; exit 1; }
+server='${NGINX_SERVER}-sandbox'
 case "$1" in
-  inspect) [ "\${*: -1}" = '${NGINX_CONTAINER}' ] || fail "$@" ;;
-  exec) [ "$2" = '${NGINX_CONTAINER}' ] || fail "$@" ;;
+  ps) [ "$*" = 'ps --filter label=${PLATFORM_LABEL}=${NGINX_ROLE} --format {{.Names}}' ] || fail "$@"
+      [ "$('${real}' inspect -f '{{.State.Running}}' '${host.container}' 2>/dev/null)" = true ] && echo "$server"
+      exit 0 ;;
+  inspect) [ "\${*: -1}" = '${NGINX_CONTAINER}' ] || [ "\${*: -1}" = "$server" ] || fail "$@" ;;
+  exec) [ "$2" = '${NGINX_CONTAINER}' ] || [ "$2" = "$server" ] || fail "$@" ;;
   *) fail "$@" ;;
 esac
 args=()
-for a in "$@"; do if [ "$a" = '${NGINX_CONTAINER}' ]; then args+=('${host.container}'); else args+=("$a"); fi; done
+for a in "$@"; do if [ "$a" = '${NGINX_CONTAINER}' ] || [ "$a" = "$server" ]; then args+=('${host.container}'); else args+=("$a"); fi; done
 exec '${real}' "\${args[@]}"
 `,
         { mode: 0o755 },

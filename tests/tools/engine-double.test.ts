@@ -95,12 +95,20 @@ test("an unknown container input fails loudly in the Docker mapping too", () => 
     assert.throws(() => containerArgs(r, { name: "c", image: "i:1", healthcheck: { tests: ["CMD-SHELL", "true"] } }), /CMD-SHELL not understood/);
 });
 
-test("the declared nginx container maps to docker flags one for one", async () => {
+test("the declared nginx containers (holder and server) map to docker flags one for one", async () => {
     const p = await recordProgram(prodConfig());
-    const container = p.byName("mhylle-nginx");
-    const { create, extraNetworks } = containerArgs(container, container.inputs as Record<string, any>);
-    for (const flag of ["--restart=unless-stopped", "--memory=128m", "--read-only", "--cap-drop=ALL", "--cap-add=NET_BIND_SERVICE", "--security-opt=no-new-privileges:true", "--publish=0.0.0.0:80:80/tcp", "--publish=0.0.0.0:443:443/tcp", "--network=mhylle-network", "--log-opt=max-size=10m"])
+    const holder = p.byName("mhylle-nginx");
+    const h = containerArgs(holder, holder.inputs as Record<string, any>);
+    for (const flag of ["--restart=unless-stopped", "--read-only", "--cap-drop=ALL", "--init", "--sysctl=net.ipv4.tcp_migrate_req=1", "--publish=0.0.0.0:80:80/tcp", "--publish=0.0.0.0:443:443/tcp", "--network=mhylle-network"])
+        assert.ok(h.create.includes(flag), `missing ${flag} in ${h.create.join(" ")}`);
+    assert.deepEqual(h.create.slice(-2), ["sleep", "infinity"]);
+    const server = p.byName("mhylle-nginx-server");
+    const { create, extraNetworks } = containerArgs(server, server.inputs as Record<string, any>);
+    for (const flag of ["--restart=unless-stopped", "--memory=128m", "--read-only", "--cap-drop=ALL", "--cap-add=NET_BIND_SERVICE", "--security-opt=no-new-privileges:true", "--stop-signal=SIGQUIT", "--log-opt=max-size=10m"])
         assert.ok(create.includes(flag), `missing ${flag} in ${create.join(" ")}`);
+    // In the holder's namespace, by its ID (a mock ID here).
+    assert.ok(create.some((f) => /^--network=container:\S+$/.test(f) && !f.endsWith("undefined")), create.join(" "));
+    assert.ok(!create.some((f) => f.startsWith("--publish")), "the server publishes nothing: the holder does");
     assert.deepEqual(extraNetworks, []);
     assert.match(create.at(-6)!, /^sha256:[0-9a-f]{64}$/, "the image ID the RemoteImage pulled");
     assert.deepEqual(create.slice(-5), ["nginx", "-g", "daemon off;", "-c", "/etc/nginx/platform/nginx.conf"]);
@@ -149,11 +157,13 @@ test("preview of a day-2 change (an app added) feeds the state's outputs: an upd
 
 test("preview of a replacement: the new image's ID is unknown, though state holds the old one, so the container on it shows replace", () => {
     const { seen, steps } = previewOf("nginx");
-    assert.equal(steps.find((s) => s.name === "mhylle-nginx-image")?.op, "replace");
-    assert.equal(seen["docker:index/remoteImage:RemoteImage::mhylle-nginx-image"].imageId, unknownValue);
-    const nginx = steps.find((s) => s.name === "mhylle-nginx");
+    assert.equal(steps.find((s) => s.name === "mhylle-nginx-server-image")?.op, "replace");
+    assert.equal(seen["docker:index/remoteImage:RemoteImage::mhylle-nginx-server-image"].imageId, unknownValue);
+    const nginx = steps.find((s) => s.name === "mhylle-nginx-server");
     assert.equal(nginx?.op, "replace");
     assert.ok(nginx?.changed?.includes("image"), JSON.stringify(nginx));
+    // The holder keeps its image (ignoreChanges): the ports stay where they are.
+    assert.equal(steps.find((s) => s.name === "mhylle-nginx"), undefined, JSON.stringify(steps));
 });
 
 test("a built image updated in preview hands back its new inputs only (pulumi-docker's Update without buildOnPreview): its repoDigest is unknown", () => {

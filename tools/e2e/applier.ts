@@ -8,7 +8,7 @@
 // made by local-providers.ts.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RecordedResource, Registered, reveal } from "../record";
+import { mockId, RecordedResource, Registered, reveal } from "../record";
 import { dependentReplacements, layers, plan, Planned, priorOutputs, PROVIDER_TYPES, State, StateEntry } from "./engine";
 import { CommandRun, LocalProviders } from "./local-providers";
 import { inDependencyOrder } from "./process";
@@ -36,14 +36,39 @@ export interface ApplyResult {
 /** The engine's default parallelism: 4 × GOMAXPROCS (pkg/cmd/pulumi/operations/up.go). */
 export const DEFAULT_PARALLEL = 8;
 
-/** The name part of a state key (type::name). */
-const nameOf = (key: string) => key.slice(key.lastIndexOf("::") + 2);
+/** The name part of a state key (type::name, or type::name#pending-delete-N). */
+const nameOf = (key: string) => key.slice(key.lastIndexOf("::") + 2).replace(/#pending-delete-\d+$/, "");
+
+/**
+ * Where the old resource of a create-before-delete replacement waits for its delete: in state
+ * beside the new one, marked, as the engine keeps it (`Delete: true`); the end of this run or, after
+ * a failure, of the next successful one deletes it (docs/engine-notes.md section 25).
+ */
+function pendingDeleteKey(state: State, key: string): string {
+    let n = 1;
+    while (state[`${key}#pending-delete-${n}`]) n++;
+    return `${key}#pending-delete-${n}`;
+}
 
 /** What state keeps of a resource after its step: inputs, options, and the outputs the program saw (a preview's prior values). */
 export function stateEntry(r: RecordedResource, inputs: Record<string, unknown>, initError = false, dockerHost?: string): StateEntry {
     const o = r.options;
     const outputs = reveal(r.state) as Record<string, unknown>;
     return { type: r.type, inputs, dependsOn: o.dependsOnKeys, propertyDependencies: o.propertyDependencyKeys, protect: o.protect, retainOnDelete: o.retainOnDelete, ...(initError ? { initError } : {}), ...(dockerHost ? { dockerHost } : {}), outputs };
+}
+
+/**
+ * `networkMode: container:<ID>` names another container by the ID the program saw, a mock ID here:
+ * Docker gets that container's name instead (it keeps `container:<real ID>` either way). State keeps
+ * the program's inputs, so the plan compares like with like.
+ */
+export function withRealNetworkMode(r: RecordedResource, inputs: Record<string, any>, all: readonly RecordedResource[]): Record<string, any> {
+    const mode = inputs.networkMode;
+    if (r.type !== "docker:index/container:Container" || typeof mode !== "string" || !mode.startsWith("container:")) return inputs;
+    const id = mode.slice("container:".length);
+    const target = all.find((x) => x.type === r.type && mockId(x.type, x.name, x.inputs, x.options) === id);
+    if (!target) throw new Error(`${r.name}: networkMode ${mode} names no container of this program`);
+    return { ...inputs, networkMode: `container:${(reveal(target.inputs) as Record<string, unknown>).name}` };
 }
 
 export class Applier {
@@ -93,7 +118,7 @@ export class Applier {
     }
 
     /** One resource's step of `pulumi up`; throws when it fails. */
-    private async step(r: RecordedResource, all: RecordedResource[], providers: LocalProviders, steps: Step[], deleteAtEnd: { key: string; entry: StateEntry }[]) {
+    private async step(r: RecordedResource, all: RecordedResource[], providers: LocalProviders, steps: Step[]) {
         const inputs = reveal(r.inputs) as Record<string, any>;
         const previous = this.state[r.key];
         const dockerHost = this.dockerHostOf(r, all);
@@ -117,7 +142,7 @@ export class Applier {
             this.state[r.key] = stateEntry(r, inputs, false, dockerHost);
             return this.save();
         }
-        const outcome = await providers.converge(r, inputs, p.op === "update" ? "update" : "create", dockerHost);
+        const outcome = await providers.converge(r, withRealNetworkMode(r, inputs, all), p.op === "update" ? "update" : "create", dockerHost);
         if (!outcome.ok) {
             // A partial create stays in state as failed to initialise; a failed command leaves
             // nothing new (a failed update keeps the old inputs).
@@ -125,7 +150,7 @@ export class Applier {
             this.save();
             throw new Error(`${r.name}: ${outcome.error}`);
         }
-        if (p.op === "replace" && !p.deleteBeforeReplace && previous) deleteAtEnd.push({ key: r.key, entry: previous });
+        if (p.op === "replace" && !p.deleteBeforeReplace && previous) this.state[pendingDeleteKey(this.state, r.key)] = { ...previous, pendingDelete: true };
         this.state[r.key] = stateEntry(r, inputs, false, dockerHost);
         this.save();
     }
@@ -136,22 +161,21 @@ export class Applier {
         const commands: CommandRun[] = [];
         const providers = new LocalProviders(this.log, commands);
         const byKey = new Map(resources.map((r) => [r.key, r]));
-        const deleteAtEnd: { key: string; entry: StateEntry }[] = [];
         let failure: Error | undefined;
         try {
             await inDependencyOrder([...byKey.keys()], (k) => byKey.get(k)?.options.dependsOnKeys ?? [], this.parallel, async (k) => {
                 if (failure) return; // a failure cancels what has not started (cancelDueToError)
                 try {
-                    await this.step(byKey.get(k)!, resources, providers, steps, deleteAtEnd);
+                    await this.step(byKey.get(k)!, resources, providers, steps);
                 } catch (err) {
                     failure ??= err instanceof Error ? err : new Error(String(err));
                 }
             });
             if (failure) throw failure;
-            // Deletes last, dependents first, batch by batch; only after every step succeeded.
+            // Deletes last, dependents first, batch by batch; only after every step succeeded. The
+            // old halves of create-before-delete replacements are among them (pendingDeleteKey).
             const gone = Object.keys(this.state).filter((k) => !byKey.has(k));
             await this.deleteInBatches(gone, providers, steps);
-            for (const d of deleteAtEnd) await providers.remove(d.key, d.entry);
             return { ok: true, steps, commands };
         } catch (err) {
             this.save();

@@ -8,6 +8,7 @@ import { shq } from "../../render/shell";
 const KNOWN = [
     "name", "image", "command", "restart", "memory", "memorySwap", "logDriver", "logOpts", "securityOpts", "capabilities", "readOnly", "tmpfs",
     "labels", "envs", "volumes", "ports", "networksAdvanced", "healthcheck", "wait", "waitTimeout", "user", "destroyGraceSeconds",
+    "networkMode", "stopSignal", "sysctls", "init",
 ];
 
 function only(r: RecordedResource, inputs: Record<string, unknown>, known: string[]) {
@@ -32,6 +33,9 @@ export function containerArgs(r: RecordedResource, inputs: Record<string, any>):
     if (inputs.readOnly) a.push("--read-only");
     for (const [path, opts] of Object.entries(inputs.tmpfs ?? {})) a.push(`--tmpfs=${path}:${opts}`);
     if (inputs.user) a.push(`--user=${inputs.user}`);
+    if (inputs.init) a.push("--init");
+    if (inputs.stopSignal) a.push(`--stop-signal=${inputs.stopSignal}`);
+    for (const [k, v] of Object.entries(inputs.sysctls ?? {})) a.push(`--sysctl=${k}=${v}`);
     for (const l of (inputs.labels ?? []) as { label: string; value: string }[]) a.push(`--label=${l.label}=${l.value}`);
     for (const e of inputs.envs ?? []) a.push("--env", e);
     for (const v of inputs.volumes ?? []) {
@@ -47,6 +51,11 @@ export function containerArgs(r: RecordedResource, inputs: Record<string, any>):
     }
     const networks = (inputs.networksAdvanced ?? []) as { name: string; aliases?: string[] }[];
     for (const n of networks) only(r, n, ["name", "aliases"]);
+    // Another container's namespace (container:<id>): no network of its own to join.
+    if (inputs.networkMode) {
+        if (networks.length || (inputs.ports ?? []).length) throw new Error(`${r.name}: networkMode ${inputs.networkMode} with networks or ports of its own`);
+        a.push(`--network=${inputs.networkMode}`);
+    }
     if (networks[0]) {
         a.push(`--network=${networks[0].name}`);
         for (const alias of networks[0].aliases ?? []) a.push(`--network-alias=${alias}`);

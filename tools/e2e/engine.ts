@@ -28,6 +28,8 @@ export interface StateEntry {
     readonly initError?: boolean;
     /** The engine it is on, when not the default one (another server, in tests). */
     readonly dockerHost?: string;
+    /** The old half of a create-before-delete replacement, deleted at the end of an up that succeeds. */
+    readonly pendingDelete?: boolean;
     /** What the provider returned (inputs and computed outputs): a preview's prior values. */
     readonly outputs?: Record<string, unknown>;
 }
@@ -70,7 +72,10 @@ export function plan(r: Registered, inputs: Record<string, unknown>, previous: S
     // change to a provider's config never replaces what it manages (docs/engine-notes.md section 12).
     if (isComponent(r) || PROVIDER_TYPES.includes(r.type)) return { op: "same", changed: [], noEffect: true, deleteBeforeReplace: false };
     const rules = rulesOf(r.type);
-    const dbr = rules.deleteBeforeReplace || r.options.deleteBeforeReplace || (rules.autonamed !== undefined && inputs[rules.autonamed] !== undefined);
+    // The provider's choice, unless the program set the option either way (step_generator.go
+    // generateStepsFromDiff: goal.DeleteBeforeReplace overrides diff.DeleteBeforeReplace).
+    const providerDbr = rules.deleteBeforeReplace || (rules.autonamed !== undefined && inputs[rules.autonamed] !== undefined);
+    const dbr = r.options.deleteBeforeReplaceDefined ? r.options.deleteBeforeReplace : providerDbr || r.options.deleteBeforeReplace;
     // The `import` option adopts an existing resource (a Read, no Create); once in state it is not imported again (step_generator.go isImport).
     if (!previous) return { op: r.options.importId ? "import" : "create", changed: [], noEffect: false, deleteBeforeReplace: dbr };
     const changed = changedInputs(previous.inputs, inputs, r.options.ignoreChanges);

@@ -7,7 +7,8 @@ import { run } from "./applier";
 import { DATABASE_NETWORK, POOLER_CONTAINER, POSTGRES_CONTAINER, appNetwork } from "../../config/naming";
 import { get, psql, serviceContainers } from "./scenarios/common";
 import { LOAD_PATHS, brokenRelease, failingAfterSwitch, naive, releaseUnderLoad, reloadSwitch, sameConfigAgain } from "./scenarios/releases";
-import { nginxReplaced, postgresReplaced, recreatedOutsidePulumi, secondUp } from "./scenarios/day-two";
+import { postgresReplaced, recreatedOutsidePulumi, secondUp } from "./scenarios/day-two";
+import { nginxImageChange } from "./scenarios/nginx-image";
 import { statusPage } from "./scenarios/status";
 import { certificateRenewal } from "./scenarios/certificate-renewal";
 
@@ -74,7 +75,7 @@ export async function runScenario(p: LocalPlatform, log: (line: string) => void)
     const status = await statusPage(p);
     const dayTwo = {
         secondUp: await secondUp(p, released),
-        nginxReplace: await nginxReplaced(p, released, log),
+        nginxImageChange: await nginxImageChange(p, released, log),
         outOfBandRecreate: await recreatedOutsidePulumi(p, released, log),
         postgresReplace: await postgresReplaced(p, released, log),
     };

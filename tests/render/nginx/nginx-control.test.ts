@@ -20,17 +20,21 @@ function host() {
     const dir = tmp(path.join(os.tmpdir(), "nginx-control-"));
     const bin = path.join(dir, "bin");
     const calls = path.join(dir, "calls");
+    // The running nginx containers, as `docker ps` lists them by label; those whose nginx rejects every config.
+    const instances = path.join(dir, "instances");
+    const rejecting = path.join(dir, "rejecting");
+    fs.writeFileSync(instances, "mhylle-nginx-server-aaa\n");
     fs.mkdirSync(bin);
     fs.writeFileSync(
         path.join(bin, "docker"),
         `#!/bin/bash
 echo "$*" >>'${calls}'
 case "$*" in
-  "inspect -f {{.State.Running}} mhylle-nginx") echo true ;;
-  "exec mhylle-nginx nginx -t -c "*)
-    if grep -q broken "$6"; then echo "nginx: [emerg] unknown directive \\"broken\\" in $6:1" >&2; echo "nginx: configuration file $6 test failed" >&2; exit 1; fi
+  "ps --filter label=com.mhylle.platform=proxy --format {{.Names}}") cat '${instances}' ;;
+  "exec mhylle-nginx-server-"*" nginx -t -c "*)
+    if grep -q broken "$6" || grep -qxF "$2" '${rejecting}' 2>/dev/null; then echo "nginx: [emerg] unknown directive \\"broken\\" in $6:1" >&2; echo "nginx: configuration file $6 test failed" >&2; exit 1; fi
     echo "nginx: configuration file $6 test is successful" >&2 ;;
-  "exec mhylle-nginx nginx -s reload -c "*) ;;
+  "exec mhylle-nginx-server-"*" nginx -s reload -c "*) ;;
   *) echo "fake docker: unsupported docker $*" >&2; exit 99 ;;
 esac
 `,
@@ -39,7 +43,7 @@ esac
     const run = (lines: string[], lockWait = 900) =>
         spawnSync("bash", ["-c", script(nginxControl(dir, lockWait), ...lines)], { encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, timeout: 30_000 });
     const called = () => (fs.existsSync(calls) ? fs.readFileSync(calls, "utf8").trim().split("\n") : []);
-    return { dir, run, called, lock: path.join(dir, NGINX_LOCK) };
+    return { dir, run, called, lock: path.join(dir, NGINX_LOCK), instances, rejecting };
 }
 
 describe("nginx_reload", () => {
@@ -49,7 +53,7 @@ describe("nginx_reload", () => {
         const r = h.run([`nginx_reload ${h.dir}/nginx.conf "not reloaded:"`]);
         assert.equal(r.status, 0, r.stderr);
         assert.match(r.stdout, /^nginx reloaded$/m);
-        assert.deepEqual(h.called().filter((c) => c.startsWith("exec")), [`exec mhylle-nginx nginx -t -c ${h.dir}/nginx.conf`, `exec mhylle-nginx nginx -s reload -c ${h.dir}/nginx.conf`]);
+        assert.deepEqual(h.called().filter((c) => c.startsWith("exec")), [`exec mhylle-nginx-server-aaa nginx -t -c ${h.dir}/nginx.conf`, `exec mhylle-nginx-server-aaa nginx -s reload -c ${h.dir}/nginx.conf`]);
     });
 
     it("never reloads a config that fails its check: restores, fails with nginx's message", () => {
@@ -57,9 +61,41 @@ describe("nginx_reload", () => {
         fs.writeFileSync(path.join(h.dir, "nginx.conf"), "broken;\n");
         const r = h.run([`nginx_reload ${h.dir}/nginx.conf "the check failed; restored:" touch ${h.dir}/restored || exit 3`, "echo not reached"]);
         assert.equal(r.status, 3, "nginx_reload returned non-zero");
-        assert.match(r.stderr, /the check failed; restored:\nnginx: \[emerg\] unknown directive "broken"/);
+        assert.match(r.stderr, /the check failed; restored:\nmhylle-nginx-server-aaa: nginx: \[emerg\] unknown directive "broken"/);
         assert.ok(fs.existsSync(path.join(h.dir, "restored")), "the restore command ran");
         assert.ok(!h.called().some((c) => c.includes("-s reload")), "no reload");
+    });
+
+    it("while an image change runs two nginx, checks the config in both and reloads both", () => {
+        const h = host();
+        fs.writeFileSync(h.instances, "mhylle-nginx-server-aaa\nmhylle-nginx-server-bbb\n");
+        fs.writeFileSync(path.join(h.dir, "nginx.conf"), "events {}\n");
+        const r = h.run([`nginx_reload ${h.dir}/nginx.conf "not reloaded:"`]);
+        assert.equal(r.status, 0, r.stderr);
+        const execs = h.called().filter((c) => c.startsWith("exec"));
+        for (const c of ["aaa", "bbb"]) {
+            assert.ok(execs.includes(`exec mhylle-nginx-server-${c} nginx -t -c ${h.dir}/nginx.conf`), `no check in ${c}: ${execs}`);
+            assert.ok(execs.includes(`exec mhylle-nginx-server-${c} nginx -s reload -c ${h.dir}/nginx.conf`), `no reload of ${c}: ${execs}`);
+        }
+    });
+
+    it("reloads neither when one of two rejects the config (their images may differ), naming it", () => {
+        const h = host();
+        fs.writeFileSync(h.instances, "mhylle-nginx-server-aaa\nmhylle-nginx-server-bbb\n");
+        fs.writeFileSync(h.rejecting, "mhylle-nginx-server-bbb\n");
+        fs.writeFileSync(path.join(h.dir, "nginx.conf"), "events {}\n");
+        const r = h.run([`nginx_reload ${h.dir}/nginx.conf "the check failed:" || exit 3`]);
+        assert.equal(r.status, 3);
+        assert.match(r.stderr, /the check failed:\nmhylle-nginx-server-bbb: nginx: \[emerg\]/);
+        assert.ok(!h.called().some((c) => c.includes("-s reload")), "no reload");
+    });
+
+    it("with no nginx running, nginx_running says so", () => {
+        const h = host();
+        fs.writeFileSync(h.instances, "");
+        assert.equal(h.run(["nginx_running || exit 4"]).status, 4);
+        fs.writeFileSync(h.instances, "mhylle-nginx-server-aaa\n");
+        assert.equal(h.run(["nginx_running || exit 4"]).status, 0);
     });
 });
 

@@ -32,9 +32,9 @@ test("production paths: certificates, slot markers, logs, ACME webroot", () => {
     assert.match(files["routes/app1.conf"], /if \(-f \/etc\/nginx\/upstreams\/app1-frontend\.green\) \{/);
     assert.match(files["nginx.conf"], /access_log \/var\/log\/nginx\/access\.log platform_json/);
     assert.match(files["snippets/acme-challenge.conf"], /root \/var\/www\/certbot;/);
-    assert.match(files["servers/http.conf"], /listen 80 default_server;/);
-    assert.match(files["servers/https.conf"], /listen 443 ssl default_server;\n    http2 on;/);
-    assert.match(files["servers/status.conf"], /listen 8081;/);
+    assert.match(files["servers/http.conf"], /listen 80 default_server reuseport;/);
+    assert.match(files["servers/https.conf"], /listen 443 ssl default_server reuseport;\n    http2 on;/);
+    assert.match(files["servers/status.conf"], /listen 8081 reuseport;/);
     assert.match(files["nginx.conf"], /^user nginx;\npid \/tmp\/nginx\.pid;|^user nginx;$/m);
 });
 

@@ -1,7 +1,7 @@
 // What the end-to-end scenarios share: requests, the containers of a service, psql in the
 // database container, and images made on the fly for "a new version" of a core image.
 import { run } from "../applier";
-import { PLATFORM_LABEL, POSTGRES_CONTAINER, SLOT_LABEL } from "../../../config/naming";
+import { NGINX_ROLE, PLATFORM_LABEL, POSTGRES_CONTAINER, SLOT_LABEL } from "../../../config/naming";
 
 export async function get(url: string, init: RequestInit = {}): Promise<{ status: number; body: string }> {
     try {
@@ -43,3 +43,9 @@ export async function derivedImage(from: string, tag: string): Promise<string> {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The running nginx containers (two while an image change overlaps them), found by their label. */
+export async function nginxServers(): Promise<string[]> {
+    const out = (await run("docker", ["ps", "--filter", `label=${PLATFORM_LABEL}=${NGINX_ROLE}`, "--format", "{{.Names}}"])).stdout.trim();
+    return out ? out.split("\n") : [];
+}

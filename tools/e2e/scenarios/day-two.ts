@@ -1,16 +1,15 @@
 // Day-two changes the engine handles in ways the mocks cannot show (docs/engine-notes.md), under
-// steady probes: a second `up` with nothing changed; nginx replaced by an image change (delete
-// before replace: every app must be routed again in the same `up`); PostgreSQL replaced by a minor
-// image change behind the pooler's PAUSE (no write fails, no row lost, the longest wait reported);
-// and nginx recreated outside Pulumi (as
-// Watchtower would) followed by a change that replaces it.
+// steady probes: a second `up` with nothing changed; PostgreSQL replaced by a minor image change
+// behind the pooler's PAUSE (no write fails, no row lost, the longest wait reported); and the nginx
+// server recreated outside Pulumi (as Watchtower would) followed by a change that replaces it.
+// nginx's own image change under load is nginx-image.ts.
 import type { LocalPlatform, RawConfig } from "../platform";
-import { run } from "../applier";
+import { run, withRealNetworkMode } from "../applier";
 import { reveal } from "../../record";
 import { containerArgs } from "../container-args";
 import { startProber, startWriter } from "../prober";
-import { NGINX_CONTAINER } from "../../../config/naming";
-import { derivedImage, get, psql, sleep } from "./common";
+import { NGINX_SERVER } from "../../../config/naming";
+import { derivedImage, get, nginxServers, psql, sleep } from "./common";
 
 /** Routes that read but never write: the probes do not change the row counts. */
 const READ_PATHS = ["/health", "/app1/", "/api/app1/health", "/app2/", "/api/app2/health"];
@@ -35,23 +34,6 @@ export async function secondUp(p: LocalPlatform, keep: (raw: RawConfig) => void)
     const planned = await p.preview(keep);
     const applied = await p.up(keep);
     return { previewSteps: planned.map((s) => `${s.op} ${s.name}`), stepsRun: applied.steps.map((s) => `${s.op} ${s.name}`), commandsRun: applied.commands.map((c) => c.name), ok: applied.ok };
-}
-
-export async function nginxReplaced(p: LocalPlatform, keep: (raw: RawConfig) => void, log: (line: string) => void) {
-    const image = await derivedImage("local/nginx:1.30", "local/nginx:1.30-e2e-next");
-    log(`replacing nginx: images.nginx -> ${image}`);
-    const planned = await p.preview((raw) => (keep(raw), (raw.images.nginx = image)));
-    const { result, probes } = await upUnderProbes(p, (raw) => (keep(raw), (raw.images.nginx = image)));
-    return {
-        ok: result.ok,
-        error: result.error ?? "",
-        preview: planned.filter((s) => s.name === NGINX_CONTAINER).map((s) => s.op),
-        commandsRun: result.commands.map((c) => c.name).sort(),
-        routesAfter: await routes(p.baseUrl),
-        requests: probes.requests,
-        lost: probes.lost,
-        outageSeconds: probes.outageSeconds,
-    };
 }
 
 export async function postgresReplaced(p: LocalPlatform, keep: (raw: RawConfig) => void, log: (line: string) => void) {
@@ -84,18 +66,19 @@ export async function postgresReplaced(p: LocalPlatform, keep: (raw: RawConfig) 
     };
 }
 
-/** What Watchtower does to a container it updates: stop, remove, create with the same config and name. */
+/**
+ * What Watchtower does to a container it updates: stop, remove, create with the same config and
+ * name. The nginx server's, in the holder's namespace (a new ID the engine's state does not know).
+ */
 async function recreateOutsidePulumi(p: LocalPlatform) {
-    const nginx = p.resources.find((r) => r.name === NGINX_CONTAINER)!;
+    const nginx = p.resources.find((r) => r.name === NGINX_SERVER)!;
     const inputs = reveal(nginx.inputs) as Record<string, any>;
-    const networks = (await run("docker", ["inspect", "-f", '{{range $k, $_ := .NetworkSettings.Networks}}{{$k}} {{end}}', NGINX_CONTAINER])).stdout.trim().split(" ");
-    await run("docker", ["stop", "-t", "10", NGINX_CONTAINER]);
-    await run("docker", ["rm", "-f", NGINX_CONTAINER]);
-    const { create } = containerArgs(nginx, inputs);
+    await run("docker", ["stop", "-t", "10", inputs.name]);
+    await run("docker", ["rm", "-f", inputs.name]);
+    const { create } = containerArgs(nginx, withRealNetworkMode(nginx, inputs, p.resources));
     const created = await run("docker", ["create", ...create]);
     if (created.code !== 0) throw new Error(`recreate: ${created.stderr}`);
-    for (const n of networks.filter((n) => n !== inputs.networksAdvanced[0].name)) await run("docker", ["network", "connect", n, NGINX_CONTAINER]);
-    await run("docker", ["start", NGINX_CONTAINER]);
+    await run("docker", ["start", inputs.name]);
     for (let i = 0; i < 50 && (await get(`${p.baseUrl}/health`)).status !== 200; i++) await sleep(200);
     return created.stdout.trim();
 }
@@ -105,13 +88,16 @@ export async function recreatedOutsidePulumi(p: LocalPlatform, keep: (raw: RawCo
     const recreatedId = await recreateOutsidePulumi(p);
     const routesBetween = await routes(p.baseUrl);
     const { result, probes } = await upUnderProbes(p, keep);
-    const idAfter = (await run("docker", ["inspect", "-f", "{{.Id}}", NGINX_CONTAINER])).stdout.trim();
+    const servers = await nginxServers();
+    const ids = servers.length ? (await run("docker", ["inspect", "-f", "{{.Id}}", ...servers])).stdout.trim().split("\n") : [];
     return {
         ok: result.ok,
         error: result.error ?? "",
         routesBetween,
         routesAfter: await routes(p.baseUrl),
-        replacedTheStray: idAfter !== recreatedId,
+        // One nginx server runs, and it is not the stray (the provider deletes the old one by its ID only).
+        replacedTheStray: ids.length === 1 && ids[0] !== recreatedId,
+        serversAfter: servers,
         lost: probes.lost,
         outageSeconds: probes.outageSeconds,
     };

@@ -9,9 +9,9 @@ import { idleConnection } from "../idle-connection";
 import { run } from "../applier";
 import { reveal } from "../../record";
 import { lastJsonLine } from "../run";
-import { NGINX_CONTAINER, appDatabaseNetwork } from "../../../config/naming";
+import { appDatabaseNetwork } from "../../../config/naming";
 import { IN_CONTAINER, mainConfig } from "../../../render/nginx/layout";
-import { serviceContainers, sleep, versions } from "./common";
+import { nginxServers, serviceContainers, sleep, versions } from "./common";
 import { firstRequestTo, watchNewContainers } from "./first-traffic";
 
 export const LOAD_PATHS = ["/app1/", "/api/app1/items", "/app2/", "/api/app2/items"];
@@ -132,7 +132,7 @@ export async function failingAfterSwitch(p: LocalPlatform, log: (line: string) =
 
 /** PIDs of nginx's worker processes (`docker top`, from the host). */
 async function nginxWorkers(): Promise<string[]> {
-    const lines = (await run("docker", ["top", NGINX_CONTAINER])).stdout.split("\n");
+    const lines = (await run("docker", ["top", ...(await nginxServers()).slice(0, 1)])).stdout.split("\n");
     return lines.filter((l) => /nginx: worker process/.test(l)).map((l) => l.trim().split(/\s+/)[1]);
 }
 
@@ -147,7 +147,8 @@ export async function reloadSwitch(p: LocalPlatform, log: (line: string) => void
     const foreign = startForeignClients(p.baseUrl, { wrkSeconds: 10, h2loadSeconds: 10 });
     await sleep(4000);
     const workersBefore = await nginxWorkers();
-    const reload = await run("docker", ["exec", NGINX_CONTAINER, "nginx", "-s", "reload", "-c", mainConfig(IN_CONTAINER.config)]);
+    const [server] = await nginxServers();
+    const reload = await run("docker", ["exec", server, "nginx", "-s", "reload", "-c", mainConfig(IN_CONTAINER.config)]);
     await sleep(1000);
     const workersAfter = await nginxWorkers();
     const idleAfterReload = await idle.next();
