@@ -5,13 +5,17 @@
 #   certbot-rotate.sh --config-dir DIR (certonly|renew) --cert-name NAME [other certbot flags]
 # Like certbot, a new private key gets the previous key's group bits (certbot's
 # compute_private_key_mode: 0600 | old & 0074), so an ACL mask opened for nginx stays open.
+# --reuse-key (the platform passes it) keeps the previous key's content in the new archive file, as
+# certbot does; --new-key makes a new one.
 set -euo pipefail
-config="" name="" verb=""
+config="" name="" verb="" reuse=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --config-dir) config="$2"; shift 2 ;;
     --cert-name) name="$2"; shift 2 ;;
     certonly|renew) verb="$1"; shift ;;
+    --reuse-key) reuse=1; shift ;;
+    --new-key) reuse=0; shift ;;
     *) shift ;;
   esac
 done
@@ -28,7 +32,11 @@ while [ -e "$archive/cert$n.pem" ]; do n=$((n + 1)); done
 mode=600
 if [ "$n" -gt 1 ]; then mode=$(printf '%o' $(( 0600 | ($(stat -c '%#a' "$archive/privkey$((n - 1)).pem") & 0074) ))); fi
 # The key is created with its final mode: no moment where it is readable by more.
-(umask 077; openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$archive/privkey$n.pem.tmp" 2>/dev/null)
+if [ "$reuse" = 1 ] && [ "$n" -gt 1 ]; then
+  (umask 077; cat "$archive/privkey$((n - 1)).pem" > "$archive/privkey$n.pem.tmp")
+else
+  (umask 077; openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$archive/privkey$n.pem.tmp" 2>/dev/null)
+fi
 chmod "$mode" "$archive/privkey$n.pem.tmp"
 mv "$archive/privkey$n.pem.tmp" "$archive/privkey$n.pem"
 openssl req -x509 -key "$archive/privkey$n.pem" -sha256 -days 20 -subj "/CN=$name" -addext "subjectAltName=DNS:$name" \
