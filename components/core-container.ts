@@ -51,8 +51,9 @@ export interface CoreContainerSpec {
     /**
      * A command that must run before the old container is stopped for a replacement (the pooler's
      * PAUSE), given the same key as the guard: it changes, and so runs, exactly when the spec or
-     * the image does. It runs last: after the new image is on the server and the container's other
-     * dependencies (so nothing else runs inside the pause); the container waits for it.
+     * the image does. It runs after the new image is on the server and the container's other
+     * dependencies (so nothing else runs inside the pause), and before the guard, which stops the
+     * old container; the container waits for both.
      */
     readonly beforeReplace?: (key: pulumi.Output<string>, after: pulumi.Input<pulumi.Resource>[]) => pulumi.Resource;
     /**
@@ -145,13 +146,15 @@ export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { 
     const spec = pulumi.unsecret(pulumi.output(replacing).apply(hashOf));
     const name = s.createBeforeDelete ? spec.apply((h) => `${s.name}-${h}`) : pulumi.output(s.name);
     const image = new docker.RemoteImage(s.host.name(`${s.name}-image`), { name: s.image, keepLocally: true }, { parent, provider, ...(s.imageBuiltBy ? { dependsOn: [s.imageBuiltBy] } : {}) });
+    // Before the guard, which is what stops the old container (the pooler's PAUSE must hold the
+    // apps' queries before PostgreSQL goes down, not after).
+    const before = s.beforeReplace?.(pulumi.all([spec, image.imageId]).apply(([h, id]) => `spec ${h}, image ${id}`), [image, ...(s.dependsOn ?? [])]);
     // After the pull: a failed pull stops the `up` before anything is stopped.
     const guard = s.host.runScript(
         `${s.name}-guard`,
         { create: pulumi.all([name, spec, image.imageId]).apply(([n, h, id]) => guardScript(n, h, s.stopGraceSeconds, { id, ref: s.image })) },
-        { parent, dependsOn: [image] },
+        { parent, dependsOn: [image, ...(before ? [before] : [])] },
     );
-    const before = s.beforeReplace?.(pulumi.all([spec, image.imageId]).apply(([h, id]) => `spec ${h}, image ${id}`), [image, guard, ...(s.dependsOn ?? [])]);
     const container = new docker.Container(
         s.host.name(s.name),
         {

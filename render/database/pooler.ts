@@ -133,13 +133,20 @@ export function pauseScript(key: string, c: PoolerContainers = CONTAINERS, watch
     );
 }
 
-/** After the new PostgreSQL answers: RESUME (a pooler that is not paused answers an error, ignored) and end the watchdog. */
+/**
+ * After the new PostgreSQL answers: RESUME, then end the watchdog. A pooler that is not paused
+ * answers an error, which is fine; any other failure keeps the watchdog (it resumes within its
+ * limit) and fails the `up`, which would otherwise report success over paused apps.
+ */
 export function resumeScript(key: string, c: PoolerContainers = CONTAINERS): string {
     return script(
         `# after PostgreSQL is ${key}`,
         `pooler=${shq(c.pooler)}`,
         `if [ "$(docker inspect -f '{{.State.Running}}' "$pooler" 2>/dev/null)" != true ]; then echo "$pooler is not running: nothing to resume"; exit 0; fi`,
-        `${admin("RESUME")} >/dev/null 2>&1 || true`,
+        `if ! out=$(${admin("RESUME")} 2>&1) && ! grep -qi 'not paused' <<<"$out"; then`,
+        '  echo "RESUME failed: $out; the pooler\'s watchdog resumes it within its limit" >&2',
+        "  exit 1",
+        "fi",
         `docker exec "$pooler" sh -c 'kill "$(cat ${WATCHDOG_PID})" 2>/dev/null; rm -f ${WATCHDOG_PID}' || true`,
         'echo "$pooler resumed at $(date -u +%H:%M:%S.%N | cut -c1-12)"',
     );

@@ -50,8 +50,10 @@ login_for() { # db
   die "no login for $1 in $logins_file"
 }
 on_container() { "${container[@]}" "$@"; }
+# The managed client's password file holds the current login (login_for): written before each call.
+managed_login() { [ -z "${pg_pass_file:-}" ] || pgpass_write "$pg_pass_file" "${PGUSER:-}" "${PGPASSWORD:-}" || die "cannot write the password file $pg_pass_file"; }
 on_managed() {
-  [ -z "${pg_pass_file:-}" ] || pgpass_write "$pg_pass_file" "${PGUSER:-}" "${PGPASSWORD:-}" || die "cannot write the password file $pg_pass_file"
+  managed_login
   "${managed[@]}" "$@"
 }
 # The container as USER over its local socket (trust, as the image sets it up): an app's database
@@ -101,7 +103,7 @@ copy_one() { # from to db
   toc=$("on_$to" pg_restore -l <"$dump" | awk -v skip="$skip" 'BEGIN { n = split(skip, s, "\n"); for (i = 1; i <= n; i++) drop[s[i]] = 1 } !(($2 " " $3) in drop)') || return 1
   # Objects belong to whoever restores: each app's own login for its database, on either side.
   if [ "$to" = managed ]; then
-    login_for "$db"; pg_restore_listed "$toc" "${managed[@]}" -- --no-owner --no-privileges --clean --if-exists --single-transaction -d "$db" <"$dump" || return 1
+    login_for "$db"; managed_login; pg_restore_listed "$toc" "${managed[@]}" -- --no-owner --no-privileges --clean --if-exists --single-transaction -d "$db" <"$dump" || return 1
   elif [ "$db" != "$shared_db" ]; then
     pg_restore_listed "$toc" "${container[@]}" -- -U "$(owner_on_container "$db")" --no-owner --no-privileges --clean --if-exists --single-transaction -d "$db" <"$dump" || return 1
   else

@@ -125,6 +125,17 @@ describe("client containers, inspected while they run", { skip }, () => {
         await run.done;
         assert.deepEqual(leaks(inspected, SECRETS), []);
     });
+    it("migrate-database copy through the managed client logs in by its password file at every step (the restore too)", async () => {
+        const logins = path.join(work, "logins-copy");
+        fs.writeFileSync(logins, `app1_db postgres ${PASSWORD}\npostgres postgres ${PASSWORD}\n`, { mode: 0o600 });
+        // The instance's app1_db as a first copy finds it: empty (the other tests' table goes).
+        psql(MANAGED, "app1_db", "DROP TABLE visits;");
+        psql(SOURCE, "app1_db", "SET ROLE app1; CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 25) g;");
+        const text = script(migrateDatabaseScript({ root: work, postgresContainer: SOURCE, nginxContainer: "wts-no-nginx" } as never, { image: CLIENT_IMAGE, apps: ["app1"], sharedDb: false, sharedDbGrants: [], sslMode: "disable" } as never));
+        const r = await background("bash", ["-c", text, "migrate-database", "copy"], { PLATFORM_MIGRATE_LOGINS: logins }).done;
+        assert.equal(r.code, 0, r.out);
+        assert.equal(psql(MANAGED, "app1_db", "SELECT count(*) FROM items;").trim(), "25", "the rows reached the instance");
+    });
 });
 
 const RCLONE_STANDIN = `wts-rclone-standin:${process.pid}`;

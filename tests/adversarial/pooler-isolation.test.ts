@@ -102,4 +102,21 @@ describe("the pooler keeps each app in its own database", { skip }, () => {
             await c.end().catch(() => undefined);
         }
     });
+    test("RESUME: a pooler that is not paused is fine; a RESUME that fails keeps the watchdog and fails the `up`", async () => {
+        const idle = await lab.run(resumeScript("nothing paused", lab.containers));
+        assert.equal(idle.code, 0, idle.stderr);
+        const paused = await lab.run(pauseScript("a change whose resume fails", lab.containers, 6));
+        assert.equal(paused.code, 0, paused.stderr);
+        try {
+            // The admin console unreachable for the RESUME (its socket folder's name is wrong).
+            const broken = resumeScript("a resume that cannot reach the console", lab.containers).replace(/ -h \/tmp /, " -h /nonexistent ");
+            const failed = await lab.run(broken);
+            assert.equal(failed.code, 1, failed.stdout);
+            assert.match(failed.stderr, /RESUME failed: .*watchdog resumes it/s);
+            const watchdog = await lab.run(`docker exec ${lab.containers.pooler} sh -c 'kill -0 "$(cat /tmp/resume-watchdog.pid)"'`);
+            assert.equal(watchdog.code, 0, "the watchdog is still there to resume");
+        } finally {
+            await lab.run(resumeScript("the test's end", lab.containers));
+        }
+    });
 });

@@ -54,6 +54,8 @@ test("a new postgres:15 digest: PAUSE (update), PostgreSQL replaced delete-first
         return i;
     };
     assert.ok(at("update database-pause") < at("replace mhylle-postgres"), order.join(", "));
+    // The guard is what stops the old container (render: guardScript): the pause comes first.
+    assert.ok(at("update database-pause") < at("update mhylle-postgres-guard"), order.join(", "));
     assert.ok(at("replace mhylle-postgres") < at("update mhylle-postgres-ready"), order.join(", "));
     assert.ok(at("update mhylle-postgres-ready") < at("update database-resume"), order.join(", "));
 });
@@ -69,7 +71,9 @@ test("the edges behind that order: the container waits for the pause, the pause 
     assert.ok(named(rs, "mhylle-postgres").options.dependsOnKeys.includes(key("database-pause")));
     assert.ok(named(rs, "database-pause").options.dependsOnKeys.includes(key("mhylle-pgbouncer-ready")));
     // Last before the stop: after everything else the container waits for (the superuser's secret, rewritten with the image).
-    for (const other of named(rs, "mhylle-postgres").options.dependsOnKeys.filter((k) => k !== key("database-pause") && !k.includes("server-ready") && !k.includes("data-folder")))
+    // The guard stops the old container: it waits for the pause, not the other way round.
+    assert.ok(named(rs, "mhylle-postgres-guard").options.dependsOnKeys.includes(key("database-pause")), "the guard waits for the pause");
+    for (const other of named(rs, "mhylle-postgres").options.dependsOnKeys.filter((k) => ![key("database-pause"), key("mhylle-postgres-guard")].includes(k) && !k.includes("server-ready") && !k.includes("data-folder")))
         assert.ok(named(rs, "database-pause").options.dependsOnKeys.includes(other), `database-pause runs after ${other}`);
     assert.ok(named(rs, "database-resume").options.dependsOnKeys.includes(key("mhylle-postgres-ready")));
     assert.match(String(inputsOf(named(rs, "database-pause")).create), /PAUSE/);
