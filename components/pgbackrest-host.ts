@@ -14,7 +14,7 @@ import { writeContainerSecretScript } from "../render/secret-file";
 import { script, shq } from "../render/shell";
 import { PLATFORM_LABEL } from "../config/naming";
 import type { BackupsConfig } from "../config/schema";
-import { PGBACKREST_CONF, PGBACKREST_CONF_IN_CONTAINER, PGBACKREST_REPO1_PATH } from "../render/backup/pgbackrest";
+import { PGBACKREST_REPO_HOST_CONF, PGBACKREST_CONF_IN_CONTAINER, PGBACKREST_REPO1_PATH } from "../render/backup/pgbackrest";
 import { connectScript, PGBACKREST_EGRESS_NETWORK, PGBACKREST_HOST, PGBACKREST_TLS_DIR, REPO_HOST_COMMAND, REPO_HOST_HEALTH, repoHostConf } from "../render/backup/pgbackrest-host";
 import { pgbackrestTlsScript, tlsFolder } from "../render/backup/pgbackrest-tls";
 
@@ -57,7 +57,7 @@ export class PgBackRestHost extends pulumi.ComponentResource {
         );
         this.tls = args.host.runScript(`${name}-tls`, { create: pgbackrestTlsScript(root, args.image) }, { parent: this, dependsOn: [args.built] });
         this.postgresTlsFolder = tlsFolder(root, "pg");
-        const confFile = `${root}/${PGBACKREST_CONF}`;
+        const confFile = `${root}/${PGBACKREST_REPO_HOST_CONF}`;
         const conf = pulumi.secret(
             pulumi.all([args.cipherPass, store.accessKey, store.secretKey]).apply(([cipherPass, s3Key, s3Secret]) => repoHostConf(args.backups, { cipherPass, s3Key, s3Secret })),
         );
@@ -79,7 +79,7 @@ export class PgBackRestHost extends pulumi.ComponentResource {
     start(postgres: docker.Container, postgresReady: pulumi.Resource, repo: docker.Volume): { container: docker.Container; ready: pulumi.Resource; connected: pulumi.Resource } {
         const args = this.args;
         const root = args.host.root;
-        const confFile = `${root}/${PGBACKREST_CONF}`;
+        const confFile = `${root}/${PGBACKREST_REPO_HOST_CONF}`;
         const confWritten = this.confWritten;
         const egress = this.egress;
         const core = coreContainer(this, {

@@ -13,6 +13,11 @@ import { PITR_BUCKET_SUFFIX, pitrBucketOf } from "../../config/naming";
 export const PGBACKREST_STANZA = "platform";
 /** On the host, under the platform root (render/secret-file.ts's folder). */
 export const PGBACKREST_CONF = "secrets/pgbackrest.conf";
+/**
+ * The repository host's file (with the bucket): a path of its own, so switching between the two
+ * layouts never has one command's delete remove the file the other just wrote.
+ */
+export const PGBACKREST_REPO_HOST_CONF = "secrets/pgbackrest-repo-host.conf";
 /** Where pgBackRest reads its config by default (render/backup/postgres-pgbackrest.Dockerfile). */
 export const PGBACKREST_CONF_IN_CONTAINER = "/etc/pgbackrest/pgbackrest.conf";
 /** repo1 in the container: the Docker volume PGBACKREST_VOLUME. */
@@ -60,6 +65,8 @@ export const hasRepo2 = (b: BackupsConfig) => b.offsite.enabled && !!b.offsite.b
  * networks are internal and its container holds no passphrase and no bucket key.
  */
 export const usesRepoHost = (b: BackupsConfig) => b.pitr.enabled && hasRepo2(b);
+/** The pgbackrest.conf the jobs and restores mount: the repository host's, or PostgreSQL's own. */
+export const pgbackrestConfFile = (b: BackupsConfig) => (usesRepoHost(b) ? PGBACKREST_REPO_HOST_CONF : PGBACKREST_CONF);
 
 /** Repositories in the order restores try them: the server's own first. */
 export const repos = (b: BackupsConfig): number[] => (hasRepo2(b) ? [1, 2] : [1]);

@@ -7,7 +7,7 @@ import type { BackupsConfig } from "../../config/schema";
 import type { BinCommand, ScheduledJob } from "../schedule";
 import { shq } from "../shell";
 import { OpsTargets, RESTORE_DRILLS_QUEUE, opsVars } from "./layout";
-import { PGBACKREST_CONF, PGBACKREST_STANZA, PGBACKREST_VOLUME, PGDATA, repos, usesRepoHost } from "./pgbackrest";
+import { pgbackrestConfFile, PGBACKREST_STANZA, PGBACKREST_VOLUME, PGDATA, repos, usesRepoHost } from "./pgbackrest";
 import { PGBACKREST_EGRESS_NETWORK, PGBACKREST_HOST, POSTGRES_HOST } from "./pgbackrest-host";
 
 export const PITR_SCRIPT = path.join(__dirname, "pitr.sh");
@@ -19,7 +19,7 @@ export function pitrHeader(t: OpsTargets, b: BackupsConfig): string[] {
     return [
         ...opsVars(t, "root", "postgres"),
         `stanza=${shq(PGBACKREST_STANZA)}`,
-        `conf=\${PLATFORM_PITR_CONF:-"$root"/${shq(PGBACKREST_CONF)}}`,
+        `conf=\${PLATFORM_PITR_CONF:-"$root"/${shq(pgbackrestConfFile(b))}}`,
         // Where backups, expire, verify and stanza-create run: the repository host, or PostgreSQL's container without one.
         `pb_container=\${PLATFORM_PITR_PB_CONTAINER:-${usesRepoHost(b) ? shq(PGBACKREST_HOST) : '"$pg_container"'}}`,
         `pg_tls_host=${shq(POSTGRES_HOST)}`,

@@ -124,3 +124,21 @@ test("the pitr jobs run pgBackRest on the repository host", () => {
     assert.match(full.content, /^pb_container=\$\{PLATFORM_PITR_PB_CONTAINER:-'mhylle-pgbackrest'\}$/m);
     assert.equal(r.ofType(CONTAINER).filter((c) => c.inputs.name === "mhylle-pgbackrest").length, 1);
 });
+
+test("the two layouts keep their pgbackrest.conf files apart: switching the bucket on or off never deletes the file the other layout mounts", () => {
+    const paths = (text: unknown) => [...String(reveal(text) ?? "").matchAll(/secrets\/pgbackrest[\w.-]*\.conf/g)].map((m) => m[0]);
+    const confCommands = (rec: Recorded) => rec.ofType(REMOTE_COMMAND).filter((c) => paths(c.inputs.create).length || paths(c.inputs.delete).length);
+    const written = (rec: Recorded) => new Set(confCommands(rec).flatMap((c) => paths(c.inputs.create)));
+    const deletedByGoneCommands = (from: Recorded, to: Recorded) => {
+        const kept = new Set(confCommands(to).map((c) => c.name));
+        // A command the other layout does not have is deleted at the end of the switching `up`: its delete runs.
+        return confCommands(from).filter((c) => !kept.has(c.name)).flatMap((c) => paths(c.inputs.delete));
+    };
+    assert.ok(written(local).size > 0 && written(r).size > 0, "both layouts write a pgbackrest.conf");
+    for (const [from, to, what] of [[r, local, "bucket off"], [local, r, "bucket on"]] as const)
+        for (const gone of deletedByGoneCommands(from, to)) assert.ok(!written(to).has(gone), `${what}: the retired command's delete removes ${gone}, which the new layout just wrote`);
+    // The jobs and restores read the file of their layout.
+    const jobs = (rec: Recorded) => String(reveal(rec.byName("scheduler-jobs").inputs.stdin));
+    assert.ok(decodeBundle(jobs(r)).some((f) => f.content.includes("secrets/pgbackrest-repo-host.conf")));
+    assert.ok(decodeBundle(jobs(local)).every((f) => !f.content.includes("secrets/pgbackrest-repo-host.conf")));
+});
