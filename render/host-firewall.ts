@@ -1,7 +1,8 @@
 // The host firewall's port-22 rule (UFW): from server.adminCidrs only, unless server.hostSshRule
 // says deployments come from changing addresses. host-firewall.py is the real script; cloud-init
-// installs and runs it at first boot, and every `up` runs it again over SSH (it refuses a rule set
-// that would cut off that session), because cloud-init runs only once.
+// installs and runs it at first boot, and an `up` runs it again over SSH whenever the rule set or
+// the pinned helper image changes (it refuses a rule set that would cut off that session), because
+// cloud-init runs only once. A rule edited by hand stays until then (docs/github-actions.md).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { formatCidr, parseCidr } from "../config/admin-cidrs";

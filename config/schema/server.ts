@@ -43,7 +43,7 @@ export const serverSchema = z
             .enum(["adminCidrs", "securityGroupOnly"])
             .default("adminCidrs")
             .describe(
-                "Who the server's own firewall (UFW) admits to SSH, besides the Scaleway security group: `adminCidrs` (default) admits `adminCidrs` only, so every `up` must come from an address they list (a workstation, a self-hosted runner); `securityGroupOnly` admits any address and leaves the choice to the security group alone, which GitHub-hosted runners need (their changing address is added to the group per job, docs/github-actions.md). Each `up` applies it over SSH and refuses a rule set that would cut off its own session; an admin address that changes must be added while the old one still works (docs/github-actions.md), so without a stable address choose `securityGroupOnly`.",
+                "Who the server's own firewall (UFW) admits to SSH, besides the Scaleway security group: `adminCidrs` (default) admits `adminCidrs` only, so every `up` must come from an address they list (a workstation, a self-hosted runner); `securityGroupOnly` admits any address and leaves the choice to the security group alone, which GitHub-hosted runners need (their changing address is added to the group per job, docs/github-actions.md). An `up` applies it over SSH whenever it changes, and refuses a rule set that would cut off its own session; an admin address that changes must be added while the old one still works (docs/github-actions.md), so without a stable address choose `securityGroupOnly`.",
             ),
         hostKeys: z
             .array(checked(z.string(), hostKeyProblem))

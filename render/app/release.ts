@@ -138,7 +138,8 @@ export function removeServiceScript(root: string, app: string, service: ServiceK
         '  docker stop -t 10 "$c" >/dev/null 2>&1 || true',
         '  docker rm -f "$c" >/dev/null 2>&1 || true',
         "done",
-        `rm -f ${shq(`${root}/${CONTAINER_SECRETS_DIR}/${serviceBaseName(app, service)}-`)}*.env`,
+        // Exactly this service's files (<base>-<10 hex>.env): another app's name may start with this one's.
+        `rm -f ${shq(`${root}/${CONTAINER_SECRETS_DIR}/${serviceBaseName(app, service)}-`)}${"[0-9a-f]".repeat(10)}.env`,
         `rm -f ${shq(`${root}/${UPSTREAMS_DIR}/${liveMarker(app, service)}`)}`,
     );
 }

@@ -90,7 +90,8 @@ give_secret_file() {
 # Secret files whose container is gone (a release interrupted before it removed its container).
 sweep_secret_files() {
   local f c
-  for f in "$secret_dir/$base"-*.env; do
+  # Exactly this service's containers (<base>-<10 hex>): app `shop`'s base must not match `shop-backend`'s files.
+  for f in "$secret_dir/$base"-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f].env; do
     [ -e "$f" ] || continue
     c=$(basename "$f" .env)
     docker inspect -f '{{.Id}}' "$c" >/dev/null 2>&1 || rm -f "$f"
