@@ -18,10 +18,15 @@ export function judgeDrill(drill: Record<string, unknown> | undefined, roots: { 
         fs.mkdirSync(path.dirname(path.join(ops.root, DRILL_RESULT)), { recursive: true });
         fs.writeFileSync(path.join(ops.root, DRILL_RESULT), JSON.stringify(drill));
     }
+    return judgeWith(ops.root, "check_drill");
+}
+
+/** A drill check (`check_drill`, `check_dump_drill`) and the alerts of two status runs five minutes apart, in `root`. */
+export function judgeWith(root: string, check: "check_drill" | "check_dump_drill") {
     return withProgram(
-        ops.root,
+        root,
         `r = ps.Report()
-ps.check_drill(r)
+ps.${check}(r)
 report = {"status": "green", "checks": r.checks, "jobs": []}
 now = ps.time.time()
 alerts = lambda state, before: [a for a in state["recent"][before:] if "drill" in a["title"]]

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { appDatabaseSql, ROLE_PASSWORD_ENV } from "../../../render/database-sql";
 import { databaseName, roleName } from "../../../config/naming";
 import { needsImages, opsRoot, psql, removeContainers, sh, startPostgres, POSTGRES_IMAGE } from "../../support/ops";
-import { withProgram } from "../../support/status";
+import { judgeWith } from "../../support/drill-alerts";
 import { DUMP_DRILL_RESULT } from "../../../render/backup/dump-drill";
 import { alertSecretsFile, installAlertSecretsScript } from "../../../render/monitoring/alert-secrets";
 
@@ -41,20 +41,7 @@ const newest = (db: string) => {
 const log = () => fs.readFileSync(path.join(ops!.root, "logs/jobs/dump-drill.log"), "utf8");
 
 /** The dump drill's check and new alerts, as the status job judges them (twice: alerts once). */
-const judge = () =>
-    withProgram(
-        ops!.root,
-        `r = ps.Report()
-ps.check_dump_drill(r)
-report = {"status": "green", "checks": r.checks, "jobs": []}
-now = ps.time.time()
-alerts = lambda state, before: [a for a in state["recent"][before:] if "drill" in a["title"]]
-state = ps.process(report, r.facts, [], now)
-first = alerts(state, 0)
-before = len(state["recent"])
-second = alerts(ps.process(report, r.facts, [], now + 300), before)
-print(json.dumps({"checks": r.checks, "first": first, "second": second}))`,
-    );
+const judge = () => judgeWith(ops!.root, "check_dump_drill");
 
 let backup: ReturnType<typeof sh>;
 let written = 0;
