@@ -15,7 +15,7 @@ import { run } from "../applier";
 import { startLoad } from "../load";
 import { startProber } from "../prober";
 import { idleConnection } from "../idle-connection";
-import { CERTBOT_VOLUME, NGINX_CONTAINER } from "../../../config/naming";
+import { CERTBOT_VOLUME, NGINX_SERVER } from "../../../config/naming";
 import { CERTBOT_STATE_DIR, LETSENCRYPT_DIR } from "../../../render/tls/certbot";
 import { RENEW_JOB } from "../../../render/tls/renew";
 import { IN_CONTAINER, NGINX_LOGS_DIR, certLiveDir } from "../../../render/nginx/layout";
@@ -65,9 +65,14 @@ async function servedSteadily(p: LocalPlatform, serial: string, seconds = PICKUP
     return { ...seen, at: Date.now() };
 }
 
-/** nginx's processes in its container (`docker top`, pids as the host sees them): a reload starts new workers. */
+/**
+ * nginx's processes in its server containers (`docker top`, pids as the host sees them): a reload
+ * starts new workers. The servers, not the holder (mhylle-nginx runs only a sleep).
+ */
 async function nginxProcesses(): Promise<string[]> {
-    const lines = (await run("docker", ["top", NGINX_CONTAINER, "-o", "pid,args"])).stdout.trim().split("\n").slice(1);
+    const servers = (await run("docker", ["ps", "--filter", `name=^${NGINX_SERVER}-`, "--format", "{{.Names}}"])).stdout.trim().split("\n").filter(Boolean);
+    const lines: string[] = [];
+    for (const server of servers) lines.push(...(await run("docker", ["top", server, "-o", "pid,args"])).stdout.trim().split("\n").slice(1));
     return lines.map((l) => l.trim().replace(/\s+/, " ")).filter((l) => / nginx: /.test(l)).sort();
 }
 
