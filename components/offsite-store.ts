@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as scaleway from "@pulumiverse/scaleway";
 import type { BackupsConfig } from "../config/schema";
+import { bucketKey } from "./bucket-key";
 
 /** The one permission set the server's key holds (docs/engine-notes.md, section "Off-site copies"). */
 export const OFFSITE_WRITER_PERMISSIONS = ["ObjectStorageObjectsWrite"] as const;
@@ -49,21 +50,16 @@ export function offsiteStore(name: string, offsite: BackupsConfig["offsite"], pa
         { bucket: bucket.name, region: offsite.region, rule: { defaultRetention: { mode: "COMPLIANCE", days: offsite.expireDays } } },
         { parent, retainOnDelete: true },
     );
-    const writer = new scaleway.iam.Application(`${name}-writer`, { name: `${offsite.bucket}-writer`, description: "The server's backup job: puts encrypted copies, nothing else." }, { parent });
-    new scaleway.iam.Policy(
-        `${name}-writer`,
+    const key = bucketKey(
         {
-            name: `${offsite.bucket}-put-only`,
-            applicationId: writer.id,
-            // Scoped to the bucket's project: IAM grants Object Storage per project, not per bucket.
-            rules: [{ projectIds: [bucket.projectId], permissionSetNames: [...OFFSITE_WRITER_PERMISSIONS] }],
+            resourceName: `${name}-writer`,
+            application: { name: `${offsite.bucket}-writer`, description: "The server's backup job: puts encrypted copies, nothing else." },
+            policyName: `${offsite.bucket}-put-only`,
+            permissions: OFFSITE_WRITER_PERMISSIONS,
+            projectId: bucket.projectId,
+            keyDescription: "backup job on the server (put-only)",
         },
-        { parent },
+        parent,
     );
-    const key = new scaleway.iam.ApiKey(
-        `${name}-writer`,
-        { applicationId: writer.id, defaultProjectId: bucket.projectId, description: "backup job on the server (put-only)" },
-        { parent, additionalSecretOutputs: ["secretKey"] },
-    );
-    return { bucket, accessKey: key.accessKey, secretKey: key.secretKey };
+    return { bucket, ...key };
 }

@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as scaleway from "@pulumiverse/scaleway";
 import type { BackupsConfig } from "../config/schema";
 import { pitrBucketName } from "../render/backup/pgbackrest";
+import { bucketKey } from "./bucket-key";
 
 /** The repository host's permission sets: read and write objects, nothing else. */
 export const PITR_REPOSITORY_PERMISSIONS = ["ObjectStorageObjectsRead", "ObjectStorageObjectsWrite"] as const;
@@ -46,21 +47,17 @@ export function pitrStore(name: string, backups: BackupsConfig, parent: pulumi.R
         { bucket: bucket.name, region: offsite.region, rule: { defaultRetention: { mode: "COMPLIANCE", days: offsite.expireDays } } },
         { parent, retainOnDelete: true },
     );
-    const app = new scaleway.iam.Application(`${name}-repository`, { name: `${bucketName}-repository`, description: "The pgBackRest repository host: reads and writes repo2, never deletes." }, { parent });
-    new scaleway.iam.Policy(
-        `${name}-repository`,
+    const key = bucketKey(
         {
-            name: `${bucketName}-read-write`,
-            applicationId: app.id,
+            resourceName: `${name}-repository`,
+            application: { name: `${bucketName}-repository`, description: "The pgBackRest repository host: reads and writes repo2, never deletes." },
             // Per project, as the dumps' key: IAM grants Object Storage per project, not per bucket.
-            rules: [{ projectIds: [bucket.projectId], permissionSetNames: [...PITR_REPOSITORY_PERMISSIONS] }],
+            policyName: `${bucketName}-read-write`,
+            permissions: PITR_REPOSITORY_PERMISSIONS,
+            projectId: bucket.projectId,
+            keyDescription: "pgBackRest repository host (read and write, no delete)",
         },
-        { parent },
+        parent,
     );
-    const key = new scaleway.iam.ApiKey(
-        `${name}-repository`,
-        { applicationId: app.id, defaultProjectId: bucket.projectId, description: "pgBackRest repository host (read and write, no delete)" },
-        { parent, additionalSecretOutputs: ["secretKey"] },
-    );
-    return { bucket, accessKey: key.accessKey, secretKey: key.secretKey };
+    return { bucket, ...key };
 }
