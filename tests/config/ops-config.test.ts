@@ -1,8 +1,8 @@
 // Stack config of backups and monitoring: defaults, and one failing case per rule, each naming its field.
 import { test } from "node:test";
+import { problems } from "../support/config-problems";
 import assert from "node:assert/strict";
 import { validateConfig } from "../../config/validate";
-import { ConfigError, formatProblem } from "../../config/problem";
 import { memoryBudget } from "../../config/rules";
 import { TEST_SERVER_ACCESS, TEST_AGE_RECIPIENT } from "../support/prod-stack";
 
@@ -12,15 +12,6 @@ const scaleway = {
     server: TEST_SERVER_ACCESS,
 };
 
-function problems(raw: Record<string, unknown>): string[] {
-    try {
-        validateConfig(raw);
-        return [];
-    } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        return err.problems.map(formatProblem);
-    }
-}
 
 function onlyProblem(raw: Record<string, unknown>, field: string): string {
     const found = problems(raw);

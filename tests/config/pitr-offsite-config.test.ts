@@ -1,23 +1,13 @@
 // backups.pitr with backups.offsite: accepted (the repository host carries WAL to the bucket), and
 // pgBackRest's own bucket, named from the dumps' (`<bucket>-pitr`), must be a valid bucket name too.
 import { test } from "node:test";
+import { problems } from "../support/config-problems";
 import assert from "node:assert/strict";
-import { validateConfig } from "../../config/validate";
-import { ConfigError, formatProblem } from "../../config/problem";
 import { TEST_SERVER_ACCESS, TEST_AGE_RECIPIENT } from "../support/prod-stack";
 
 const scaleway = { target: "scaleway", domain: "mhylle.com", server: TEST_SERVER_ACCESS };
 const withBucket = (bucket: string) => ({ ...scaleway, backups: { pitr: { enabled: true }, offsite: { enabled: true, bucket, recipient: TEST_AGE_RECIPIENT } } });
 
-function problems(raw: Record<string, unknown>): string[] {
-    try {
-        validateConfig(raw);
-        return [];
-    } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        return err.problems.map(formatProblem);
-    }
-}
 
 test("pitr and the off-site copy together are accepted", () => {
     assert.deepEqual(problems(withBucket("mhylle-backups")), []);
