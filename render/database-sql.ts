@@ -2,7 +2,7 @@
 // Idempotent: safe to run on every `pulumi up`. Passwords come from the environment
 // (\getenv), never from the SQL text, so this text holds no secret.
 import { databaseName, roleName, SHARED_DATABASE } from "../config/naming";
-import { APP_GROUP_ROLE } from "./database/pooler";
+import { APP_GROUP_ROLE, appGroupRoleSql } from "./database/pooler";
 
 /** Names are validated upstream (config/schema.ts); assert again since they go into SQL. */
 function ident(name: string): string {
@@ -34,8 +34,7 @@ ALTER DATABASE ${db} OWNER TO ${role};
 REVOKE ALL ON DATABASE ${db} FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE ${db} TO ${role};
 -- The pooler lets in members of the apps' group only (render/database/pooler.ts).
-SELECT 'CREATE ROLE ${APP_GROUP_ROLE} NOLOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${APP_GROUP_ROLE}')\\gexec
-GRANT ${APP_GROUP_ROLE} TO ${role};
+${appGroupRoleSql()}GRANT ${APP_GROUP_ROLE} TO ${role};
 \\c ${db}
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
 ALTER SCHEMA public OWNER TO ${role};

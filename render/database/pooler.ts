@@ -10,6 +10,16 @@ export const POOLER_PORT = 5432;
 export const POOLER_AUTH_ROLE = "pgbouncer_auth";
 /** Group role of every app's login role: the only roles the pooler lets in. */
 export const APP_GROUP_ROLE = "platform_app";
+
+/**
+ * Creates the apps' group role if it is missing. Every app's provisioning and the pooler's run at
+ * once (one command each, no order between them), so two sessions can both find no role: the
+ * second CREATE then fails on pg_authid's unique index (unique_violation, not duplicate_object),
+ * which a `WHERE NOT EXISTS` check does not prevent.
+ */
+export function appGroupRoleSql(): string {
+    return `DO $$ BEGIN CREATE ROLE ${APP_GROUP_ROLE} NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;\n`;
+}
 /** In the container: the config (plain) and the auth file (the auth role's password, 0600). */
 export const POOLER_CONF_IN_CONTAINER = "/etc/pgbouncer/pgbouncer.ini";
 export const POOLER_AUTH_FILE_IN_CONTAINER = "/run/secrets/pgbouncer-auth";
@@ -79,8 +89,7 @@ export function poolerAuthSql(): string {
     const r = POOLER_AUTH_ROLE;
     return `\\set ON_ERROR_STOP on
 \\getenv role_password PLATFORM_ROLE_PASSWORD
-SELECT 'CREATE ROLE ${APP_GROUP_ROLE} NOLOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${APP_GROUP_ROLE}')\\gexec
-SELECT 'CREATE ROLE ${r} LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${r}')\\gexec
+${appGroupRoleSql()}SELECT 'CREATE ROLE ${r} LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${r}')\\gexec
 ALTER ROLE ${r} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT CONNECTION LIMIT 5 PASSWORD :'role_password';
 GRANT CONNECT ON DATABASE postgres TO ${r};
 CREATE SCHEMA IF NOT EXISTS pgbouncer AUTHORIZATION postgres;
