@@ -147,6 +147,16 @@ export class LoadBalancer extends pulumi.ComponentResource {
     }
 
     /**
+     * `value` once every frontend and the servers' backend are what this `up` declared. A stack
+     * output built on it is not sent when one failed (a certificate not `ready` included), and the
+     * engine then keeps the last `up`'s value (docs/engine-notes.md section 26): the next step of
+     * going from one server to several is read from an `up` that got there.
+     */
+    whenServing<T>(value: T): pulumi.Output<T> {
+        return pulumi.all([...this.frontends.map((f) => f.id), ...(this.backend ? [this.backend.id] : [])]).apply(() => value);
+    }
+
+    /**
      * The certificate's ID only once it is `ready`. The provider's create waits for `ready` or `error`
      * and returns success for both (a warning only: docs/engine-notes.md 9), so without this a failed
      * validation would move the HTTPS frontend onto it and the old certificate would be deleted.
