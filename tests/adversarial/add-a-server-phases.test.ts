@@ -91,3 +91,11 @@ test("a retire step whose pool update failed leaves the last up's servers: the l
     assert.match(failed.failed ?? "", /the provider failed load-balancer-servers/, "the run fails on the pool");
     assert.equal(failed.sent, undefined, `outputs sent with server 3 still in the pool: ${JSON.stringify(failed.sent)}`);
 });
+
+test("an ordinary up that failed at the load balancer still records its server count: going back down stays refused until retired", () => {
+    // Server 3 exists after this failed up; a lower count would delete its platform and then fail on
+    // its protected IP and instance (docs/runbooks/remove-a-server.md).
+    const failed = outputsSent({ server: { count: 3 }, previous: { count: 2, retired: [] }, fail: "load-balancer-servers" });
+    assert.match(failed.failed ?? "", /the provider failed load-balancer-servers/, "the run fails on the pool");
+    assert.deepEqual(failed.sent?.servers, { count: 3, retired: [] });
+});
