@@ -59,7 +59,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
 
     /**
      * The servers as its backend, and the frontends: once the servers serve (`ready`: their apps
-     * released), so a new server joins the pool only when it has something to serve.
+     * released and their nginx answering, stacks/targets.ts), so a new server joins the pool only
+     * when it has something to serve.
      */
     serve(serverIps: pulumi.Input<string>[], ready: pulumi.Resource[], passThroughTo?: PassThroughTarget): scaleway.loadbalancers.Backend {
         const name = this.baseName;

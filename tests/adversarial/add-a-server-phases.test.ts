@@ -99,3 +99,41 @@ test("an ordinary up that failed at the load balancer still records its server c
     assert.match(failed.failed ?? "", /the provider failed load-balancer-servers/, "the run fails on the pool");
     assert.deepEqual(failed.sent?.servers, { count: 3, retired: [] });
 });
+
+/** Everything the load balancer's servers backend waits for (dependsOn and inputs, transitively), in an up of `count` servers, phase `phase`. */
+function backendWaitsFor(count: number, phase: string, previous: object): string[] {
+    const code = `
+        const { record } = require("./tools/record");
+        const { prodConfig } = require("./tests/support/program");
+        (async () => {
+            process.env.SSH_AUTH_SOCK = "/run/test-agent.sock";
+            const raw = prodConfig();
+            raw.server = { ...raw.server, count: ${count} };
+            raw.database = { ...raw.database, managed: { enabled: true } };
+            raw.loadBalancer = { phase: ${JSON.stringify(phase)} };
+            const previous = ${JSON.stringify(previous)};
+            const { program } = require("./stacks/program");
+            const { resources } = await record(raw, () => program(), { outputs: (type) => (type === "pulumi:pulumi:StackReference" ? { outputs: { servers: previous }, secretOutputNames: [] } : undefined) });
+            const byName = new Map(resources.map((r) => [r.name, r]));
+            const seen = new Set();
+            const walk = (name) => {
+                const r = byName.get(name);
+                if (!r) return;
+                for (const d of [...r.options.dependsOn, ...Object.values(r.options.propertyDependencies || {}).flat()]) if (!seen.has(d)) (seen.add(d), walk(d));
+            };
+            walk("load-balancer-servers");
+            console.log(JSON.stringify([...seen]));
+        })();`;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "-e", code], { cwd: ROOT, encoding: "utf8", timeout: 180_000, maxBuffer: 64 << 20 });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split("\n").pop()!);
+}
+
+test("a server joins the load balancer's pool only once its nginx answers, not only its holder: server 1 at phase done, server 2 at phase dns", () => {
+    // At phase done server 1's nginx is replaced (private listener only) in the same up that adds it to the pool.
+    const done = backendWaitsFor(2, "done", { count: 2, retired: [], phase: "certificate" });
+    assert.ok(done.includes("mhylle-nginx"), "control: the holder is waited for");
+    for (const ready of ["mhylle-nginx-server-ready", "mhylle-nginx-server-ready-s2"]) assert.ok(done.includes(ready), `the pool does not wait for ${ready}`);
+    const dns = backendWaitsFor(2, "dns", { count: 1, retired: [] });
+    assert.ok(dns.includes("mhylle-nginx-server-ready-s2"), "the pool does not wait for server 2's nginx");
+});
