@@ -8,6 +8,7 @@ import { checkServerCount, ownStack, serversOutput, stepUnderWay } from "./serve
 import { heldImagesOutput, ownHeldImages } from "./held-images";
 import { checkHostKeys, hostKeysOutput } from "./host-keys";
 import { nextStep } from "./lb-phase";
+import { checkDatabaseStep, databaseOutput } from "./database-step";
 
 /** Where people open the apps: the domain, or on the local target this machine's HTTPS port. */
 export const publicBase = (cfg: PlatformConfig) =>
@@ -33,6 +34,7 @@ export async function program(config = new pulumi.Config()) {
         checked = await preflight(config, () => ownHeldImages(own()));
         if (checked.cfg.target === "scaleway") {
             await checkServerCount(checked.cfg, own());
+            await checkDatabaseStep(checked.cfg, own());
             await checkHostKeys(checked.cfg, own());
         }
     } catch (err) {
@@ -55,6 +57,8 @@ export async function program(config = new pulumi.Config()) {
         // retire step is written only once the load balancer's frontends and pool are this up's, else
         // the last up's value stays (docs/engine-notes.md section 26); any other up's count at once.
         servers: deployment.loadBalancer && stepUnderWay(cfg) ? deployment.loadBalancer.whenServing(serversOutput(cfg)) : serversOutput(cfg),
+        // Read back by the next run's check of the move onto the managed database (stacks/database-step.ts).
+        database: databaseOutput(cfg),
         // Read back by the next run: Watchtower's digest moves only by a config change (stacks/held-images.ts).
         heldImages: heldImagesOutput(cfg, releases.images),
         // The SSH host key each server is pinned to (public); its absence marks servers made before pinning (stacks/host-keys.ts).
