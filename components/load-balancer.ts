@@ -59,7 +59,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
 
     /**
      * The servers as its backend, and the frontends: once the servers serve (`ready`: their apps
-     * released), so a new server joins the pool only when it has something to serve.
+     * released and their nginx answering, stacks/targets.ts), so a new server joins the pool only
+     * when it has something to serve.
      */
     serve(serverIps: pulumi.Input<string>[], ready: pulumi.Resource[], passThroughTo?: PassThroughTarget): scaleway.loadbalancers.Backend {
         const name = this.baseName;
@@ -144,6 +145,16 @@ export class LoadBalancer extends pulumi.ComponentResource {
             );
         }
         this.frontends.push(http); // after https: the order the frontends always had
+    }
+
+    /**
+     * `value` once every frontend and the servers' backend are what this `up` declared. A stack
+     * output built on it is not sent when one failed (a certificate not `ready` included), and the
+     * engine then keeps the last `up`'s value (docs/engine-notes.md section 26): the next step of
+     * going from one server to several is read from an `up` that got there.
+     */
+    whenServing<T>(value: T): pulumi.Output<T> {
+        return pulumi.all([...this.frontends.map((f) => f.id), ...(this.backend ? [this.backend.id] : [])]).apply(() => value);
     }
 
     /**

@@ -35,6 +35,9 @@ export function multiServerProblems(cfg: PlatformConfig, add: Add) {
     const phase = cfg.loadBalancer.phase;
     if (phase !== "done" && (cfg.target !== "scaleway" || count < 2))
         add("loadBalancer.phase", `is ${phase}, a step of going from one server to several behind Scaleway's load balancer: it needs target scaleway and server.count above 1 (set it with the new server.count, docs/runbooks/add-a-server.md)`, phase);
+    // Server 1 alone served HTTPS with HSTS; without a certificate the load balancer has no port 443.
+    if (phase !== "done" && !cfg.loadBalancer.letsEncrypt)
+        add("loadBalancer.letsEncrypt", `is false while loadBalancer.phase is ${phase}: server 1 serves HTTPS with HSTS (browsers that saw it refuse plain HTTP for two years), and from phase certificate on the load balancer, where DNS points, would serve port 80 only; set loadBalancer.letsEncrypt: true for the move (docs/runbooks/add-a-server.md)`, false);
     if (phase === "dns" && cfg.proxy.bindAddress !== "0.0.0.0")
         add("proxy.bindAddress", `is ${cfg.proxy.bindAddress}: in loadBalancer.phase dns the load balancer reaches server 1's nginx on its private address; use 0.0.0.0 (the security group still limits the public side)`, cfg.proxy.bindAddress);
     retireProblems(cfg, add);

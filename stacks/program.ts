@@ -4,10 +4,11 @@ import { ConfigError, Problem } from "../config/problem";
 import { deployLocal, deployScaleway } from "./targets";
 import type { PlatformConfig } from "../config/schema";
 import { Preflight, preflight } from "./preflight";
-import { checkServerCount, ownStack, serversOutput } from "./server-count";
+import { checkServerCount, ownStack, serversOutput, stepUnderWay } from "./server-count";
 import { heldImagesOutput, ownHeldImages } from "./held-images";
 import { checkHostKeys, hostKeysOutput } from "./host-keys";
 import { nextStep } from "./lb-phase";
+import { checkDatabaseStep, databaseOutput } from "./database-step";
 
 /** Where people open the apps: the domain, or on the local target this machine's HTTPS port. */
 export const publicBase = (cfg: PlatformConfig) =>
@@ -33,6 +34,7 @@ export async function program(config = new pulumi.Config()) {
         checked = await preflight(config, () => ownHeldImages(own()));
         if (checked.cfg.target === "scaleway") {
             await checkServerCount(checked.cfg, own());
+            await checkDatabaseStep(checked.cfg, own());
             await checkHostKeys(checked.cfg, own());
         }
     } catch (err) {
@@ -51,8 +53,12 @@ export async function program(config = new pulumi.Config()) {
         dnsRecords: pulumi.output(deployment.address).apply((ip) => [cfg.domain, ...cfg.aliases].map((name) => `${name}. A ${ip}`)),
         // Read by .github/scripts/ssh-access.sh to let a CI runner through for the length of a job.
         sshFirewall: deployment.server && { zone: cfg.server.zone, securityGroupId: deployment.server.securityGroup.id },
-        // Read back by the next run's count check (stacks/server-count.ts).
-        servers: serversOutput(cfg),
+        // Read back by the next run's count and phase checks (stacks/server-count.ts). A phase or
+        // retire step is written only once the load balancer's frontends and pool are this up's, else
+        // the last up's value stays (docs/engine-notes.md section 26); any other up's count at once.
+        servers: deployment.loadBalancer && stepUnderWay(cfg) ? deployment.loadBalancer.whenServing(serversOutput(cfg)) : serversOutput(cfg),
+        // Read back by the next run's check of the move onto the managed database (stacks/database-step.ts).
+        database: databaseOutput(cfg),
         // Read back by the next run: Watchtower's digest moves only by a config change (stacks/held-images.ts).
         heldImages: heldImagesOutput(cfg, releases.images),
         // The SSH host key each server is pinned to (public); its absence marks servers made before pinning (stacks/host-keys.ts).

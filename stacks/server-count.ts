@@ -26,6 +26,12 @@ export const serversOutput = (cfg: PlatformConfig): ServersOutput => ({
     ...(firstServerPublic(cfg) ? { phase: lbPhaseOf(cfg) } : {}),
 });
 
+/**
+ * This `up` is a step the next one builds on (a phase of going from one server to several, a retire
+ * step): its `servers` output must be written only once the step was applied (stacks/program.ts).
+ */
+export const stepUnderWay = (cfg: PlatformConfig) => firstServerPublic(cfg) || serversOutput(cfg).retired.length > 0;
+
 /** A lower count than the stack's last `up` is accepted only for servers that `up` retired. */
 export function countChangeProblems(cfg: PlatformConfig, previous: ServersOutput | undefined): Problem[] {
     const count = cfg.server.count;

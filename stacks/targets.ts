@@ -173,9 +173,13 @@ function deployFleet(cfg: PlatformConfig, releases: Releases, secrets: PlatformS
     );
     if (loadBalancer) {
         const released = rollouts(cfg, platforms, servers.map((s, i) => ({ host: s.host, label: pulumi.interpolate`server ${i + 1} (${s.publicIp})` })));
-        const pool = servers.filter((_, i) => !retiring(cfg, i + 1) && behindLoadBalancer(i)).map((s) => s.privateIp!);
+        const inPool = (i: number) => !retiring(cfg, i + 1) && behindLoadBalancer(i);
+        const pool = servers.filter((_, i) => inPool(i)).map((s) => s.privateIp!);
+        // And each pooled server's nginx answering (the releases wait only for its holder): at phase
+        // done server 1's nginx is replaced in the up that adds it to the pool.
+        const serving = platforms.filter((_, i) => inPool(i)).map((p) => p.proxy.ready);
         const server1 = { address: servers[0].privateIp!, httpPort: cfg.proxy.httpPort, httpsPort: cfg.proxy.httpsPort };
-        loadBalancer.serve(pool, released, cfg.loadBalancer.phase === "dns" ? server1 : undefined);
+        loadBalancer.serve(pool, [...released, ...serving], cfg.loadBalancer.phase === "dns" ? server1 : undefined);
     }
     return { platform: platforms[0], platforms, address: loadBalancer?.publicIp ?? servers[0].publicIp, server: servers[0], servers, loadBalancer };
 }

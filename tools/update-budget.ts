@@ -24,6 +24,8 @@ export const SETUP_MINUTES = 10;
 
 /** terraform-provider-scaleway v2.79.0 internal/services/instance/consts.go DefaultInstanceServerWaitTimeout, the default of every timeout of scaleway_instance_server (server.go). */
 export const SCALEWAY_SERVER_WAIT_MINUTES = 20;
+/** terraform-provider-scaleway v2.79.0 internal/services/lb/helpers_lb.go defaultLbLbTimeout: every timeout of the load balancer, its certificates, backends and frontends. */
+export const SCALEWAY_LB_WAIT_MINUTES = 15;
 /** terraform-provider-scaleway v2.79.0 internal/services/rdb/helpers.go defaultInstanceTimeout, the default timeout of scaleway_rdb_instance (instance.go) and scaleway_rdb_read_replica (read_replica.go). */
 export const SCALEWAY_RDB_WAIT_MINUTES = 30;
 
@@ -37,6 +39,10 @@ export function upWaits(config: Pick<PlatformConfig, "apps">): Wait[] {
         { what: "first boot: sshd up, cloud-init done, Docker answering", minutes: minutesOf(READY_TIMEOUT), source: "components/server.ts READY_TIMEOUT (the ready command's customTimeouts.create; dialErrorLimit -1 retries until it)" },
         { what: "managed database instance created", minutes: SCALEWAY_RDB_WAIT_MINUTES, source: "terraform-provider-scaleway internal/services/rdb/helpers.go defaultInstanceTimeout (instance.go Timeouts.Create)" },
         { what: "managed database read replica created", minutes: SCALEWAY_RDB_WAIT_MINUTES, source: "terraform-provider-scaleway internal/services/rdb/read_replica.go Timeouts.Create (defaultInstanceTimeout)" },
+        { what: "load balancer created and ready (several servers)", minutes: SCALEWAY_LB_WAIT_MINUTES, source: "terraform-provider-scaleway internal/services/lb/lb.go Timeouts.Create (defaultLbLbTimeout)" },
+        { what: "the load balancer's certificate issued (Let's Encrypt)", minutes: SCALEWAY_LB_WAIT_MINUTES, source: "terraform-provider-scaleway internal/services/lb/certificate.go Timeouts.Create: waitForLB, CreateCertificate, waitForCertificate" },
+        // Each change waits for the load balancer to be ready (waitForLB): one bound for them all, as they follow each other on one load balancer.
+        { what: "the load balancer's backends and frontends changed", minutes: SCALEWAY_LB_WAIT_MINUTES, source: "terraform-provider-scaleway internal/services/lb/backend.go, frontend.go (waitForLB around each call; defaultLbLbTimeout)" },
         { what: "postgres container healthy", minutes: seconds(120), source: "components/database.ts health.readyTimeoutSeconds" },
         { what: "postgres accepting connections before the SQL", minutes: seconds(120), source: "render/database-scripts.ts waitForPostgres" },
         { what: "nginx container healthy", minutes: seconds(60), source: "components/proxy.ts health.readyTimeoutSeconds" },
@@ -62,6 +68,7 @@ export function destroyWaits(): Wait[] {
         { what: "Scaleway server stopped and deleted", minutes: SCALEWAY_SERVER_WAIT_MINUTES, source: "terraform-provider-scaleway internal/services/instance/consts.go DefaultInstanceServerWaitTimeout (Timeouts.Delete)" },
         { what: "managed database read replica deleted", minutes: SCALEWAY_RDB_WAIT_MINUTES, source: "terraform-provider-scaleway internal/services/rdb/read_replica.go Timeouts.Delete" },
         { what: "managed database instance deleted", minutes: SCALEWAY_RDB_WAIT_MINUTES, source: "terraform-provider-scaleway internal/services/rdb/instance.go Timeouts.Delete" },
+        { what: "load balancer deleted (several servers)", minutes: SCALEWAY_LB_WAIT_MINUTES, source: "terraform-provider-scaleway internal/services/lb/lb.go Timeouts.Delete (defaultLbLbTimeout)" },
         { what: "containers stopped (nginx's stop grace and the others')", minutes: 2, source: "components/proxy.ts PROXY_STOP_GRACE_SECONDS, with room for the rest" },
     ];
 }

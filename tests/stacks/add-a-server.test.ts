@@ -43,8 +43,10 @@ function run(count: number, phase: string | undefined, previous: unknown): Run {
                 outputs: (type) => (type === "${STACK_REFERENCE}" && previous ? { outputs: { servers: previous }, secretOutputNames: [] } : undefined),
             });
             const nextStep = result && result.nextStep ? await new Promise((resolve) => result.nextStep.apply(resolve)) : undefined;
+            // An output once the load balancer serves (stacks/program.ts).
+            const servers = result && result.servers ? await new Promise((resolve) => pulumi.output(result.servers).apply(resolve)) : undefined;
             const out = resources.map((r) => ({ ...r, inputs: reveal(r.inputs) }));
-            console.log(JSON.stringify({ resources: out, servers: result && result.servers, nextStep, error }));
+            console.log(JSON.stringify({ resources: out, servers, nextStep, error }));
         })();`;
     const r = spawnSync(process.execPath, ["--import", "tsx", "-e", code], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20 });
     assert.equal(r.status, 0, r.stderr);

@@ -27,6 +27,7 @@ interface Run {
  */
 function run(count: number, retire: number[], previous: unknown): Run {
     const code = `
+        const pulumi = require("@pulumi/pulumi");
         const { record, reveal } = require("./tools/record");
         const { prodConfig } = require("./tests/support/program");
         (async () => {
@@ -41,7 +42,9 @@ function run(count: number, retire: number[], previous: unknown): Run {
                 outputs: (type) => (type === "${STACK_REFERENCE}" && previous ? { outputs: { servers: previous }, secretOutputNames: [] } : undefined),
             });
             const out = resources.map((r) => ({ ...r, inputs: reveal(r.inputs) }));
-            console.log(JSON.stringify({ resources: out, servers: result && result.servers, error }));
+            // An output once the load balancer serves (stacks/program.ts).
+            const servers = result && result.servers ? await new Promise((resolve) => pulumi.output(result.servers).apply(resolve)) : undefined;
+            console.log(JSON.stringify({ resources: out, servers, error }));
         })();`;
     const r = spawnSync(process.execPath, ["--import", "tsx", "-e", code], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20 });
     assert.equal(r.status, 0, r.stderr);
