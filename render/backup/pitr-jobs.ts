@@ -11,6 +11,8 @@ import { pgbackrestConfFile, PGBACKREST_STANZA, PGBACKREST_VOLUME, PGDATA, repos
 import { PGBACKREST_EGRESS_NETWORK, PGBACKREST_HOST, POSTGRES_HOST } from "./pgbackrest-host";
 
 export const PITR_SCRIPT = path.join(__dirname, "pitr.sh");
+/** restore-database, after pitr.sh's helpers. */
+export const RESTORE_DATABASE_SCRIPT = path.join(__dirname, "pitr-restore-database.sh");
 /** The last drill's result, read by the status report: {at, ok, rtoSeconds, rpoSeconds, ...}. */
 export const DRILL_RESULT = "state/backups/drill.json";
 
@@ -33,7 +35,8 @@ export function pitrHeader(t: OpsTargets, b: BackupsConfig): string[] {
     ];
 }
 
-const body = (t: OpsTargets, b: BackupsConfig, main: string) => [...pitrHeader(t, b), fs.readFileSync(PITR_SCRIPT, "utf8"), main].join("\n");
+const body = (t: OpsTargets, b: BackupsConfig, main: string, ...more: string[]) =>
+    [...pitrHeader(t, b), fs.readFileSync(PITR_SCRIPT, "utf8"), ...more.map((f) => fs.readFileSync(f, "utf8")), main].join("\n");
 
 /** The jobs (pitr-full, pitr-diff, restore-drill) and commands (restore-database, restore-cluster), when backups.pitr is on. */
 export function pitrSchedule(t: OpsTargets, b: BackupsConfig): { jobs: ScheduledJob[]; commands: BinCommand[] } {
@@ -45,7 +48,7 @@ export function pitrSchedule(t: OpsTargets, b: BackupsConfig): { jobs: Scheduled
             { name: "restore-drill", schedule: b.pitr.drillSchedule, queue: RESTORE_DRILLS_QUEUE, script: body(t, b, 'main_restore_drill "$@"') },
         ],
         commands: [
-            { name: "restore-database", script: body(t, b, 'main_restore_database "$@"') },
+            { name: "restore-database", script: body(t, b, 'main_restore_database "$@"', RESTORE_DATABASE_SCRIPT) },
             { name: "restore-cluster", script: body(t, b, 'main_restore_cluster "$@"') },
         ],
     };

@@ -97,8 +97,10 @@ test("restore-database and restore-cluster refuse bad arguments before touching 
         ["restore-database", ["--app", "App1;rm", "--at", "2026-12-06 10:42:17"], /--app must be an app's name such as app1, got "App1;rm"/],
         ["restore-database", ["--app", "app1", "--at", "2026-12-06 10:42:17", "--repo", "3"], /--repo must be one of: 1 2/],
         ["restore-database", ["--bogus"], /unknown argument --bogus; usage: restore-database/],
+        ["restore-database", ["--app", "app1", "--at", "2999-01-01 00:00:00"], /--at "2999-01-01 00:00:00" is in the future \(now: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\); --at is UTC/],
         ["restore-cluster", [], /run it with --yes/],
         ["restore-cluster", ["--yes", "--at", "noon"], /--at must be a UTC time/],
+        ["restore-cluster", ["--yes", "--at", "2999-01-01 00:00:00"], /--at "2999-01-01 00:00:00" is in the future/],
     ];
     for (const [cmd, args, message] of cases) {
         const r = run(cmd, args);
