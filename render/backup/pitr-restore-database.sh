@@ -53,8 +53,10 @@ main_restore_database() {
 	[ "$known" = 1 ] || die "no app $app here: $pg_container has neither the database $db nor the role $role; nothing was changed"
 	# A release of the app's backend (its migrations, its health checks) and this swap never overlap:
 	# the release's own lock (render/app/release.sh) is held until the swap is done.
+	local lock="$root/state/release-$app-backend.lock"
 	mkdir -p "$root/state"
-	exec 7>"$root/state/release-$app-backend.lock"
+	# Read-only when it exists: run as another user, this never takes the file from the releases.
+	if [ -e "$lock" ]; then exec 7<"$lock"; else exec 7>"$lock"; fi
 	flock -n 7 || die "a release of $app's backend is running; run this again when it has finished (nothing was changed)"
 	stamp=$(date -u +%Y%m%dT%H%M%SZ)
 	image=$(live_image) || die "cannot inspect $pg_container"
