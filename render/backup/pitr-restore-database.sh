@@ -32,14 +32,14 @@ restore_database_exit() {
 }
 
 main_restore_database() {
-	local app="" at="" repo=""
+	local app="" at="" repo="" usage='usage: restore-database --app APP --at "YYYY-MM-DD HH:MM:SS" [--repo 1|2]'
 	while [ $# -gt 0 ]; do
 		case "$1" in
-			--app) app="${2:-}"; shift 2 ;;
-			--at) at="${2:-}"; shift 2 ;;
-			--repo) repo="${2:-}"; shift 2 ;;
+			--app) value_of "$1" $# "$usage"; app="$2"; shift 2 ;;
+			--at) value_of "$1" $# "$usage"; at="$2"; shift 2 ;;
+			--repo) value_of "$1" $# "$usage"; repo="$2"; shift 2 ;;
 			-h | --help) echo 'usage: restore-database --app APP --at "YYYY-MM-DD HH:MM:SS" [--repo 1|2]  (UTC)'; return 0 ;;
-			*) die "unknown argument $1; usage: restore-database --app APP --at \"YYYY-MM-DD HH:MM:SS\" [--repo 1|2]" ;;
+			*) die "unknown argument $1; $usage" ;;
 		esac
 	done
 	[[ "$app" =~ ^[a-z][a-z0-9-]*$ ]] || die "--app must be an app's name such as app1, got \"$app\""

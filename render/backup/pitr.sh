@@ -16,6 +16,9 @@ free_margin_mb="${PLATFORM_PITR_FREE_MARGIN_MB:-1024}"
 data_mount="/var/lib/postgresql/data"
 
 die() { echo "$*" >&2; exit 1; }
+# value_of OPTION COUNT USAGE: an option's value must follow it (`shift 2` past the end would end the
+# script under set -e without a word).
+value_of() { [ "$2" -ge 2 ] || die "$1 needs a value; $3"; }
 # pgBackRest as postgres where the repositories are (archive-push runs in PostgreSQL's container).
 pb_live() { docker exec --user postgres "$pb_container" pgbackrest --stanza="$stanza" "$@"; }
 repo_host() { [ "$pb_container" != "$pg_container" ]; }
@@ -182,13 +185,13 @@ main_backup() {
 # --- restore-cluster --yes [--repo N] [--at TIME]: the whole cluster, in place (a rebuilt server) --
 
 main_restore_cluster() {
-	local yes=0 repo="" at=""
+	local yes=0 repo="" at="" usage='usage: restore-cluster --yes [--repo 1|2] [--at "YYYY-MM-DD HH:MM:SS"]'
 	while [ $# -gt 0 ]; do
 		case "$1" in
 			--yes) yes=1; shift ;;
-			--repo) repo="${2:-}"; shift 2 ;;
-			--at) at="${2:-}"; shift 2 ;;
-			*) die "unknown argument $1; usage: restore-cluster --yes [--repo 1|2] [--at \"YYYY-MM-DD HH:MM:SS\"]" ;;
+			--repo) value_of "$1" $# "$usage"; repo="$2"; shift 2 ;;
+			--at) value_of "$1" $# "$usage"; at="$2"; shift 2 ;;
+			*) die "unknown argument $1; $usage" ;;
 		esac
 	done
 	[ "$yes" = 1 ] || die "restore-cluster replaces every database of $pg_container with the backup's; run it with --yes (docs/runbooks/rebuild-the-server.md)"
@@ -229,7 +232,7 @@ main_restore_drill() {
 	local repo="${repos##* }"
 	while [ $# -gt 0 ]; do
 		case "$1" in
-			--repo) repo="${2:-}"; shift 2 ;;
+			--repo) value_of "$1" $# "usage: restore-drill [--repo 1|2]"; repo="$2"; shift 2 ;;
 			*) die "unknown argument $1; usage: restore-drill [--repo 1|2]" ;;
 		esac
 	done
