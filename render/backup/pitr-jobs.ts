@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { BackupsConfig } from "../../config/schema";
-import type { BinCommand, ScheduledJob } from "../schedule";
+import { QUEUE_WAIT_SECONDS, queueLockPath, type BinCommand, type ScheduledJob } from "../schedule";
 import { shq } from "../shell";
 import { OpsTargets, RESTORE_DRILLS_QUEUE, opsVars } from "./layout";
 import { pgbackrestConfFile, PGBACKREST_STANZA, PGBACKREST_VOLUME, PGDATA, repos, usesRepoHost } from "./pgbackrest";
@@ -35,8 +35,18 @@ export function pitrHeader(t: OpsTargets, b: BackupsConfig): string[] {
     ];
 }
 
-const body = (t: OpsTargets, b: BackupsConfig, main: string, ...more: string[]) =>
-    [...pitrHeader(t, b), fs.readFileSync(PITR_SCRIPT, "utf8"), ...more.map((f) => fs.readFileSync(f, "utf8")), main].join("\n");
+const body = (t: OpsTargets, b: BackupsConfig, main: string) => [...pitrHeader(t, b), fs.readFileSync(PITR_SCRIPT, "utf8"), main].join("\n");
+
+/** restore-database joins the restore drills' queue, so two copies of the cluster never run at once. */
+const restoreDatabase = (t: OpsTargets, b: BackupsConfig) =>
+    [
+        ...pitrHeader(t, b),
+        `drills_lock="$root"/${shq(queueLockPath(RESTORE_DRILLS_QUEUE))}`,
+        `drills_wait=\${PLATFORM_PITR_QUEUE_WAIT_SECONDS:-${QUEUE_WAIT_SECONDS}}`,
+        fs.readFileSync(PITR_SCRIPT, "utf8"),
+        fs.readFileSync(RESTORE_DATABASE_SCRIPT, "utf8"),
+        'main_restore_database "$@"',
+    ].join("\n");
 
 /** The jobs (pitr-full, pitr-diff, restore-drill) and commands (restore-database, restore-cluster), when backups.pitr is on. */
 export function pitrSchedule(t: OpsTargets, b: BackupsConfig): { jobs: ScheduledJob[]; commands: BinCommand[] } {
@@ -48,7 +58,7 @@ export function pitrSchedule(t: OpsTargets, b: BackupsConfig): { jobs: Scheduled
             { name: "restore-drill", schedule: b.pitr.drillSchedule, queue: RESTORE_DRILLS_QUEUE, script: body(t, b, 'main_restore_drill "$@"') },
         ],
         commands: [
-            { name: "restore-database", script: body(t, b, 'main_restore_database "$@"', RESTORE_DATABASE_SCRIPT) },
+            { name: "restore-database", script: restoreDatabase(t, b) },
             { name: "restore-cluster", script: body(t, b, 'main_restore_cluster "$@"') },
         ],
     };

@@ -1,6 +1,6 @@
 # restore-database --app APP --at TIME [--repo N]: one app's database back to a second, the others
 # untouched. Rendered after pitr.sh (its helpers and header variables) by render/backup/pitr-jobs.ts.
-# shellcheck shell=bash disable=SC2154 # the header and pitr.sh set the variables
+# shellcheck shell=bash disable=SC2154 # the header and pitr.sh set the variables (drills_lock, drills_wait too)
 
 # The swap under way: the database being replaced and the name the live one stepped aside to (empty
 # when there was none). put_back undoes it, so a failed or interrupted restore (Ctrl-C, a dropped
@@ -58,6 +58,14 @@ main_restore_database() {
 	# Read-only when it exists: run as another user, this never takes the file from the releases.
 	if [ -e "$lock" ]; then exec 7<"$lock"; else exec 7>"$lock"; fi
 	flock -n 7 || die "a release of $app's backend is running; run this again when it has finished (nothing was changed)"
+	# The restore drills' queue (render/schedule.ts): a drill's throwaway PostgreSQL and copy of the
+	# cluster and this one never run side by side (memory and the database disk).
+	mkdir -p "$(dirname "$drills_lock")"
+	if [ -e "$drills_lock" ]; then exec 8<"$drills_lock"; else exec 8>"$drills_lock"; fi
+	if ! flock -n 8; then
+		echo "a restore drill is running; waiting for it to finish (at most $drills_wait s; Ctrl-C stops here, nothing was changed)"
+		flock -w "$drills_wait" 8 || die "a restore drill still runs after $drills_wait s; nothing was changed"
+	fi
 	stamp=$(date -u +%Y%m%dT%H%M%SZ)
 	image=$(live_image) || die "cannot inspect $pg_container"
 	scratch="${pg_container}-pitr-$stamp"

@@ -1,7 +1,7 @@
 // restore-database as a user can get it wrong, on real programs (PostgreSQL 15 with pgBackRest,
 // tests/support/pitr.ts; the production script): an app that does not exist, a time before the
-// first backup, a release of the app running, and a swap that fails or is interrupted (the ssh
-// session hangs up). Each time app1 keeps its database, with its rows, taking connections.
+// first backup, a release of the app or a restore drill running, and a swap that fails or is
+// interrupted (the ssh session hangs up). Each time app1 keeps its database, with its rows, taking connections.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -82,7 +82,7 @@ test("while a release of app1's backend runs, restore-database is refused", { sk
     const lock = path.join(lab.root, "state", "release-app1-backend.lock");
     fs.mkdirSync(path.dirname(lock), { recursive: true });
     // The release's own lock (render/app/release.sh), held as a release holds it.
-    const holder = spawn("flock", [lock, "sleep", "120"], { stdio: "ignore" });
+    const holder = spawn("flock", ["-o", lock, "sleep", "120"], { stdio: "ignore" });
     try {
         await waitFor("the lock to be held", 10_000, async () => ((await exec("flock", ["-n", lock, "true"])).code !== 0 ? true : undefined));
         const r = await lab.bin("restore-database", "--app", "app1", "--at", target);
@@ -93,6 +93,26 @@ test("while a release of app1's backend runs, restore-database is refused", { sk
         holder.kill("SIGKILL");
     }
     await untouched("release running");
+});
+
+test("while a restore drill runs, restore-database waits for it, and gives up without changing anything", { skip }, async () => {
+    // The drills' queue lock (render/schedule.ts), held as the nightly drill holds it.
+    const lock = path.join(lab.root, "state", "jobs", "queue-restore-drills.lock");
+    fs.mkdirSync(path.dirname(lock), { recursive: true });
+    const holder = spawn("flock", ["-o", lock, "sleep", "120"], { stdio: "ignore" });
+    lab.env.PLATFORM_PITR_QUEUE_WAIT_SECONDS = "3";
+    try {
+        await waitFor("the lock to be held", 10_000, async () => ((await exec("flock", ["-n", lock, "true"])).code !== 0 ? true : undefined));
+        const r = await lab.bin("restore-database", "--app", "app1", "--at", target);
+        assert.notEqual(r.code, 0, r.stdout);
+        assert.match(r.stdout, /a restore drill is running; waiting for it to finish/);
+        assert.match(r.stderr, /a restore drill still runs after 3 s; nothing was changed/);
+        assert.doesNotMatch(r.stdout, /restoring the cluster/);
+    } finally {
+        delete lab.env.PLATFORM_PITR_QUEUE_WAIT_SECONDS;
+        holder.kill("SIGKILL");
+    }
+    await untouched("drill running");
 });
 
 /** bin/restore replaced by one that makes a partial app1_db, then fails or hangs. */
