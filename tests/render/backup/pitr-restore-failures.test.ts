@@ -82,7 +82,7 @@ test("while a release of app1's backend runs, restore-database is refused", { sk
     const lock = path.join(lab.root, "state", "release-app1-backend.lock");
     fs.mkdirSync(path.dirname(lock), { recursive: true });
     // The release's own lock (render/app/release.sh), held as a release holds it.
-    const holder = spawn("flock", ["-o", lock, "sleep", "120"], { stdio: "ignore" });
+    const holder = spawn("flock", ["-o", lock, "sleep", "120"], { stdio: "ignore", detached: true });
     try {
         await waitFor("the lock to be held", 10_000, async () => ((await exec("flock", ["-n", lock, "true"])).code !== 0 ? true : undefined));
         const r = await lab.bin("restore-database", "--app", "app1", "--at", target);
@@ -90,7 +90,7 @@ test("while a release of app1's backend runs, restore-database is refused", { sk
         assert.match(r.stderr, /a release of app1's backend is running; run this again when it has finished \(nothing was changed\)/);
         assert.doesNotMatch(r.stdout, /restoring the cluster/);
     } finally {
-        holder.kill("SIGKILL");
+        process.kill(-holder.pid!, "SIGKILL");
     }
     await untouched("release running");
 });
@@ -99,7 +99,7 @@ test("while a restore drill runs, restore-database waits for it, and gives up wi
     // The drills' queue lock (render/schedule.ts), held as the nightly drill holds it.
     const lock = path.join(lab.root, "state", "jobs", "queue-restore-drills.lock");
     fs.mkdirSync(path.dirname(lock), { recursive: true });
-    const holder = spawn("flock", ["-o", lock, "sleep", "120"], { stdio: "ignore" });
+    const holder = spawn("flock", ["-o", lock, "sleep", "120"], { stdio: "ignore", detached: true });
     lab.env.PLATFORM_PITR_QUEUE_WAIT_SECONDS = "3";
     try {
         await waitFor("the lock to be held", 10_000, async () => ((await exec("flock", ["-n", lock, "true"])).code !== 0 ? true : undefined));
@@ -110,7 +110,7 @@ test("while a restore drill runs, restore-database waits for it, and gives up wi
         assert.doesNotMatch(r.stdout, /restoring the cluster/);
     } finally {
         delete lab.env.PLATFORM_PITR_QUEUE_WAIT_SECONDS;
-        holder.kill("SIGKILL");
+        process.kill(-holder.pid!, "SIGKILL");
     }
     await untouched("drill running");
 });
@@ -157,7 +157,11 @@ test("when the session hangs up during the swap, app1 gets its previous database
         assert.notEqual(code, 0);
         assert.match(stderr, /the previous app1_db is back in place/);
     } finally {
-        if (child?.exitCode === null) process.kill(-child.pid!, "SIGKILL");
+        try {
+            process.kill(-child!.pid!, "SIGKILL");
+        } catch {
+            // already gone
+        }
         fs.writeFileSync(path.join(lab.root, "bin", "restore"), productionRestore, { mode: 0o755 });
     }
     await untouched("hung-up swap");
