@@ -236,6 +236,8 @@ main_restore_drill() {
 			*) die "unknown argument $1; usage: restore-drill [--repo 1|2]" ;;
 		esac
 	done
+	# The result file holds it as a JSON number.
+	[[ " $repos " == *" $repo "* ]] || die "--repo must be one of: $repos"
 	local started stamp errors=() notes=() r
 	started=$(date +%s)
 	stamp=$(date -u +%Y%m%dT%H%M%SZ)
