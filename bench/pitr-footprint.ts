@@ -25,7 +25,7 @@ const mib = (s: string) => {
  * cache: active page cache, e.g. WAL just read by archive-push, counts), and `resident`, what cannot
  * be reclaimed: anonymous memory plus shared memory (PostgreSQL's shared_buffers), from memory.stat.
  */
-async function memory(name: string, id: string): Promise<{ stats: number; resident: number }> {
+export async function memory(name: string, id: string): Promise<{ stats: number; resident: number }> {
     const stats = mib((await docker(["stats", "--no-stream", "--format", "{{.MemUsage}}", name])).stdout.split("/")[0]);
     const files = [`/sys/fs/cgroup/memory/docker/${id}/memory.stat`, `/sys/fs/cgroup/system.slice/docker-${id}.scope/memory.stat`, `/sys/fs/cgroup/docker/${id}/memory.stat`];
     const file = files.find((f) => fs.existsSync(f));
@@ -36,10 +36,10 @@ async function memory(name: string, id: string): Promise<{ stats: number; reside
     return { stats, resident: bytes / 1048576 };
 }
 
-interface Sampled { stats: number; statsMax: number; resident: number; residentMax: number }
+export interface Sampled { stats: number; statsMax: number; resident: number; residentMax: number }
 
 /** Samples memory every 2 s while `during` runs; means and maxima. */
-async function sampled(name: string, during: Promise<unknown>): Promise<Sampled> {
+export async function sampled(name: string, during: Promise<unknown>): Promise<Sampled> {
     const id = (await docker(["inspect", "-f", "{{.Id}}", name])).stdout.trim();
     const seen: { stats: number; resident: number }[] = [];
     let done = false;

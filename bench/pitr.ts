@@ -7,6 +7,7 @@
 //   PLATFORM_TEST_S3RVER=<s3rver folder> npx tsx bench/pitr.ts
 import { docker } from "../tests/support/containers";
 import { startLab } from "../tests/support/pitr";
+import { memory, sampled } from "./pitr-footprint";
 
 export async function benchPitr(emit: (line: Record<string, unknown>) => void): Promise<void> {
     const mb = Number(process.env.PITR_BENCH_MB ?? 1024);
@@ -20,10 +21,15 @@ export async function benchPitr(emit: (line: Record<string, unknown>) => void): 
         await lab.psql("app1_db", `CREATE TABLE big (id bigint PRIMARY KEY, payload text); INSERT INTO big SELECT g, repeat(md5(g::text), 30) FROM generate_series(1, ${mb * 1000}) g;
             CREATE TABLE writes (id serial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp());`, 3_600_000);
         const size = Number(await lab.psql("app1_db", "SELECT pg_database_size('app1_db') / 1048576;"));
+        // The repository host's memory (cgroup: anonymous + shared), idle and over a full backup to both repositories.
+        const repoHostId = (await docker(["inspect", "-f", "{{.Id}}", lab.pb])).stdout.trim();
+        line("repo_host_resident_idle_mib", Math.round((await memory(lab.pb, repoHostId)).resident * 10) / 10, "MiB", { note: "pgbackrest server, idle" });
         let t = Date.now();
-        const full = await lab.bin("pitr-full.sh");
-        if (full.code !== 0) throw new Error(`pitr-full failed: ${full.stderr}`);
+        let full: Awaited<ReturnType<typeof lab.bin>> | undefined;
+        const during = await sampled(lab.pb, lab.bin("pitr-full.sh").then((r) => (full = r)));
+        if (full?.code !== 0) throw new Error(`pitr-full failed: ${full?.stderr}`);
         line("full_backup_seconds", seconds(t), "s", { sizeMb: size, repos: 2, layout: "repository host" });
+        line("repo_host_resident_peak_during_full_backup_mib", Math.round(during.residentMax * 10) / 10, "MiB", { sizeMb: size, note: "sampled every 2 s" });
         // Writes with acknowledged times for 90 s, then the loss.
         const acks: { id: number; at: number }[] = [];
         for (const end = Date.now() + 90_000; Date.now() < end; ) {

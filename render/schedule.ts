@@ -21,9 +21,12 @@ export interface ScheduledJob {
 /** How long a queued job waits for the one before it before it gives up (exit 75, as a skipped run). */
 export const QUEUE_WAIT_SECONDS = 3 * 3600;
 
+/** A queue's lock file, under the platform root (a command may take it too: restore-database). */
+export const queueLockPath = (queue: string) => `${JOB_STATE_DIR}/queue-${queue}.lock`;
+
 /** The lines a queued job starts with: wait for the queue's lock, hold it to the end. */
 function queueLines(root: string, queue: string): string[] {
-    const lock = `${root}/${JOB_STATE_DIR}/queue-${queue}.lock`;
+    const lock = `${root}/${queueLockPath(queue)}`;
     // Also run by hand (bin/<name>.sh) before run-job has made the folder.
     return [
         `mkdir -p ${shq(`${root}/${JOB_STATE_DIR}`)}`,

@@ -33,6 +33,8 @@ function missingBuildContexts(cfg: PlatformConfig, projectDir: string): Problem[
     );
 }
 
+const oneLine = (v: string) => !/[\r\n\0]/.test(v) && v === v.trim();
+
 /**
  * Secrets live in their own config keys, never in the catalogue. Every missing one is reported at
  * once, with the command that sets it. (Pulumi.yaml's empty defaults do not count as set.)
@@ -56,6 +58,10 @@ function missingSecrets(cfg: PlatformConfig, config: pulumi.Config): Problem[] {
     );
     if (cfg.backups.pitr.enabled && !set("backupCipherPass"))
         problems.push({ field: "backupCipherPass", problem: "is required when backups.pitr.enabled is true (it encrypts the pgBackRest repositories); run: pulumi config set --secret backupCipherPass <long random passphrase>", got: undefined });
+    // One pgbackrest.conf line: a line break would add options, and pgBackRest trims spaces, so the
+    // repositories would be encrypted with another passphrase than the one kept.
+    else if (cfg.backups.pitr.enabled && !oneLine(config.get("backupCipherPass")!))
+        problems.push({ field: "backupCipherPass", problem: "must be one line without leading or trailing spaces (it is a line of pgbackrest.conf); set it again: pulumi config set --secret backupCipherPass <long random passphrase>", got: "[secret]" });
     return [...problems, ...alertSecretProblems(cfg, config)];
 }
 

@@ -4,13 +4,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { BackupsConfig } from "../../config/schema";
-import type { BinCommand, ScheduledJob } from "../schedule";
+import { QUEUE_WAIT_SECONDS, queueLockPath, type BinCommand, type ScheduledJob } from "../schedule";
 import { shq } from "../shell";
 import { OpsTargets, RESTORE_DRILLS_QUEUE, opsVars } from "./layout";
 import { pgbackrestConfFile, PGBACKREST_STANZA, PGBACKREST_VOLUME, PGDATA, repos, usesRepoHost } from "./pgbackrest";
 import { PGBACKREST_EGRESS_NETWORK, PGBACKREST_HOST, POSTGRES_HOST } from "./pgbackrest-host";
 
 export const PITR_SCRIPT = path.join(__dirname, "pitr.sh");
+/** restore-database, after pitr.sh's helpers. */
+export const RESTORE_DATABASE_SCRIPT = path.join(__dirname, "pitr-restore-database.sh");
 /** The last drill's result, read by the status report: {at, ok, rtoSeconds, rpoSeconds, ...}. */
 export const DRILL_RESULT = "state/backups/drill.json";
 
@@ -35,6 +37,17 @@ export function pitrHeader(t: OpsTargets, b: BackupsConfig): string[] {
 
 const body = (t: OpsTargets, b: BackupsConfig, main: string) => [...pitrHeader(t, b), fs.readFileSync(PITR_SCRIPT, "utf8"), main].join("\n");
 
+/** restore-database joins the restore drills' queue, so two copies of the cluster never run at once. */
+const restoreDatabase = (t: OpsTargets, b: BackupsConfig) =>
+    [
+        ...pitrHeader(t, b),
+        `drills_lock="$root"/${shq(queueLockPath(RESTORE_DRILLS_QUEUE))}`,
+        `drills_wait=\${PLATFORM_PITR_QUEUE_WAIT_SECONDS:-${QUEUE_WAIT_SECONDS}}`,
+        fs.readFileSync(PITR_SCRIPT, "utf8"),
+        fs.readFileSync(RESTORE_DATABASE_SCRIPT, "utf8"),
+        'main_restore_database "$@"',
+    ].join("\n");
+
 /** The jobs (pitr-full, pitr-diff, restore-drill) and commands (restore-database, restore-cluster), when backups.pitr is on. */
 export function pitrSchedule(t: OpsTargets, b: BackupsConfig): { jobs: ScheduledJob[]; commands: BinCommand[] } {
     if (!b.pitr.enabled) return { jobs: [], commands: [] };
@@ -45,7 +58,7 @@ export function pitrSchedule(t: OpsTargets, b: BackupsConfig): { jobs: Scheduled
             { name: "restore-drill", schedule: b.pitr.drillSchedule, queue: RESTORE_DRILLS_QUEUE, script: body(t, b, 'main_restore_drill "$@"') },
         ],
         commands: [
-            { name: "restore-database", script: body(t, b, 'main_restore_database "$@"') },
+            { name: "restore-database", script: restoreDatabase(t, b) },
             { name: "restore-cluster", script: body(t, b, 'main_restore_cluster "$@"') },
         ],
     };

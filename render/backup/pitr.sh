@@ -4,7 +4,7 @@
 # stanza, conf (the host's pgbackrest.conf, secret), pb_container (where the repositories are: the
 # repository host, or pg_container without one), pg_tls_host, egress_network (restores from the
 # bucket; empty without a repository host), repo_volume, repos (e.g. "1 2"),
-# pgdata, drill_file, archive_timeout, and runs one of the main_* functions. PLATFORM_PITR_DOCKER_ARGS adds
+# pgdata, drill_file, archive_timeout, and runs one of the main_* functions (restore-database: pitr-restore-database.sh). PLATFORM_PITR_DOCKER_ARGS adds
 # `docker run` arguments to the throwaway containers (the tests' network and CA; empty in
 # production). restore-database hands the dump it took to <root>/bin/restore (render/backup/restore.ts).
 # shellcheck shell=bash disable=SC2154 # the header sets the variables
@@ -16,6 +16,9 @@ free_margin_mb="${PLATFORM_PITR_FREE_MARGIN_MB:-1024}"
 data_mount="/var/lib/postgresql/data"
 
 die() { echo "$*" >&2; exit 1; }
+# value_of OPTION COUNT USAGE: an option's value must follow it (`shift 2` past the end would end the
+# script under set -e without a word).
+value_of() { [ "$2" -ge 2 ] || die "$1 needs a value; $3"; }
 # pgBackRest as postgres where the repositories are (archive-push runs in PostgreSQL's container).
 pb_live() { docker exec --user postgres "$pb_container" pgbackrest --stanza="$stanza" "$@"; }
 repo_host() { [ "$pb_container" != "$pg_container" ]; }
@@ -139,11 +142,13 @@ free_space_problem() {
 		echo "only $free_mb MB free on the database disk; a restored copy needs $need_mb MB (the databases plus $free_margin_mb MB): free space, nothing was restored"
 }
 
-# The UTC time a restore goes to: "YYYY-MM-DD HH:MM:SS", seconds required.
+# The UTC time a restore goes to: "YYYY-MM-DD HH:MM:SS", seconds required, not in the future.
 check_at() {
 	if ! [[ "$1" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9]{2}:[0-9]{2}:[0-9]{2}$ ]] || ! date -u -d "$1" +%s >/dev/null 2>&1; then
 		die "--at must be a UTC time such as \"2026-12-06 10:42:17\", got \"$1\""
 	fi
+	# A time to come cannot be reached: recovery would end before it, after a whole restore.
+	[ "$(date -u -d "$1" +%s)" -le "$(date -u +%s)" ] || die "--at \"$1\" is in the future (now: $(date -u '+%Y-%m-%d %H:%M:%S') UTC); --at is UTC"
 }
 
 scratch=""
@@ -177,82 +182,16 @@ main_backup() {
 	echo "$type backup finished"
 }
 
-# --- restore-database --app APP --at TIME [--repo N] --------------------------------------------
-
-main_restore_database() {
-	local app="" at="" repo=""
-	while [ $# -gt 0 ]; do
-		case "$1" in
-			--app) app="${2:-}"; shift 2 ;;
-			--at) at="${2:-}"; shift 2 ;;
-			--repo) repo="${2:-}"; shift 2 ;;
-			-h | --help) echo 'usage: restore-database --app APP --at "YYYY-MM-DD HH:MM:SS" [--repo 1|2]  (UTC)'; return 0 ;;
-			*) die "unknown argument $1; usage: restore-database --app APP --at \"YYYY-MM-DD HH:MM:SS\" [--repo 1|2]" ;;
-		esac
-	done
-	[[ "$app" =~ ^[a-z][a-z0-9-]*$ ]] || die "--app must be an app's name such as app1, got \"$app\""
-	check_at "$at"
-	[ -z "$repo" ] || [[ " $repos " == *" $repo "* ]] || die "--repo must be one of: $repos"
-	local db="${app//-/_}_db" stamp
-	stamp=$(date -u +%Y%m%dT%H%M%SZ)
-	image=$(live_image) || die "cannot inspect $pg_container"
-	scratch="${pg_container}-pitr-$stamp"
-	scratch_volume="$scratch"
-	trap cleanup_scratch EXIT
-	local space
-	space=$(free_space_problem)
-	[ -z "$space" ] || die "$space"
-	echo "restoring the cluster as of $at UTC into $scratch"
-	use_repo "$repo"
-	pb_restore "$scratch_volume" ${repo:+--repo="$repo"} --type=time --target="$at+00" --target-action=promote --archive-mode=off ||
-		die "pgbackrest restore failed; nothing live was changed"
-	scratch_start "$scratch" "$scratch_volume"
-	wait_promoted "$scratch" 1800 || die "recovery failed; nothing live was changed"
-	[ "$(psql_in "$scratch" postgres -c "SELECT 1 FROM pg_catalog.pg_database WHERE datname = '$db'")" = 1 ] ||
-		die "$db did not exist at $at; nothing live was changed"
-	umask 077
-	mkdir -p "$root/backups/$db"
-	local dump="$root/backups/$db/${db}_$stamp.pitr.dump"
-	docker exec "$scratch" pg_dump -U "$pg_user" --format=custom -d "$db" >"$dump" ||
-		{ rm -f "$dump"; die "pg_dump of $db from the restored cluster failed; nothing live was changed"; }
-	docker exec -i "$pg_container" pg_restore -l <"$dump" >/dev/null || die "the dump $dump does not read back; nothing live was changed"
-	echo "took $db as of $at out of the restored cluster: $dump"
-	# The live database steps aside under another name (its app's sessions are ended), kept until
-	# someone drops it: undoing this restore is renaming it back.
-	local old="${db:0:40}_before_$stamp" exists
-	exists=$(psql_in "$pg_container" postgres -c "SELECT 1 FROM pg_database WHERE datname = '$db'")
-	if [ "$exists" = 1 ]; then
-		psql_in "$pg_container" postgres <<-SQL
-			ALTER DATABASE "$db" ALLOW_CONNECTIONS false;
-			SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '$db';
-			ALTER DATABASE "$db" RENAME TO "$old";
-		SQL
-		echo "the live $db is kept as $old"
-	fi
-	# The restore command's flow (render/backup/restore.ts): the superuser creates the database, its
-	# owner's own login restores every object and runs ANALYZE, so nothing the app defined (a CHECK,
-	# a trigger) runs as the superuser while rows load on the live cluster.
-	if ! "$root/bin/restore" "$db" "$dump"; then
-		psql_in "$pg_container" postgres -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" || true
-		if [ "$exists" = 1 ]; then
-			psql_in "$pg_container" postgres -c "ALTER DATABASE \"$old\" RENAME TO \"$db\"" -c "ALTER DATABASE \"$db\" ALLOW_CONNECTIONS true"
-			die "restoring $db into $pg_container failed; the previous $db is back in place"
-		fi
-		die "restoring $db into $pg_container failed"
-	fi
-	echo "restored $db as of $at UTC; the previous contents are in $old (drop it when satisfied)"
-}
-
 # --- restore-cluster --yes [--repo N] [--at TIME]: the whole cluster, in place (a rebuilt server) --
 
 main_restore_cluster() {
-	local yes=0 repo="" at=""
+	local yes=0 repo="" at="" usage='usage: restore-cluster --yes [--repo 1|2] [--at "YYYY-MM-DD HH:MM:SS"]'
 	while [ $# -gt 0 ]; do
 		case "$1" in
 			--yes) yes=1; shift ;;
-			--repo) repo="${2:-}"; shift 2 ;;
-			--at) at="${2:-}"; shift 2 ;;
-			*) die "unknown argument $1; usage: restore-cluster --yes [--repo 1|2] [--at \"YYYY-MM-DD HH:MM:SS\"]" ;;
+			--repo) value_of "$1" $# "$usage"; repo="$2"; shift 2 ;;
+			--at) value_of "$1" $# "$usage"; at="$2"; shift 2 ;;
+			*) die "unknown argument $1; $usage" ;;
 		esac
 	done
 	[ "$yes" = 1 ] || die "restore-cluster replaces every database of $pg_container with the backup's; run it with --yes (docs/runbooks/rebuild-the-server.md)"
@@ -293,10 +232,12 @@ main_restore_drill() {
 	local repo="${repos##* }"
 	while [ $# -gt 0 ]; do
 		case "$1" in
-			--repo) repo="${2:-}"; shift 2 ;;
+			--repo) value_of "$1" $# "usage: restore-drill [--repo 1|2]"; repo="$2"; shift 2 ;;
 			*) die "unknown argument $1; usage: restore-drill [--repo 1|2]" ;;
 		esac
 	done
+	# The result file holds it as a JSON number.
+	[[ " $repos " == *" $repo "* ]] || die "--repo must be one of: $repos"
 	local started stamp errors=() notes=() r
 	started=$(date +%s)
 	stamp=$(date -u +%Y%m%dT%H%M%SZ)

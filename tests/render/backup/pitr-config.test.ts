@@ -84,7 +84,7 @@ test("the rendered pitr scripts pass shellcheck", { skip: needs("shellcheck") },
     assert.equal(r.status, 0, r.stdout);
 });
 
-test("restore-database and restore-cluster refuse bad arguments before touching Docker", () => {
+test("restore-database, restore-cluster and restore-drill refuse bad arguments before touching Docker", () => {
     const dir = installed();
     // A docker that records being called: nothing may reach it.
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), "pitr-fake-docker-"));
@@ -97,8 +97,14 @@ test("restore-database and restore-cluster refuse bad arguments before touching 
         ["restore-database", ["--app", "App1;rm", "--at", "2026-12-06 10:42:17"], /--app must be an app's name such as app1, got "App1;rm"/],
         ["restore-database", ["--app", "app1", "--at", "2026-12-06 10:42:17", "--repo", "3"], /--repo must be one of: 1 2/],
         ["restore-database", ["--bogus"], /unknown argument --bogus; usage: restore-database/],
+        ["restore-database", ["--app", "app1", "--at"], /--at needs a value; usage: restore-database/],
+        ["restore-database", ["--app"], /--app needs a value; usage: restore-database/],
+        ["restore-cluster", ["--yes", "--repo"], /--repo needs a value; usage: restore-cluster/],
+        ["restore-database", ["--app", "app1", "--at", "2999-01-01 00:00:00"], /--at "2999-01-01 00:00:00" is in the future \(now: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\); --at is UTC/],
+        ["restore-drill.sh", ["--repo", "3"], /--repo must be one of: 1 2/],
         ["restore-cluster", [], /run it with --yes/],
         ["restore-cluster", ["--yes", "--at", "noon"], /--at must be a UTC time/],
+        ["restore-cluster", ["--yes", "--at", "2999-01-01 00:00:00"], /--at "2999-01-01 00:00:00" is in the future/],
     ];
     for (const [cmd, args, message] of cases) {
         const r = run(cmd, args);
