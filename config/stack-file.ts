@@ -3,7 +3,7 @@
 // alias, a list where a mapping belongs) is refused with `FILE: PROBLEM (line N)`, never read
 // half-way: a duplicate key would otherwise silently win over the first one.
 import * as fs from "node:fs";
-import { Alias, Document, isScalar, LineCounter, Node, parseDocument, visit, YAMLError } from "yaml";
+import { Alias, Document, isScalar, LineCounter, Node, parseDocument, Scalar, visit, YAMLError } from "yaml";
 
 export const PROJECT = "mhylle-platform";
 
@@ -42,12 +42,31 @@ function structureProblems(doc: Document, line: (node: Node | Alias) => number |
         Pair(_, pair) {
             if (pair.key !== null && !isScalar(pair.key)) found.push({ problem: "has a key that is a list or mapping; keys must be plain names", line: line(pair.key as Node) });
         },
+        Scalar(_, scalar) {
+            const problem = octalProblem(scalar);
+            if (problem) found.push({ problem, line: line(scalar) });
+        },
         Alias(_, alias, path) {
             const target = alias.resolve(doc);
             if (target && path.some((ancestor) => ancestor === target)) found.push({ problem: `has an alias *${alias.source} inside the value it refers to (a circular alias)`, line: line(alias) });
         },
     });
     return found;
+}
+
+/**
+ * A plain number with a leading zero (0443): this reader takes it as decimal (YAML 1.2), Pulumi's
+ * (gopkg.in/yaml.v3, resolve.go) as YAML 1.1's octal, so `npm run render` and the pull request's
+ * render would show 443 while `pulumi up` deploys 291.
+ */
+function octalProblem(scalar: Scalar): string | undefined {
+    const text = scalar.source;
+    // Only !!str keeps it text in both; Go's resolve parses it the same way under !!int and !!float.
+    if (scalar.type !== "PLAIN" || scalar.tag === "tag:yaml.org,2002:str" || typeof text !== "string" || !/^[-+]?0[0-7]+$/.test(text)) return undefined;
+    const decimal = Number(text);
+    const octal = (text.startsWith("-") ? -1 : 1) * parseInt(text.replace(/^[-+]/, ""), 8);
+    if (octal === decimal) return undefined;
+    return `has the number ${text} with a leading zero, which Pulumi reads as octal (${octal}) and this reader as ${decimal}; write ${decimal} without the zero (or quote it if it is text)`;
 }
 
 const firstLine = (e: YAMLError) => e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");

@@ -62,7 +62,7 @@ function humanize(issue: z.core.$ZodIssue, got: unknown): string {
         case "too_small":
             return `must be at least ${String(issue.minimum)}`;
         case "too_big":
-            return `must be at most ${String(issue.maximum)}`;
+            return `must be at most ${String(issue.maximum)}${issue.origin === "string" ? " characters" : ""}`;
         case "invalid_value":
             return `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
         default:

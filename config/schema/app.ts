@@ -11,10 +11,12 @@ const buildSchema = z.strictObject({
     context: z
         .string()
         .regex(BUILD_CONTEXT, "must be a folder of this repository such as demo/backend (relative, no ..)")
+        .max(255)
         .describe("Required with build: the folder of this repository holding the Dockerfile, e.g. `demo/backend` (relative, no `..`)."),
     dockerfile: z
         .string()
         .regex(BUILD_CONTEXT, "must be a file in the build context such as Dockerfile")
+        .max(255)
         .default("Dockerfile")
         .describe("The Dockerfile, relative to the build context."),
     args: z

@@ -30,14 +30,20 @@ export const imagesSchema = z
 
 const credentialSchema = z.strictObject({
     // Never starting with "-": docker would read it as an option.
-    server: z.string().regex(/^[a-z0-9][a-z0-9.-]*(:[0-9]+)?$/, "must be a registry host such as ghcr.io").describe("Required: the registry host, e.g. `ghcr.io`."),
+    server: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]*(:[0-9]+)?$/, "must be a registry host such as ghcr.io")
+        .max(259)
+        .describe("Required: the registry host, e.g. `ghcr.io`."),
     username: z
         .string()
         .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be a registry user name (letters, digits, . _ -, not starting with -)")
+        .max(256)
         .describe("Required: the user name at the registry (letters, digits, `. _ -`, not starting with `-`)."),
     tokenKey: z
         .string()
         .regex(/^[A-Za-z][A-Za-z0-9]*$/, "must be a config key name such as ghcrToken")
+        .max(100)
         .describe(
             "Required: the name of the secret config key holding the token, e.g. `ghcrToken` (`pulumi config set --secret ghcrToken <token>`); never a platform secret, a config field or another login's key.",
         ),
@@ -61,6 +67,7 @@ export const autoUpdaterSchema = z
         scope: z
             .string()
             .regex(/^[a-z0-9-]+$/, "must be lower-case letters, digits and hyphens")
+            .max(63)
             .default("mhylle")
             .describe("The Watchtower scope: only containers labelled with it are touched."),
     })

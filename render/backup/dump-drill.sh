@@ -38,6 +38,8 @@ done
 [ "$ready" = 1 ] || die "the scratch PostgreSQL did not start: $(docker logs --tail 5 "$scratch" 2>&1 | tr '\n' ' ')"
 as_super postgres -c "CREATE ROLE $restorer LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE" || die "cannot create the restoring role"
 
+# schema.table as quote_ident writes each part: a plain lower-case name or one in double quotes.
+quoted_name='^("([^"]|"")*"|[a-z_][a-z0-9_]*)[.]("([^"]|"")*"|[a-z_][a-z0-9_]*)$'
 found=0
 for dir in "$backups"/*/; do
 	db=$(basename "$dir")
@@ -68,6 +70,13 @@ for dir in "$backups"/*/; do
 	while IFS=$'\t' read -r -u 3 table expected; do
 		case "$table" in '#'* | '') continue ;; esac
 		tables=$((tables + 1))
+		# The manifest holds quote_ident's schema.table: a name with a line break or a tab splits its
+		# line, and no piece of it may reach SQL as text (the app chose the name).
+		if ! [[ $table =~ $quoted_name && $expected =~ ^[0-9]+$ ]]; then
+			errors+=("$db: the row manifest has a line that is not a table and its row count (a table name with a line break or a tab?): $(printf '%q' "$table")")
+			bad=1
+			continue
+		fi
 		if ! n=$(as_restorer "$db" -c "SELECT count(*) FROM $table" 2>/dev/null); then
 			errors+=("$db: table $table missing from the restore")
 			bad=1

@@ -18,7 +18,10 @@ export function snapshotFunctions(psqlCmd: string): string[] {
         "snapshot_close() { local fd=\"${SNAP[1]:-}\"; [ -z \"$fd\" ] || exec {fd}>&-; [ -z \"${SNAP_PID:-}\" ] || wait \"$SNAP_PID\" 2>/dev/null || true; SNAP_PID=; snap=; }",
         "snapshot_open() {",
         '  coproc SNAP { psql_cmd "$1" 2>>"$err"; }',
-        '  echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot();" >&"${SNAP[1]}"',
+        // pg_catalog's functions only: the database's own search_path (its owner's to set) would
+        // have this session, the superuser's, call the app's count(*) or now(); a read-only
+        // transaction does not stop them (a superuser's COPY TO PROGRAM runs anyway).
+        '  echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = pg_catalog; SELECT pg_export_snapshot();" >&"${SNAP[1]}"',
         '  read -r -t 60 -u "${SNAP[0]}" snap || snap=',
         '  [[ "$snap" =~ ^[0-9A-F-]+$ ]] || { snapshot_close; return 1; }',
         "}",

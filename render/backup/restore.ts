@@ -13,6 +13,13 @@ const DATABASE_ENTRY = '(($4 == "DATABASE" && ($5 == "-" || $5 == "PROPERTIES"))
 /** awk: the TOC lines of rows (a table's, a sequence's value, large objects): loaded by their owner. */
 const DATA_ENTRY = '(($4 == "TABLE" && $5 == "DATA") || ($4 == "SEQUENCE" && $5 == "SET") || $4 == "BLOBS")';
 
+/**
+ * awk: the TOC lines of foreign keys, added by their table's owner: ALTER TABLE ADD FOREIGN KEY
+ * checks every row with a query run as the session's user, which casts the key through the app's
+ * own IMPLICIT cast (its function) where the key's type needs one.
+ */
+const FOREIGN_KEY_ENTRY = '($4 == "FK" && $5 == "CONSTRAINT")';
+
 const USAGE = `usage: restore [--replace] DB [FILE]
   DB       database to restore, e.g. app1_db (or "globals" for roles)
   FILE     a dump of DB (default: the newest in <root>/backups/DB)
@@ -94,7 +101,11 @@ function restoreLines(): string[] {
         '    [[ "$o" =~ ^[a-z0-9_]+$ ]] || { echo "$file: rows owned by $o, not a role name" >&2; failed; }',
         `    restore_as "$o" "$(printf '%s\\n' "$objects" | awk -v o="$o" '${DATA_ENTRY} && $NF == o')" --section=data || failed`,
         "  done",
-        '  restore_as "$pg_user" "$objects" --section=post-data || failed',
+        `  restore_as "$pg_user" "$(printf '%s\\n' "$objects" | awk '!${FOREIGN_KEY_ENTRY}')" --section=post-data || failed`,
+        `  for o in $(printf '%s\\n' "$objects" | awk '${FOREIGN_KEY_ENTRY} { print $NF }' | sort -u); do`,
+        '    [[ "$o" =~ ^[a-z0-9_]+$ ]] || { echo "$file: a foreign key owned by $o, not a role name" >&2; failed; }',
+        `    restore_as "$o" "$(printf '%s\\n' "$objects" | awk -v o="$o" '${FOREIGN_KEY_ENTRY} && $NF == o')" --section=post-data || failed`,
+        "  done",
         "else",
         '  restore_as "$owner" "$objects" || failed',
         "fi",

@@ -107,14 +107,21 @@ copy_one() { # from to db
   elif [ "$db" != "$shared_db" ]; then
     pg_restore_listed "$toc" "${container[@]}" -- -U "$(owner_on_container "$db")" --no-owner --no-privileges --clean --if-exists --single-transaction -d "$db" <"$dump" || return 1
   else
-    # shared_db is the superuser's: it restores the definitions, but the rows (the step that runs
-    # an app's CHECK functions) are loaded by a granted app's login, once the grants let it.
-    local loader=${shared_grants[0]:-$superuser}
+    # shared_db is the superuser's database, but nothing in it may be the superuser's: what an app
+    # wrote (a SECURITY DEFINER function, a view, an index expression) runs with its owner's rights
+    # when called, read, built or analysed. The superuser empties the schema and restores the
+    # extensions; everything else, rows included, is restored by a granted app's login, which owns it.
+    local loader=${shared_grants[0]:-$superuser} r extensions objects
+    local clear="SET search_path = pg_catalog; DROP SCHEMA public CASCADE; CREATE SCHEMA public; REVOKE ALL ON SCHEMA public FROM PUBLIC;"
+    for r in "${shared_grants[@]}"; do clear="$clear GRANT USAGE, CREATE ON SCHEMA public TO $r;"; done
+    extensions=$(awk '$4 == "EXTENSION" || ($4 == "COMMENT" && $6 == "EXTENSION")' <<<"$toc")
+    objects=$(awk '!($4 == "EXTENSION" || ($4 == "COMMENT" && $6 == "EXTENSION"))' <<<"$toc")
     sql_container "$superuser" "$db" "$drop_foreign_keys_sql" >/dev/null || return 1
-    pg_restore_listed "$toc" "${container[@]}" -- -U "$superuser" --no-owner --no-privileges --clean --if-exists --section=pre-data -d "$db" <"$dump" || return 1
-    grant_shared container || return 1
-    pg_restore_listed "$toc" "${container[@]}" -- -U "$loader" --no-owner --no-privileges --exit-on-error --section=data -d "$db" <"$dump" || return 1
-    pg_restore_listed "$toc" "${container[@]}" -- -U "$superuser" --no-owner --no-privileges --exit-on-error --section=post-data -d "$db" <"$dump" || return 1
+    sql_container "$superuser" "$db" "$clear" >/dev/null || return 1
+    if [ -n "$extensions" ]; then
+      pg_restore_listed "$extensions" "${container[@]}" -- -U "$superuser" --no-owner --no-privileges --exit-on-error --section=pre-data -d "$db" <"$dump" || return 1
+    fi
+    pg_restore_listed "$objects" "${container[@]}" -- -U "$loader" --no-owner --no-privileges --exit-on-error -d "$db" <"$dump" || return 1
   fi
   [ "$db" != "$shared_db" ] || grant_shared "$to"
 }
