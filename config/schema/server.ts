@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { sshPublicKeyProblem } from "../ssh-key";
 import { deployUserProblem } from "../field-checks";
+import { serverImageProblem } from "../server-image";
 import { checked, port } from "./fields";
 import { LB_PHASES, LB_TYPES, MAX_SERVERS } from "./patterns";
 
@@ -19,7 +20,7 @@ export const serverSchema = z
             .default("DEV1-M")
             .describe("The Scaleway instance type (DEV1-M has 3 vCPUs and 4 GB)."),
         memoryMb: z.number().int().min(512).default(4096).describe("The instance type's memory in MiB, which the memory budget of all containers must fit in."),
-        image: z.string().default("ubuntu_noble").describe("The server's operating system image (Ubuntu 24.04)."),
+        image: checked(z.string(), serverImageProblem).default("ubuntu_noble").describe("The server's operating system image (Ubuntu 24.04)."),
         rootVolumeGb: z.number().int().min(10).max(1000).default(40).describe("The size of the server's root volume in GB."),
         deployUser: checked(z.string(), deployUserProblem)
             .default("deploy")
