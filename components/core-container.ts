@@ -95,7 +95,17 @@ export interface GuardImage {
  * Nothing is stopped unless the new image is on the server: without it the old container keeps
  * running and the guard fails, naming the image.
  */
-export function guardScript(name: string, spec: string, graceSeconds: number, image: GuardImage): string {
+export function guardScript(name: string, spec: string, graceSeconds: number, image: GuardImage, createBeforeDelete = false): string {
+    // Create before delete: a container of this name (its spec hash) is the old half of an earlier
+    // replacement that failed, still serving and pending delete (going back to the image before a
+    // failed change). It keeps serving under another name; the engine deletes it by ID at the end.
+    if (createBeforeDelete)
+        return script(
+            `name=${shq(name)}`,
+            `id=$(docker inspect -f '{{.Id}}' "$name" 2>/dev/null) || exit 0`,
+            'docker rename "$name" "$name-replaced-${id:0:12}"',
+            'echo "$name, the old half of an earlier replacement, is renamed $name-replaced-${id:0:12} and serves until the engine deletes it"',
+        );
     return script(
         `name=${shq(name)} spec=${shq(spec)} grace=${graceSeconds} image=${shq(image.id)} ref=${shq(image.ref)}`,
         `current=$(docker inspect -f '{{index .Config.Labels "${SPEC_LABEL}"}}' "$name" 2>/dev/null) || exit 0`,
@@ -110,15 +120,25 @@ export function guardScript(name: string, spec: string, graceSeconds: number, im
     );
 }
 
-/** Applies the pids limit, then waits until the health check passes (or the container stops). */
-export function readyScript(name: string, containerId: string, pidsLimit: number, health?: HealthCheck): string {
+/**
+ * Applies the pids limit, then waits until the health check passes (or the container stops).
+ * `stopOnFailureSeconds`: a new container that runs beside the old one (create before delete) is
+ * stopped when it fails, within that grace: it would take a share of the connections the old one
+ * serves, and one that restarts in a loop fails every `docker exec` (nginx -t, reloads).
+ */
+export function readyScript(name: string, containerId: string, pidsLimit: number, health?: HealthCheck, stopOnFailureSeconds?: number): string {
+    const beside = stopOnFailureSeconds !== undefined;
+    const stop = beside ? [`    docker stop -t ${stopOnFailureSeconds} "$name" >/dev/null 2>&1 || true`, '    echo "stopped $name; the container it was to replace keeps serving" >&2'] : [];
+    // Beside the old one, a container restarting in a loop (it reads as running) has failed: nothing waits on it.
+    const running = beside ? `"$(docker inspect -f '{{.State.Running}} {{.State.Restarting}}' "$name" 2>/dev/null)" != "true false"` : `"$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" != true`;
     const wait = health
         ? [
               `deadline=$((SECONDS + ${health.readyTimeoutSeconds}))`,
               `until docker exec "$name" ${health.test.map(shq).join(" ")} >/dev/null 2>&1; do`,
-              `  if [ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" != true ] || [ $SECONDS -ge $deadline ]; then`,
+              `  if [ ${running} ] || [ $SECONDS -ge $deadline ]; then`,
               `    echo "$name did not pass its health check within ${health.readyTimeoutSeconds}s; last log lines:" >&2`,
               '    docker logs --tail 20 "$name" >&2 2>&1 || true',
+              ...stop,
               "    exit 1",
               "  fi",
               "  sleep 0.25",
@@ -126,7 +146,9 @@ export function readyScript(name: string, containerId: string, pidsLimit: number
               'echo "$name is ready"',
           ]
         : [];
-    return script(`# container ${containerId}`, `name=${shq(name)}`, `docker update --pids-limit ${pidsLimit} "$name" >/dev/null`, ...wait);
+    // Stopped by this command in an earlier `up` that failed: the same `up` again checks it again.
+    const restart = beside ? ['if [ "$(docker inspect -f \'{{.State.Status}}\' "$name")" = exited ]; then docker start "$name" >/dev/null; fi'] : [];
+    return script(`# container ${containerId}`, `name=${shq(name)}`, ...restart, `docker update --pids-limit ${pidsLimit} "$name" >/dev/null`, ...wait);
 }
 
 /** Stops (with the container's own stop signal) and removes the container of that name, if any. */
@@ -152,7 +174,7 @@ export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { 
     // After the pull: a failed pull stops the `up` before anything is stopped.
     const guard = s.host.runScript(
         `${s.name}-guard`,
-        { create: pulumi.all([name, spec, image.imageId]).apply(([n, h, id]) => guardScript(n, h, s.stopGraceSeconds, { id, ref: s.image })) },
+        { create: pulumi.all([name, spec, image.imageId]).apply(([n, h, id]) => guardScript(n, h, s.stopGraceSeconds, { id, ref: s.image }, s.createBeforeDelete)) },
         { parent, dependsOn: [image, ...(before ? [before] : [])] },
     );
     const container = new docker.Container(
@@ -185,6 +207,6 @@ export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { 
     // with the container (its name is a trigger), and the old one's delete, at the end of the `up`
     // just before the container's, stops and removes whatever runs under the old name.
     const retire = s.createBeforeDelete ? { triggers: [name], delete: name.apply((n) => retireScript(n, s.stopGraceSeconds)) } : {};
-    const ready = s.host.runScript(`${s.name}-ready`, { create: pulumi.all([container.name, container.id]).apply(([n, id]) => readyScript(n, id, s.policy.pidsLimit, s.health)), ...retire }, { parent, dependsOn: [container] });
+    const ready = s.host.runScript(`${s.name}-ready`, { create: pulumi.all([container.name, container.id]).apply(([n, id]) => readyScript(n, id, s.policy.pidsLimit, s.health, s.createBeforeDelete ? s.stopGraceSeconds : undefined)), ...retire }, { parent, dependsOn: [container] });
     return { image, container, ready };
 }

@@ -13,6 +13,7 @@ import { SECRETS_DIR, writeContainerSecretScript } from "../render/secret-file";
 import { script, shq } from "../render/shell";
 import { psqlScript } from "../render/database-scripts";
 import { POOLER_CONTAINER, POSTGRES_CONTAINER, POSTGRES_HOST } from "../config/naming";
+import { POOLER_MEMORY_MB } from "../config/core-memory";
 import { poolerAuthFile, poolerAuthSql, poolerConfig, POOLER_AUTH_FILE_IN_CONTAINER, POOLER_CONF_IN_CONTAINER, POOLER_PORT } from "../render/database/pooler";
 import { buildPoolerImageScript, poolerDockerfile, poolerImage } from "../render/database/pooler-image";
 
@@ -67,7 +68,7 @@ export class Pooler extends pulumi.ComponentResource {
             image,
             imageBuiltBy: built,
             role: "database-pooler",
-            policy: containerPolicy({ memoryMb: 64, tmpfs: { "/tmp": "rw,size=16m" } }),
+            policy: containerPolicy({ memoryMb: POOLER_MEMORY_MB, tmpfs: { "/tmp": "rw,size=16m" } }),
             stopGraceSeconds: POOLER_STOP_GRACE_SECONDS,
             args: {
                 user: POOLER_USER,

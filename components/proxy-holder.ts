@@ -8,9 +8,7 @@ import { Host } from "./host";
 import { coreContainer, CoreContainerArgs } from "./core-container";
 import { containerPolicy } from "../render/container-policy";
 import { NGINX_CONTAINER, NGINX_HOLDER_ROLE } from "../config/naming";
-
-/** The holder runs a sleep: measured under 1 MiB. */
-const HOLDER_MEMORY_MB = 16;
+import { HOLDER_MEMORY_MB } from "../config/core-memory";
 
 export interface ProxyHolderArgs {
     readonly host: Host;

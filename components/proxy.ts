@@ -20,6 +20,8 @@ import { statusPageEnabled } from "../render/nginx/status-page";
 import { CERTS_DIR, CONTAINER_PORTS, IN_CONTAINER, NGINX_DIR, NGINX_LOGS_DIR, NGINX_STAGING_DIR, UPSTREAMS_DIR, mainConfig } from "../render/nginx/layout";
 import { STATUS_PAGE_DIR } from "../render/monitoring/layout";
 import { nginxReadyTest } from "../render/nginx/ready";
+import { podRepairJob } from "../render/nginx/pod-repair";
+import type { ScheduledJob } from "../render/schedule";
 import { CERTBOT_VOLUME, NGINX_ROLE, NGINX_SERVER } from "../config/naming";
 import type { PlatformConfig } from "../config/schema";
 
@@ -76,6 +78,8 @@ export class Proxy extends pulumi.ComponentResource {
     readonly ready: pulumi.Resource;
     readonly config: pulumi.Resource;
     readonly certbotVolume: docker.Volume;
+    /** Brings the pod back after Docker restarted its containers in the wrong order (render/nginx/pod-repair.ts). */
+    readonly jobs: readonly ScheduledJob[] = [podRepairJob()];
 
     constructor(name: string, args: ProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mhylle:platform:Proxy", args.host.name(name), {}, opts);

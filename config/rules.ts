@@ -14,6 +14,7 @@ import { ntfyTopicProblem } from "./ntfy-topic";
 import { publishedPortProblem } from "./host-ports";
 import { derivedNameProblems } from "./derived-names";
 import { envSecretProblems } from "./secret-env-rules";
+import { HOLDER_MEMORY_MB, POOLER_MEMORY_MB } from "./core-memory";
 
 export { isCidr, PLATFORM_SECRETS };
 
@@ -205,23 +206,26 @@ export function crossFieldProblems(cfg: PlatformConfig): Problem[] {
     if (budget.neededMb > budget.availableMb)
         add(
             "apps",
-            `memory limits need ${budget.neededMb} MiB (core ${budget.coreMb} + apps ${budget.appsMb} + ${budget.releaseMb} for a release's second container) but the server has ${budget.availableMb} MiB after server.reservedMb; lower memoryMb or use a larger server.type`,
+            `memory limits need ${budget.neededMb} MiB (core ${budget.coreMb} + apps ${budget.appsMb} + ${budget.releaseMb} for a release's or nginx's second container) but the server has ${budget.availableMb} MiB after server.reservedMb; lower memoryMb or use a larger server.type`,
             `${budget.neededMb} MiB`,
         );
     return problems;
 }
 
-/** Memory the platform's limits add up to, counting the largest container twice (blue-green overlap). */
+/**
+ * Memory the platform's limits add up to, counting the largest container twice: a release's
+ * second container, or the second nginx server of an nginx image change (create before delete).
+ */
 export function memoryBudget(cfg: PlatformConfig) {
     // The PostgreSQL exporter runs only beside the PostgreSQL container.
     const exporters = cfg.database.managed.enabled ? 1 : 2;
     const exportersMb = cfg.monitoring.enabled && cfg.monitoring.prometheus.enabled ? exporters * cfg.monitoring.prometheus.memoryMb : 0;
-    // With the managed database no PostgreSQL container runs on the server.
-    const databaseMb = cfg.database.managed.enabled ? 0 : cfg.database.memoryMb;
-    const coreMb = cfg.proxy.memoryMb + databaseMb + (cfg.autoUpdater.enabled ? cfg.autoUpdater.memoryMb : 0) + exportersMb;
+    // With the managed database no PostgreSQL container, and so no pooler, runs on the server.
+    const databaseMb = cfg.database.managed.enabled ? 0 : cfg.database.memoryMb + POOLER_MEMORY_MB;
+    const coreMb = cfg.proxy.memoryMb + HOLDER_MEMORY_MB + databaseMb + (cfg.autoUpdater.enabled ? cfg.autoUpdater.memoryMb : 0) + exportersMb;
     const services = cfg.apps.flatMap((a) => [a.frontend.memoryMb, a.backend.memoryMb]);
     const appsMb = services.reduce((a, b) => a + b, 0);
-    const releaseMb = services.length ? Math.max(...services) : 0;
+    const releaseMb = Math.max(cfg.proxy.memoryMb, ...services);
     const availableMb = cfg.server.memoryMb - cfg.server.reservedMb;
     return { coreMb, appsMb, releaseMb, neededMb: coreMb + appsMb + releaseMb, availableMb };
 }

@@ -143,7 +143,7 @@ function buildOps(site: Site, networks: Networks, proxy: Proxy, db: DatabaseSide
     // One scheduler owns the crontab block: every component's jobs go through it.
     const scheduler = new Scheduler(
         "scheduler",
-        { host, from: [certificates, backups, db.databaseClient, monitoring], cron: cfg.target === "scaleway" || cfg.local.cron },
+        { host, from: [certificates, backups, db.databaseClient, monitoring, proxy], cron: cfg.target === "scaleway" || cfg.local.cron },
         { parent: opts.parent, dependsOn: [db.ready, proxy.ready] },
     );
     return { certificates, backups, monitoring, scheduler };

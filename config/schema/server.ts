@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { sshPublicKeyProblem } from "../ssh-key";
 import { deployUserProblem } from "../field-checks";
+import { serverImageProblem } from "../server-image";
 import { checked, port } from "./fields";
 import { LB_PHASES, LB_TYPES, MAX_SERVERS } from "./patterns";
 
@@ -20,13 +21,16 @@ export const serverSchema = z
             .describe("The Scaleway instance type (DEV1-M has 3 vCPUs and 4 GB)."),
         memoryMb: z.number().int().min(512).default(4096).describe("The instance type's memory in MiB, which the memory budget of all containers must fit in."),
         // Only the Scaleway API reads it, but a value is refused here rather than by the API mid-`up`.
-        image: z
-            .string()
-            .regex(
-                /^(?:[a-z0-9]+(?:_[a-z0-9]+)*|(?:[a-z]{2}-[a-z]{3}-[1-3]\/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
-                "must be a Scaleway image label such as ubuntu_noble, or an image's UUID",
-            )
-            .max(100)
+        image: checked(
+            z
+                .string()
+                .regex(
+                    /^(?:[a-z0-9]+(?:_[a-z0-9]+)*|(?:[a-z]{2}-[a-z]{3}-[1-3]\/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
+                    "must be a Scaleway image label such as ubuntu_noble, or an image's UUID",
+                )
+                .max(100),
+            serverImageProblem,
+        )
             .default("ubuntu_noble")
             .describe("The server's operating system image (Ubuntu 24.04)."),
         rootVolumeGb: z.number().int().min(10).max(1000).default(40).describe("The size of the server's root volume in GB."),

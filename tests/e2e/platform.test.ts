@@ -211,6 +211,28 @@ describe("the platform on Docker", { skip, timeout: 1_800_000 }, () => {
                 assert.equal(n().idleAfterChange.secondStatus, r.reloadSwitch.idleAfterReload.secondStatus, JSON.stringify(n().idleAfterChange));
             });
         });
+        describe("a new nginx image that cannot start, then back to the image before, under a browser-like client and one that never retries", () => {
+            const f = () => r.nginxFailedImage;
+            test("the `up` fails on the new server's check; the old server alone serves on, and `nginx -t` runs in it", () => {
+                assert.equal(f().failedOk, false);
+                assert.match(f().failedError, /did not pass its health check/);
+                assert.deepEqual(f().serversAfterFailure, f().serversBefore, "the failed server was stopped, the old one kept");
+                assert.deepEqual(f().checksAfterFailure, [0]);
+            });
+            test("the `up` back converges: one server, under the old name, a container the engine created; the broken one is gone", () => {
+                assert.equal(f().backOk, true, f().backError);
+                assert.equal(f().newContainerUnderOldName, true, JSON.stringify({ before: f().serversBefore, after: f().serversAfter }));
+                assert.deepEqual(f().brokenLeft, []);
+            });
+            test("no request failed for either client, none refused, through both `up`s", () => {
+                console.log(JSON.stringify({ nginxFailedImage: { browser: `${f().browser.failed + f().browser.non2xx} of ${f().browser.requests}`, strict: `${f().strict.failed + f().strict.non2xx} of ${f().strict.requests}` } }));
+                assert.ok(f().browser.requests > 100 && f().strict.requests > 100, JSON.stringify({ browser: f().browser.requests, strict: f().strict.requests }));
+                assert.deepEqual([f().browser.failed, f().browser.non2xx, f().browser.refused], [0, 0, 0], JSON.stringify(f().browser));
+                // The old server quits gracefully at the end of the way back, as in an image change.
+                assert.equal(f().strict.non2xx, 0);
+                assert.ok(f().strict.failed <= 4, JSON.stringify(f().strict));
+            });
+        });
         test("a new PostgreSQL minor image behind the pooler: PAUSE and RESUME run, no write failed, every acknowledged row kept, the longest write reported", () => {
             const pg = r.postgresReplace;
             assert.equal(pg.ok, true, pg.error);

@@ -51,10 +51,10 @@ function pendingDeleteKey(state: State, key: string): string {
 }
 
 /** What state keeps of a resource after its step: inputs, options, and the outputs the program saw (a preview's prior values). */
-export function stateEntry(r: RecordedResource, inputs: Record<string, unknown>, initError = false, dockerHost?: string): StateEntry {
+export function stateEntry(r: RecordedResource, inputs: Record<string, unknown>, initError = false, dockerHost?: string, dockerId?: string): StateEntry {
     const o = r.options;
     const outputs = reveal(r.state) as Record<string, unknown>;
-    return { type: r.type, inputs, dependsOn: o.dependsOnKeys, propertyDependencies: o.propertyDependencyKeys, protect: o.protect, retainOnDelete: o.retainOnDelete, ...(initError ? { initError } : {}), ...(dockerHost ? { dockerHost } : {}), outputs };
+    return { type: r.type, inputs, dependsOn: o.dependsOnKeys, propertyDependencies: o.propertyDependencyKeys, protect: o.protect, retainOnDelete: o.retainOnDelete, ...(initError ? { initError } : {}), ...(dockerHost ? { dockerHost } : {}), ...(dockerId ? { dockerId } : {}), outputs };
 }
 
 /**
@@ -139,19 +139,20 @@ export class Applier {
         }
         if (p.op === "update" && p.noEffect) {
             // Saved to state, never applied to the real thing (the provider has no update for it).
-            this.state[r.key] = stateEntry(r, inputs, false, dockerHost);
+            this.state[r.key] = stateEntry(r, inputs, false, dockerHost, previous?.dockerId);
             return this.save();
         }
         const outcome = await providers.converge(r, withRealNetworkMode(r, inputs, all), p.op === "update" ? "update" : "create", dockerHost);
         if (!outcome.ok) {
             // A partial create stays in state as failed to initialise; a failed command leaves
             // nothing new (a failed update keeps the old inputs).
-            if (outcome.initError) this.state[r.key] = stateEntry(r, inputs, true, dockerHost);
+            if (outcome.initError) this.state[r.key] = stateEntry(r, inputs, true, dockerHost, outcome.dockerId);
             this.save();
             throw new Error(`${r.name}: ${outcome.error}`);
         }
         if (p.op === "replace" && !p.deleteBeforeReplace && previous) this.state[pendingDeleteKey(this.state, r.key)] = { ...previous, pendingDelete: true };
-        this.state[r.key] = stateEntry(r, inputs, false, dockerHost);
+        // An update keeps the container (and its ID); a create brings a new one.
+        this.state[r.key] = stateEntry(r, inputs, false, dockerHost, outcome.dockerId ?? (p.op === "update" ? previous?.dockerId : undefined));
         this.save();
     }
 

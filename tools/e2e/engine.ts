@@ -30,6 +30,8 @@ export interface StateEntry {
     readonly dockerHost?: string;
     /** The old half of a create-before-delete replacement, deleted at the end of an up that succeeds. */
     readonly pendingDelete?: boolean;
+    /** A container's ID on its engine, as the provider keeps it (its delete names it). */
+    readonly dockerId?: string;
     /** What the provider returned (inputs and computed outputs): a preview's prior values. */
     readonly outputs?: Record<string, unknown>;
 }

@@ -16,7 +16,7 @@ export interface CommandRun {
 }
 
 /** A step's result: done, failed (nothing left, or the old kept), or created but failed to initialise. */
-export type Outcome = { ok: true } | { ok: false; error: string; initError?: boolean };
+export type Outcome = { ok: true; dockerId?: string } | { ok: false; error: string; initError?: boolean; dockerId?: string };
 
 const labelFlags = (labels: unknown) => ((labels as { label: string; value: string }[] | undefined) ?? []).map((l) => `--label=${l.label}=${l.value}`);
 const nameOf = (key: string) => key.slice(key.lastIndexOf("::") + 2);
@@ -77,13 +77,14 @@ export class LocalProviders {
 
     private async createContainer(r: RecordedResource, inputs: Record<string, any>, env: Env): Promise<Outcome> {
         const { create, extraNetworks } = containerArgs(r, inputs);
-        // ContainerCreate with the name: an existing container of that name fails the create.
-        await docker(["create", ...create], env);
+        // ContainerCreate with the name: an existing container of that name fails the create. The
+        // provider keeps the container's ID (the resource's ID), and its delete names that.
+        const dockerId = await docker(["create", ...create], env);
         for (const n of extraNetworks) await docker(["network", "connect", ...n.aliases.map((a) => `--alias=${a}`), n.name, inputs.name], env);
         await docker(["start", inputs.name], env);
-        if (!inputs.wait) return { ok: true };
+        if (!inputs.wait) return { ok: true, dockerId };
         const error = await this.waitHealthy(inputs.name, Number(inputs.waitTimeout ?? 60), env);
-        return error ? { ok: false, error, initError: true } : { ok: true };
+        return error ? { ok: false, error, initError: true, dockerId } : { ok: true, dockerId };
     }
 
     /** resourceDockerContainerUpdate: one ContainerUpdate with the in-place properties. */
@@ -103,9 +104,11 @@ export class LocalProviders {
         switch (entry.type) {
             case "docker:index/container:Container":
                 this.log(`${key}: remove container`);
-                // ContainerStop(destroyGraceSeconds, 0 when unset), then a forced remove; "no such container" is fine.
-                await run("docker", ["stop", "-t", String(i.destroyGraceSeconds ?? 0), i.name], undefined, env);
-                await run("docker", ["rm", "-f", "-v", i.name], undefined, env);
+                // ContainerStop(destroyGraceSeconds, 0 when unset), then a forced remove, both by the
+                // resource's ID (a container renamed since, or a new one of its name, is told apart);
+                // "no such container" is fine. State written before IDs were kept has the name only.
+                await run("docker", ["stop", "-t", String(i.destroyGraceSeconds ?? 0), entry.dockerId ?? i.name], undefined, env);
+                await run("docker", ["rm", "-f", "-v", entry.dockerId ?? i.name], undefined, env);
                 return;
             case "docker:index/network:Network":
                 this.log(`${key}: remove network`);

@@ -8,7 +8,8 @@ import { DATABASE_NETWORK, POOLER_CONTAINER, POSTGRES_CONTAINER, appNetwork } fr
 import { get, psql, serviceContainers } from "./scenarios/common";
 import { LOAD_PATHS, brokenRelease, failingAfterSwitch, naive, releaseUnderLoad, reloadSwitch, sameConfigAgain } from "./scenarios/releases";
 import { postgresReplaced, recreatedOutsidePulumi, secondUp } from "./scenarios/day-two";
-import { nginxImageChange } from "./scenarios/nginx-image";
+import { NEXT_NGINX, nginxImageChange } from "./scenarios/nginx-image";
+import { nginxFailedImage } from "./scenarios/nginx-failed-image";
 import { statusPage } from "./scenarios/status";
 import { certificateRenewal } from "./scenarios/certificate-renewal";
 
@@ -76,6 +77,8 @@ export async function runScenario(p: LocalPlatform, log: (line: string) => void)
     const dayTwo = {
         secondUp: await secondUp(p, released),
         nginxImageChange: await nginxImageChange(p, released, log),
+        // From the image the change above left running, to one that cannot start, and back.
+        nginxFailedImage: await nginxFailedImage(p, (raw) => (released(raw), (raw.images.nginx = NEXT_NGINX)), log),
         outOfBandRecreate: await recreatedOutsidePulumi(p, released, log),
         postgresReplace: await postgresReplaced(p, released, log),
     };

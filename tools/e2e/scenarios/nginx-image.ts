@@ -13,11 +13,13 @@ import { NGINX_CONTAINER, NGINX_SERVER } from "../../../config/naming";
 import { derivedImage, get, nginxServers, sleep } from "./common";
 
 const PATHS = ["/api/app1/items", "/app1/", "/api/app2/health"];
+/** The "new version" of nginx's image the change moves to. */
+export const NEXT_NGINX = "local/nginx:1.30-e2e-next";
 /** Long enough for the whole `up` (image pull, new nginx, readiness, the old one's graceful stop). */
 const H2LOAD_SECONDS = 120;
 
 export async function nginxImageChange(p: LocalPlatform, keep: (raw: RawConfig) => void, log: (line: string) => void) {
-    const image = await derivedImage("local/nginx:1.30", "local/nginx:1.30-e2e-next");
+    const image = await derivedImage("local/nginx:1.30", NEXT_NGINX);
     log(`changing nginx's image under load: images.nginx -> ${image}`);
     const change = (raw: RawConfig) => (keep(raw), (raw.images.nginx = image));
     const planned = await p.preview(change);
