@@ -95,16 +95,21 @@ export interface GuardImage {
  * Nothing is stopped unless the new image is on the server: without it the old container keeps
  * running and the guard fails, naming the image.
  */
-export function guardScript(name: string, spec: string, graceSeconds: number, image: GuardImage, createBeforeDelete = false): string {
-    // Create before delete: a container of this name (its spec hash) is the old half of an earlier
-    // replacement that failed, still serving and pending delete (going back to the image before a
-    // failed change). It keeps serving under another name; the engine deletes it by ID at the end.
+export function guardScript(name: string, spec: string, graceSeconds: number, image: GuardImage, createBeforeDelete?: { readonly label: string }): string {
+    // Create before delete: a container of this name (its spec hash) with a newer one of its role
+    // beside it is the old half of an earlier replacement that failed, still serving and pending
+    // delete (going back to the image before a failed change). It keeps serving under another name;
+    // the engine deletes it by ID at the end. With none newer it is the current one (the guard
+    // re-runs whenever its own text or connection changes): kept as it is.
     if (createBeforeDelete)
         return script(
-            `name=${shq(name)}`,
+            `name=${shq(name)} label=${shq(createBeforeDelete.label)}`,
             `id=$(docker inspect -f '{{.Id}}' "$name" 2>/dev/null) || exit 0`,
+            // `--latest`: the newest container that passes the filter (the daemon lists newest first).
+            'newer=$(docker ps -aq --no-trunc --latest --filter "label=$label")',
+            'if [ -z "$newer" ] || [ "$newer" = "$id" ]; then echo "$name is the current one of its role: kept"; exit 0; fi',
             'docker rename "$name" "$name-replaced-${id:0:12}"',
-            'echo "$name, the old half of an earlier replacement, is renamed $name-replaced-${id:0:12} and serves until the engine deletes it"',
+            'echo "$name, the old half of an earlier replacement (${newer:0:12} is newer), is renamed $name-replaced-${id:0:12} and serves until the engine deletes it"',
         );
     return script(
         `name=${shq(name)} spec=${shq(spec)} grace=${graceSeconds} image=${shq(image.id)} ref=${shq(image.ref)}`,
@@ -174,7 +179,7 @@ export function coreContainer(parent: pulumi.Resource, s: CoreContainerSpec): { 
     // After the pull: a failed pull stops the `up` before anything is stopped.
     const guard = s.host.runScript(
         `${s.name}-guard`,
-        { create: pulumi.all([name, spec, image.imageId]).apply(([n, h, id]) => guardScript(n, h, s.stopGraceSeconds, { id, ref: s.image }, s.createBeforeDelete)) },
+        { create: pulumi.all([name, spec, image.imageId]).apply(([n, h, id]) => guardScript(n, h, s.stopGraceSeconds, { id, ref: s.image }, s.createBeforeDelete ? { label: `${PLATFORM_LABEL}=${s.role}` } : undefined)) },
         { parent, dependsOn: [image, ...(before ? [before] : [])] },
     );
     const container = new docker.Container(

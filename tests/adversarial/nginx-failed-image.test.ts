@@ -118,7 +118,7 @@ describe("a new nginx that cannot start, then going back to the old image", { sk
         retried = ready(names.server("bbb"), failedId);
         retriedState = await state(failedId);
         // 2. Back to the old image: the engine creates a server under the old one's name.
-        guard = bash(guardScript(names.server("aaa"), "aaa", GRACE, { id: "unused", ref: IMAGE }, true));
+        guard = bash(guardScript(names.server("aaa"), "aaa", GRACE, { id: "unused", ref: IMAGE }, { label: LABEL }));
         oldStateAfterGuard = await state(oldId);
         revertedId = (await docker(["run", "-d", "--name", names.server("aaa"), "--label", LABEL, "--network", `container:${names.holder}`, "--restart", "unless-stopped", "--stop-signal", "SIGQUIT",
             "-v", `${dir}:/conf:ro`, IMAGE, "nginx", "-g", "daemon off;", "-c", "/conf/nginx.conf"], { allowFail: true })).stdout.trim();

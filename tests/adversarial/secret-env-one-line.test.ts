@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { prodConfig } from "../support/prod-stack";
 
 const base = prodConfig();
-const raw = { ...base, apps: base.apps.map((a: any, i: number) => (i === 0 ? { ...a, backend: { ...a.backend, secretEnv: { STRIPE_KEY: "app1StripeKey" } } } : a)) };
+const raw = { ...base, apps: (base.apps as any[]).map((a: any, i: number) => (i === 0 ? { ...a, backend: { ...a.backend, secretEnv: { STRIPE_KEY: "app1StripeKey" } } } : a)) };
 
 async function run(value: string): Promise<{ refused?: Error; resources: number }> {
     const { program } = await import("../../stacks/program");

@@ -37,7 +37,7 @@ const serverName = (spec: string) => `${id}-server-${spec}`;
 function program(spec: string, run: number, healthy: boolean): RecordedResource[] {
     const name = serverName(spec);
     const bash = ["/bin/bash", "-c"];
-    const guard = resource(COMMAND, "server-guard", { interpreter: bash, create: guardScript(name, spec, 1, { id: "unused", ref: IMAGE }, true) });
+    const guard = resource(COMMAND, "server-guard", { interpreter: bash, create: guardScript(name, spec, 1, { id: "unused", ref: IMAGE }, { label: LABEL }) });
     const container = resource(
         CONTAINER,
         "server",
