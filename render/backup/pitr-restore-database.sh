@@ -10,23 +10,34 @@ swap_old=""
 put_back() {
 	[ -n "$swap_db" ] || return 0
 	local d="$swap_db" o="$swap_old"
-	swap_db=""
+	# A `docker exec` interrupted here leaves its psql or pg_restore running in the container: end
+	# every session on either name or running a statement that names them before looking (PG 14+
+	# waits up to 5 s for each to go), so an orphaned RENAME or CREATE cannot land after the check.
+	psql_in "$pg_container" postgres -c "SELECT count(pg_catalog.pg_terminate_backend(pid, 5000)) FROM pg_catalog.pg_stat_activity WHERE pid <> pg_catalog.pg_backend_pid() AND (datname IN ('$d', '$o') OR strpos(query, '$d') > 0)" >/dev/null ||
+		{ echo "could not end the sessions on $d; the previous $d is ${o:-not there} (docs/runbooks/restore-a-database.md, To undo)" >&2; return 1; }
 	if [ -z "$o" ]; then
-		psql_in "$pg_container" postgres -c "DROP DATABASE IF EXISTS \"$d\" WITH (FORCE)"
-		return
+		psql_in "$pg_container" postgres -c "DROP DATABASE IF EXISTS \"$d\" WITH (FORCE)" ||
+			{ echo "could not drop the partly restored $d" >&2; return 1; }
+		swap_db=""
+		return 0
 	fi
 	# Renamed already: what was made under the name goes, the kept database takes it back.
-	if [ "$(psql_in "$pg_container" postgres -c "SELECT 1 FROM pg_catalog.pg_database WHERE datname = '$o'")" = 1 ]; then
-		psql_in "$pg_container" postgres -c "DROP DATABASE IF EXISTS \"$d\" WITH (FORCE)" -c "ALTER DATABASE \"$o\" RENAME TO \"$d\""
+	local kept
+	kept=$(psql_in "$pg_container" postgres -c "SELECT 1 FROM pg_catalog.pg_database WHERE datname = '$o'") ||
+		{ echo "could not look for $o: the previous $d may be $o, taking no connections (docs/runbooks/restore-a-database.md, To undo)" >&2; return 1; }
+	if [ "$kept" = 1 ]; then
+		psql_in "$pg_container" postgres -c "DROP DATABASE IF EXISTS \"$d\" WITH (FORCE)" -c "ALTER DATABASE \"$o\" RENAME TO \"$d\"" ||
+			{ echo "could not put the previous $d back: it is $o, taking no connections (docs/runbooks/restore-a-database.md, To undo)" >&2; return 1; }
 	fi
-	psql_in "$pg_container" postgres -c "ALTER DATABASE \"$d\" ALLOW_CONNECTIONS true"
+	psql_in "$pg_container" postgres -c "ALTER DATABASE \"$d\" ALLOW_CONNECTIONS true" ||
+		{ echo "the previous $d is back under its name but takes no connections: ALTER DATABASE \"$d\" ALLOW_CONNECTIONS true" >&2; return 1; }
+	swap_db=""
 	echo "the previous $d is back in place" >&2
 }
 restore_database_exit() {
 	local code=$?
-	if [ -n "$swap_db" ]; then
-		put_back || echo "could not put the previous $swap_db back: it is $swap_old, taking no connections (docs/runbooks/restore-a-database.md, To undo)" >&2
-	fi
+	# Each failure names what is left; the exit status stays the restore's.
+	[ -z "$swap_db" ] || put_back || true
 	cleanup_scratch
 	return "$code"
 }
@@ -51,27 +62,37 @@ main_restore_database() {
 	known=$(psql_in "$pg_container" postgres -c "SELECT 1 WHERE EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '$role') OR EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = '$db')") ||
 		die "cannot query $pg_container; nothing was changed"
 	[ "$known" = 1 ] || die "no app $app here: $pg_container has neither the database $db nor the role $role; nothing was changed"
-	# A release of the app's backend (its migrations, its health checks) and this swap never overlap:
-	# the release's own lock (render/app/release.sh) is held until the swap is done.
-	local lock="$root/state/release-$app-backend.lock"
-	mkdir -p "$root/state"
-	# Read-only when it exists: run as another user, this never takes the file from the releases.
-	if [ -e "$lock" ]; then exec 7<"$lock"; else exec 7>"$lock"; fi
-	flock -n 7 || die "a release of $app's backend is running; run this again when it has finished (nothing was changed)"
 	# The restore drills' queue (render/schedule.ts): a drill's throwaway PostgreSQL and copy of the
-	# cluster and this one never run side by side (memory and the database disk).
+	# cluster and this one never run side by side (memory and the database disk). Waited for first,
+	# so no release waits behind a drill.
 	mkdir -p "$(dirname "$drills_lock")"
 	if [ -e "$drills_lock" ]; then exec 8<"$drills_lock"; else exec 8>"$drills_lock"; fi
 	if ! flock -n 8; then
 		echo "a restore drill is running; waiting for it to finish (at most $drills_wait s; Ctrl-C stops here, nothing was changed)"
 		flock -w "$drills_wait" 8 || die "a restore drill still runs after $drills_wait s; nothing was changed"
 	fi
+	# A release of the app's backend (its migrations, its health checks) and this swap never overlap:
+	# the release's own lock (render/app/release.sh) is held until the swap is done; a release
+	# started meanwhile waits up to 30 minutes (release.sh's flock -w 1800), then fails naming it.
+	local lock="$root/state/release-$app-backend.lock"
+	mkdir -p "$root/state"
+	# Made with the state folder's owner when missing (run with sudo, a root-owned lock file would
+	# lock the deploy user's releases out), then opened read-only: this never takes it from them.
+	if [ ! -e "$lock" ]; then
+		: >"$lock"
+		chown --reference="$root/state" "$lock" 2>/dev/null || true
+	fi
+	exec 7<"$lock"
+	flock -n 7 || die "a release of $app's backend is running; run this again when it has finished (nothing was changed)"
 	stamp=$(date -u +%Y%m%dT%H%M%SZ)
 	image=$(live_image) || die "cannot inspect $pg_container"
 	scratch="${pg_container}-pitr-$stamp"
 	scratch_volume="$scratch"
 	trap restore_database_exit EXIT
 	trap 'exit 130' INT TERM HUP
+	# Over ssh without a terminal a dropped connection sends no HUP: the next write would kill the
+	# script by SIGPIPE without its EXIT trap. Ignored, the write fails and set -e exits through it.
+	trap '' PIPE
 	local space
 	space=$(free_space_problem)
 	[ -z "$space" ] || die "$space"
@@ -94,10 +115,11 @@ main_restore_database() {
 	# someone drops it: undoing this restore is renaming it back.
 	local old="${db:0:40}_before_$stamp" exists
 	exists=$(psql_in "$pg_container" postgres -c "SELECT 1 FROM pg_database WHERE datname = '$db'")
-	swap_db="$db"
+	# swap_old first: put_back reads an empty one as "nothing was there" and drops the name.
 	swap_old=""
+	if [ "$exists" = 1 ]; then swap_old="$old"; fi
+	swap_db="$db"
 	if [ "$exists" = 1 ]; then
-		swap_old="$old"
 		psql_in "$pg_container" postgres <<-SQL
 			ALTER DATABASE "$db" ALLOW_CONNECTIONS false;
 			SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '$db';
