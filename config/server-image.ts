@@ -15,6 +15,6 @@ const TOO_OLD: Readonly<Record<string, string>> = {
 
 /** Why the server cannot run `image`, or undefined. */
 export function serverImageProblem(image: string): string | undefined {
-    const kernel = TOO_OLD[image];
+    const kernel = Object.hasOwn(TOO_OLD, image) ? TOO_OLD[image] : undefined;
     return kernel && `ships Linux ${kernel}; nginx's holder needs 5.14 or later (net.ipv4.tcp_migrate_req): use ubuntu_noble (the default) or ubuntu_jammy`;
 }

@@ -15,3 +15,7 @@ test("a server image with a kernel older than 5.14 is refused, naming its kernel
 test("the default and the current Ubuntu and Debian images are accepted", () => {
     for (const image of ["ubuntu_noble", "ubuntu_jammy", "debian_bookworm"]) assert.deepEqual(problems({ server: { image } }).filter((l) => l.startsWith("server.image")), []);
 });
+
+test("a label that names a property of every object (constructor) is not read as a known image", () => {
+    for (const image of ["constructor", "tostring"]) assert.deepEqual(problems({ server: { image } }).filter((l) => /Linux/.test(l)), [], image);
+});

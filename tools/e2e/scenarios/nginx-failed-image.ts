@@ -2,7 +2,7 @@
 // rejects a directive does), under a browser-like client and one that never retries: the `up`
 // fails, the old nginx serves throughout and config delivery still works; then `up` with the
 // image before converges, the old server going at its end (components/core-container.ts readyScript
-// and guardScript; docs/engine-notes.md section 25, the last point).
+// and guardScript; docs/engine-notes.md section 25, "A new half that never gets ready").
 import type { LocalPlatform, RawConfig } from "../platform";
 import { run } from "../applier";
 import { startBrowserClient } from "../browser-client";
