@@ -117,3 +117,11 @@ test("after a restore, nothing the superuser runs in the database calls the app'
     // The app's own setting came back with its database.
     assert.equal(psql(PG, "postgres", "SELECT array_to_string(setconfig, ',') FROM pg_db_role_setting WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = 'app2_db');").trim(), "search_path=public, pg_catalog");
 });
+
+test("control: the trap makes its role a superuser when the superuser calls it, even in a read-only session (the COPY TO PROGRAM route)", { skip }, () => {
+    psql(PG, "postgres", `CREATE ROLE trap_control NOLOGIN;
+        CREATE FUNCTION public.trap_control() RETURNS void LANGUAGE plpgsql AS $f$ BEGIN ${escalate("trap_control")} END $f$;`);
+    assert.equal(isSuperuser("trap_control"), "f");
+    psql(PG, "postgres", "BEGIN READ ONLY; SELECT public.trap_control(); COMMIT;");
+    assert.equal(isSuperuser("trap_control"), "t", "the trap fired: a test that finds no superuser after the backup means the backup ran none of it");
+});
