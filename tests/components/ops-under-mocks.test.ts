@@ -53,8 +53,8 @@ test("prod: one crontab block with backup, its dump drill, status, maintenance, 
     assert.deepEqual(commands.map((c) => c.name).sort(), ["platform-status", "prune-backups", "restore"]);
     const r = prodRun;
     const files = decodeBundle(r.byName("scheduler-jobs").inputs.stdin as string).map((f) => f.path).sort();
-    // The ops scripts, beside the certificate jobs that share the one Scheduler.
-    const ops = ["bin/backup.sh", "bin/dump-drill.sh", "bin/maintenance.sh", "bin/platform-status", "bin/prune-backups", "bin/prune-images.sh", "bin/restore", "bin/rotate-nginx-logs.sh", "bin/run-job", "bin/status.sh"];
+    // The ops scripts (with the nginx pod's repair job, proxy-owned), beside the certificate jobs that share the one Scheduler.
+    const ops = ["bin/backup.sh", "bin/dump-drill.sh", "bin/maintenance.sh", "bin/nginx-pod.sh", "bin/platform-status", "bin/prune-backups", "bin/prune-images.sh", "bin/restore", "bin/rotate-nginx-logs.sh", "bin/run-job", "bin/status.sh"];
     assert.deepEqual(files.filter((f) => !f.startsWith("bin/cert-")), ops);
     // No bucket, no exporters unless asked for.
     assert.equal(r.resources.filter((x) => x.type.startsWith("scaleway:object")).length, 0);
