@@ -214,12 +214,24 @@ rollback() {
   fail "rolled back to ${current:-nothing} after the switch: $reason"
 }
 
+# Docker's checks run on their own clock: a streak of failures may have begun before gate 1 (a
+# container still connecting to its database), one check still running when gate 1 passed. Its
+# "unhealthy" counts only once its newest check started after the container was first healthy.
+unhealthy_since_gate() {
+  local newest
+  [ "$(health_status "$1")" = unhealthy ] || return 1
+  newest=$(docker inspect -f '{{range .State.Health.Log}}{{.Start.UnixNano}} {{end}}' "$1" 2>/dev/null) || return 0
+  read -r -a newest <<<"$newest"
+  [ "${#newest[@]}" -gt 0 ] || return 0
+  awk -v s="${newest[${#newest[@]}-1]}" -v h="$healthy_at" 'BEGIN { exit !(s / 1e9 >= h) }'
+}
+
 end=$((SECONDS + watch_seconds))
 probe_failures=0
 while [ $SECONDS -lt $end ]; do
   sleep 1
   alive "$new" || rollback "$new $(why_down "$new")"
-  [ "$(health_status "$new")" != unhealthy ] || rollback "health check turned unhealthy on $new"
+  if unhealthy_since_gate "$new"; then rollback "health check turned unhealthy on $new"; fi
   if probe "$idle"; then probe_failures=0; else probe_failures=$((probe_failures + 1)); fi
   [ "$probe_failures" -lt 2 ] || rollback "nginx could not reach $new$health_path twice in a row"
   window_start=$(awk -v n="$(now)" -v w="$window_seconds" 'BEGIN { printf "%.3f", n - w }')

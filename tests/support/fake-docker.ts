@@ -24,6 +24,11 @@ export interface ImageBehaviour {
     readonly unhealthyAfterSeconds?: number;
     /** Its health check fails once this file exists. */
     readonly unhealthyWhenFile?: string;
+    /**
+     * Answers, but Docker reports "unhealthy" from a streak of checks that all started when the
+     * container started (before the release's first probe passed): a check still in flight then.
+     */
+    readonly staleUnhealthyStreak?: boolean;
     /** Its output, for `docker logs`. */
     readonly logs?: string;
     /** It has no /bin/sh (`docker cp NAME:/bin/sh` fails). */
