@@ -215,7 +215,7 @@ rollback() {
 }
 
 # Docker's checks run on their own clock: a streak of failures may have begun before gate 1 (a
-# container still connecting to its database), one check still running when gate 1 passed. Its
+# container still reaching what it depends on), one check still running when gate 1 passed. Its
 # "unhealthy" counts only once its newest check started after the container was first healthy.
 unhealthy_since_gate() {
   local newest
