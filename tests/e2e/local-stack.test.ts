@@ -58,6 +58,9 @@ async function get(p: string, init: RequestInit = {}) {
 
 describe("the local stack as shipped", { skip, timeout: 1_500_000 }, () => {
     before(() => {
+        // A clean slate first, as the scenario run takes one (tools/e2e/scenario.ts): what an earlier
+        // run on this engine left (killed, or failed before its teardown) is not this run's to judge.
+        e2e("--down");
         atStart = platformObjects();
         existing = { networks: lines("network", "ls", "-q", "--no-trunc"), volumes: lines("volume", "ls", "-q") };
         const up = e2e("--keep");
